@@ -1,0 +1,147 @@
+package irr
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/peerctl/peerctl/bgp"
+)
+
+// DefaultServer is the IRR server used when none is configured.
+const DefaultServer = "whois.radb.net:43"
+
+// Options configure a Client. Zero values take the defaults noted.
+type Options struct {
+	// Servers are tried in order when one cannot be reached
+	// (default DefaultServer). Each is "host:port".
+	Servers []string
+	// Sources is the IRR source order ("RIPE", "RADB", …); empty means
+	// the server's default.
+	Sources []string
+	// QueryTimeout bounds the wait for each reply (default 30s);
+	// TotalTimeout bounds a whole Expand call (default 5m).
+	QueryTimeout, TotalTimeout time.Duration
+	// MaxDepth limits how deep nested AS-SETs are followed: 1 means the
+	// root set's own members only. 0 (the default) leaves the recursion to
+	// the server, which is faster; a limit, like a "SOURCE::SET"
+	// reference, makes the client walk the sets itself.
+	MaxDepth int
+	// MaxMembers bounds the ASNs (and, when walking, sets) one expansion
+	// may reach (default 100,000); MaxPrefixes bounds the prefixes of each
+	// family (default 1,000,000). An expansion over a limit fails.
+	MaxMembers, MaxPrefixes int
+	// MaxReplyBytes bounds one server reply (default 256 MiB).
+	MaxReplyBytes int
+	// Conns is the number of parallel connections (default 4).
+	Conns int
+	// NoA turns off the "!a" query even where the server has it, so
+	// prefixes are asked per member AS and shared members are asked once.
+	NoA bool
+	// Cache, if not nil, keeps answers on disk between runs.
+	Cache *Cache
+	// Logger receives debug logs; nil means none.
+	Logger *slog.Logger
+}
+
+// Client expands AS-SETs through the IRRd whois protocol. It is safe for
+// concurrent use; every Expand call opens its own connections.
+type Client struct {
+	opts   Options
+	log    *slog.Logger
+	srvKey string // servers and sources, the first part of cache keys
+}
+
+// New checks the options and returns a client.
+func New(opts Options) (*Client, error) {
+	if len(opts.Servers) == 0 {
+		opts.Servers = []string{DefaultServer}
+	}
+	for _, s := range opts.Servers {
+		if _, _, err := net.SplitHostPort(s); err != nil {
+			return nil, fmt.Errorf("IRR server %q: want host:port: %w", s, err)
+		}
+	}
+	for i, s := range opts.Sources {
+		up := strings.ToUpper(strings.TrimSpace(s))
+		if !isSourceName(up) {
+			return nil, fmt.Errorf("IRR source %q: use letters, digits and '-'", s)
+		}
+		opts.Sources[i] = up
+	}
+	def := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&opts.QueryTimeout, 30*time.Second)
+	def(&opts.TotalTimeout, 5*time.Minute)
+	defInt := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	defInt(&opts.MaxMembers, 100_000)
+	defInt(&opts.MaxPrefixes, 1_000_000)
+	defInt(&opts.MaxReplyBytes, 256<<20)
+	defInt(&opts.Conns, 4)
+	opts.Conns = min(opts.Conns, 32)
+	if opts.MaxDepth < 0 {
+		opts.MaxDepth = 0
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Client{
+		opts: opts, log: log.With("component", "irr"),
+		srvKey: strings.Join(opts.Servers, ",") + " " + strings.Join(opts.Sources, ","),
+	}, nil
+}
+
+func isSourceName(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// Result is the expansion of one AS-SET (or AS) for one peer.
+//
+// A filter built from it must deny everything of a family whose list is
+// empty: when Err is set both lists are empty, and an empty list never
+// means "accept all".
+type Result struct {
+	// ASNs are the member AS numbers, sorted.
+	ASNs []bgp.ASN
+	// V4 and V6 are the distinct prefixes registered for those ASNs,
+	// masked and sorted. Aggregate shortens them into ranges.
+	V4, V6 []netip.Prefix
+	// Warnings describe what was skipped or looks wrong; one peer's
+	// warnings never affect another peer.
+	Warnings []string
+	// Err is why the expansion failed; the prefix lists are then empty.
+	Err error
+	// Source says where the data came from: the server and sources.
+	Source string
+	// Fetched is when the oldest answer used was fetched (from the server
+	// or, earlier, into the cache); zero if nothing was asked.
+	Fetched time.Time
+}
+
+// Errors an expansion can fail with (wrapped, test with errors.Is).
+var (
+	// ErrNotFound: the AS-SET does not exist in the selected sources.
+	ErrNotFound = errors.New("not found in the IRR")
+	// ErrLimit: the expansion is larger than the configured limits.
+	ErrLimit = errors.New("exceeds the configured limit")
+)

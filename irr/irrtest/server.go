@@ -1,0 +1,445 @@
+// Package irrtest runs a small IRRd-protocol server for tests: the whois
+// "!" queries bgpq4 and peerctl's irr client send (!!, !n, !s, !a, !i, !g,
+// !6, !q), answered from a DB of RPSL objects kept in memory, with IRRd 4's
+// reply framing. It can add a fixed latency to every round trip, so that a
+// loopback test behaves like a remote IRR server.
+//
+// It is a test fixture, not an IRR server: it keeps no history, has no
+// RIPE-style queries, ignores mbrs-by-ref and route-sets, and trusts its DB.
+package irrtest
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/peerctl/peerctl/bgp"
+)
+
+// Options change how a Server behaves.
+type Options struct {
+	// Latency is added to every round trip: each reply is sent no earlier
+	// than Latency after its query arrived (replies keep their order, so a
+	// pipelining client pays it once per batch), and a new connection
+	// waits Latency before its first query is read, like a TCP handshake.
+	Latency time.Duration
+	// NoA makes the server answer like one without the !a query.
+	NoA bool
+	// Logger receives one debug line per query; nil means no logging.
+	Logger *slog.Logger
+}
+
+// maxQueryLen bounds a query line; IRRd's own limit is of the same order.
+const maxQueryLen = 4096
+
+// Server is a running test server. Its methods are safe for concurrent use.
+type Server struct {
+	// Addr is the "host:port" the server listens on.
+	Addr string
+
+	db   *DB
+	opts Options
+	ln   net.Listener
+	wg   sync.WaitGroup
+
+	mu      sync.Mutex
+	conns   map[net.Conn]bool
+	queries []string
+	nconns  int
+	memo    map[string][]byte // selected sources + query → reply bytes
+	closed  bool
+}
+
+// Start listens on a free loopback port and stops the server when the
+// test ends.
+func Start(tb testing.TB, db *DB, opts Options) *Server {
+	tb.Helper()
+	s, err := Listen("127.0.0.1:0", db, opts)
+	if err != nil {
+		tb.Fatalf("irrtest: %v", err)
+	}
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// Listen starts a server on addr ("127.0.0.1:0" picks a free port).
+func Listen(addr string, db *DB, opts Options) (*Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	s := &Server{
+		Addr: ln.Addr().String(), db: db, opts: opts, ln: ln,
+		conns: map[net.Conn]bool{}, memo: map[string][]byte{},
+	}
+	s.wg.Add(1)
+	go s.accept()
+	return s, nil
+}
+
+// Close stops the server and closes every connection.
+func (s *Server) Close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	for c := range s.conns {
+		c.Close()
+	}
+	s.mu.Unlock()
+	s.ln.Close()
+	s.wg.Wait()
+}
+
+// Queries returns every query received so far, in arrival order per
+// connection (connections interleave).
+func (s *Server) Queries() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.queries)
+}
+
+// Connections counts the connections accepted so far.
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.nconns
+}
+
+// ResetLog forgets the recorded queries and connection count.
+func (s *Server) ResetLog() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.queries, s.nconns = nil, 0
+}
+
+func (s *Server) accept() {
+	defer s.wg.Done()
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			return
+		}
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			c.Close()
+			return
+		}
+		s.conns[c] = true
+		s.nconns++
+		s.mu.Unlock()
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.serve(c)
+			s.mu.Lock()
+			delete(s.conns, c)
+			s.mu.Unlock()
+			c.Close()
+		}()
+	}
+}
+
+// pending is a reply waiting for its due time.
+type pending struct {
+	due   time.Time
+	reply []byte
+	last  bool // close the connection after this reply
+}
+
+func (s *Server) serve(c net.Conn) {
+	if s.opts.Latency > 0 {
+		time.Sleep(s.opts.Latency)
+	}
+	out := make(chan pending, 1<<16)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.write(c, out)
+	}()
+	defer func() {
+		close(out)
+		<-done
+	}()
+
+	br := bufio.NewReaderSize(c, 64*1024)
+	sess := &session{srv: s, sources: s.db.Sources()}
+	first := true
+	for {
+		line, err := readLine(br)
+		if err != nil {
+			if errors.Is(err, errLineTooLong) {
+				out <- pending{due: time.Now(), reply: []byte("F Query too long\n"), last: true}
+			}
+			return
+		}
+		arrived := time.Now()
+		s.mu.Lock()
+		s.queries = append(s.queries, line)
+		s.mu.Unlock()
+		if s.opts.Logger != nil {
+			s.opts.Logger.Debug("irrtest query", "remote", c.RemoteAddr().String(), "query", line)
+		}
+		if line == "!q" {
+			return
+		}
+		if line == "!!" {
+			sess.persistent = true
+			first = false
+			continue
+		}
+		reply := sess.answer(line)
+		last := first && !sess.persistent
+		first = false
+		out <- pending{due: arrived.Add(s.opts.Latency), reply: reply, last: last}
+		if last {
+			return
+		}
+	}
+}
+
+func (s *Server) write(c net.Conn, out <-chan pending) {
+	bw := bufio.NewWriterSize(c, 64*1024)
+	for p := range out {
+		if d := time.Until(p.due); d > 0 {
+			if bw.Flush() != nil {
+				break
+			}
+			time.Sleep(d)
+		}
+		if _, err := bw.Write(p.reply); err != nil {
+			break
+		}
+		if len(out) == 0 || p.last {
+			if bw.Flush() != nil {
+				break
+			}
+		}
+		if p.last {
+			break
+		}
+	}
+	bw.Flush()
+	// Drain so the reader never blocks on a dead connection.
+	for range out {
+	}
+}
+
+var errLineTooLong = errors.New("query line too long")
+
+func readLine(br *bufio.Reader) (string, error) {
+	var b []byte
+	for {
+		chunk, isPrefix, err := br.ReadLine()
+		if err != nil {
+			return "", err
+		}
+		b = append(b, chunk...)
+		if len(b) > maxQueryLen {
+			return "", errLineTooLong
+		}
+		if !isPrefix {
+			return strings.TrimSpace(string(b)), nil
+		}
+	}
+}
+
+// session is one connection's state.
+type session struct {
+	srv        *Server
+	sources    []string
+	persistent bool
+}
+
+func (ss *session) answer(q string) []byte {
+	switch {
+	case strings.HasPrefix(q, "!n"), strings.HasPrefix(q, "!t"):
+		return []byte("C\n")
+	case q == "!s-lc":
+		return dataReply(strings.Join(ss.sources, ","))
+	case strings.HasPrefix(q, "!s"):
+		var sel []string
+		for _, src := range strings.Split(q[2:], ",") {
+			src = strings.ToUpper(strings.TrimSpace(src))
+			if !slices.Contains(ss.srv.db.sources, src) {
+				return fmt.Appendf(nil, "F Invalid source %s\n", src)
+			}
+			sel = append(sel, src)
+		}
+		ss.sources = sel
+		return []byte("C\n")
+	}
+	key := strings.Join(ss.sources, ",") + " " + q
+	ss.srv.mu.Lock()
+	r, ok := ss.srv.memo[key]
+	ss.srv.mu.Unlock()
+	if ok {
+		return r
+	}
+	r = ss.compute(q)
+	ss.srv.mu.Lock()
+	ss.srv.memo[key] = r
+	ss.srv.mu.Unlock()
+	return r
+}
+
+func (ss *session) compute(q string) []byte {
+	switch {
+	case q == "!a":
+		if ss.srv.opts.NoA {
+			return []byte("F Unrecognized command\n")
+		}
+		return []byte("F Missing required set name for A query\n")
+	case strings.HasPrefix(q, "!a"):
+		if ss.srv.opts.NoA {
+			return []byte("F Unrecognized command\n")
+		}
+		arg := q[2:]
+		v4, v6 := true, true
+		switch {
+		case strings.HasPrefix(arg, "4"):
+			v6, arg = false, arg[1:]
+		case strings.HasPrefix(arg, "6"):
+			v4, arg = false, arg[1:]
+		}
+		asns, found := ss.resolve(strings.ToUpper(arg))
+		if !found {
+			return []byte("D\n")
+		}
+		return listReply(ss.prefixes(asns, v4, v6))
+	case strings.HasPrefix(q, "!i"):
+		arg, recursive := strings.CutSuffix(strings.ToUpper(q[2:]), ",1")
+		if recursive {
+			asns, found := ss.resolve(arg)
+			if !found {
+				return []byte("D\n")
+			}
+			out := make([]string, len(asns))
+			for i, a := range asns {
+				out[i] = a.String()
+			}
+			return listReply(out)
+		}
+		members, found := ss.lookupSet(arg)
+		if !found {
+			return []byte("D\n")
+		}
+		return listReply(members)
+	case strings.HasPrefix(q, "!g"), strings.HasPrefix(q, "!6"):
+		asn, err := bgp.ParseASN(q[2:])
+		if err != nil {
+			return []byte("F Invalid AS number\n")
+		}
+		v4 := q[1] == 'g'
+		return listReply(ss.prefixes([]bgp.ASN{asn}, v4, !v4))
+	}
+	return []byte("F Unrecognized command\n")
+}
+
+// lookupSet finds name in the first selected source that has it.
+func (ss *session) lookupSet(name string) ([]string, bool) {
+	bySource := ss.srv.db.sets[name]
+	for _, src := range ss.sources {
+		if m, ok := bySource[src]; ok {
+			return m, true
+		}
+	}
+	return nil, false
+}
+
+// resolve expands a set recursively into sorted unique ASNs, visiting each
+// set once (so loops end), the way IRRd answers "!i<set>,1".
+func (ss *session) resolve(name string) ([]bgp.ASN, bool) {
+	if a, err := bgp.ParseASN(name); err == nil && !strings.ContainsAny(name, "-:") {
+		return []bgp.ASN{a}, true
+	}
+	if _, ok := ss.lookupSet(name); !ok {
+		return nil, false
+	}
+	seen := map[string]bool{name: true}
+	asns := map[bgp.ASN]bool{}
+	queue := []string{name}
+	for len(queue) > 0 {
+		cur := queue[0]
+		queue = queue[1:]
+		members, _ := ss.lookupSet(cur)
+		for _, m := range members {
+			if a, err := bgp.ParseASN(m); err == nil && !strings.ContainsAny(m, "-:") {
+				asns[a] = true
+				continue
+			}
+			if !seen[m] {
+				seen[m] = true
+				queue = append(queue, m)
+			}
+		}
+	}
+	out := make([]bgp.ASN, 0, len(asns))
+	for a := range asns {
+		out = append(out, a)
+	}
+	slices.Sort(out)
+	return out, true
+}
+
+func (ss *session) prefixes(asns []bgp.ASN, v4, v6 bool) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, src := range ss.sources {
+		bySource := ss.srv.db.routes[src]
+		for _, a := range asns {
+			or := bySource[a]
+			if or == nil {
+				continue
+			}
+			var lists [][]string
+			if v4 {
+				lists = append(lists, or.v4)
+			}
+			if v6 {
+				lists = append(lists, or.v6)
+			}
+			for _, l := range lists {
+				for _, p := range l {
+					if !seen[p] {
+						seen[p] = true
+						out = append(out, p)
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// listReply frames a space-separated list; an empty list is "D", as IRRd
+// answers.
+func listReply(items []string) []byte {
+	if len(items) == 0 {
+		return []byte("D\n")
+	}
+	return dataReply(strings.Join(items, " "))
+}
+
+// dataReply frames data as IRRd 4 does: "A<n>\n<data>\nC\n", where n
+// counts the data and its trailing newline.
+func dataReply(data string) []byte {
+	b := make([]byte, 0, len(data)+16)
+	b = append(b, 'A')
+	b = strconv.AppendInt(b, int64(len(data)+1), 10)
+	b = append(b, '\n')
+	b = append(b, data...)
+	b = append(b, "\nC\n"...)
+	return b
+}

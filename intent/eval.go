@@ -49,9 +49,6 @@ func checkSecretName(s string) string {
 // call. Plain strings are refused: a password in the repository would be
 // published with every fork and pull request.
 func (v *validator) decodeSecret(expr hcl.Expression, attr string) *SecretRef {
-	if expr == nil || isAbsent(expr) {
-		return nil
-	}
 	val, diags := expr.Value(v.ctx)
 	v.diags = append(v.diags, diags...)
 	if diags.HasErrors() || val.IsNull() {
@@ -64,16 +61,4 @@ func (v *validator) decodeSecret(expr hcl.Expression, attr string) *SecretRef {
 		return nil
 	}
 	return &SecretRef{Name: val.GetAttr("secret").AsString()}
-}
-
-// isAbsent reports whether gohcl filled an optional hcl.Expression field
-// for an attribute that was not written: it then gives a null literal
-// with an empty range.
-func isAbsent(expr hcl.Expression) bool {
-	r := expr.Range()
-	if r.Filename != "" && r.Start != r.End {
-		return false
-	}
-	val, diags := expr.Value(nil)
-	return !diags.HasErrors() && val.IsNull()
 }

@@ -101,9 +101,11 @@ func (v *validator) peer(r *rawPeer, repo *Repo) *Peer {
 		p.ranges["max_prefix.ipv6"] = b.IPv6Range
 	}
 	p.Sessions = v.sessions(r, p, repo)
-	p.MD5 = v.decodeSecret(r.MD5, "md5")
-	if r.Password != nil && !isAbsent(r.Password) {
-		v.errorf(r.Password.Range(), "Secret written in the repository",
+	if written(r.MD5Range) {
+		p.MD5 = v.decodeSecret(r.MD5, "md5")
+	}
+	if written(r.PasswordRange) {
+		v.errorf(r.PasswordRange, "Secret written in the repository",
 			"password is not supported: write md5 = secret(\"%s\") and set PEERCTL_SECRET_%s in the deploy job's environment.", asn, asn)
 	}
 	if r.GTSM != nil {

@@ -44,6 +44,8 @@ type rawPeer struct {
 	LocalPrefRange   hcl.Range `hcl:"local_pref,attr_range"`
 	ASSetRange       hcl.Range `hcl:"as_set,attr_range"`
 	GTSMRange        hcl.Range `hcl:"gtsm,attr_range"`
+	MD5Range         hcl.Range `hcl:"md5,attr_range"`
+	PasswordRange    hcl.Range `hcl:"password,attr_range"`
 }
 
 type rawAFILimits struct {

@@ -1,0 +1,47 @@
+# peerctl — the two commands a newcomer needs:
+#   make demo   run peerctl on the example repository in this directory
+#   make test   run every test that can run on this machine
+GO      ?= go
+BIN     := bin/peerctl
+PKGS    := ./...
+FUZZTIME ?= 30s
+
+.PHONY: all build demo test test-race vet fuzz bench lint clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/peerctl
+
+# The main job on the example repository, offline, with the embedded defaults.
+demo: build
+	@echo "== peerctl validate"
+	./$(BIN) validate
+	@echo
+	@echo "== peerctl fmt --check"
+	./$(BIN) fmt --check
+
+vet:
+	$(GO) vet $(PKGS)
+
+test: vet
+	$(GO) test -count=1 -timeout 20m $(PKGS)
+
+# Every fuzz target for FUZZTIME each (go test runs one target at a time).
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
+	  for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/^func //'); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+lint: vet
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 $(PKGS)
+
+clean:
+	rm -rf bin

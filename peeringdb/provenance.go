@@ -1,0 +1,32 @@
+package peeringdb
+
+// Origin says which input a derived value came from.
+type Origin string
+
+// Origins of derived values, shown in plans and PR comments.
+const (
+	// FromIntent: written in the peer file (explicit session, max_prefix,
+	// import).
+	FromIntent Origin = "intent"
+	// FromPeeringDB: read from PeeringDB (netixlan, info_prefixes,
+	// irr_as_set, ixpfx).
+	FromPeeringDB Origin = "peeringdb"
+	// FromPolicy: a policy value (a LAN in policies/, a max-prefix floor).
+	FromPolicy Origin = "policy"
+	// FromDefault: nothing said otherwise; a built-in or policy default.
+	FromDefault Origin = "default"
+)
+
+// Provenance records where a derived value came from, precisely enough
+// for a reviewer to check it: "peeringdb: netixlan 1234 …".
+type Provenance struct {
+	Origin Origin `json:"origin"`
+	Detail string `json:"detail"`
+}
+
+func (p Provenance) String() string {
+	if p.Detail == "" {
+		return string(p.Origin)
+	}
+	return string(p.Origin) + ": " + p.Detail
+}

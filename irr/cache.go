@@ -138,6 +138,11 @@ func (c *Cache) put(key string, r reply, fetched time.Time) error {
 		err = cerr
 	}
 	if err == nil {
+		// The modification time is the fetch time, so Prune ages files
+		// by the same clock as get.
+		err = os.Chtimes(tmp.Name(), fetched, fetched)
+	}
+	if err == nil {
 		err = os.Rename(tmp.Name(), c.path(key))
 	}
 	if err != nil {

@@ -134,6 +134,9 @@ func (s *session) fetch(ctx context.Context, qs []query) {
 		return
 	}
 	now := time.Now()
+	if s.c.opts.Cache != nil {
+		now = s.c.opts.Cache.opts.Now()
+	}
 	ans := s.pool.run(ctx, miss)
 	for i, q := range miss {
 		a := ans[i]

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -54,6 +55,7 @@ type Server struct {
 	conns   map[net.Conn]bool
 	queries []string
 	nconns  int
+	maxPipe int // most queries waiting for their reply on one connection
 	memo    map[string][]byte // selected sources + query → reply bytes
 	closed  bool
 }
@@ -116,11 +118,19 @@ func (s *Server) Connections() int {
 	return s.nconns
 }
 
+// MaxPipelined is the largest number of queries one connection had sent
+// and not yet been answered: more than 1 means the client pipelines.
+func (s *Server) MaxPipelined() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.maxPipe
+}
+
 // ResetLog forgets the recorded queries and connection count.
 func (s *Server) ResetLog() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.queries, s.nconns = nil, 0
+	s.queries, s.nconns, s.maxPipe = nil, 0, 0
 }
 
 func (s *Server) accept() {
@@ -164,9 +174,10 @@ func (s *Server) serve(c net.Conn) {
 	}
 	out := make(chan pending, 1<<16)
 	done := make(chan struct{})
+	var waiting atomic.Int64 // queries read and not yet answered
 	go func() {
 		defer close(done)
-		s.write(c, out)
+		s.write(c, out, &waiting)
 	}()
 	defer func() {
 		close(out)
@@ -200,6 +211,11 @@ func (s *Server) serve(c net.Conn) {
 			continue
 		}
 		reply := sess.answer(line)
+		if n := int(waiting.Add(1)); n > 1 {
+			s.mu.Lock()
+			s.maxPipe = max(s.maxPipe, n)
+			s.mu.Unlock()
+		}
 		last := first && !sess.persistent
 		first = false
 		out <- pending{due: arrived.Add(s.opts.Latency), reply: reply, last: last}
@@ -209,7 +225,7 @@ func (s *Server) serve(c net.Conn) {
 	}
 }
 
-func (s *Server) write(c net.Conn, out <-chan pending) {
+func (s *Server) write(c net.Conn, out <-chan pending, waiting *atomic.Int64) {
 	bw := bufio.NewWriterSize(c, 64*1024)
 	for p := range out {
 		if d := time.Until(p.due); d > 0 {
@@ -221,6 +237,7 @@ func (s *Server) write(c net.Conn, out <-chan pending) {
 		if _, err := bw.Write(p.reply); err != nil {
 			break
 		}
+		waiting.Add(-1)
 		if len(out) == 0 || p.last {
 			if bw.Flush() != nil {
 				break

@@ -1,0 +1,382 @@
+package irr
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/peerctl/peerctl/bgp"
+	"github.com/peerctl/peerctl/irr/irrtest"
+)
+
+func testDB(t *testing.T) *irrtest.DB {
+	t.Helper()
+	db, err := irrtest.LoadRPSL("testdata/crosscheck.rpsl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func mustRefs(t *testing.T, names ...string) []bgp.ObjectRef {
+	t.Helper()
+	var refs []bgp.ObjectRef
+	for _, n := range names {
+		r, err := bgp.ParseObjectRef(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs = append(refs, r)
+	}
+	return refs
+}
+
+func newClient(t *testing.T, opts Options) *Client {
+	t.Helper()
+	c, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func expandOne(t *testing.T, c *Client, name string) Result {
+	t.Helper()
+	ref := mustRefs(t, name)[0]
+	return c.Expand(context.Background(), []bgp.ObjectRef{ref})[ref]
+}
+
+// requireDenyAll checks the contract for a failed expansion.
+func requireDenyAll(t *testing.T, r Result) {
+	t.Helper()
+	if r.Err == nil {
+		t.Fatalf("expected an error, got %+v", r)
+	}
+	if len(r.V4) != 0 || len(r.V6) != 0 || len(r.ASNs) != 0 {
+		t.Errorf("failed expansion carries data: %+v", r)
+	}
+	if !slices.ContainsFunc(r.Warnings, func(w string) bool { return strings.Contains(w, "deny everything") }) {
+		t.Errorf("no deny-all warning in %q", r.Warnings)
+	}
+}
+
+func closedPort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+func TestExpandServerDown(t *testing.T) {
+	c := newClient(t, Options{Servers: []string{closedPort(t)}, QueryTimeout: time.Second})
+	requireDenyAll(t, expandOne(t, c, "AS-ALPHA"))
+}
+
+func TestExpandFailover(t *testing.T) {
+	srv := irrtest.Start(t, testDB(t), irrtest.Options{})
+	c := newClient(t, Options{Servers: []string{closedPort(t), srv.Addr}})
+	r := expandOne(t, c, "AS-BETA")
+	if r.Err != nil || len(r.ASNs) == 0 {
+		t.Fatalf("failover did not work: %+v", r)
+	}
+}
+
+func TestExpandNotFound(t *testing.T) {
+	srv := irrtest.Start(t, testDB(t), irrtest.Options{})
+	for _, depth := range []int{0, 2} {
+		c := newClient(t, Options{Servers: []string{srv.Addr}, MaxDepth: depth})
+		r := expandOne(t, c, "AS-NOPE")
+		requireDenyAll(t, r)
+		if !errors.Is(r.Err, ErrNotFound) {
+			t.Errorf("depth %d: err = %v, want ErrNotFound", depth, r.Err)
+		}
+	}
+}
+
+func TestExpandEmptyFamilyWarns(t *testing.T) {
+	srv := irrtest.Start(t, testDB(t), irrtest.Options{})
+	c := newClient(t, Options{Servers: []string{srv.Addr}})
+	r := expandOne(t, c, "AS-V6ONLY")
+	if r.Err != nil || len(r.V6) != 2 || len(r.V4) != 0 {
+		t.Fatalf("unexpected result %+v", r)
+	}
+	if !slices.ContainsFunc(r.Warnings, func(w string) bool { return strings.Contains(w, "IPv4 filter denies everything") }) {
+		t.Errorf("no IPv4 deny-all warning: %q", r.Warnings)
+	}
+}
+
+func TestExpandInvalidSources(t *testing.T) {
+	srv := irrtest.Start(t, testDB(t), irrtest.Options{})
+	c := newClient(t, Options{Servers: []string{srv.Addr}, Sources: []string{"NOPE"}})
+	r := expandOne(t, c, "AS-ALPHA")
+	requireDenyAll(t, r)
+	var se *ServerError
+	if !errors.As(r.Err, &se) {
+		t.Errorf("err = %v, want a ServerError", r.Err)
+	}
+	if _, err := New(Options{Sources: []string{"RI PE"}}); err == nil {
+		t.Error("a source with a space was accepted")
+	}
+	if _, err := New(Options{Servers: []string{"no-port"}}); err == nil {
+		t.Error("a server without a port was accepted")
+	}
+}
+
+func TestExpandQueryTimeout(t *testing.T) {
+	srv := irrtest.Start(t, testDB(t), irrtest.Options{Latency: 2 * time.Second})
+	c := newClient(t, Options{Servers: []string{srv.Addr}, QueryTimeout: 100 * time.Millisecond})
+	requireDenyAll(t, expandOne(t, c, "AS-ALPHA"))
+}
+
+func TestExpandTotalTimeout(t *testing.T) {
+	srv := irrtest.Start(t, testDB(t), irrtest.Options{Latency: 300 * time.Millisecond})
+	c := newClient(t, Options{Servers: []string{srv.Addr}, TotalTimeout: 100 * time.Millisecond})
+	r := expandOne(t, c, "AS-ALPHA")
+	requireDenyAll(t, r)
+	if !strings.Contains(r.Err.Error(), "did not finish within") {
+		t.Errorf("err = %v, want the total timeout", r.Err)
+	}
+}
+
+func TestExpandLimits(t *testing.T) {
+	srv := irrtest.Start(t, testDB(t), irrtest.Options{})
+	for _, opts := range []Options{
+		{MaxMembers: 3},
+		{MaxMembers: 3, MaxDepth: 5},
+		{MaxPrefixes: 3},
+		{MaxReplyBytes: 10},
+	} {
+		opts.Servers = []string{srv.Addr}
+		r := expandOne(t, newClient(t, opts), "AS-ALPHA")
+		requireDenyAll(t, r)
+		if opts.MaxReplyBytes == 0 && !errors.Is(r.Err, ErrLimit) {
+			t.Errorf("%+v: err = %v, want ErrLimit", opts, r.Err)
+		}
+	}
+}
+
+func TestSourcePinnedWalk(t *testing.T) {
+	srv := irrtest.Start(t, testDB(t), irrtest.Options{})
+	for _, depth := range []int{0, 2} {
+		srv.ResetLog()
+		c := newClient(t, Options{Servers: []string{srv.Addr}, MaxDepth: depth})
+		r := expandOne(t, c, "RIPE::AS-DELTA")
+		// RIPE's AS-DELTA has AS500 (and a missing set); RADB's has AS600.
+		if !slices.Equal(r.ASNs, []bgp.ASN{500}) {
+			t.Errorf("depth %d: ASNs = %v, want [AS500]", depth, r.ASNs)
+		}
+		if !slices.ContainsFunc(r.Warnings, func(w string) bool { return strings.Contains(w, "AS-MISSING") }) {
+			t.Errorf("depth %d: no warning about AS-MISSING: %q", depth, r.Warnings)
+		}
+		q := srv.Queries()
+		if i := slices.Index(q, "!sRIPE"); i < 0 || i+1 >= len(q) || q[i+1] != "!iAS-DELTA" {
+			t.Errorf("depth %d: queries %q do not select RIPE before the root", depth, q)
+		}
+	}
+}
+
+func TestWalkLoopAndDepth(t *testing.T) {
+	srv := irrtest.Start(t, testDB(t), irrtest.Options{})
+	c := newClient(t, Options{Servers: []string{srv.Addr}, MaxDepth: 10})
+	r := expandOne(t, c, "AS-ALPHA")
+	if r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	if !slices.ContainsFunc(r.Warnings, func(w string) bool { return strings.Contains(w, "loop: AS-GAMMA contains AS-ALPHA") }) {
+		t.Errorf("no loop warning: %q", r.Warnings)
+	}
+	if n := strings.Count(strings.Join(srv.Queries(), " "), "!iAS-ALPHA"); n != 1 {
+		t.Errorf("AS-ALPHA asked %d times", n)
+	}
+	c = newClient(t, Options{Servers: []string{srv.Addr}, MaxDepth: 1})
+	r = expandOne(t, c, "AS-ALPHA")
+	if !slices.Equal(r.ASNs, []bgp.ASN{100}) {
+		t.Errorf("depth 1: ASNs = %v, want the root's own [AS100]", r.ASNs)
+	}
+}
+
+// Shared members are asked once, queries are pipelined, and the number of
+// connections stays within Conns.
+func TestExpandSharesAndPipelines(t *testing.T) {
+	db := irrtest.NewDB()
+	g := irrtest.NewGenerator(db, 3)
+	names := g.AddPeerSets(40)
+	srv := irrtest.Start(t, db, irrtest.Options{NoA: true, Latency: 5 * time.Millisecond})
+	c := newClient(t, Options{Servers: []string{srv.Addr}, Conns: 3})
+	res := c.Expand(context.Background(), mustRefs(t, names...))
+	if len(res) != len(names) {
+		t.Fatalf("%d results for %d refs", len(res), len(names))
+	}
+	for ref, r := range res {
+		if r.Err != nil {
+			t.Fatalf("%s: %v", ref, r.Err)
+		}
+	}
+	counts := map[string]int{}
+	for _, q := range srv.Queries() {
+		counts[q]++
+	}
+	for q, n := range counts {
+		if n > 1 && strings.HasPrefix(q, "!g") {
+			t.Errorf("%s asked %d times", q, n)
+		}
+	}
+	if n := srv.Connections(); n > 3 {
+		t.Errorf("%d connections, want at most 3", n)
+	}
+	if n := srv.MaxPipelined(); n < 10 {
+		t.Errorf("at most %d queries in flight: not pipelined", n)
+	}
+}
+
+func TestCache(t *testing.T) {
+	srv := irrtest.Start(t, testDB(t), irrtest.Options{})
+	now := time.Now()
+	dir := filepath.Join(t.TempDir(), "irr")
+	cache, err := OpenCache(dir, CacheOptions{TTL: time.Hour, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, noA := range []bool{false, true} {
+		srv.ResetLog()
+		c := newClient(t, Options{Servers: []string{srv.Addr}, Cache: cache, NoA: noA})
+		first := expandOne(t, c, "AS-ALPHA")
+		if first.Err != nil || srv.Connections() == 0 {
+			t.Fatalf("first run: %+v, %d connections", first, srv.Connections())
+		}
+		srv.ResetLog()
+		second := expandOne(t, c, "AS-ALPHA")
+		if srv.Connections() != 0 {
+			t.Errorf("noA=%v: warm run asked the server: %q", noA, srv.Queries())
+		}
+		if !slices.Equal(first.V4, second.V4) || !slices.Equal(first.V6, second.V6) || !slices.Equal(first.ASNs, second.ASNs) {
+			t.Errorf("noA=%v: cached result differs", noA)
+		}
+	}
+	// After the TTL the server is asked again.
+	now = now.Add(2 * time.Hour)
+	srv.ResetLog()
+	expandOne(t, newClient(t, Options{Servers: []string{srv.Addr}, Cache: cache}), "AS-ALPHA")
+	if srv.Connections() == 0 {
+		t.Error("expired answers were used")
+	}
+	// A damaged file is a miss, not an error or a wrong answer.
+	files, _ := filepath.Glob(filepath.Join(dir, "*.irr"))
+	if len(files) == 0 {
+		t.Fatal("nothing cached")
+	}
+	for _, f := range files {
+		os.WriteFile(f, []byte("peerctl-irr-cache 1\ngarbage"), 0o600)
+	}
+	srv.ResetLog()
+	r := expandOne(t, newClient(t, Options{Servers: []string{srv.Addr}, Cache: cache}), "AS-ALPHA")
+	if r.Err != nil || srv.Connections() == 0 {
+		t.Errorf("damaged cache: %+v, %d connections", r, srv.Connections())
+	}
+}
+
+func TestCachePruneBoundsSize(t *testing.T) {
+	dir := t.TempDir()
+	cache, err := OpenCache(dir, CacheOptions{MaxBytes: 2000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		if err := cache.put("k"+string(rune('a'+i)), reply{Kind: KindData, Data: []byte(strings.Repeat("x", 200))}, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := cache.Prune(); err != nil {
+		t.Fatal(err)
+	}
+	var total int64
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		info, _ := e.Info()
+		total += info.Size()
+	}
+	if total > 2000 || len(entries) == 0 {
+		t.Errorf("cache holds %d bytes in %d files, want ≤ 2000 and > 0", total, len(entries))
+	}
+}
+
+// hostile serves canned bytes to every connection after the handshake.
+func hostile(t *testing.T, payload string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				br.ReadString('\n') // !!
+				br.ReadString('\n') // !n
+				br.ReadString('\n') // !s-lc
+				c.Write([]byte("C\nA5\nTEST\nC\n" + payload))
+				c.SetReadDeadline(time.Now().Add(2 * time.Second))
+				for {
+					if _, err := br.ReadString('\n'); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+func TestHostileServers(t *testing.T) {
+	for name, payload := range map[string]string{
+		"huge length":     "A99999999999999\n",
+		"wrong length":    "A3\nAS1 AS2\nC\n",
+		"no terminator":   "A4\nAS1\nX\n",
+		"garbage":         "<html>\n",
+		"close mid-reply": "A100\nAS1",
+	} {
+		t.Run(name, func(t *testing.T) {
+			addr := hostile(t, payload)
+			c := newClient(t, Options{Servers: []string{addr}, QueryTimeout: 500 * time.Millisecond, MaxReplyBytes: 1 << 20})
+			requireDenyAll(t, expandOne(t, c, "AS-FOO"))
+		})
+	}
+}
+
+// Names from replies go into later queries only after validation.
+func TestHostileMembersIgnored(t *testing.T) {
+	db := irrtest.NewDB()
+	db.AddSet("TEST", "AS-ROOT", "AS1", "AS-OK", "AS-BAD;!q", "RS-FOO")
+	db.AddSet("TEST", "AS-OK", "AS2")
+	srv := irrtest.Start(t, db, irrtest.Options{})
+	c := newClient(t, Options{Servers: []string{srv.Addr}, MaxDepth: 3})
+	r := expandOne(t, c, "AS-ROOT")
+	if !slices.Equal(r.ASNs, []bgp.ASN{1, 2}) {
+		t.Errorf("ASNs = %v", r.ASNs)
+	}
+	if !slices.ContainsFunc(r.Warnings, func(w string) bool { return strings.Contains(w, "2 unusable") }) {
+		t.Errorf("no warning about unusable members: %q", r.Warnings)
+	}
+	for _, q := range srv.Queries() {
+		if strings.Contains(q, ";") || strings.Contains(q, "RS-FOO") {
+			t.Errorf("unvalidated member reached a query: %q", q)
+		}
+	}
+}

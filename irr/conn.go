@@ -103,7 +103,7 @@ func (c *conn) close() {
 
 // inflight is a query written and not yet answered.
 type inflight struct {
-	idx    int    // index into the batch; -1 for a source switch
+	idx     int    // index into the batch; -1 for a source switch
 	switch_ string // the "!s" argument for a source switch
 }
 

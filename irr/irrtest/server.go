@@ -55,7 +55,7 @@ type Server struct {
 	conns   map[net.Conn]bool
 	queries []string
 	nconns  int
-	maxPipe int // most queries waiting for their reply on one connection
+	maxPipe int               // most queries waiting for their reply on one connection
 	memo    map[string][]byte // selected sources + query → reply bytes
 	closed  bool
 }

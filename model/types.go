@@ -6,6 +6,7 @@ import (
 
 	"github.com/peerctl/peerctl/bgp"
 	"github.com/peerctl/peerctl/intent"
+	"github.com/peerctl/peerctl/peeringdb"
 )
 
 // Model is the resolved configuration of every router. Slices are sorted
@@ -52,15 +53,9 @@ type DataVersions struct {
 	RPKITime      time.Time
 }
 
-// Source is where a value in the model came from.
-type Source string
-
-const (
-	FromIntent    Source = "intent"    // written in the peer or policy file
-	FromPeeringDB Source = "peeringdb" // derived from PeeringDB
-	FromIRR       Source = "irr"       // expanded from the IRR
-	FromDefault   Source = "default"   // a policy default
-)
+// Provenance says where a value came from (intent, PeeringDB, policy,
+// default), precisely enough for a reviewer to check it.
+type Provenance = peeringdb.Provenance
 
 // Router is one of our routers with everything it must be configured with.
 type Router struct {
@@ -93,19 +88,10 @@ type Session struct {
 	Neighbor netip.Addr
 	Local    netip.Addr // our address on the IXP LAN
 	// MaxPrefix is the limit for the session's family.
-	MaxPrefix Limit
-	// Source says whether the address was written in the peer file or
-	// derived from PeeringDB.
-	Source Source
-}
-
-// Limit is a resolved max-prefix limit and how it was reached.
-type Limit struct {
-	Value  int
-	Source Source
-	// Why explains the number for plans and reviews, e.g.
-	// "PeeringDB 1200 + 10%".
-	Why string
+	MaxPrefix int
+	// Provenance says whether the address was written in the peer file
+	// or derived from PeeringDB (and from which netixlan row).
+	Provenance Provenance
 }
 
 // IRRState says what the IRR expansion of a peer's import yielded.
@@ -142,7 +128,6 @@ type Peer struct {
 	Name        string
 	Description string
 	Import      bgp.ObjectRef
-	ImportFrom  Source // intent, or peeringdb when the peer file's import was empty
 	Export      bgp.ObjectRef
 
 	// IRR is the state of the import expansion; when it is not IRROK the
@@ -153,7 +138,7 @@ type Peer struct {
 	Prefixes map[bgp.Family][]Prefix // sorted, aggregated
 	ASNs     []bgp.ASN               // member ASNs of the import set
 
-	MaxPrefix   map[bgp.Family]Limit
+	MaxPrefix   map[bgp.Family]peeringdb.MaxPrefixLimit
 	LocalPref   int
 	GTSM        bool
 	BFD         bool

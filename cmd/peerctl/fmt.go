@@ -96,7 +96,11 @@ func fmtRun(opts *fmtOptions) error {
 	case broken > 0:
 		return findingsf("%s could not be formatted", plural(broken, "file"))
 	case opts.check && changed > 0:
-		return findingsf("%s formatting; run 'peerctl fmt'", plural(changed, "file")+" "+map[bool]string{true: "needs", false: "need"}[changed == 1])
+		verb := "need"
+		if changed == 1 {
+			verb = "needs"
+		}
+		return findingsf("%s %s formatting; run 'peerctl fmt'", plural(changed, "file"), verb)
 	}
 	return nil
 }

@@ -71,6 +71,7 @@ on merge it deploys the changed routers with commit-confirmed rollback.`,
 	for _, c := range []*cobra.Command{
 		newCmdValidate(a, nil),
 		newCmdFmt(a, nil),
+		newCmdIRR(a),
 	} {
 		root.AddCommand(c)
 	}

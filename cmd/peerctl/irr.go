@@ -1,0 +1,268 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/peerctl/peerctl/bgp"
+	"github.com/peerctl/peerctl/irr"
+)
+
+func newCmdIRR(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "irr <command>",
+		GroupID: "data",
+		Short:   "Query the IRR: expand AS-SETs into prefix lists",
+	}
+	cmd.AddCommand(newCmdIRRExpand(a, nil))
+	return cmd
+}
+
+type irrExpandOptions struct {
+	app       *app
+	refs      []bgp.ObjectRef
+	servers   []string
+	sources   []string
+	depth     int
+	aggregate bool
+	json      bool
+	noCache   bool
+	cacheTTL  time.Duration
+	timeout   time.Duration
+	noA       bool
+}
+
+func newCmdIRRExpand(a *app, runF func(*irrExpandOptions) error) *cobra.Command {
+	opts := &irrExpandOptions{app: a}
+	cmd := &cobra.Command{
+		Use:   "expand AS-SET...",
+		Short: "Expand AS-SETs into member ASNs and IPv4/IPv6 prefixes",
+		Long: `Expand asks an IRR server (IRRd whois protocol, as bgpq4 does) for the member
+ASNs of each AS-SET and the prefixes registered for them. Several AS-SETs are
+expanded in one run: queries are pipelined over a few connections, and
+members they share are asked once. Answers are cached in .peerctl/irr/ in
+the repository for --cache-ttl.
+
+An argument is an AS-SET ("AS-EXAMPLE", "AS64500:AS-CUSTOMERS"), an AS-SET in
+one IRR source ("RIPE::AS-EXAMPLE") or a single AS ("AS64500"). --depth
+limits how deep nested AS-SETs are followed (like bgpq4 -L).
+
+An AS-SET that cannot be expanded, or has no prefixes of a family, gives an
+empty list: peerctl renders that as deny-all for the peer, never accept-all.
+
+Exit status: 0 when every AS-SET was expanded (warnings go to stderr), 1 when
+one or more could not be, 2 on a usage error.`,
+		Example: `  # Prefixes and members of one AS-SET from RADB
+  peerctl irr expand AS-EXAMPLE
+
+  # Several at once, RIPE before RADB, as aggregated prefix-list ranges
+  peerctl irr expand AS-EXAMPLE AS-CLOUDFLARE --sources RIPE,RADB --aggregate
+
+  # Only the set as registered in RIPE, two levels deep
+  peerctl irr expand RIPE::AS-EXAMPLE --depth 2
+
+  # Another server, JSON for scripts
+  peerctl irr expand AS-EXAMPLE --server rr.ntt.net:43 --json | jq '.results[0].ipv4'`,
+		Args: usageArgs(cobra.MinimumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, s := range args {
+				ref, err := bgp.ParseObjectRef(s)
+				if err != nil {
+					return &usageError{err}
+				}
+				opts.refs = append(opts.refs, ref)
+			}
+			if opts.depth < 0 {
+				return usageErrorf("--depth must be 0 (no limit) or more, not %d", opts.depth)
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return irrExpandRun(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringSliceVar(&opts.servers, "server", []string{irr.DefaultServer}, "IRR `host:port`; repeat or separate with commas for fallbacks")
+	f.StringSliceVar(&opts.sources, "sources", nil, "IRR source `list` in priority order, e.g. RIPE,RADB (default: the server's)")
+	f.IntVar(&opts.depth, "depth", 0, "follow nested AS-SETs at most `n` levels (0: no limit)")
+	f.BoolVar(&opts.aggregate, "aggregate", false, "print prefixes as aggregated prefix-list ranges (like bgpq4 -A)")
+	f.BoolVar(&opts.json, "json", false, "print JSON")
+	f.BoolVar(&opts.noCache, "no-cache", false, "neither read nor write the answer cache")
+	f.DurationVar(&opts.cacheTTL, "cache-ttl", time.Hour, "how long cached answers are used")
+	f.DurationVar(&opts.timeout, "timeout", 5*time.Minute, "give up after this long in total")
+	f.BoolVar(&opts.noA, "no-a", false, "do not use the server's !a query; ask per member AS instead")
+	return cmd
+}
+
+func irrExpandRun(ctx context.Context, opts *irrExpandOptions) error {
+	a := opts.app
+	if a.offline {
+		return fmt.Errorf("irr expand queries an IRR server, which --offline forbids")
+	}
+	var cache *irr.Cache
+	if !opts.noCache {
+		var err error
+		cache, err = irr.OpenCache(filepath.Join(a.repoDir, irr.DefaultCacheDir), irr.CacheOptions{TTL: opts.cacheTTL})
+		if err != nil {
+			return err
+		}
+	}
+	client, err := irr.New(irr.Options{
+		Servers: opts.servers, Sources: opts.sources, MaxDepth: opts.depth,
+		TotalTimeout: opts.timeout, NoA: opts.noA, Cache: cache, Logger: a.logger(),
+	})
+	if err != nil {
+		return &usageError{err}
+	}
+	if a.io.ErrTTY {
+		fmt.Fprintf(a.io.ErrOut, "Expanding %d AS-SET(s) via %s…\n", len(opts.refs), opts.servers[0])
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	results := client.Expand(ctx, opts.refs)
+
+	failed := 0
+	for _, ref := range opts.refs {
+		r := results[ref]
+		if r.Err != nil {
+			failed++
+		}
+		for _, w := range r.Warnings {
+			fmt.Fprintln(a.io.ErrOut, "warning:", w)
+		}
+	}
+	if opts.json {
+		err = writeIRRJSON(a, opts, results)
+	} else {
+		writeIRRText(a, opts, results)
+	}
+	if err != nil {
+		return err
+	}
+	if failed > 0 {
+		return findingsf("%d of %d AS-SET(s) could not be expanded", failed, len(opts.refs))
+	}
+	return nil
+}
+
+func writeIRRText(a *app, opts *irrExpandOptions, results map[bgp.ObjectRef]irr.Result) {
+	w := a.io.Out
+	for i, ref := range opts.refs {
+		r := results[ref]
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintf(w, "%s (%s)\n", ref, r.Source)
+		if r.Err != nil {
+			fmt.Fprintf(w, "  error: %v\n  filters deny everything\n", r.Err)
+			continue
+		}
+		asns := make([]string, len(r.ASNs))
+		for i, n := range r.ASNs {
+			asns[i] = n.String()
+		}
+		fmt.Fprintf(w, "  ASNs (%d): %s\n", len(asns), strings.Join(asns, " "))
+		for _, fam := range []struct {
+			name string
+			ps   []netip.Prefix
+		}{{"IPv4", r.V4}, {"IPv6", r.V6}} {
+			lines := prefixLines(fam.ps, opts.aggregate)
+			fmt.Fprintf(w, "  %s (%d prefixes", fam.name, len(fam.ps))
+			if opts.aggregate {
+				fmt.Fprintf(w, ", %d ranges", len(lines))
+			}
+			fmt.Fprintln(w, "):")
+			if len(lines) == 0 {
+				fmt.Fprintln(w, "    none: deny all")
+			}
+			for _, l := range lines {
+				fmt.Fprintln(w, "    "+l)
+			}
+		}
+	}
+}
+
+func prefixLines(ps []netip.Prefix, aggregate bool) []string {
+	var out []string
+	if aggregate {
+		for _, r := range irr.Aggregate(ps) {
+			out = append(out, r.String())
+		}
+		return out
+	}
+	for _, p := range ps {
+		out = append(out, p.String())
+	}
+	return out
+}
+
+// irrJSONResult is one reference in --json output; lists are never null.
+type irrJSONResult struct {
+	Ref      string         `json:"ref"`
+	Source   string         `json:"source"`
+	Fetched  *time.Time     `json:"fetched,omitempty"`
+	ASNs     []bgp.ASN      `json:"asns"`
+	IPv4     []netip.Prefix `json:"ipv4"`
+	IPv6     []netip.Prefix `json:"ipv6"`
+	Ranges4  []irrJSONRange `json:"ipv4_ranges,omitempty"`
+	Ranges6  []irrJSONRange `json:"ipv6_ranges,omitempty"`
+	Warnings []string       `json:"warnings"`
+	Error    *string        `json:"error"`
+}
+
+type irrJSONRange struct {
+	Prefix netip.Prefix `json:"prefix"`
+	Min    int          `json:"min_length"`
+	Max    int          `json:"max_length"`
+}
+
+func writeIRRJSON(a *app, opts *irrExpandOptions, results map[bgp.ObjectRef]irr.Result) error {
+	doc := struct {
+		FormatVersion int             `json:"format_version"`
+		Results       []irrJSONResult `json:"results"`
+	}{FormatVersion: 1, Results: []irrJSONResult{}}
+	for _, ref := range opts.refs {
+		r := results[ref]
+		jr := irrJSONResult{
+			Ref: ref.String(), Source: r.Source, ASNs: irrNonNil(r.ASNs),
+			IPv4: irrNonNil(r.V4), IPv6: irrNonNil(r.V6), Warnings: irrNonNil(r.Warnings),
+		}
+		if !r.Fetched.IsZero() {
+			jr.Fetched = &r.Fetched
+		}
+		if r.Err != nil {
+			msg := r.Err.Error()
+			jr.Error = &msg
+		}
+		if opts.aggregate {
+			jr.Ranges4, jr.Ranges6 = jsonRanges(r.V4), jsonRanges(r.V6)
+		}
+		doc.Results = append(doc.Results, jr)
+	}
+	enc := json.NewEncoder(a.io.Out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
+}
+
+func jsonRanges(ps []netip.Prefix) []irrJSONRange {
+	out := []irrJSONRange{}
+	for _, r := range irr.Aggregate(ps) {
+		out = append(out, irrJSONRange{r.Prefix, r.Min, r.Max})
+	}
+	return out
+}
+
+func irrNonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

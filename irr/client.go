@@ -126,8 +126,9 @@ type Result struct {
 	// V4 and V6 are the distinct prefixes registered for those ASNs,
 	// masked and sorted. Aggregate shortens them into ranges.
 	V4, V6 []netip.Prefix
-	// Warnings describe what was skipped or looks wrong; one peer's
-	// warnings never affect another peer.
+	// Warnings describe what was skipped or looks wrong, in sentences
+	// that do not repeat the reference; one peer's warnings never affect
+	// another peer.
 	Warnings []string
 	// Err is why the expansion failed; the prefix lists are then empty.
 	Err error

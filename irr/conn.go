@@ -104,7 +104,7 @@ func (c *conn) close() {
 // inflight is a query written and not yet answered.
 type inflight struct {
 	idx     int    // index into the batch; -1 for a source switch
-	switch_ string // the "!s" argument for a source switch
+	sources string // the "!s" argument of a source switch
 }
 
 // work answers queries taken from queue on this connection, pipelined,
@@ -138,7 +138,7 @@ func (c *conn) work(ctx context.Context, qs []query, queue <-chan int, ans []ans
 		c.nc.SetReadDeadline(time.Now().Add(queryTimeout))
 		r, err := readReply(c.br, maxData)
 		if err == nil && it.idx < 0 && r.Kind != KindOK {
-			err = &ServerError{Query: "!s" + it.switch_, Msg: r.String()}
+			err = &ServerError{Query: "!s" + it.sources, Msg: r.String()}
 		}
 		if err != nil {
 			readErr = err
@@ -216,7 +216,7 @@ func (c *conn) writeQueries(qs []query, queue <-chan int, pending chan<- infligh
 		}
 		if want != c.sel {
 			c.bw.WriteString("!s" + want + "\n")
-			pending <- inflight{idx: -1, switch_: want}
+			pending <- inflight{idx: -1, sources: want}
 			c.sel = want
 			if !acquire() {
 				pending <- inflight{idx: i}

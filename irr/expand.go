@@ -435,7 +435,7 @@ func (e *expansion) result(c *Client) Result {
 	}
 	if e.err != nil {
 		r.V4, r.V6, r.Err = nil, nil, e.err
-		r.Warnings = append(r.Warnings, fmt.Sprintf("%s: expansion failed, its filters deny everything: %v", e.ref, e.err))
+		r.Warnings = append(r.Warnings, fmt.Sprintf("expansion failed, filters deny everything: %v", e.err))
 		return r
 	}
 	r.ASNs = make([]bgp.ASN, 0, len(e.asns))
@@ -444,10 +444,10 @@ func (e *expansion) result(c *Client) Result {
 	}
 	slices.Sort(r.ASNs)
 	if len(r.V4) == 0 {
-		r.Warnings = append(r.Warnings, fmt.Sprintf("%s: no IPv4 prefixes registered; the IPv4 filter denies everything", e.ref))
+		r.Warnings = append(r.Warnings, "no IPv4 prefixes registered; the IPv4 filter denies everything")
 	}
 	if len(r.V6) == 0 {
-		r.Warnings = append(r.Warnings, fmt.Sprintf("%s: no IPv6 prefixes registered; the IPv6 filter denies everything", e.ref))
+		r.Warnings = append(r.Warnings, "no IPv6 prefixes registered; the IPv6 filter denies everything")
 	}
 	return r
 }

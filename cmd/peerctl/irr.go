@@ -136,7 +136,7 @@ func irrExpandRun(ctx context.Context, opts *irrExpandOptions) error {
 			failed++
 		}
 		for _, w := range r.Warnings {
-			fmt.Fprintln(a.io.ErrOut, "warning:", w)
+			fmt.Fprintf(a.io.ErrOut, "warning: %s: %s\n", ref, w)
 		}
 	}
 	if opts.json {

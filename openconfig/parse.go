@@ -23,42 +23,45 @@ const MaxReplyBytes = 32 << 20
 // size is bounded, every value is checked as Build checks it, and elements
 // the module does not define are ignored.
 func Parse(reply []byte) (Config, bool, error) {
-	if len(reply) > MaxReplyBytes {
-		return Config{}, false, fmt.Errorf("reading peerctl-bgp data: reply of %d bytes exceeds %d", len(reply), MaxReplyBytes)
-	}
-	dec := xml.NewDecoder(bytes.NewReader(reply))
-	var (
-		doc   xmlBGP
-		found bool
-	)
-	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return Config{}, false, fmt.Errorf("reading peerctl-bgp data: %w", err)
-		}
-		start, ok := tok.(xml.StartElement)
-		if !ok || start.Name.Space != Namespace || start.Name.Local != "bgp" {
-			continue
-		}
-		if found {
-			return Config{}, false, errors.New("reading peerctl-bgp data: more than one <bgp> container")
-		}
-		if err := dec.DecodeElement(&doc, &start); err != nil {
-			return Config{}, false, fmt.Errorf("reading peerctl-bgp data: %w", err)
-		}
-		found = true
-	}
-	if !found {
-		return Config{}, false, nil
+	doc, found, err := findBGP(reply)
+	if err != nil || !found {
+		return Config{}, false, err
 	}
 	c, err := decode(doc)
 	if err != nil {
 		return Config{}, true, fmt.Errorf("reading peerctl-bgp data: %w", err)
 	}
 	return c, true, nil
+}
+
+// findBGP decodes the module's <bgp> container from anywhere in reply.
+func findBGP(reply []byte) (xmlBGP, bool, error) {
+	var doc xmlBGP
+	if len(reply) > MaxReplyBytes {
+		return doc, false, fmt.Errorf("reading peerctl-bgp data: reply of %d bytes exceeds %d", len(reply), MaxReplyBytes)
+	}
+	dec := xml.NewDecoder(bytes.NewReader(reply))
+	found := false
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return doc, found, nil
+		}
+		if err != nil {
+			return doc, false, fmt.Errorf("reading peerctl-bgp data: %w", err)
+		}
+		start, ok := tok.(xml.StartElement)
+		if !ok || start.Name.Space != Namespace || start.Name.Local != "bgp" {
+			continue
+		}
+		if found {
+			return doc, false, errors.New("reading peerctl-bgp data: more than one <bgp> container")
+		}
+		if err := dec.DecodeElement(&doc, &start); err != nil {
+			return doc, false, fmt.Errorf("reading peerctl-bgp data: %w", err)
+		}
+		found = true
+	}
 }
 
 func decode(doc xmlBGP) (Config, error) {

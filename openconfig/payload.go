@@ -40,6 +40,10 @@ type (
 			AuthPassword string `xml:"auth-password,omitempty"`
 		} `xml:"config"`
 		AFISAFIs *xmlAFISAFIs `xml:"afi-safis"`
+		State    *struct {
+			SessionState    string `xml:"session-state"`
+			LastEstablished string `xml:"last-established"`
+		} `xml:"state"`
 	}
 	xmlAFISAFIs struct {
 		AFISAFI []xmlAFISAFI `xml:"afi-safi"`
@@ -55,6 +59,9 @@ type (
 				ShutdownThresholdPct string `xml:"shutdown-threshold-pct,omitempty"`
 			} `xml:"config"`
 		} `xml:"prefix-limit"`
+		State *struct {
+			Received string `xml:"prefixes>received"`
+		} `xml:"state"`
 	}
 )
 

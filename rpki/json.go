@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"slices"
 	"strconv"
@@ -40,8 +41,11 @@ type LoadReport struct {
 	Entries int `json:"entries"`
 	// Loaded is the number of distinct usable VRPs returned.
 	Loaded int `json:"loaded"`
+	// Masked counts entries whose prefix had host bits set; they are
+	// loaded with the bits cleared, as stayrtr does.
+	Masked int `json:"masked"`
 	// Dropped entries, by reason.
-	BadPrefix    int `json:"bad_prefix"`    // unparsable or with host bits set
+	BadPrefix    int `json:"bad_prefix"`    // not a prefix
 	BadASN       int `json:"bad_asn"`       // not an AS number
 	BadMaxLength int `json:"bad_maxlength"` // missing, below the prefix length or past the address length
 	Expired      int `json:"expired"`       // "expires" in the past
@@ -94,7 +98,7 @@ func LoadJSONFile(path string, opts LoadOptions) ([]VRP, LoadReport, error) {
 // It streams the "roas" array, so memory follows the number of VRPs, not
 // the file size. Entries a router would refuse are dropped and counted in
 // the report, as stayrtr does: bad prefix, bad ASN, bad maxLength, expired,
-// duplicate. The VRPs come back sorted and distinct. Broken JSON, a missing
+// duplicate. Host bits in a prefix are cleared, also as stayrtr does. The VRPs come back sorted and distinct. Broken JSON, a missing
 // "roas" array or input past the bounds is an error.
 func LoadJSON(r io.Reader, opts LoadOptions) ([]VRP, LoadReport, error) {
 	if opts.MaxBytes <= 0 {
@@ -199,9 +203,16 @@ func expectDelim(dec *json.Decoder, want json.Delim) error {
 func (e *jsonVRP) vrp(rep *LoadReport, now time.Time) (VRP, bool) {
 	var v VRP
 	var err error
-	if v.Prefix, err = parseCanonicalPrefix(e.Prefix); err != nil {
+	if v.Prefix, err = netip.ParsePrefix(e.Prefix); err != nil {
 		rep.BadPrefix++
 		return v, false
+	}
+	if m := v.Prefix.Masked(); m != v.Prefix {
+		// No ROA can carry host bits; a file that has them is sloppy,
+		// and stayrtr serves such entries with the bits cleared. Do the
+		// same so that peerctl sees what the routers will see.
+		v.Prefix = m
+		rep.Masked++
 	}
 	if v.ASN, err = parseJSONASN(e.ASN); err != nil {
 		rep.BadASN++

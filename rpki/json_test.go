@@ -97,18 +97,19 @@ func TestLoadJSONEntryForms(t *testing.T) {
 		{"prefix": "192.0.2.0/24", "asn": 1},
 		{"prefix": "192.0.2.0", "maxLength": 24, "asn": 1},
 		{"prefix": "fe80::1%eth0/64", "maxLength": 64, "asn": 1},
+		{"prefix": "192.0.2.1/24", "maxLength": 24, "asn": 64503},
 		{"maxLength": 24, "asn": 1}
 	]}`
 	got, rep, err := LoadJSON(strings.NewReader(in), LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []VRP{vrp("192.0.2.0/24", 24, 64500), vrp("192.0.2.0/24", 24, 64501), vrp("192.0.2.0/24", 24, 64502), vrp("192.0.2.0/24", 24, 4294967295)}
+	want := []VRP{vrp("192.0.2.0/24", 24, 64500), vrp("192.0.2.0/24", 24, 64501), vrp("192.0.2.0/24", 24, 64502), vrp("192.0.2.0/24", 24, 64503), vrp("192.0.2.0/24", 24, 4294967295)}
 	if !slices.Equal(got, want) {
 		t.Errorf("VRPs:\n got %v\nwant %v", got, want)
 	}
-	if rep.BadASN != 4 || rep.BadMaxLength != 3 || rep.BadPrefix != 3 {
-		t.Errorf("report %+v: want 4 bad ASNs, 3 bad maxLengths, 3 bad prefixes", rep)
+	if rep.BadASN != 4 || rep.BadMaxLength != 3 || rep.BadPrefix != 3 || rep.Masked != 1 {
+		t.Errorf("report %+v: want 4 bad ASNs, 3 bad maxLengths, 3 bad prefixes, 1 masked", rep)
 	}
 }
 

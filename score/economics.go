@@ -1,0 +1,74 @@
+package score
+
+import "math"
+
+// Outcome is the business case of the best contract (SCORING.md §9).
+type Outcome struct {
+	// PoPs are the keys of the contract the figures are for: the first
+	// APC* entry both sides accept. Empty when there is none.
+	PoPs []string `json:"pops"`
+	// TrafficSource says where the Mbps figures come from: "measured"
+	// (policy), "peeringdb" (the requester's declared info_traffic), or
+	// "" when no volume is known and only the break-even can be given.
+	TrafficSource string `json:"traffic_source"`
+	// BilledDirection is the direction transit is assumed to bill on:
+	// "inbound" for inbound-heavy requesters, "outbound" for
+	// outbound-heavy ones, "max" (the larger) otherwise.
+	BilledDirection string `json:"billed_direction"`
+	// MovedMbps is the billed-direction traffic the contract takes off
+	// transit.
+	MovedMbps float64 `json:"moved_mbps"`
+	// TransitSavingUSD is MovedMbps × the transit price, per month.
+	TransitSavingUSD float64 `json:"transit_saving_usd_per_month"`
+	// PortCostUSD is the monthly cost of peering at the contract's PoPs.
+	PortCostUSD float64 `json:"port_cost_usd_per_month"`
+	// NetSavingUSD is the saving minus the port costs.
+	NetSavingUSD float64 `json:"net_saving_usd_per_month"`
+	// BreakEvenMbps is the billed traffic at which the contract pays for
+	// its ports; 0 when transit is free or not priced.
+	BreakEvenMbps float64 `json:"break_even_mbps"`
+}
+
+// economics prices the first jointly acceptable contract of APC*.
+func economics(res Result, r *Profile, e Economics) *Outcome {
+	out := &Outcome{PoPs: []string{}}
+	var best *Ranked
+	for i := range res.APC {
+		if res.APC[i].OmegaRC > 0 {
+			best = &res.APC[i]
+			break
+		}
+	}
+	if best == nil {
+		return out
+	}
+	for _, q := range best.PoPs {
+		out.PoPs = append(out.PoPs, q.Key)
+		out.PortCostUSD += e.costAt(q.Key)
+	}
+	if e.TransitUSDPerMbps > 0 {
+		out.BreakEvenMbps = out.PortCostUSD / e.TransitUSDPerMbps
+	}
+	// Convert the result's traffic unit to Mbps with the requester's own
+	// volume: measured traffic is already Mbps; a declared volume scales
+	// the gravity estimate.
+	scale := 0.0
+	switch {
+	case r.Network.TrafficMbps > 0:
+		out.TrafficSource, scale = "measured", 1
+	case r.Network.DeclaredTrafficMbps > 0 && r.Gravity > 0:
+		out.TrafficSource, scale = "peeringdb", r.Network.DeclaredTrafficMbps/r.Gravity
+	}
+	o, in := best.Out*scale, best.In*scale
+	switch r.Ratio {
+	case HeavyInbound, MostlyInbound:
+		out.BilledDirection, out.MovedMbps = "inbound", in
+	case HeavyOutbound, MostlyOutbound:
+		out.BilledDirection, out.MovedMbps = "outbound", o
+	default:
+		out.BilledDirection, out.MovedMbps = "max", math.Max(o, in)
+	}
+	out.TransitSavingUSD = out.MovedMbps * e.TransitUSDPerMbps
+	out.NetSavingUSD = out.TransitSavingUSD - out.PortCostUSD
+	return out
+}

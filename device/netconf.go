@@ -15,6 +15,7 @@ import (
 	"github.com/scrapli/scrapligo/driver/opoptions"
 	"github.com/scrapli/scrapligo/driver/options"
 	"github.com/scrapli/scrapligo/response"
+	"github.com/scrapli/scrapligo/util"
 
 	"github.com/peerctl/peerctl/bgp"
 	"github.com/peerctl/peerctl/openconfig"
@@ -36,7 +37,8 @@ type NetconfOptions struct {
 	Timeout time.Duration
 	// Settle is the pause between the hello exchange and the first RPC
 	// (0: 20 ms). Some servers (yuma123's netconfd) hold back the reply to
-	// an RPC that arrives in the same read as the client's hello.
+	// an RPC that arrives in the same read as the client's hello; should
+	// that still happen, the first RPC is retried, which releases it.
 	Settle time.Duration
 	// Transcript receives every RPC as sent (after serialisation, without
 	// the framing) and every reply, for tests and debugging. It sees
@@ -129,8 +131,28 @@ func OpenNetconf(ctx context.Context, ep Endpoint, o NetconfOptions) (*Netconf, 
 		n.closeDriver()
 		return nil, err
 	}
+	if err := n.firstRPC(ctx); err != nil {
+		n.closeDriver()
+		return nil, err
+	}
 	n.log.Debug("session open", "session-id", d.SessionID(), "netconf", d.SelectedVersion)
 	return n, nil
+}
+
+// firstRPC reads running once, briefly. If netconfd held the reply back
+// (the hello and the RPC arrived together despite the pause), the next
+// RPC releases it, so it tries up to three times.
+func (n *Netconf) firstRPC(ctx context.Context) error {
+	limit := min(2*time.Second, n.timeout)
+	for attempt := 1; ; attempt++ {
+		_, err := n.rpcWithin(ctx, limit, "get-config running (first RPC)", func() (*response.NetconfResponse, error) {
+			return n.d.GetConfig("running", opoptions.WithFilter(openconfig.Filter()))
+		})
+		if err == nil || !errors.Is(err, util.ErrTimeoutError) || attempt == 3 {
+			return err
+		}
+		n.log.Debug("first RPC unanswered, sending another", "attempt", attempt)
+	}
 }
 
 func (n *Netconf) checkCapabilities() error {
@@ -404,6 +426,11 @@ func (n *Netconf) expectRunning(ctx context.Context, want, what string) error {
 // transport error and an <rpc-error> into errors; the last wraps
 // ErrRejected.
 func (n *Netconf) rpc(ctx context.Context, name string, call func() (*response.NetconfResponse, error)) (*response.NetconfResponse, error) {
+	return n.rpcWithin(ctx, n.timeout, name, call)
+}
+
+// rpcWithin is rpc with its own upper bound on the wait.
+func (n *Netconf) rpcWithin(ctx context.Context, limit time.Duration, name string, call func() (*response.NetconfResponse, error)) (*response.NetconfResponse, error) {
 	if n.d == nil {
 		return nil, fmt.Errorf("%s: netconf: %s: session is closed", n.host, name)
 	}
@@ -411,6 +438,7 @@ func (n *Netconf) rpc(ctx context.Context, name string, call func() (*response.N
 	if err != nil {
 		return nil, fmt.Errorf("%s: netconf: %s: %w", n.host, name, err)
 	}
+	timeout = min(timeout, limit)
 	// Every scrapligo RPC waits for its reply up to the channel's
 	// operation timeout; only some take a per-call option.
 	n.d.Channel.TimeoutOps = timeout

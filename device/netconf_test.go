@@ -142,6 +142,7 @@ func TestNetconfConfirmedCommitStays(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
+		"get-config",                            // OpenNetconf's first RPC
 		"get-config",                            // Running
 		"lock", "get-config", "discard-changes", // Apply
 		"edit-config", "commit confirmed", "get-config",
@@ -366,8 +367,9 @@ func TestNetconfDiscardReallyDiscards(t *testing.T) {
 }
 
 // TestNetconfSettlesAfterHello guards the held-back-reply pitfall: without
-// the pause after the hello, about one session in six hangs on its first
-// RPC. Ten sessions in a row must all answer.
+// the pause after the hello (and the retried first RPC), about one
+// session in six hangs on its first RPC. Ten sessions in a row must all
+// answer.
 func TestNetconfSettlesAfterHello(t *testing.T) {
 	srv := netconftest.Start(t)
 	for i := range 10 {

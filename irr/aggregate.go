@@ -58,7 +58,7 @@ func Aggregate(prefixes []netip.Prefix) []Range {
 			t6.insert(p)
 		}
 	}
-	var out []Range
+	out := make([]Range, 0, len(prefixes)/2)
 	for _, t := range []*trie{&t4, &t6} {
 		if t.root != nil {
 			t.root.aggregate()
@@ -72,7 +72,20 @@ func Aggregate(prefixes []netip.Prefix) []Range {
 // prefixes it holds "glue" nodes where two branches part. The aggregation
 // rules below depend on exactly this shape (a child is either one bit
 // longer than its parent or further down a compressed path).
-type trie struct{ root *node }
+type trie struct {
+	root *node
+	free []node // nodes are allocated in chunks: far fewer, cheaper allocations
+}
+
+func (t *trie) newNode(n node) *node {
+	if len(t.free) == 0 {
+		t.free = make([]node, 1024)
+	}
+	p := &t.free[0]
+	t.free = t.free[1:]
+	*p = n
+	return p
+}
 
 type node struct {
 	p     netip.Prefix
@@ -89,24 +102,24 @@ func (t *trie) insert(p netip.Prefix) {
 	for {
 		n := *link
 		if n == nil {
-			*link = &node{p: p}
+			*link = t.newNode(node{p: p})
 			return
 		}
 		common := commonBits(p, n.p)
 		switch {
 		case common < p.Bits() && common < n.p.Bits():
 			// p and n part below common: join them under a glue node.
-			g := &node{p: netip.PrefixFrom(p.Addr(), common).Masked(), glue: true}
+			g := t.newNode(node{p: netip.PrefixFrom(p.Addr(), common).Masked(), glue: true})
 			if bitAt(p.Addr(), common) {
-				g.l, g.r = n, &node{p: p}
+				g.l, g.r = n, t.newNode(node{p: p})
 			} else {
-				g.l, g.r = &node{p: p}, n
+				g.l, g.r = t.newNode(node{p: p}), n
 			}
 			*link = g
 			return
 		case common == p.Bits() && common < n.p.Bits():
 			// p contains n.
-			nn := &node{p: p}
+			nn := t.newNode(node{p: p})
 			if bitAt(n.p.Addr(), common) {
 				nn.r = n
 			} else {
@@ -150,7 +163,11 @@ func commonBits(a, b netip.Prefix) int {
 
 // bitAt reports bit i (0 = most significant) of a.
 func bitAt(a netip.Addr, i int) bool {
-	b := a.AsSlice()
+	if a.Is4() {
+		b := a.As4()
+		return b[i/8]&(0x80>>(i%8)) != 0
+	}
+	b := a.As16()
 	return b[i/8]&(0x80>>(i%8)) != 0
 }
 

@@ -3,8 +3,11 @@ package irr
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -110,6 +113,8 @@ func decodeEntry(b []byte, key string) (reply, time.Time, bool) {
 	switch r.Kind {
 	case KindData:
 		r.Data = rest
+	case kindPrefixes:
+		r.Data = rest
 	case KindOK, KindNotFound, KindMultiple, KindError:
 	default:
 		return reply{}, time.Time{}, false
@@ -212,4 +217,86 @@ func (c *Cache) Prune() error {
 		}
 	}
 	return nil
+}
+
+// kindPrefixes marks a cached prefix-list answer stored parsed (see
+// encodePrefixes); it never appears on the wire.
+const kindPrefixes Kind = 'P'
+
+// encodePrefixes stores a parsed prefix list compactly: the count of
+// unusable tokens and their sample, then each prefix as its length and
+// address bytes.
+func encodePrefixes(p parsedPrefixes) []byte {
+	b := binary.AppendUvarint(nil, uint64(p.bad.n))
+	b = binary.AppendUvarint(b, uint64(len(p.bad.first)))
+	for _, s := range p.bad.first {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	b = binary.AppendUvarint(b, uint64(len(p.ps)))
+	for _, pfx := range p.ps {
+		b = append(b, byte(pfx.Bits()))
+		if a := pfx.Addr(); a.Is4() {
+			a4 := a.As4()
+			b = append(b, a4[:]...)
+		} else {
+			a16 := a.As16()
+			b = append(b, a16[:]...)
+		}
+	}
+	return b
+}
+
+var errBadEntry = errors.New("damaged cache entry")
+
+func decodePrefixes(b []byte, family int) (parsedPrefixes, error) {
+	var p parsedPrefixes
+	next := func() (uint64, bool) {
+		v, n := binary.Uvarint(b)
+		if n <= 0 {
+			return 0, false
+		}
+		b = b[n:]
+		return v, true
+	}
+	nbad, ok1 := next()
+	nfirst, ok2 := next()
+	if !ok1 || !ok2 || nfirst > 3 {
+		return p, errBadEntry
+	}
+	p.bad.n = int(nbad)
+	for range nfirst {
+		l, ok := next()
+		if !ok || l > uint64(len(b)) {
+			return p, errBadEntry
+		}
+		p.bad.first = append(p.bad.first, string(b[:l]))
+		b = b[l:]
+	}
+	count, ok := next()
+	size, maxBits := 5, 32
+	if family == 6 {
+		size, maxBits = 17, 128
+	}
+	if !ok || count*uint64(size) != uint64(len(b)) {
+		return p, errBadEntry
+	}
+	p.ps = make([]netip.Prefix, count)
+	for i := range p.ps {
+		e := b[i*size : (i+1)*size]
+		if int(e[0]) > maxBits {
+			return p, errBadEntry
+		}
+		var a netip.Addr
+		if family == 6 {
+			a = netip.AddrFrom16([16]byte(e[1:]))
+		} else {
+			a = netip.AddrFrom4([4]byte(e[1:]))
+		}
+		p.ps[i] = netip.PrefixFrom(a, int(e[0]))
+		if p.ps[i] != p.ps[i].Masked() {
+			return p, errBadEntry
+		}
+	}
+	return p, nil
 }

@@ -115,7 +115,9 @@ func isSourceName(s string) bool {
 	return true
 }
 
-// Result is the expansion of one AS-SET (or AS) for one peer.
+// Result is the expansion of one AS-SET (or AS) for one peer. Its slices
+// may share memory with other Results of the same Expand call: treat them
+// as read-only.
 //
 // A filter built from it must deny everything of a family whose list is
 // empty: when Err is set both lists are empty, and an empty list never

@@ -20,6 +20,18 @@ type query struct {
 	Text string
 }
 
+// family is the address family of the prefixes a query asks for, or 0
+// for a query that returns no prefixes.
+func (q query) family() int {
+	switch {
+	case strings.HasPrefix(q.Text, "!g"), strings.HasPrefix(q.Text, "!a4"):
+		return 4
+	case strings.HasPrefix(q.Text, "!6"), strings.HasPrefix(q.Text, "!a6"):
+		return 6
+	}
+	return 0
+}
+
 // answer is a query's reply, or why there is none.
 type answer struct {
 	reply

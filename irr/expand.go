@@ -113,6 +113,16 @@ func (s *session) lookup(q query) (answer, bool) {
 	if !ok {
 		return answer{}, false
 	}
+	if r.Kind == kindPrefixes {
+		// Prefix lists are cached parsed and sorted: decoding them is
+		// many times faster than parsing the server's text again.
+		p, err := decodePrefixes(r.Data, q.family())
+		if err != nil {
+			return answer{}, false
+		}
+		s.parsed[q] = p
+		r = reply{Kind: KindData}
+	}
 	a := answer{reply: r}
 	s.answers[q], s.fetched[q] = a, at
 	return a, true
@@ -141,15 +151,21 @@ func (s *session) fetch(ctx context.Context, qs []query) {
 	for i, q := range miss {
 		a := ans[i]
 		s.answers[q], s.fetched[q] = a, now
-		if s.c.opts.Cache != nil && a.Err == nil && (a.Kind != KindError || q == probeA) {
-			if err := s.c.opts.Cache.put(s.cacheKey(q), a.reply, now); err != nil {
-				s.c.log.Warn("IRR cache write failed", "err", err)
-			}
+		if s.c.opts.Cache == nil || a.Err != nil || (a.Kind == KindError && q != probeA) {
+			continue
+		}
+		store := a.reply
+		if fam := q.family(); fam != 0 && a.Kind == KindData {
+			store = reply{Kind: kindPrefixes, Data: encodePrefixes(s.prefixes(q, fam))}
+		}
+		if err := s.c.opts.Cache.put(s.cacheKey(q), store, now); err != nil {
+			s.c.log.Warn("IRR cache write failed", "err", err)
 		}
 	}
 }
 
-// prefixes parses (once per run) a "!g", "!6" or "!a" answer.
+// prefixes parses (once per run) a "!g", "!6" or "!a" answer into
+// sorted, distinct prefixes.
 func (s *session) prefixes(q query, family int) parsedPrefixes {
 	if p, ok := s.parsed[q]; ok {
 		return p
@@ -157,6 +173,7 @@ func (s *session) prefixes(q query, family int) parsedPrefixes {
 	var p parsedPrefixes
 	if a := s.answers[q]; a.Kind == KindData {
 		p.ps, p.bad = parsePrefixList(a.Data, family, nil)
+		p.ps = sortPrefixes(p.ps)
 	}
 	s.parsed[q] = p
 	return p
@@ -188,11 +205,14 @@ type expansion struct {
 	wants []query
 	done  bool
 
-	asns     map[bgp.ASN]bool
-	v4, v6   []netip.Prefix
-	warnings []string
-	err      error
-	oldest   time.Time
+	asns   map[bgp.ASN]bool
+	v4, v6 []netip.Prefix
+	// lists4 and lists6 count the answers v4 and v6 were joined from:
+	// one answer is already sorted and distinct.
+	lists4, lists6 int
+	warnings       []string
+	err            error
+	oldest         time.Time
 
 	// Walking the sets ourselves (MaxDepth or SOURCE::SET).
 	depth   int
@@ -305,23 +325,36 @@ func (e *expansion) step(s *session) {
 			}
 		}
 		for _, q := range e.wants {
-			fam := 4
-			if strings.HasPrefix(q.Text, "!6") || strings.HasPrefix(q.Text, "!a6") {
-				fam = 6
-			}
+			fam := q.family()
 			p := s.prefixes(q, fam)
 			if p.bad.n > 0 {
 				e.warnf("%s: %s", q.Text, p.bad)
 			}
+			if len(p.ps) == 0 {
+				continue
+			}
+			// A single answer is used as it is (clipped, so that
+			// appending to it copies); more are joined and sorted later.
 			if fam == 4 {
-				e.v4 = append(e.v4, p.ps...)
+				e.v4 = join(e.v4, p.ps)
+				e.lists4++
 			} else {
-				e.v6 = append(e.v6, p.ps...)
+				e.v6 = join(e.v6, p.ps)
+				e.lists6++
 			}
 		}
 		e.wants = nil
 		e.done = true
 	}
+}
+
+// join appends b to a without ever writing into b's or a shared a's
+// memory.
+func join(a, b []netip.Prefix) []netip.Prefix {
+	if a == nil {
+		return slices.Clip(b)
+	}
+	return append(slices.Clip(a), b...)
 }
 
 func (e *expansion) aQueries() []query {
@@ -427,8 +460,13 @@ func (e *expansion) result(c *Client) Result {
 		e.err = errors.New("expansion did not complete")
 	}
 	if e.err == nil {
-		r.V4 = sortPrefixes(e.v4)
-		r.V6 = sortPrefixes(e.v6)
+		r.V4, r.V6 = e.v4, e.v6
+		if e.lists4 > 1 {
+			r.V4 = sortPrefixes(r.V4)
+		}
+		if e.lists6 > 1 {
+			r.V6 = sortPrefixes(r.V6)
+		}
 		if n := max(len(r.V4), len(r.V6)); n > c.opts.MaxPrefixes {
 			e.err = fmt.Errorf("%s has %d prefixes of one family, more than %d: %w", e.ref, n, c.opts.MaxPrefixes, ErrLimit)
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -142,7 +143,7 @@ func irrExpandRun(ctx context.Context, opts *irrExpandOptions) error {
 	if opts.json {
 		err = writeIRRJSON(a, opts, results)
 	} else {
-		writeIRRText(a, opts, results)
+		err = writeIRRText(a, opts, results)
 	}
 	if err != nil {
 		return err
@@ -153,8 +154,10 @@ func irrExpandRun(ctx context.Context, opts *irrExpandOptions) error {
 	return nil
 }
 
-func writeIRRText(a *app, opts *irrExpandOptions, results map[bgp.ObjectRef]irr.Result) {
-	w := a.io.Out
+func writeIRRText(a *app, opts *irrExpandOptions, results map[bgp.ObjectRef]irr.Result) error {
+	// Large sets print tens of thousands of lines: one write each would
+	// cost more than the expansion.
+	w := bufio.NewWriterSize(a.io.Out, 64*1024)
 	for i, ref := range opts.refs {
 		r := results[ref]
 		if i > 0 {
@@ -174,34 +177,30 @@ func writeIRRText(a *app, opts *irrExpandOptions, results map[bgp.ObjectRef]irr.
 			name string
 			ps   []netip.Prefix
 		}{{"IPv4", r.V4}, {"IPv6", r.V6}} {
-			lines := prefixLines(fam.ps, opts.aggregate)
 			fmt.Fprintf(w, "  %s (%d prefixes", fam.name, len(fam.ps))
+			var ranges []irr.Range
 			if opts.aggregate {
-				fmt.Fprintf(w, ", %d ranges", len(lines))
+				ranges = irr.Aggregate(fam.ps)
+				fmt.Fprintf(w, ", %d ranges", len(ranges))
 			}
 			fmt.Fprintln(w, "):")
-			if len(lines) == 0 {
+			if len(fam.ps) == 0 {
 				fmt.Fprintln(w, "    none: deny all")
 			}
-			for _, l := range lines {
-				fmt.Fprintln(w, "    "+l)
+			if opts.aggregate {
+				for _, rg := range ranges {
+					fmt.Fprintf(w, "    %s\n", rg)
+				}
+				continue
+			}
+			var buf []byte
+			for _, p := range fam.ps {
+				buf = append(p.AppendTo(append(buf[:0], "    "...)), '\n')
+				w.Write(buf)
 			}
 		}
 	}
-}
-
-func prefixLines(ps []netip.Prefix, aggregate bool) []string {
-	var out []string
-	if aggregate {
-		for _, r := range irr.Aggregate(ps) {
-			out = append(out, r.String())
-		}
-		return out
-	}
-	for _, p := range ps {
-		out = append(out, p.String())
-	}
-	return out
+	return w.Flush()
 }
 
 // irrJSONResult is one reference in --json output; lists are never null.
@@ -247,9 +246,13 @@ func writeIRRJSON(a *app, opts *irrExpandOptions, results map[bgp.ObjectRef]irr.
 		}
 		doc.Results = append(doc.Results, jr)
 	}
-	enc := json.NewEncoder(a.io.Out)
+	w := bufio.NewWriterSize(a.io.Out, 64*1024)
+	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	return w.Flush()
 }
 
 func jsonRanges(ps []netip.Prefix) []irrJSONRange {

@@ -72,6 +72,7 @@ on merge it deploys the changed routers with commit-confirmed rollback.`,
 		newCmdValidate(a, nil),
 		newCmdFmt(a, nil),
 		newCmdIRR(a),
+		newCmdRPKI(a),
 	} {
 		root.AddCommand(c)
 	}

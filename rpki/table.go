@@ -108,6 +108,60 @@ func (t *Table) ValidateAll(routes []Route) []State {
 	return out
 }
 
+// ValidateAny is Validate for a prefix that any of several ASes may
+// originate, such as a prefix registered in the IRR for the members of an
+// AS-SET: Valid when a covering VRP authorises one of origins at the
+// prefix's length, Invalid when VRPs cover the prefix but authorise none of
+// them (a filter entry no valid route can use), NotFound otherwise.
+func (t *Table) ValidateAny(p netip.Prefix, origins []bgp.ASN) State {
+	if !slices.IsSorted(origins) {
+		origins = slices.Sorted(slices.Values(origins))
+	}
+	return t.validateAny(p, origins)
+}
+
+// ValidatePrefixes is ValidateAny for each of prefixes, with the same
+// origins; the result is parallel to prefixes. It is how the per-peer
+// model tags an AS-SET's IRR prefixes with their RPKI state.
+func (t *Table) ValidatePrefixes(prefixes []netip.Prefix, origins []bgp.ASN) []State {
+	if !slices.IsSorted(origins) {
+		origins = slices.Sorted(slices.Values(origins))
+	}
+	out := make([]State, len(prefixes))
+	for i, p := range prefixes {
+		out[i] = t.validateAny(p, origins)
+	}
+	return out
+}
+
+// validateAny is ValidateAny with origins sorted.
+func (t *Table) validateAny(p netip.Prefix, origins []bgp.ASN) State {
+	f, n := t.deepest(p)
+	if n < 0 {
+		return NotFound
+	}
+	matches := func(e entry, plen uint8) bool {
+		if e.asn == 0 || plen > e.maxLen {
+			return false
+		}
+		_, found := slices.BinarySearch(origins, e.asn)
+		return found
+	}
+	plen := uint8(p.Bits())
+	for ; n >= 0; n = f.nodes[n].parent {
+		nd := &f.nodes[n]
+		if matches(nd.entry, plen) {
+			return Valid
+		}
+		for _, e := range f.extra[nd.first:nd.end] {
+			if matches(e, plen) {
+				return Valid
+			}
+		}
+	}
+	return Invalid
+}
+
 // Result is a validation state with the VRPs that decided it.
 type Result struct {
 	Route

@@ -159,6 +159,37 @@ func TestTableAgreesWithLinearScan(t *testing.T) {
 	}
 }
 
+// ValidateAny agrees with Validate: valid for a set of origins exactly
+// when valid for one of them.
+func TestTableValidateAny(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 20 {
+		var vrps []VRP
+		for range 1 + rng.IntN(200) {
+			vrps = append(vrps, randomVRP(rng))
+		}
+		tab := NewTable(vrps)
+		var prefixes []netip.Prefix
+		for range 500 {
+			prefixes = append(prefixes, randomPrefix(rng))
+		}
+		origins := []bgp.ASN{bgp.ASN(rng.IntN(5)), bgp.ASN(rng.IntN(5))} // unsorted at times, maybe AS0
+		states := tab.ValidatePrefixes(prefixes, origins)
+		for i, p := range prefixes {
+			want := tab.Validate(p, origins[0])
+			if s := tab.Validate(p, origins[1]); s == Valid {
+				want = Valid
+			}
+			if states[i] != want || tab.ValidateAny(p, origins) != want {
+				t.Fatalf("%s from %v: ValidatePrefixes %s, ValidateAny %s, want %s", p, origins, states[i], tab.ValidateAny(p, origins), want)
+			}
+		}
+	}
+	if got := NewTable([]VRP{vrp("192.0.2.0/24", 24, 64500)}).ValidateAny(netip.MustParsePrefix("192.0.2.0/24"), nil); got != Invalid {
+		t.Errorf("no origins: %s, want invalid", got)
+	}
+}
+
 func linearExplain(vrps []VRP, p netip.Prefix, origin bgp.ASN) Result {
 	res := Result{}
 	p = p.Masked()

@@ -3,6 +3,7 @@ package peeringdb
 import (
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/peerctl/peerctl/bgp"
 )
@@ -20,6 +21,7 @@ const (
 //	AS-FOO@RIPE       the same, in the other common spelling
 //	AS64500           a single AS
 //	AS-FOO AS-FOO-V6  several, separated by spaces, commas or semicolons
+//	                  (control characters separate too)
 //
 // It also drops a leading "as-set:" label and a lone word "AS-SET" that
 // only announces the list. Anything else (route-sets such as RS-FOO, free
@@ -32,7 +34,7 @@ func ParseIRRASSet(s string) ([]bgp.ObjectRef, []string) {
 		return nil, []string{fmt.Sprintf("irr_as_set is %d bytes long; ignored (limit %d)", len(s), maxASSetInput)}
 	}
 	fields := strings.FieldsFunc(s, func(r rune) bool {
-		return r == ' ' || r == ',' || r == ';' || r == '\t' || r == '\n' || r == '\r'
+		return r == ',' || r == ';' || unicode.IsSpace(r) || unicode.IsControl(r)
 	})
 	seen := map[bgp.ObjectRef]bool{}
 	for i, f := range fields {

@@ -178,12 +178,13 @@ func DeriveSessions(dir PortDirectory, peer PeerRequest, ours []OurIX) Derivatio
 			present = true
 			continue
 		}
-		if len(limit) > 0 && !limit[ix.Name] {
-			continue
-		}
 		var ports []NetIXLAN
 		if dir != nil && ix.IXID > 0 {
 			ports = dir.NetIXLANs(peer.ASN, ix.IXID)
+		}
+		if len(limit) > 0 && !limit[ix.Name] {
+			present = present || len(ports) > 0
+			continue
 		}
 		if len(ports) == 0 {
 			if limit[ix.Name] {
@@ -203,7 +204,7 @@ func DeriveSessions(dir PortDirectory, peer PeerRequest, ours []OurIX) Derivatio
 	case !present && len(peer.Sessions) == 0:
 		d.warn(WarnNoCommonIXP, "", "%s is not at any of our IXPs (%s) according to PeeringDB, and the peer file gives no sessions",
 			peer.ASN, ixNames(ixs))
-	case present && len(d.Sessions) == 0:
+	case present && len(d.Sessions) == 0 && !d.has(WarnNotAtIXP):
 		d.warn(WarnNoUsableAddress, "", "%s is at our IXPs but none of its addresses can be used; see the other warnings", peer.ASN)
 	}
 	slices.SortFunc(d.Sessions, func(a, b Session) int {
@@ -211,6 +212,10 @@ func DeriveSessions(dir PortDirectory, peer PeerRequest, ours []OurIX) Derivatio
 			a.PeerAddr.Compare(b.PeerAddr))
 	})
 	return d
+}
+
+func (d *Derivation) has(code WarningCode) bool {
+	return slices.ContainsFunc(d.Warnings, func(w Warning) bool { return w.Code == code })
 }
 
 func (d *Derivation) warn(code WarningCode, ix, format string, args ...any) {

@@ -73,8 +73,8 @@ type TypeSyncResult struct {
 // pending) are removed. Each file is replaced atomically (temporary file,
 // fsync, rename) and the state is saved after each type, so an interrupted
 // sync loses nothing and resumes where it stopped.
-func (c *Client) Sync(ctx context.Context, cacheDir string, since time.Time) (SyncResult, error) {
-	res := SyncResult{Dir: cacheDir}
+func (c *Client) Sync(ctx context.Context, cacheDir string, since time.Time) (res SyncResult, err error) {
+	res.Dir = cacheDir
 	if c.opts.Offline {
 		return res, ErrOffline
 	}

@@ -1,0 +1,266 @@
+package device
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/peerctl/peerctl/bgp"
+)
+
+// Junos deploys to Juniper Junos over its CLI (scrapligo's juniper_junos
+// platform). Apply enters `configure exclusive`, loads the rendered
+// `set`/`delete` statements, runs `commit check` and `commit confirmed N`
+// (N in whole minutes, rounded up: Junos counts in minutes). Confirm is
+// `commit`; Rollback is `rollback 1` plus `commit`. A refused statement or
+// check discards the candidate (`rollback 0`), so nothing half-applied is
+// ever committed.
+//
+// The managed configuration is [edit protocols bgp]: Running shows it as
+// `set` statements. For replace semantics a rendered config starts by
+// deleting the groups it owns, then sets them again.
+type Junos struct {
+	cli   *cliSession
+	state cliState
+}
+
+var (
+	_ Driver     = (*Junos)(nil)
+	_ Normalizer = (*Junos)(nil)
+)
+
+const junosConfigPriv = "configuration-exclusive"
+
+// Junos reports refusals as "error: …" lines (scrapligo's platform only
+// knows syntax errors): "error: configuration check-out failed", "error:
+// commit failed: …".
+var junosFailures = []string{"error:"}
+
+// junosStatements are the configuration-mode commands a rendered config
+// may use; commit and rollback belong to the driver.
+var junosStatements = []string{"set", "delete", "activate", "deactivate", "annotate"}
+
+// OpenJunos opens a CLI session to a Junos router.
+func OpenJunos(ctx context.Context, ep Endpoint, o CLIOptions) (*Junos, error) {
+	cli, err := openCLI(ctx, "juniper_junos", ep, o)
+	if err != nil {
+		return nil, err
+	}
+	return &Junos{cli: cli}, nil
+}
+
+// Running returns [edit protocols bgp] as sorted `set` statements.
+func (j *Junos) Running(ctx context.Context) (string, error) {
+	out, err := j.cli.command(ctx, "show configuration protocols bgp | display set")
+	if err != nil {
+		return "", err
+	}
+	return j.Normalize(out)
+}
+
+// Normalize turns a rendered config into Running's form: its `set`
+// statements with single spaces, sorted. Deletes are dropped, since
+// Running never shows them.
+func (j *Junos) Normalize(cfg string) (string, error) {
+	var sets []string
+	for _, l := range outputLines(cfg) {
+		f := strings.Fields(l)
+		if len(f) > 1 && f[0] == "set" {
+			sets = append(sets, strings.Join(f, " "))
+		}
+	}
+	slices.Sort(sets)
+	if len(sets) == 0 {
+		return "", nil
+	}
+	return strings.Join(sets, "\n") + "\n", nil
+}
+
+// Apply loads cfg into an exclusive candidate, checks it and commits it
+// with a confirm timeout of whole minutes (1 to 65535).
+func (j *Junos) Apply(ctx context.Context, cfg string, confirmTimeout time.Duration) error {
+	if j.state == cliPending {
+		return fmt.Errorf("%s: junos: the previous change is neither confirmed nor rolled back", j.cli.host)
+	}
+	lines, err := configLines(cfg, []string{"#", "/*"}, junosStatements, nil)
+	if err != nil {
+		return fmt.Errorf("%s: junos: %w", j.cli.host, err)
+	}
+	minutes, err := ceilUnits(confirmTimeout, time.Minute, 1, 65535)
+	if err != nil {
+		return fmt.Errorf("%s: junos: %w", j.cli.host, err)
+	}
+	if _, err := j.cli.configure(ctx, junosConfigPriv, lines, junosFailures...); err != nil {
+		return j.discard(ctx, err)
+	}
+	if _, err := j.cli.configure(ctx, junosConfigPriv, []string{"commit check"}, junosFailures...); err != nil {
+		return j.discard(ctx, err)
+	}
+	_, err = j.cli.configure(ctx, junosConfigPriv, []string{fmt.Sprintf("commit confirmed %d", minutes)}, junosFailures...)
+	if err != nil {
+		if !errors.Is(err, ErrRejected) {
+			// The session broke during the commit: if it went through,
+			// the router rolls it back when the minutes are up.
+			return err
+		}
+		return j.discard(ctx, err)
+	}
+	j.state = cliPending
+	j.cli.log.Info("committed, waiting for confirmation", "confirm-minutes", minutes)
+	return nil
+}
+
+// discard throws the candidate away after a refused Apply step.
+func (j *Junos) discard(ctx context.Context, cause error) error {
+	cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), j.cli.timeout)
+	defer cancel()
+	_, err := j.cli.configure(cleanup, junosConfigPriv, []string{"rollback 0"}, junosFailures...)
+	return errors.Join(cause, err)
+}
+
+// Confirm commits again, which makes the confirmed commit permanent.
+func (j *Junos) Confirm(ctx context.Context) error {
+	if j.state != cliPending {
+		return fmt.Errorf("%s: junos: nothing to confirm", j.cli.host)
+	}
+	if _, err := j.cli.configure(ctx, junosConfigPriv, []string{"commit"}, junosFailures...); err != nil {
+		return err
+	}
+	j.state = cliIdle
+	j.cli.log.Info("confirmed")
+	return nil
+}
+
+// Rollback loads the configuration from before the pending commit and
+// commits it. Without a pending commit it does nothing.
+func (j *Junos) Rollback(ctx context.Context) error {
+	if j.state != cliPending {
+		return nil
+	}
+	if _, err := j.cli.configure(ctx, junosConfigPriv, []string{"rollback 1", "commit"}, junosFailures...); err != nil {
+		return err
+	}
+	j.state = cliIdle
+	j.cli.log.Info("rolled back")
+	return nil
+}
+
+// Sessions reads `show bgp summary | display json`.
+func (j *Junos) Sessions(ctx context.Context) ([]Session, error) {
+	out, err := j.cli.command(ctx, "show bgp summary | display json")
+	if err != nil {
+		return nil, err
+	}
+	s, err := parseJunosSummary(out)
+	if err != nil {
+		return nil, fmt.Errorf("%s: junos: %w", j.cli.host, err)
+	}
+	return s, nil
+}
+
+// Close ends the session; a pending commit is rolled back by the router
+// when its minutes are up.
+func (j *Junos) Close() error { return j.cli.close() }
+
+// junosValue is how Junos renders an XML element in JSON: a list holding
+// the text in "data" and the XML attributes.
+type junosValue []struct {
+	Data       string            `json:"data"`
+	Attributes map[string]string `json:"attributes"`
+}
+
+func (v junosValue) text() string {
+	if len(v) == 0 {
+		return ""
+	}
+	return strings.TrimSpace(v[0].Data)
+}
+
+func (v junosValue) attr(name string) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return v[0].Attributes[name]
+}
+
+// maxOutputBytes bounds the command output a parser accepts.
+const maxOutputBytes = 64 << 20
+
+// parseJunosSummary reads `show bgp summary | display json`: every peer
+// with its state, uptime (junos:seconds) and accepted prefixes of
+// inet.0 and inet6.0.
+func parseJunosSummary(out string) ([]Session, error) {
+	if len(out) > maxOutputBytes {
+		return nil, fmt.Errorf("bgp summary: %d bytes of output", len(out))
+	}
+	start := strings.IndexByte(out, '{')
+	if start < 0 {
+		return nil, errors.New("bgp summary: no JSON in the output")
+	}
+	var doc struct {
+		Info []struct {
+			Peers []struct {
+				Address junosValue `json:"peer-address"`
+				AS      junosValue `json:"peer-as"`
+				Desc    junosValue `json:"description"`
+				State   junosValue `json:"peer-state"`
+				Elapsed junosValue `json:"elapsed-time"`
+				RIBs    []struct {
+					Name     junosValue `json:"name"`
+					Accepted junosValue `json:"accepted-prefix-count"`
+				} `json:"bgp-rib"`
+			} `json:"bgp-peer"`
+		} `json:"bgp-information"`
+	}
+	if err := json.NewDecoder(strings.NewReader(out[start:])).Decode(&doc); err != nil {
+		return nil, fmt.Errorf("bgp summary: %w", err)
+	}
+	if len(doc.Info) == 0 {
+		return nil, errors.New("bgp summary: no bgp-information in the output")
+	}
+	sessions := []Session{}
+	for _, info := range doc.Info {
+		for _, p := range info.Peers {
+			// Junos writes "192.0.2.1+179" when it knows the port.
+			host, _, _ := strings.Cut(p.Address.text(), "+")
+			addr, err := netip.ParseAddr(host)
+			if err != nil {
+				return nil, fmt.Errorf("bgp summary: peer-address %q: %w", p.Address.text(), err)
+			}
+			as, err := bgp.ParseASN(p.AS.text())
+			if err != nil {
+				return nil, fmt.Errorf("bgp summary: peer %s: %w", addr, err)
+			}
+			s := Session{Neighbor: addr, PeerASN: as, Description: p.Desc.text(), State: p.State.text(), Received: map[bgp.Family]int{}}
+			if s.State == "" {
+				return nil, fmt.Errorf("bgp summary: peer %s has no state", addr)
+			}
+			if secs := p.Elapsed.attr("junos:seconds"); secs != "" && s.Established() {
+				n, err := strconv.ParseUint(secs, 10, 32)
+				if err != nil {
+					return nil, fmt.Errorf("bgp summary: peer %s: elapsed-time %q", addr, secs)
+				}
+				s.Uptime = time.Duration(n) * time.Second
+			}
+			for _, rib := range p.RIBs {
+				fam, ok := map[string]bgp.Family{"inet.0": bgp.IPv4, "inet6.0": bgp.IPv6}[rib.Name.text()]
+				if !ok || rib.Accepted.text() == "" {
+					continue
+				}
+				n, err := strconv.ParseUint(rib.Accepted.text(), 10, 31)
+				if err != nil {
+					return nil, fmt.Errorf("bgp summary: peer %s: accepted-prefix-count %q", addr, rib.Accepted.text())
+				}
+				s.Received[fam] = int(n)
+			}
+			sessions = append(sessions, s)
+		}
+	}
+	return sessions, nil
+}

@@ -1,0 +1,301 @@
+package device
+
+// The machinery shared by the Junos, IOS-XR, EOS and SR OS drivers: a
+// scrapligo network driver on one of scrapligo's built-in platforms,
+// operations bounded by the context, config lines checked before they are
+// sent, and the router's refusals turned into ErrRejected. Each driver
+// (junos.go, iosxr.go, eos.go, sros.go) spells out its platform's
+// commit-confirmed cycle with these pieces.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/scrapli/scrapligo/driver/network"
+	"github.com/scrapli/scrapligo/driver/opoptions"
+	"github.com/scrapli/scrapligo/driver/options"
+	"github.com/scrapli/scrapligo/platform"
+	"github.com/scrapli/scrapligo/response"
+	"github.com/scrapli/scrapligo/transport"
+	"github.com/scrapli/scrapligo/util"
+)
+
+// CLIOptions tunes a CLI session to Junos, IOS-XR, EOS or SR OS; the zero
+// value suits real routers.
+type CLIOptions struct {
+	// Logger receives one line per step (nil: silent). Config lines are
+	// never logged: they may carry MD5 keys.
+	Logger *slog.Logger
+	// Timeout bounds each operation (0: 60 s); a context deadline
+	// shortens it. A commit on a big router can take tens of seconds.
+	Timeout time.Duration
+	// Now is the clock, used to name EOS configuration sessions (nil:
+	// time.Now).
+	Now func() time.Time
+
+	// transport replaces SSH with a recorded dialogue in tests.
+	transport transport.Implementation
+}
+
+// cliSession is one open CLI session on a scrapligo built-in platform.
+type cliSession struct {
+	d        *network.Driver
+	host     string
+	platform string
+	log      *slog.Logger
+	timeout  time.Duration
+	now      func() time.Time
+}
+
+// openCLI opens ep (port 22 unless given) with the scrapligo platform
+// name. Without a key file or password variable the OpenSSH ("system")
+// transport is used, so that an SSH agent can log in.
+func openCLI(ctx context.Context, platformName string, ep Endpoint, o CLIOptions) (*cliSession, error) {
+	c := &cliSession{host: ep.Host, platform: platformName, log: o.Logger, timeout: o.Timeout, now: o.Now}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	c.log = c.log.With("router", ep.Host, "platform", platformName)
+	if c.timeout <= 0 {
+		c.timeout = 60 * time.Second
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	timeout, err := c.opTimeout(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var opts []util.Option
+	if o.transport != nil {
+		opts = []util.Option{options.WithCustomTransport(o.transport), options.WithAuthBypass(), options.WithReadDelay(time.Millisecond)}
+	} else {
+		kind := ep.Transport
+		if kind == "" {
+			kind = "system"
+			if ep.KeyFile != "" || ep.PasswordEnv != "" {
+				kind = "standard"
+			}
+		}
+		if opts, err = ep.sshOptions(22, kind); err != nil {
+			return nil, err
+		}
+	}
+	opts = append(opts, options.WithTimeoutSocket(timeout), options.WithTimeoutOps(timeout))
+	p, err := platform.NewPlatform(platformName, ep.Host, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: platform %s: %w", ep.Host, platformName, err)
+	}
+	d, err := p.GetNetworkDriver()
+	if err != nil {
+		return nil, fmt.Errorf("%s: platform %s: %w", ep.Host, platformName, err)
+	}
+	if err := guard(d.Open); err != nil {
+		return nil, fmt.Errorf("%s: %s: open: %w", ep.Host, platformName, err)
+	}
+	c.d = d
+	return c, nil
+}
+
+func (c *cliSession) opTimeout(ctx context.Context) (time.Duration, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	t := c.timeout
+	if dl, ok := ctx.Deadline(); ok {
+		left := time.Until(dl)
+		if left <= 0 {
+			return 0, context.DeadlineExceeded
+		}
+		t = min(t, left)
+	}
+	return t, nil
+}
+
+// command runs one command in the platform's default (operational)
+// mode and returns its output.
+func (c *cliSession) command(ctx context.Context, cmd string) (string, error) {
+	if c.d == nil {
+		return "", fmt.Errorf("%s: %q: session is closed", c.host, cmd)
+	}
+	timeout, err := c.opTimeout(ctx)
+	if err != nil {
+		return "", fmt.Errorf("%s: %q: %w", c.host, cmd, err)
+	}
+	var r *response.Response
+	err = guard(func() error {
+		var err error
+		r, err = c.d.SendCommand(cmd, opoptions.WithTimeoutOps(timeout))
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("%s: %q: %w", c.host, cmd, err)
+	}
+	if r.Failed != nil {
+		return "", fmt.Errorf("%s: %q: %w: %s", c.host, cmd, ErrRejected, refusal(r.Result))
+	}
+	c.log.Debug("command", "command", cmd, "elapsed", time.Duration(r.ElapsedTime*float64(time.Second)).Round(time.Millisecond))
+	return r.Result, nil
+}
+
+// configure sends lines in the configuration mode priv, stopping at the
+// first one the router refuses. Output containing one of the platform's
+// failure strings or one of failures counts as a refusal. The error names
+// the refused line unless it may be a secret: config lines are only named
+// when they are session commands (commit, rollback …) the driver wrote.
+func (c *cliSession) configure(ctx context.Context, priv string, lines []string, failures ...string) (*response.MultiResponse, error) {
+	if c.d == nil {
+		return nil, fmt.Errorf("%s: configure: session is closed", c.host)
+	}
+	timeout, err := c.opTimeout(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%s: configure: %w", c.host, err)
+	}
+	fail := append(slices.Clone(c.d.FailedWhenContains), failures...)
+	var mr *response.MultiResponse
+	err = guard(func() error {
+		var err error
+		mr, err = c.d.SendConfigs(lines, opoptions.WithPrivilegeLevel(priv), opoptions.WithStopOnFailed(),
+			opoptions.WithFailedWhenContains(fail), opoptions.WithTimeoutOps(timeout))
+		return err
+	})
+	if err != nil {
+		return mr, fmt.Errorf("%s: configure: %w", c.host, err)
+	}
+	for i, r := range mr.Responses {
+		if r.Failed == nil {
+			continue
+		}
+		c.log.Warn("router refused a line", "line", i+1, "of", len(lines))
+		return mr, fmt.Errorf("%s: %s: %w: %s", c.host, describeLine(r.Input, i, len(lines)), ErrRejected, refusal(r.Result))
+	}
+	c.log.Debug("configured", "lines", len(lines))
+	return mr, nil
+}
+
+// describeLine names a config line in an error: session commands by
+// their text, other lines by number, since they may carry secrets.
+func describeLine(line string, i, n int) string {
+	first, _, _ := strings.Cut(strings.TrimSpace(line), " ")
+	switch first {
+	case "commit", "rollback", "abort", "discard", "configure", "edit-config", "quit-config":
+		return fmt.Sprintf("%q", line)
+	}
+	return fmt.Sprintf("config line %d of %d", i+1, n)
+}
+
+// refusal condenses a router's error output to its meaningful lines.
+func refusal(out string) string {
+	var keep []string
+	for _, l := range strings.Split(out, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			keep = append(keep, l)
+		}
+	}
+	if len(keep) > 8 {
+		keep = append(keep[:8], "…")
+	}
+	if len(keep) == 0 {
+		return "the router refused it"
+	}
+	return strings.Join(keep, " / ")
+}
+
+func (c *cliSession) close() error {
+	if c.d == nil {
+		return nil
+	}
+	done := make(chan error, 1)
+	go func() { done <- guard(c.d.Close) }()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(10 * time.Second):
+		_ = c.d.Transport.Close(true)
+		err = errors.New("no clean close after 10s; connection dropped")
+	}
+	c.d = nil
+	if err != nil {
+		return fmt.Errorf("%s: close: %w", c.host, err)
+	}
+	return nil
+}
+
+// maxConfigLines bounds what one Apply sends over a CLI.
+const maxConfigLines = 200_000
+
+// configLines splits a rendered config into the lines to send: blank
+// lines and comments (lines starting with one of comments) are dropped,
+// and every other line must start with a word in allowed (if allowed is
+// not nil) and none in denied. Control characters are refused: a stray
+// ^D, ^C or ^Z would end input or the session, and an escape sequence
+// could rewrite the terminal.
+func configLines(cfg string, comments []string, allowed, denied []string) ([]string, error) {
+	var lines []string
+	for n, raw := range strings.Split(cfg, "\n") {
+		line := strings.TrimRight(raw, " \t\r")
+		trimmed := strings.TrimSpace(line)
+		if trimmed == "" || slices.ContainsFunc(comments, func(c string) bool { return strings.HasPrefix(trimmed, c) }) {
+			continue
+		}
+		for _, r := range line {
+			if unicode.IsControl(r) && r != '\t' {
+				return nil, fmt.Errorf("config line %d: control character %U", n+1, r)
+			}
+		}
+		word, _, _ := strings.Cut(trimmed, " ")
+		word = strings.ToLower(word)
+		if allowed != nil && !slices.Contains(allowed, word) {
+			return nil, fmt.Errorf("config line %d: starts with %q; only %s statements are accepted", n+1, word, strings.Join(allowed, ", "))
+		}
+		if slices.Contains(denied, word) {
+			return nil, fmt.Errorf("config line %d: %q is a session command; commits and rollbacks are the driver's", n+1, word)
+		}
+		lines = append(lines, line)
+		if len(lines) > maxConfigLines {
+			return nil, fmt.Errorf("config has more than %d lines", maxConfigLines)
+		}
+	}
+	if len(lines) == 0 {
+		return nil, errors.New("config has no statements")
+	}
+	return lines, nil
+}
+
+// ceilUnits rounds d up to whole units, at least lo and at most hi.
+func ceilUnits(d, unit time.Duration, lo, hi int) (int, error) {
+	if d <= 0 {
+		return 0, fmt.Errorf("confirm timeout must be positive, got %s", d)
+	}
+	n := math.Ceil(float64(d) / float64(unit))
+	if n > float64(hi) {
+		return 0, fmt.Errorf("confirm timeout %s is over the platform's limit of %s", d, time.Duration(hi)*unit)
+	}
+	return max(int(n), lo), nil
+}
+
+// outputLines returns the non-empty lines of command output, right-trimmed.
+func outputLines(out string) []string {
+	var lines []string
+	for _, l := range strings.Split(out, "\n") {
+		if l = strings.TrimRight(l, " \t\r"); strings.TrimSpace(l) != "" {
+			lines = append(lines, l)
+		}
+	}
+	return lines
+}
+
+// cliState tracks a CLI driver's change.
+type cliState int
+
+const (
+	cliIdle    cliState = iota // nothing in flight
+	cliPending                 // committed, awaiting Confirm or Rollback
+)

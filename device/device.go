@@ -53,6 +53,13 @@ type Session struct {
 	Uptime      time.Duration
 	Received    map[bgp.Family]int // prefixes accepted, per family
 	Description string
+	// Reason says why a session is not Established when the router
+	// tells ("max-prefix exceeded", the last error); empty otherwise.
+	Reason string
+	// RPKIInvalid counts the RPKI-invalid routes from this neighbor that
+	// the router accepted: 0 when origin validation filters work, -1 when
+	// the driver cannot tell.
+	RPKIInvalid int
 }
 
 // Established reports whether the session is up.
@@ -82,6 +89,10 @@ type Endpoint struct {
 	// with agent and ssh_config support) or "standard" (Go's x/crypto/ssh).
 	// "" lets the platform choose.
 	Transport string
+	// ConfigFile is, on platforms whose config is a file pushed over SFTP
+	// (BIRD), its path on the router; a relative path starts at the SSH
+	// user's home directory. "" means the platform's default.
+	ConfigFile string
 }
 
 // sshOptions turns e into scrapligo options for user, port, credentials,

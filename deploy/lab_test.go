@@ -1,0 +1,240 @@
+package deploy_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/peerctl/peerctl/deploy"
+	"github.com/peerctl/peerctl/device"
+	"github.com/peerctl/peerctl/lab"
+	"github.com/peerctl/peerctl/lab/labtest"
+)
+
+// The lab tests share one lab and run in order; each starts by deploying
+// the state it needs, so any one of them can also run alone
+// (go test -run 'TestLab/rollback').
+
+var (
+	alpha = labtest.Session{Peer: "alpha"}
+	beta  = labtest.Session{Peer: "beta"}
+	gamma = labtest.Session{Peer: "gamma"}
+)
+
+// fast are rollout options that suit the lab: its peers retry within
+// seconds, so sessions come up fast or not at all.
+func fast(t *testing.T) deploy.Options {
+	return deploy.Options{
+		ConfirmTimeout: 60 * time.Second, VerifyTimeout: 20 * time.Second, Poll: 250 * time.Millisecond,
+		Progress: func(e deploy.Event) { t.Logf("%s %-9s %s", e.Router, e.Step, e.Message) },
+	}
+}
+
+// base deploys alpha on both routers: the state most scenarios start from.
+func base(t *testing.T, l *lab.Lab) []deploy.Target {
+	t.Helper()
+	targets := []deploy.Target{
+		labtest.Target(t, l, "ams-edge1", []labtest.Session{alpha}),
+		labtest.Target(t, l, "fra-edge1", []labtest.Session{alpha}),
+	}
+	mustDeploy(t, targets, fast(t))
+	return targets
+}
+
+func mustDeploy(t *testing.T, targets []deploy.Target, o deploy.Options) deploy.Report {
+	t.Helper()
+	rep, err := deploy.Run(context.Background(), targets, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK {
+		t.Fatalf("deploy failed: %+v", rep.Routers)
+	}
+	return rep
+}
+
+func TestLab(t *testing.T) {
+	l := labtest.Start(t, lab.Options{})
+
+	t.Run("new peer", func(t *testing.T) { testNewPeer(t, l) })
+	t.Run("rollback", func(t *testing.T) { testRollback(t, l) })
+	t.Run("no-op", func(t *testing.T) { testNoOp(t, l) })
+}
+
+// 1. A new peer is deployed to FRR and to BIRD; both sessions reach
+// Established and Check passes.
+func testNewPeer(t *testing.T, l *lab.Lab) {
+	base(t, l)
+	targets := []deploy.Target{
+		labtest.Target(t, l, "ams-edge1", []labtest.Session{alpha, gamma}),
+		labtest.Target(t, l, "fra-edge1", []labtest.Session{alpha, beta}),
+	}
+	rep := mustDeploy(t, targets, fast(t))
+	for _, r := range rep.Routers {
+		if r.Status != deploy.Deployed {
+			t.Errorf("%s: %s, want deployed", r.Router, r.Status)
+		}
+		t.Logf("%s: deploy to verified in %s", r.Router, r.Applied)
+	}
+	if _, err := l.WaitSessions(context.Background(), append(lab.LinksOf(l.Topology.Links(), "ams-edge1", "gamma", 0),
+		lab.LinksOf(l.Topology.Links(), "fra-edge1", "beta", 0)...), 10*time.Second); err != nil {
+		t.Errorf("the peers do not see the new sessions: %v", err)
+	}
+	chk := deploy.Check(context.Background(), targets, deploy.CheckOptions{Wait: 10 * time.Second})
+	if !chk.OK {
+		t.Errorf("check not OK: %+v", chk)
+	}
+	if len(chk.Sessions) != 8 {
+		t.Errorf("check reports %d sessions, want 8", len(chk.Sessions))
+	}
+}
+
+// 2. A change that cannot come up (wrong remote ASN) is rolled back: the
+// running config is the one before, byte for byte, and the earlier
+// sessions are Established again.
+func testRollback(t *testing.T, l *lab.Lab) {
+	ctx := context.Background()
+	base(t, l)
+	for _, tc := range []struct {
+		router string
+		peer   labtest.Session
+		before func() string
+	}{
+		{"ams-edge1", labtest.Session{Peer: "gamma", ASN: 64599}, func() string {
+			out, err := l.Vtysh(ctx, "ams-edge1", "show running-config")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}},
+		{"fra-edge1", labtest.Session{Peer: "beta", ASN: 64598}, func() string {
+			out, err := l.Birdc(ctx, "fra-edge1", "show protocols")
+			if err != nil {
+				t.Fatal(err)
+			}
+			conf := labtest.ReadFile(t, l, "fra-edge1", "bird.conf")
+			return conf + "\n--\n" + protocolNames(out)
+		}},
+	} {
+		t.Run(tc.router, func(t *testing.T) {
+			before := tc.before()
+			tg := labtest.Target(t, l, tc.router, []labtest.Session{alpha, tc.peer})
+			rep, err := deploy.Run(ctx, []deploy.Target{tg}, fast(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := rep.Routers[0]
+			if rep.OK || r.Status != deploy.RolledBack {
+				t.Fatalf("status %s (ok=%v), want rolled-back: %s", r.Status, rep.OK, r.Error)
+			}
+			wrong := fmt.Sprintf("AS%d", tc.peer.ASN)
+			if !strings.Contains(r.Error, wrong) || !strings.Contains(r.Error, "not verified") {
+				t.Errorf("error does not say which session failed: %s", r.Error)
+			}
+			if after := tc.before(); after != before {
+				t.Errorf("config after the rollback differs from before:\n--- before\n%s\n--- after\n%s", before, after)
+			}
+			if _, err := l.WaitSessions(ctx, lab.LinksOf(l.Topology.Links(), tc.router, "alpha", 0), 15*time.Second); err != nil {
+				t.Errorf("earlier sessions not back after the rollback: %v", err)
+			}
+		})
+	}
+}
+
+func protocolNames(showProtocols string) string {
+	var names []string
+	for _, line := range strings.Split(showProtocols, "\n")[1:] {
+		if f := strings.Fields(line); len(f) > 1 {
+			names = append(names, f[0]+" "+f[1])
+		}
+	}
+	return strings.Join(names, "\n")
+}
+
+// 6. A rerun with nothing changed touches no router.
+func testNoOp(t *testing.T, l *lab.Lab) {
+	targets := base(t, l)
+	o := fast(t)
+	counter := &applyCounter{}
+	o.Dial = counter.dial
+	ctx := context.Background()
+	status, err := l.Birdc(ctx, "fra-edge1", "show status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := mustDeploy(t, targets, o)
+	for _, r := range rep.Routers {
+		if r.Status != deploy.Unchanged || len(r.Diff) != 0 {
+			t.Errorf("%s: %s with diff %q, want unchanged", r.Router, r.Status, r.Diff)
+		}
+	}
+	if n := counter.count(); n != 0 {
+		t.Errorf("%d Apply calls on a no-op rerun", n)
+	}
+	after, err := l.Birdc(ctx, "fra-edge1", "show status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lastReconf(after) != lastReconf(status) {
+		t.Errorf("BIRD was reconfigured on a no-op rerun: %q → %q", lastReconf(status), lastReconf(after))
+	}
+}
+
+func lastReconf(status string) string {
+	for _, l := range strings.Split(status, "\n") {
+		if strings.HasPrefix(l, "Last reconfiguration") {
+			return l
+		}
+	}
+	return ""
+}
+
+// applyCounter wraps the real drivers to count Apply calls.
+type applyCounter struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *applyCounter) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
+}
+
+func (c *applyCounter) dial(ctx context.Context, t deploy.Target) (device.Driver, error) {
+	d, err := device.Dial(ctx, t.Platform, t.Endpoint, nil)
+	if err != nil {
+		return nil, err
+	}
+	return countingDriver{Driver: d, c: c}, nil
+}
+
+type countingDriver struct {
+	device.Driver
+	c *applyCounter
+}
+
+// Normalize and Leftover forward the optional interfaces deploy uses.
+func (d countingDriver) Normalize(cfg string) (string, error) {
+	if n, ok := d.Driver.(device.Normalizer); ok {
+		return n.Normalize(cfg)
+	}
+	return cfg, nil
+}
+
+func (d countingDriver) Leftover(ctx context.Context) (*device.Leftover, error) {
+	if r, ok := d.Driver.(device.LeftoverReporter); ok {
+		return r.Leftover(ctx)
+	}
+	return nil, nil
+}
+
+func (d countingDriver) Apply(ctx context.Context, cfg string, timeout time.Duration) error {
+	d.c.mu.Lock()
+	d.c.n++
+	d.c.mu.Unlock()
+	return d.Driver.Apply(ctx, cfg, timeout)
+}

@@ -1,0 +1,534 @@
+package device
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/scrapli/scrapligo/driver/generic"
+	"github.com/scrapli/scrapligo/driver/opoptions"
+	"github.com/scrapli/scrapligo/driver/options"
+	"github.com/scrapli/scrapligo/platform"
+)
+
+//go:embed platforms/bird_birdc.yaml
+var birdPlatform []byte
+
+const (
+	birdDefaultConfig = "/etc/bird/bird.conf"
+	birdMaxConfig     = 16 << 20
+)
+
+// BIRD drives a BIRD 2 router over SSH: birdc is the login shell, and
+// configs travel as files over SFTP on a second SSH connection.
+//
+// Apply is atomic on the file system and uses BIRD's own commit-confirm:
+// the config is written to "<file>.peerctl-tmp" and renamed to
+// "<file>.peerctl-new" (a cut connection leaves at most a partial tmp
+// file, never a partial config), checked with `configure check`, and
+// activated with `configure "<file>.peerctl-new" timeout N`, which leaves
+// the file BIRD reads at start untouched. Confirm runs `configure confirm`
+// and only then renames the new file over the old one; Rollback runs
+// `configure undo`. If this process dies, BIRD undoes the change itself
+// when the timeout expires, and returns to the config in the unchanged
+// file. "<file>.peerctl-lock", created exclusively, is the change lock;
+// one left behind tells the next run that a change was interrupted
+// (Leftover), and that run converges the router by applying again.
+type BIRD struct {
+	ep  Endpoint
+	log *slog.Logger
+
+	mu      sync.Mutex
+	d       *generic.Driver
+	files   *sftpSession
+	conf    string // absolute path of the config file
+	pending *lockNote
+}
+
+var (
+	_ Driver           = (*BIRD)(nil)
+	_ LeftoverReporter = (*BIRD)(nil)
+)
+
+// OpenBIRD opens the birdc and SFTP sessions to a BIRD router.
+func OpenBIRD(ctx context.Context, ep Endpoint, log *slog.Logger) (*BIRD, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	b := &BIRD{ep: ep, log: log.With("router", ep.Host)}
+	if err := b.connect(ctx); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func (b *BIRD) connect(ctx context.Context) error {
+	opts, err := b.ep.sshOptions(22, b.ep.sshTransport())
+	if err != nil {
+		return err
+	}
+	// birdc pages answers longer than the terminal (--More--): a tall
+	// terminal keeps it from ever waiting for a key.
+	opts = append(opts, options.WithTimeoutSocket(15*time.Second), options.WithTimeoutOps(opTimeout(ctx)),
+		options.WithTermHeight(65000), options.WithTermWidth(1000))
+	p, err := platform.NewPlatform(birdPlatform, b.ep.Host, opts...)
+	if err != nil {
+		return fmt.Errorf("BIRD platform: %w", err)
+	}
+	d, err := p.GetGenericDriver()
+	if err != nil {
+		return fmt.Errorf("BIRD platform: %w", err)
+	}
+	if err := d.Open(); err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrConnection, b.ep.addr(22), err)
+	}
+	files, err := b.ep.openSFTP(ctx)
+	if err != nil {
+		_ = d.Close()
+		return fmt.Errorf("%s: %w", b.ep.addr(22), err)
+	}
+	conf := b.ep.ConfigFile
+	if conf == "" {
+		conf = birdDefaultConfig
+	}
+	if !path.IsAbs(conf) {
+		home, err := files.sftp.Getwd()
+		if err != nil {
+			_ = d.Close()
+			_ = files.Close()
+			return fmt.Errorf("%w: SFTP home directory: %w", ErrConnection, err)
+		}
+		conf = path.Join(home, conf)
+	}
+	b.d, b.files, b.conf = d, files, conf
+	return nil
+}
+
+func (b *BIRD) drop() {
+	if b.d != nil {
+		_ = b.d.Close()
+		b.d = nil
+	}
+	if b.files != nil {
+		_ = b.files.Close()
+		b.files = nil
+	}
+}
+
+// ensure reconnects lost sessions, with backoff, while ctx allows.
+func (b *BIRD) ensure(ctx context.Context) error {
+	if b.d != nil && b.d.Transport.IsAlive() && b.files != nil {
+		return nil
+	}
+	b.drop()
+	wait := 500 * time.Millisecond
+	var err error
+	for attempt := 1; attempt <= 5; attempt++ {
+		if err = b.connect(ctx); err == nil {
+			if attempt > 1 {
+				b.log.Info("reconnected", "attempt", attempt)
+			}
+			return nil
+		}
+		b.log.Warn("reconnect failed", "attempt", attempt, "err", err)
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(wait):
+		}
+		wait *= 2
+	}
+	return err
+}
+
+// cmd runs one birdc command and returns its output without the prompt
+// echo birdc's line editor leaves in front of it.
+func (b *BIRD) cmd(ctx context.Context, command string) (string, error) {
+	if err := b.ensure(ctx); err != nil {
+		return "", err
+	}
+	r, err := b.d.SendCommand(command, opoptions.WithTimeoutOps(opTimeout(ctx)), opoptions.WithNoStripPrompt())
+	if err != nil {
+		b.drop()
+		return "", fmt.Errorf("%w: %q: %w", ErrConnection, command, err)
+	}
+	out := birdOutput(r.Result)
+	if r.Failed != nil {
+		return "", fmt.Errorf("%w: %q: %s", ErrRejected, command, strings.TrimSpace(out))
+	}
+	return out, nil
+}
+
+// birdOutput removes the prompts around a birdc answer: the one birdc
+// redraws in front of it and the one that ends it.
+func birdOutput(result string) string {
+	out := strings.TrimPrefix(strings.TrimLeft(result, "\n"), "bird> ")
+	out = strings.TrimRight(out, " \n")
+	out = strings.TrimSuffix(out, "bird>")
+	return strings.TrimRight(out, "\n")
+}
+
+// fileOp runs an SFTP operation that gives up, by closing the session,
+// when ctx ends: pkg/sftp calls take no context.
+func (b *BIRD) fileOp(ctx context.Context, op func(*sftpSession) error) error {
+	if err := b.ensure(ctx); err != nil {
+		return err
+	}
+	s := b.files
+	stop := context.AfterFunc(ctx, func() { _ = s.Close() })
+	defer stop()
+	err := op(s)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, fs.ErrExist) && !errors.Is(err, errHeld) {
+		if _, gerr := s.sftp.Getwd(); gerr != nil { // the session itself failed
+			b.drop()
+			return fmt.Errorf("%w: SFTP: %w", ErrConnection, err)
+		}
+	}
+	return err
+}
+
+// errHeld reports a lock held by another run (internal to takeLock).
+var errHeld = errors.New("lock held")
+
+func (b *BIRD) readFile(ctx context.Context, name string) (string, error) {
+	var content string
+	err := b.fileOp(ctx, func(s *sftpSession) error {
+		f, err := s.sftp.Open(name)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		data, err := io.ReadAll(io.LimitReader(f, birdMaxConfig+1))
+		if err != nil {
+			return err
+		}
+		if len(data) > birdMaxConfig {
+			return fmt.Errorf("%s is larger than %d bytes", name, birdMaxConfig)
+		}
+		content = string(data)
+		return nil
+	})
+	return content, err
+}
+
+// writeFile writes content to name atomically: a temporary file in the
+// same directory, then a POSIX rename over name.
+func (b *BIRD) writeFile(ctx context.Context, name, content string) error {
+	return b.fileOp(ctx, func(s *sftpSession) error {
+		tmp := name + ".peerctl-tmp"
+		f, err := s.sftp.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
+		if err != nil {
+			return err
+		}
+		if _, err := f.Write([]byte(content)); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+		return s.sftp.PosixRename(tmp, name)
+	})
+}
+
+func (b *BIRD) remove(ctx context.Context, name string) error {
+	err := b.fileOp(ctx, func(s *sftpSession) error { return s.sftp.Remove(name) })
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
+func (b *BIRD) lockFile() string { return b.conf + ".peerctl-lock" }
+func (b *BIRD) newFile() string  { return b.conf + ".peerctl-new" }
+
+// Running returns the config file BIRD starts from (and runs, when no
+// change is pending).
+func (b *BIRD) Running(ctx context.Context) (string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.readFile(ctx, b.conf)
+}
+
+// Leftover reports another run's lock file, held or expired.
+func (b *BIRD) Leftover(ctx context.Context) (*Leftover, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	text, err := b.readFile(ctx, b.lockFile())
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	n := parseLockNote(text)
+	if b.pending != nil && n == *b.pending {
+		return nil, nil
+	}
+	detail := b.lockFile() + " exists: the run was interrupted; BIRD undoes an unconfirmed change at its timeout, " +
+		"but the new config may have been confirmed without being saved over the old file"
+	if n.held(time.Now()) {
+		detail = b.lockFile() + " exists: that run may still be in progress"
+	}
+	return &Leftover{Run: n.run, Deadline: n.until, Detail: detail}, nil
+}
+
+// takeLock creates the lock file exclusively; an expired one is replaced.
+func (b *BIRD) takeLock(ctx context.Context, note lockNote) error {
+	create := func() error {
+		return b.fileOp(ctx, func(s *sftpSession) error {
+			f, err := s.sftp.OpenFile(b.lockFile(), os.O_WRONLY|os.O_CREATE|os.O_EXCL)
+			if err != nil {
+				return err
+			}
+			if _, err := f.Write([]byte(note.String() + "\n")); err != nil {
+				f.Close()
+				return err
+			}
+			return f.Close()
+		})
+	}
+	err := create()
+	if err == nil {
+		return nil
+	}
+	// pkg/sftp reports O_EXCL on an existing file as a generic failure:
+	// look at the file to tell.
+	text, rerr := b.readFile(ctx, b.lockFile())
+	if rerr != nil {
+		return fmt.Errorf("taking the lock %s: %w", b.lockFile(), err)
+	}
+	old := parseLockNote(text)
+	if old.held(time.Now()) {
+		return fmt.Errorf("%w: run %s holds it until %s", ErrLocked, old.run, old.until.Format(time.RFC3339))
+	}
+	b.log.Warn("taking over an expired lock: converging an unfinished change", "run", old.run)
+	if err := b.remove(ctx, b.lockFile()); err != nil {
+		return err
+	}
+	return create()
+}
+
+// Apply locks the router, uploads cfg beside the current config, has
+// BIRD check it, and activates it with BIRD's confirm timeout. On error,
+// call Rollback: it undoes whatever step was reached.
+func (b *BIRD) Apply(ctx context.Context, cfg string, confirmTimeout time.Duration) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.pending != nil {
+		return errors.New("the previous change is neither confirmed nor rolled back")
+	}
+	if err := b.ensure(ctx); err != nil {
+		return err
+	}
+	note := newLockNote(confirmTimeout)
+	if err := b.takeLock(ctx, note); err != nil {
+		return err
+	}
+	b.pending = &note
+	if err := b.writeFile(ctx, b.newFile(), cfg); err != nil {
+		return fmt.Errorf("uploading the config: %w", err)
+	}
+	out, err := b.cmd(ctx, fmt.Sprintf("configure check %q", b.newFile()))
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(out, "Configuration OK") {
+		return fmt.Errorf("%w: configure check: %s", ErrRejected, birdMessage(out))
+	}
+	secs := int(time.Until(note.until).Seconds())
+	if secs < 1 {
+		secs = 1
+	}
+	out, err = b.cmd(ctx, fmt.Sprintf("configure %q timeout %d", b.newFile(), secs))
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(out, "Reconfigur") || strings.Contains(out, "rejected") {
+		return fmt.Errorf("%w: configure: %s", ErrRejected, birdMessage(out))
+	}
+	b.log.Info("applied", "run", note.run, "confirm_by", note.until)
+	return nil
+}
+
+// birdMessage keeps the lines of birdc output that say something.
+func birdMessage(out string) string {
+	var keep []string
+	for _, l := range strings.Split(out, "\n") {
+		l = strings.TrimSpace(l)
+		if l != "" && !strings.HasPrefix(l, "BIRD ") && !strings.HasPrefix(l, "Reading configuration") {
+			keep = append(keep, l)
+		}
+	}
+	return strings.Join(keep, "; ")
+}
+
+// Confirm makes BIRD keep the change, then saves it over the config file
+// BIRD starts from, and releases the lock.
+func (b *BIRD) Confirm(ctx context.Context) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.pending == nil {
+		return errors.New("no change to confirm")
+	}
+	out, err := b.cmd(ctx, "configure confirm")
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(out, "confirmed") {
+		return fmt.Errorf("configure confirm: %s (the confirm timeout may have passed: BIRD undid the change)", birdMessage(out))
+	}
+	if err := b.fileOp(ctx, func(s *sftpSession) error { return s.sftp.PosixRename(b.newFile(), b.conf) }); err != nil {
+		return fmt.Errorf("confirmed, but saving %s failed (the lock stays, so the next run converges): %w", b.conf, err)
+	}
+	b.pending = nil
+	return b.remove(ctx, b.lockFile())
+}
+
+// Rollback undoes an unconfirmed change and removes its files.
+func (b *BIRD) Rollback(ctx context.Context) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.rollback(ctx)
+}
+
+func (b *BIRD) rollback(ctx context.Context) error {
+	if b.pending == nil {
+		return nil
+	}
+	out, err := b.cmd(ctx, "configure undo")
+	if err != nil {
+		return fmt.Errorf("rollback: %w", err)
+	}
+	if !strings.Contains(out, "Undo requested") && !strings.Contains(out, "Nothing to do") {
+		return fmt.Errorf("rollback: configure undo: %s", birdMessage(out))
+	}
+	if err := b.waitReconfigured(ctx); err != nil {
+		return fmt.Errorf("rollback: %w", err)
+	}
+	if err := b.remove(ctx, b.newFile()); err != nil {
+		return fmt.Errorf("rollback: %w", err)
+	}
+	if err := b.remove(ctx, b.lockFile()); err != nil {
+		return fmt.Errorf("rollback: %w", err)
+	}
+	b.log.Info("rolled back", "run", b.pending.run)
+	b.pending = nil
+	return nil
+}
+
+// waitReconfigured waits until BIRD has finished a reconfiguration it runs
+// in the background (removing protocols takes a moment).
+func (b *BIRD) waitReconfigured(ctx context.Context) error {
+	for {
+		out, err := b.cmd(ctx, "show status")
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(out, "Reconfiguration in progress") {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// Close rolls back an unconfirmed change (BIRD would at its timeout
+// anyway) and ends both sessions.
+func (b *BIRD) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var err error
+	if b.pending != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		err = b.rollback(ctx)
+		cancel()
+	}
+	b.drop()
+	return err
+}
+
+var birdCount = regexp.MustCompile(`(?m)^(\d+) of (\d+) routes`)
+
+// Sessions reads every BGP protocol and counts, per channel, the
+// RPKI-invalid routes it holds, against the ROA tables of BIRD's RPKI
+// protocols.
+func (b *BIRD) Sessions(ctx context.Context) ([]Session, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	status, err := b.cmd(ctx, "show status")
+	if err != nil {
+		return nil, err
+	}
+	now, err := birdServerTime(status)
+	if err != nil {
+		return nil, err
+	}
+	out, err := b.cmd(ctx, "show protocols all")
+	if err != nil {
+		return nil, err
+	}
+	protos, err := parseBIRDProtocols(out)
+	if err != nil {
+		return nil, err
+	}
+	roa := map[string]string{} // "ipv4" → ROA table
+	for _, p := range protos {
+		if p.Proto != "RPKI" {
+			continue
+		}
+		for _, ch := range p.Channels {
+			switch ch.Name {
+			case "roa4":
+				roa["ipv4"] = ch.Table
+			case "roa6":
+				roa["ipv6"] = ch.Table
+			}
+		}
+	}
+	var sessions []Session
+	for _, p := range protos {
+		if p.Proto != "BGP" {
+			continue
+		}
+		s := p.session(now)
+		s.RPKIInvalid = -1
+		if s.Established() && len(roa) > 0 {
+			s.RPKIInvalid = 0
+			for _, ch := range p.Channels {
+				t, ok := roa[ch.Name]
+				if !ok || ch.Table == "" {
+					continue
+				}
+				q := fmt.Sprintf("show route table %s protocol %s where roa_check(%s, net, bgp_path.last) = ROA_INVALID count", ch.Table, p.Name, t)
+				out, err := b.cmd(ctx, q)
+				if err != nil {
+					return nil, err
+				}
+				m := birdCount.FindStringSubmatch(out)
+				if m == nil {
+					return nil, fmt.Errorf("unexpected answer to %q: %s", q, birdMessage(out))
+				}
+				n, _ := strconv.Atoi(m[1])
+				s.RPKIInvalid += n
+			}
+		}
+		sessions = append(sessions, s)
+	}
+	sortSessions(sessions)
+	return sessions, nil
+}

@@ -1,0 +1,618 @@
+package device
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// FRR configs are applied the way frr-reload.py does it, for the subset of
+// FRR that peerctl renders: both the running config and the rendered one
+// are parsed into contexts (a line and the lines nested under it), the two
+// trees are compared, and only the differing lines are sent in config mode.
+//
+// Managed statements (peerctl owns them; the rest of the router's config,
+// such as hostname, interfaces and static routes, is never touched):
+//   - ip/ipv6 prefix-list, bgp as-path access-list, bgp community-list,
+//     bgp large-community-list, bgp extcommunity-list (one line each);
+//   - route-map entries, router bgp (with its address-family blocks) and
+//     the rpki block.
+//
+// The canonical form (frrConfig.String) sorts statements, contexts and the
+// lines inside a context, so that the router's output and a rendered config
+// compare byte for byte whatever order each was written in. Order inside a
+// context carries no meaning for these statements: list and route-map
+// entries are ordered by their sequence numbers, which are part of the line.
+
+const (
+	// frrMaxConfig bounds the text parsed from a router or a template.
+	frrMaxConfig = 32 << 20
+	// frrLockName is the route-map that marks a change in progress (see
+	// frr.go): it lives in the running config, so a later run finds it
+	// even when the run that set it could not finish.
+	frrLockName = "PEERCTL-LOCK"
+)
+
+// frrNode is one config line and the lines nested under it.
+type frrNode struct {
+	line     string
+	children []*frrNode
+}
+
+// frrConfig is the managed part of an FRR config.
+type frrConfig struct {
+	top []*frrNode
+	// lock is the description of the PEERCTL-LOCK marker, if present.
+	lock string
+	// unmanaged lists the top-level statements that were skipped, as
+	// "line N: text". A rendered config must have none: peerctl would
+	// silently not apply them.
+	unmanaged []string
+}
+
+var frrSingleLine = []string{
+	"ip prefix-list ", "ipv6 prefix-list ", "bgp as-path access-list ", "bgp community-list ",
+	"bgp large-community-list ", "bgp extcommunity-list ",
+}
+
+// frrKindOrder is FRR's own section order in show running-config.
+func frrKindOrder(line string) int {
+	for i, p := range []string{"router bgp ", "ip prefix-list ", "ipv6 prefix-list ", "bgp as-path access-list ",
+		"bgp community-list ", "bgp large-community-list ", "bgp extcommunity-list ", "route-map ", "rpki"} {
+		if strings.HasPrefix(line, p) || line == p {
+			return i
+		}
+	}
+	return 99
+}
+
+func frrManagedBlock(line string) bool {
+	return strings.HasPrefix(line, "router bgp ") || line == "router bgp" || strings.HasPrefix(line, "route-map ") || line == "rpki"
+}
+
+func frrManagedLine(line string) bool {
+	for _, p := range frrSingleLine {
+		if strings.HasPrefix(line, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// frrTopOnly are statements that only exist at the top level: seeing one
+// inside a block means the block ended without `exit`.
+func frrTopOnly(line string) bool {
+	return frrManagedLine(line) || frrManagedBlock(line) || strings.HasPrefix(line, "router ") ||
+		strings.HasPrefix(line, "interface ") || strings.HasPrefix(line, "ip route ") || strings.HasPrefix(line, "ipv6 route ")
+}
+
+// frrNoise are lines of show running-config that are not configuration.
+func frrNoise(line string) bool {
+	return line == "" || strings.HasPrefix(line, "!") || line == "end" || line == "Building configuration..." ||
+		line == "Current configuration:" || strings.HasPrefix(line, "frr version ")
+}
+
+// parseFRR reads show running-config output or a rendered config. It
+// keeps the managed statements and skips everything else, including whole
+// unmanaged blocks (interface, other routing protocols, line vty).
+func parseFRR(text string) (*frrConfig, error) {
+	if len(text) > frrMaxConfig {
+		return nil, fmt.Errorf("FRR config of %d bytes is larger than the %d bytes accepted", len(text), frrMaxConfig)
+	}
+	type raw struct {
+		text   string
+		indent int
+		no     int
+	}
+	var lines []raw
+	for i, l := range strings.Split(text, "\n") {
+		l = strings.TrimRight(l, "\r")
+		trimmed := strings.TrimLeft(l, " \t")
+		norm := strings.Join(strings.Fields(trimmed), " ")
+		if frrNoise(norm) {
+			continue
+		}
+		lines = append(lines, raw{norm, len(l) - len(trimmed), i + 1})
+	}
+	c := &frrConfig{}
+	for i := 0; i < len(lines); {
+		l := lines[i]
+		switch {
+		case l.indent > 0 && (l.text == "exit" || strings.HasPrefix(l.text, "exit-")):
+			// A stray nested exit of an unmanaged block.
+			i++
+		case frrManagedLine(l.text):
+			c.top = append(c.top, &frrNode{line: l.text})
+			i++
+		case frrManagedBlock(l.text):
+			n := &frrNode{line: l.text}
+			i++
+			var af *frrNode
+			for ; i < len(lines); i++ {
+				t := lines[i].text
+				if t == "exit" {
+					i++
+					break
+				}
+				if frrTopOnly(t) && lines[i].indent == 0 {
+					break
+				}
+				switch {
+				case strings.HasPrefix(t, "address-family ") && strings.HasPrefix(n.line, "router bgp"):
+					if af != nil {
+						return nil, fmt.Errorf("line %d: %q inside another address-family (missing exit-address-family)", lines[i].no, t)
+					}
+					af = &frrNode{line: t}
+					n.children = append(n.children, af)
+				case t == "exit-address-family":
+					if af == nil {
+						return nil, fmt.Errorf("line %d: exit-address-family outside an address-family", lines[i].no)
+					}
+					af = nil
+				case af != nil:
+					af.children = append(af.children, &frrNode{line: t})
+				default:
+					n.children = append(n.children, &frrNode{line: t})
+				}
+			}
+			if af != nil {
+				return nil, fmt.Errorf("%s: address-family %q has no exit-address-family", n.line, af.line)
+			}
+			if name, ok := routeMapName(n.line); ok && name == frrLockName {
+				for _, ch := range n.children {
+					if d, ok := strings.CutPrefix(ch.line, "description "); ok {
+						c.lock = d
+					}
+				}
+				if c.lock == "" {
+					c.lock = "(no description)"
+				}
+				continue
+			}
+			c.top = append(c.top, n)
+		default:
+			// Unmanaged: a single line, or a block whose content is
+			// indented (as FRR prints it) up to an unindented exit.
+			c.unmanaged = append(c.unmanaged, fmt.Sprintf("line %d: %s", l.no, l.text))
+			i++
+			for i < len(lines) && lines[i].indent > 0 {
+				i++
+			}
+			if i < len(lines) && lines[i].text == "exit" {
+				i++
+			}
+		}
+	}
+	return c.merged(), nil
+}
+
+// merged joins contexts that appear twice with the same header (a
+// rendered config may open `router bgp 64500` more than once) and drops
+// exact duplicate lines, as the router would.
+func (c *frrConfig) merged() *frrConfig {
+	out := &frrConfig{lock: c.lock, unmanaged: c.unmanaged}
+	out.top = mergeNodes(c.top)
+	return out
+}
+
+func mergeNodes(nodes []*frrNode) []*frrNode {
+	var out []*frrNode
+	index := map[string]*frrNode{}
+	for _, n := range nodes {
+		if prev, ok := index[n.line]; ok {
+			prev.children = mergeNodes(append(prev.children, n.children...))
+			continue
+		}
+		cp := &frrNode{line: n.line, children: mergeNodes(n.children)}
+		index[n.line] = cp
+		out = append(out, cp)
+	}
+	return out
+}
+
+func routeMapName(header string) (string, bool) {
+	f := strings.Fields(header)
+	if len(f) != 4 || f[0] != "route-map" {
+		return "", false
+	}
+	return f[1], true
+}
+
+// String prints the canonical form: FRR's section order, everything
+// sorted inside it, one space of indentation per level, `!` between
+// sections. An empty rpki block prints nothing (FRR shows one whenever
+// the RPKI module is loaded).
+func (c *frrConfig) String() string {
+	top := slices.Clone(c.top)
+	slices.SortStableFunc(top, func(a, b *frrNode) int {
+		if d := frrKindOrder(a.line) - frrKindOrder(b.line); d != 0 {
+			return d
+		}
+		return naturalCompare(a.line, b.line)
+	})
+	var b strings.Builder
+	last := -1
+	for _, n := range top {
+		if n.line == "rpki" && len(n.children) == 0 {
+			continue
+		}
+		k := frrKindOrder(n.line)
+		if b.Len() > 0 && (k != last || len(n.children) > 0 || frrManagedBlock(n.line)) {
+			b.WriteString("!\n")
+		}
+		last = k
+		writeNode(&b, n, 0)
+	}
+	return b.String()
+}
+
+func writeNode(b *strings.Builder, n *frrNode, depth int) {
+	b.WriteString(strings.Repeat(" ", depth))
+	b.WriteString(n.line)
+	b.WriteByte('\n')
+	if !frrManagedBlock(n.line) && !strings.HasPrefix(n.line, "address-family ") {
+		return
+	}
+	kids := slices.Clone(n.children)
+	slices.SortStableFunc(kids, func(a, b *frrNode) int {
+		// Plain lines first, then nested blocks.
+		if ab, bb := strings.HasPrefix(a.line, "address-family "), strings.HasPrefix(b.line, "address-family "); ab != bb {
+			if ab {
+				return 1
+			}
+			return -1
+		}
+		return naturalCompare(a.line, b.line)
+	})
+	for _, k := range kids {
+		writeNode(b, k, depth+1)
+	}
+	switch {
+	case strings.HasPrefix(n.line, "address-family "):
+		b.WriteString(strings.Repeat(" ", depth) + "exit-address-family\n")
+	default:
+		b.WriteString(strings.Repeat(" ", depth) + "exit\n")
+	}
+}
+
+// naturalCompare orders strings with embedded numbers by value, so that
+// "seq 5" sorts before "seq 10".
+func naturalCompare(a, b string) int {
+	for a != "" && b != "" {
+		if isDigit(a[0]) && isDigit(b[0]) {
+			i, j := digits(a), digits(b)
+			na, nb := strings.TrimLeft(a[:i], "0"), strings.TrimLeft(b[:j], "0")
+			if len(na) != len(nb) {
+				return len(na) - len(nb)
+			}
+			if c := strings.Compare(na, nb); c != 0 {
+				return c
+			}
+			a, b = a[i:], b[j:]
+			continue
+		}
+		if a[0] != b[0] {
+			return int(a[0]) - int(b[0])
+		}
+		a, b = a[1:], b[1:]
+	}
+	return len(a) - len(b)
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func digits(s string) int {
+	i := 0
+	for i < len(s) && isDigit(s[i]) {
+		i++
+	}
+	return i
+}
+
+// parseFRRIntended parses a config to be applied: unlike the running
+// config, it may hold nothing peerctl does not manage.
+func parseFRRIntended(cfg string) (*frrConfig, error) {
+	c, err := parseFRR(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if len(c.unmanaged) > 0 {
+		return nil, fmt.Errorf("config has statements peerctl does not manage on FRR (only prefix-lists, community and "+
+			"as-path lists, route-maps, router bgp and rpki): %s", strings.Join(c.unmanaged, "; "))
+	}
+	if c.lock != "" {
+		return nil, fmt.Errorf("config has the route-map %s, which peerctl reserves", frrLockName)
+	}
+	return c, nil
+}
+
+// NormalizeFRR returns the canonical form of an FRR config to be applied:
+// what the FRR driver's Running returns once the router runs it.
+func NormalizeFRR(cfg string) (string, error) {
+	c, err := parseFRRIntended(cfg)
+	if err != nil {
+		return "", err
+	}
+	return c.String(), nil
+}
+
+// frrListKey is the identity of a one-line list entry: the line up to and
+// including its sequence number ("ip prefix-list X seq 5"), so that a
+// changed entry is replaced rather than added next to the old one.
+func frrListKey(line string) string {
+	f := strings.Fields(line)
+	for i := 0; i+1 < len(f); i++ {
+		if f[i] == "seq" {
+			return strings.Join(f[:i+2], " ")
+		}
+	}
+	return line
+}
+
+// frrNeg returns the command that removes line.
+func frrNeg(line string) string {
+	if rest, ok := strings.CutPrefix(line, "no "); ok {
+		return rest
+	}
+	return "no " + line
+}
+
+// frrDiff returns the config-mode commands that turn from into to. The
+// order avoids references to things that do not exist yet: lists first,
+// then route-maps, then router bgp (removals, then neighbors created before
+// their other lines), rpki, and last the removal of lists and route-maps
+// that nothing uses any more.
+func frrDiff(from, to *frrConfig) ([]string, error) {
+	var cmds []string
+	find := func(nodes []*frrNode, line string) *frrNode {
+		for _, n := range nodes {
+			if n.line == line {
+				return n
+			}
+		}
+		return nil
+	}
+	var fromBGP, toBGP *frrNode
+	for _, n := range from.top {
+		if strings.HasPrefix(n.line, "router bgp") {
+			if fromBGP != nil {
+				return nil, errors.New("running config has more than one router bgp")
+			}
+			fromBGP = n
+		}
+	}
+	for _, n := range to.top {
+		if strings.HasPrefix(n.line, "router bgp") {
+			if toBGP != nil {
+				return nil, errors.New("config has more than one router bgp (VRFs are not managed)")
+			}
+			toBGP = n
+		}
+	}
+
+	// 1. One-line list entries: new and changed ones.
+	replaced := map[string]bool{}
+	for _, n := range to.top {
+		if !frrManagedLine(n.line) || find(from.top, n.line) != nil {
+			continue
+		}
+		key := frrListKey(n.line)
+		for _, old := range from.top {
+			if frrManagedLine(old.line) && old.line != n.line && frrListKey(old.line) == key && key != old.line {
+				cmds = append(cmds, frrNeg(old.line))
+				replaced[old.line] = true
+			}
+		}
+		cmds = append(cmds, n.line)
+	}
+	// 2. Route-map entries: new ones, and changed lines in kept ones.
+	for _, n := range to.top {
+		if !strings.HasPrefix(n.line, "route-map ") {
+			continue
+		}
+		old := find(from.top, n.line)
+		var body []string
+		if old == nil {
+			for _, ch := range n.children {
+				body = append(body, ch.line)
+			}
+		} else {
+			body = frrChildDiff(old.children, n.children, nil)
+		}
+		if old == nil || len(body) > 0 {
+			cmds = append(cmds, n.line)
+			cmds = append(cmds, body...)
+			cmds = append(cmds, "exit")
+		}
+	}
+	// 3. router bgp.
+	switch {
+	case toBGP == nil && fromBGP != nil:
+		cmds = append(cmds, frrNeg(fromBGP.line))
+	case toBGP != nil && fromBGP != nil && toBGP.line != fromBGP.line:
+		// Another AS number: FRR needs the instance deleted first.
+		cmds = append(cmds, frrNeg(fromBGP.line))
+		cmds = append(cmds, frrBGPBody(&frrNode{line: toBGP.line}, toBGP)...)
+	case toBGP != nil:
+		if fromBGP == nil {
+			fromBGP = &frrNode{line: toBGP.line}
+		}
+		cmds = append(cmds, frrBGPBody(fromBGP, toBGP)...)
+	}
+	// 4. rpki.
+	var fromRPKI, toRPKI []*frrNode
+	if n := find(from.top, "rpki"); n != nil {
+		fromRPKI = n.children
+	}
+	if n := find(to.top, "rpki"); n != nil {
+		toRPKI = n.children
+	}
+	if body := frrChildDiff(fromRPKI, toRPKI, nil); len(body) > 0 {
+		cmds = append(cmds, "rpki")
+		cmds = append(cmds, body...)
+		cmds = append(cmds, "exit")
+	}
+	// 5. Removed route-map entries and list entries.
+	for _, n := range from.top {
+		if strings.HasPrefix(n.line, "route-map ") && find(to.top, n.line) == nil {
+			cmds = append(cmds, frrNeg(n.line))
+		}
+	}
+	for _, n := range from.top {
+		if frrManagedLine(n.line) && !replaced[n.line] && find(to.top, n.line) == nil {
+			cmds = append(cmds, frrNeg(n.line))
+		}
+	}
+	return cmds, nil
+}
+
+// frrChildDiff returns the commands, inside one context, that turn the
+// lines of from into those of to: removals first, then additions in
+// creation order. Lines about neighbors in gone are skipped: the neighbor
+// is deleted as a whole.
+func frrChildDiff(from, to []*frrNode, gone map[string]bool) []string {
+	has := func(nodes []*frrNode, line string) bool {
+		return slices.ContainsFunc(nodes, func(n *frrNode) bool { return n.line == line })
+	}
+	var out []string
+	for _, n := range from {
+		if !has(to, n.line) && !gone[neighborOf(n.line)] {
+			out = append(out, frrNeg(n.line))
+		}
+	}
+	var adds []*frrNode
+	for _, n := range to {
+		if !has(from, n.line) {
+			adds = append(adds, n)
+		}
+	}
+	slices.SortStableFunc(adds, func(a, b *frrNode) int { return frrCreateOrder(a.line) - frrCreateOrder(b.line) })
+	for _, n := range adds {
+		out = append(out, n.line)
+	}
+	return out
+}
+
+// frrCreateOrder puts instance-wide settings first (`no bgp default
+// ipv4-unicast` must precede the neighbors it applies to when they are
+// created), then the lines that create a peer group or a neighbor, then
+// the lines that configure them.
+func frrCreateOrder(line string) int {
+	f := strings.Fields(line)
+	switch {
+	case len(f) > 0 && (f[0] == "bgp" || (f[0] == "no" && len(f) > 1 && f[1] == "bgp")):
+		return -1
+	case len(f) == 3 && f[0] == "neighbor" && f[2] == "peer-group":
+		return 0
+	case len(f) >= 3 && f[0] == "neighbor" && (f[2] == "remote-as" || f[2] == "peer-group" || f[2] == "interface"):
+		return 1
+	}
+	return 2
+}
+
+// neighborOf returns X for a "neighbor X …" line.
+func neighborOf(line string) string {
+	f := strings.Fields(line)
+	if len(f) >= 2 && f[0] == "neighbor" {
+		return f[1]
+	}
+	return ""
+}
+
+// frrBGPBody diffs two router bgp blocks with the same header.
+func frrBGPBody(from, to *frrNode) []string {
+	split := func(n *frrNode) (lines, afs []*frrNode) {
+		for _, ch := range n.children {
+			if strings.HasPrefix(ch.line, "address-family ") {
+				afs = append(afs, ch)
+			} else {
+				lines = append(lines, ch)
+			}
+		}
+		return
+	}
+	fromLines, fromAFs := split(from)
+	toLines, toAFs := split(to)
+
+	// A neighbor whose remote-as (or peer-group membership) disappears
+	// is deleted whole; one whose remote-as changes is re-pointed by the
+	// new line alone (a `no … remote-as` first would delete it).
+	created := func(nodes []*frrNode) map[string]string {
+		m := map[string]string{}
+		for _, n := range nodes {
+			if o := frrCreateOrder(n.line); o == 0 || o == 1 {
+				m[neighborOf(n.line)] = n.line
+			}
+		}
+		return m
+	}
+	fromNbr, toNbr := created(fromLines), created(toLines)
+	gone := map[string]bool{}
+	var cmds []string
+	for nb := range fromNbr {
+		if _, ok := toNbr[nb]; !ok {
+			gone[nb] = true
+		}
+	}
+	for _, n := range fromLines {
+		if nb := neighborOf(n.line); gone[nb] && fromNbr[nb] == n.line {
+			cmds = append(cmds, "no neighbor "+nb)
+		}
+	}
+	keep := fromLines[:0:0]
+	for _, n := range fromLines {
+		nb := neighborOf(n.line)
+		if o := frrCreateOrder(n.line); (o == 0 || o == 1) && !gone[nb] && toNbr[nb] != n.line {
+			continue // replaced by the new remote-as line
+		}
+		keep = append(keep, n)
+	}
+	cmds = append(cmds, frrChildDiff(keep, toLines, gone)...)
+	for _, af := range toAFs {
+		var old []*frrNode
+		for _, f := range fromAFs {
+			if f.line == af.line {
+				old = f.children
+			}
+		}
+		if body := frrChildDiff(old, af.children, gone); len(body) > 0 {
+			cmds = append(cmds, af.line)
+			cmds = append(cmds, body...)
+			cmds = append(cmds, "exit-address-family")
+		}
+	}
+	for _, f := range fromAFs {
+		if slices.ContainsFunc(toAFs, func(n *frrNode) bool { return n.line == f.line }) {
+			continue
+		}
+		if body := frrChildDiff(f.children, nil, gone); len(body) > 0 {
+			cmds = append(cmds, f.line)
+			cmds = append(cmds, body...)
+			cmds = append(cmds, "exit-address-family")
+		}
+	}
+	if len(cmds) == 0 {
+		return nil
+	}
+	return append(append([]string{to.line}, cmds...), "exit")
+}
+
+// flat lists every line of the canonical form with its contexts, as
+// "router bgp 64500 > address-family ipv4 unicast > neighbor X activate",
+// so that a difference says where it is.
+func (c *frrConfig) flat() string {
+	var out []string
+	var walk func(prefix string, n *frrNode)
+	walk = func(prefix string, n *frrNode) {
+		out = append(out, prefix+n.line)
+		for _, ch := range n.children {
+			walk(prefix+n.line+" > ", ch)
+		}
+	}
+	for _, n := range c.top {
+		walk("", n)
+	}
+	slices.SortFunc(out, naturalCompare)
+	return strings.Join(out, "\n")
+}

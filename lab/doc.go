@@ -1,0 +1,17 @@
+// Package lab starts and stops a real BGP lab in Linux network namespaces,
+// for integration tests and demos: an IXP bridge per LAN, our routers (FRR
+// and BIRD 2, each reachable by SSH on 127.0.0.1 with key authentication
+// and vtysh or birdc as the login shell), peers running BIRD and GoBGP that
+// announce crafted routes (valid, RPKI-invalid, outside their IRR data,
+// more than their max-prefix), and stayrtr as the RPKI cache.
+//
+// Every address lives inside the lab's namespaces; the root namespace only
+// gets the sshd listeners on 127.0.0.1. Labs with different names run side
+// by side. Daemons run in the foreground as children of the process that
+// called Up, each in its own process group, and are stopped by PID.
+//
+// The recipe, its timings and its pitfalls are described in the project's
+// lab notes; the `peerctl-lab` command (lab/cmd/peerctl-lab) wraps Up and
+// Down for `make lab-up` and `make lab-down`, and package labtest wraps
+// them for Go tests.
+package lab

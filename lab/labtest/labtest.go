@@ -1,0 +1,119 @@
+// Package labtest starts the BGP lab of package lab from Go tests, and
+// writes router configs shaped like the ones peerctl renders, for tests
+// that run before (or without) the renderer.
+//
+// A test that needs the lab calls Start; it skips with the reason when the
+// machine cannot run one (not root, no network namespaces, a daemon not
+// installed), unless PEERCTL_LAB=required, in which case it fails: CI sets
+// that, so a lab test can never silently stop running there.
+package labtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/peerctl/peerctl/device"
+	"github.com/peerctl/peerctl/lab"
+)
+
+// Required reports whether PEERCTL_LAB=required: missing prerequisites
+// are failures, not skips.
+func Required() bool { return os.Getenv("PEERCTL_LAB") == "required" }
+
+// Start starts a lab with a unique name and directory, and stops it when
+// the test ends. On failure it prints the tail of every daemon's log.
+func Start(t testing.TB, o lab.Options) *lab.Lab {
+	t.Helper()
+	if err := lab.Requirements(); err != nil {
+		unavailable(t, err)
+	}
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	o.Name = "pt" + hex.EncodeToString(b)
+	// Not t.TempDir(): its parent is 0700, and the routers' login shells
+	// run as the lab's unprivileged SSH user.
+	o.Dir = filepath.Join(os.TempDir(), "peerctl-lab-"+o.Name)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	l, err := lab.Up(ctx, o)
+	if errors.Is(err, lab.ErrUnavailable) {
+		unavailable(t, err)
+	}
+	if err != nil {
+		t.Fatalf("starting the lab: %v", err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			dumpLogs(t, l)
+		}
+		if err := l.Down(context.Background()); err != nil {
+			t.Errorf("stopping the lab: %v", err)
+		}
+	})
+	return l
+}
+
+func unavailable(t testing.TB, err error) {
+	t.Helper()
+	if Required() {
+		t.Fatalf("PEERCTL_LAB=required but the lab cannot run: %v", err)
+	}
+	t.Skipf("lab test skipped: %v (run as root with the Debian packages of .ci/run; PEERCTL_LAB=required makes this a failure)", err)
+}
+
+func dumpLogs(t testing.TB, l *lab.Lab) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, p := range l.Processes {
+		for _, f := range []string{p.Log, filepath.Join(filepath.Dir(p.Log), "bgpd.log"), filepath.Join(filepath.Dir(p.Log), "sshd.log")} {
+			if seen[f] {
+				continue
+			}
+			seen[f] = true
+			b, err := os.ReadFile(f)
+			if err != nil || len(b) == 0 {
+				continue
+			}
+			lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+			if len(lines) > 15 {
+				lines = lines[len(lines)-15:]
+			}
+			t.Logf("--- %s (%s), last lines:\n%s", p.Name, f, strings.Join(lines, "\n"))
+		}
+	}
+}
+
+// Endpoint is how peerctl's device drivers reach a lab router.
+func Endpoint(t testing.TB, l *lab.Lab, router string) device.Endpoint {
+	t.Helper()
+	e, ok := l.Endpoint(router)
+	if !ok {
+		t.Fatalf("lab has no router %q", router)
+	}
+	ep := device.Endpoint{
+		Host: e.SSH.Addr().String(), Port: int(e.SSH.Port()), User: l.User,
+		KeyFile: l.KeyFile, KnownHostsFile: l.KnownHostsFile,
+	}
+	if e.Platform == "bird2" {
+		ep.ConfigFile = e.ConfigFile
+	}
+	return ep
+}
+
+// ReadFile returns a file of a lab node's directory (a router's bird.conf
+// or frr.conf), failing the test if it cannot be read.
+func ReadFile(t testing.TB, l *lab.Lab, node, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(l.Dir, node, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

@@ -115,7 +115,7 @@ func (s *rpkiSource) fetch(ctx context.Context, a *app) (*rpkiData, error) {
 		if a.io.ErrTTY {
 			fmt.Fprintf(a.io.ErrOut, "Fetching VRPs from %s…\n", addr)
 		}
-		snap, err := rpki.Fetch(ctx, rpki.Config{Addr: addr, Timeout: s.timeout, DialTimeout: s.timeout, SLURM: slurm, Logger: a.logger()})
+		snap, err := rpki.Fetch(ctx, rpki.Config{Addr: addr, Timeout: s.timeout, DialTimeout: min(s.timeout, 10*time.Second), SLURM: slurm, Logger: a.logger()})
 		if err == nil {
 			return &rpkiData{Table: snap.Table, Source: "rtr", Where: addr, Snap: snap}, nil
 		}

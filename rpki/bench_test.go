@@ -1,6 +1,8 @@
 package rpki
 
 import (
+	"bytes"
+	"fmt"
 	"math/rand/v2"
 	"net/netip"
 	"testing"
@@ -125,5 +127,26 @@ func BenchmarkNewTable500k(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		NewTable(vrps)
+	}
+}
+
+// BenchmarkLoadJSON500k measures reading a 500,000-entry rpki-client file
+// (about 35 MB) from memory.
+func BenchmarkLoadJSON500k(b *testing.B) {
+	vrps := syntheticVRPs(rand.New(rand.NewPCG(6811, 8210)), 500_000)
+	var buf bytes.Buffer
+	buf.WriteString(`{"metadata":{"buildtime":"2026-01-15T10:00:00Z"},"roas":[`)
+	for i, v := range vrps {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		fmt.Fprintf(&buf, `{"asn":%d,"prefix":"%s","maxLength":%d,"ta":"ripe","expires":4102444800}`, v.ASN, v.Prefix, v.MaxLen)
+	}
+	buf.WriteString("]}")
+	b.SetBytes(int64(buf.Len()))
+	for b.Loop() {
+		if _, _, err := LoadJSON(bytes.NewReader(buf.Bytes()), LoadOptions{}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -237,7 +237,7 @@ func parseJunosSummary(out string) ([]Session, error) {
 			if err != nil {
 				return nil, fmt.Errorf("bgp summary: peer %s: %w", addr, err)
 			}
-			s := Session{Neighbor: addr, PeerASN: as, Description: p.Desc.text(), State: p.State.text(), Received: map[bgp.Family]int{}}
+			s := Session{Neighbor: addr, PeerASN: as, Description: p.Desc.text(), State: p.State.text(), Received: map[bgp.Family]int{}, RPKIInvalid: -1}
 			if s.State == "" {
 				return nil, fmt.Errorf("bgp summary: peer %s has no state", addr)
 			}

@@ -98,7 +98,7 @@ func openCLI(ctx context.Context, platformName string, ep Endpoint, o CLIOptions
 		return nil, fmt.Errorf("%s: platform %s: %w", ep.Host, platformName, err)
 	}
 	if err := guard(d.Open); err != nil {
-		return nil, fmt.Errorf("%s: %s: open: %w", ep.Host, platformName, err)
+		return nil, fmt.Errorf("%s: %s: open: %w: %w", ep.Host, platformName, ErrConnection, err)
 	}
 	c.d = d
 	return c, nil
@@ -136,7 +136,7 @@ func (c *cliSession) command(ctx context.Context, cmd string) (string, error) {
 		return err
 	})
 	if err != nil {
-		return "", fmt.Errorf("%s: %q: %w", c.host, cmd, err)
+		return "", fmt.Errorf("%s: %q: %w: %w", c.host, cmd, ErrConnection, err)
 	}
 	if r.Failed != nil {
 		return "", fmt.Errorf("%s: %q: %w: %s", c.host, cmd, ErrRejected, refusal(r.Result))
@@ -167,7 +167,7 @@ func (c *cliSession) configure(ctx context.Context, priv string, lines []string,
 		return err
 	})
 	if err != nil {
-		return mr, fmt.Errorf("%s: configure: %w", c.host, err)
+		return mr, fmt.Errorf("%s: configure: %w: %w", c.host, ErrConnection, err)
 	}
 	for i, r := range mr.Responses {
 		if r.Failed == nil {
@@ -231,8 +231,9 @@ func (c *cliSession) close() error {
 // maxConfigLines bounds what one Apply sends over a CLI.
 const maxConfigLines = 200_000
 
-// configLines splits a rendered config into the lines to send: blank
-// lines and comments (lines starting with one of comments) are dropped,
+// configLines splits a rendered config into the lines to send, without
+// their indentation: blank lines and comments (lines starting with one
+// of comments) are dropped,
 // and every other line must start with a word in allowed (if allowed is
 // not nil) and none in denied. Control characters are refused: a stray
 // ^D, ^C or ^Z would end input or the session, and an escape sequence
@@ -258,7 +259,7 @@ func configLines(cfg string, comments []string, allowed, denied []string) ([]str
 		if slices.Contains(denied, word) {
 			return nil, fmt.Errorf("config line %d: %q is a session command; commits and rollbacks are the driver's", n+1, word)
 		}
-		lines = append(lines, line)
+		lines = append(lines, trimmed)
 		if len(lines) > maxConfigLines {
 			return nil, fmt.Errorf("config has more than %d lines", maxConfigLines)
 		}

@@ -76,7 +76,10 @@ type Netconf struct {
 	before, after string
 }
 
-var _ Driver = (*Netconf)(nil)
+var (
+	_ Driver     = (*Netconf)(nil)
+	_ Normalizer = (*Netconf)(nil)
+)
 
 // OpenNetconf opens a NETCONF session to ep (port 830 unless given) and
 // checks that the server has what the deploy flow needs: the candidate
@@ -115,7 +118,7 @@ func OpenNetconf(ctx context.Context, ep Endpoint, o NetconfOptions) (*Netconf, 
 	}
 	n.d = d
 	if err := guard(func() error { return d.Open() }); err != nil {
-		return nil, fmt.Errorf("%s: netconf: open: %w", ep.Host, err)
+		return nil, fmt.Errorf("%s: netconf: open: %w: %w", ep.Host, ErrConnection, err)
 	}
 	settle := o.Settle
 	if settle <= 0 {
@@ -308,6 +311,19 @@ func (n *Netconf) restore(ctx context.Context) error {
 	return err
 }
 
+// Normalize returns the running payload cfg produces: Running's form, so
+// that an unchanged router compares equal byte for byte. A payload that is
+// not a whole peerctl-bgp configuration is returned as it is.
+func (n *Netconf) Normalize(cfg string) (string, error) {
+	if err := checkPayload(cfg); err != nil {
+		return "", err
+	}
+	if c := canonical(cfg); c != "" {
+		return c, nil
+	}
+	return cfg, nil
+}
+
 // Sessions reads the configured neighbors and the state the server
 // reports for them. State the server does not report reads "Unknown".
 func (n *Netconf) Sessions(ctx context.Context) ([]Session, error) {
@@ -324,7 +340,8 @@ func (n *Netconf) Sessions(ctx context.Context) ([]Session, error) {
 	now := time.Now()
 	out := make([]Session, 0, len(states))
 	for _, s := range states {
-		sess := Session{Neighbor: s.Address, PeerASN: s.PeerAS, Description: s.Description, State: "Unknown", Received: map[bgp.Family]int{}}
+		// The module has no RPKI counters: -1 says so.
+		sess := Session{Neighbor: s.Address, PeerASN: s.PeerAS, Description: s.Description, State: "Unknown", Received: map[bgp.Family]int{}, RPKIInvalid: -1}
 		if name, ok := fsmStateNames[s.SessionState]; ok {
 			sess.State = name
 		}
@@ -456,7 +473,7 @@ func (n *Netconf) rpcWithin(ctx context.Context, limit time.Duration, name strin
 	}
 	if err != nil {
 		n.log.Warn("rpc failed", "rpc", name, "err", err)
-		return nil, fmt.Errorf("%s: netconf: %s: %w", n.host, name, err)
+		return nil, fmt.Errorf("%s: netconf: %s: %w: %w", n.host, name, ErrConnection, err)
 	}
 	if r.Failed != nil {
 		msg := rpcErrorText(r.RawResult)

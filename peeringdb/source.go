@@ -85,7 +85,7 @@ func Open(ctx context.Context, src Source) (*Store, error) {
 		} else if !errors.Is(err, ErrNoData) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("%w: the repository has no snapshot and %s is empty; pass --peeringdb DIR, or --peeringdb api to use the live API", ErrNoData, cache)
+		return nil, fmt.Errorf("%w: the repository has no snapshot and %s is empty; pass --peeringdb DIR, or --peeringdb api to use the live API (or fill the cache with `peerctl peeringdb sync`)", ErrNoData, cache)
 	default:
 		return loader.LoadDir(src.Spec)
 	}

@@ -73,6 +73,7 @@ on merge it deploys the changed routers with commit-confirmed rollback.`,
 		newCmdFmt(a, nil),
 		newCmdIRR(a),
 		newCmdRPKI(a),
+		newCmdPeeringDB(a),
 	} {
 		root.AddCommand(c)
 	}

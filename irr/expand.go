@@ -336,10 +336,10 @@ func (e *expansion) step(s *session) {
 			// A single answer is used as it is (clipped, so that
 			// appending to it copies); more are joined and sorted later.
 			if fam == 4 {
-				e.v4 = join(e.v4, p.ps)
+				e.v4 = join(e.v4, p.ps, e.lists4)
 				e.lists4++
 			} else {
-				e.v6 = join(e.v6, p.ps)
+				e.v6 = join(e.v6, p.ps, e.lists6)
 				e.lists6++
 			}
 		}
@@ -348,13 +348,18 @@ func (e *expansion) step(s *session) {
 	}
 }
 
-// join appends b to a without ever writing into b's or a shared a's
-// memory.
-func join(a, b []netip.Prefix) []netip.Prefix {
-	if a == nil {
+// join adds the n+1-th list b to a. The first list is used as it is
+// (clipped, so nobody appends into it); the second starts a slice of our
+// own, to which the rest are appended.
+func join(a, b []netip.Prefix, n int) []netip.Prefix {
+	switch n {
+	case 0:
 		return slices.Clip(b)
+	case 1:
+		return append(append(make([]netip.Prefix, 0, 2*(len(a)+len(b))), a...), b...)
+	default:
+		return append(a, b...)
 	}
-	return append(slices.Clip(a), b...)
 }
 
 func (e *expansion) aQueries() []query {

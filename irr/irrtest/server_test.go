@@ -95,3 +95,12 @@ func TestParseRPSLErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestExampleDB(t *testing.T) {
+	s := Start(t, ExampleDB(), Options{})
+	got := talk(t, s.Addr, "!!", "!iAS-ALPHA,1", "!sRIPE", "!iAS-AKAMAI", "!q")
+	want := "A16\nAS64501 AS64511\nC\n" + "C\n" + "A8\nAS20940\nC\n"
+	if got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

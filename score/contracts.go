@@ -106,16 +106,20 @@ func cmpRanked(a, b ranked) int {
 // Contract is one possible peering contract with both sides' view of it.
 type Contract struct {
 	// Positions are the contract's PoPs as positions in K, ascending.
-	Positions []int
+	Positions []int `json:"positions"`
 	// Out is the requester's outbound moved (O), In its inbound (I), in the
 	// traffic unit of the result (model units, or Mbps when measured).
-	Out, In float64
+	Out float64 `json:"out"`
+	In  float64 `json:"in"`
 	// RankR and RankC are 1-based positions in APC_R and APC_C, 0 when the
 	// side does not accept the contract. Estimated (fractional) past
 	// ExactLimit.
-	RankR, RankC float64
+	RankR float64 `json:"rank_requester"`
+	RankC float64 `json:"rank_candidate"`
 	// OmegaR, OmegaC and OmegaRC are the willingness values ω_R, ω_C, ω_RC.
-	OmegaR, OmegaC, OmegaRC float64
+	OmegaR  float64 `json:"omega_requester"`
+	OmegaC  float64 `json:"omega_candidate"`
+	OmegaRC float64 `json:"omega_rc"`
 }
 
 // ranking is what contract enumeration produces for one ordered pair.

@@ -1,0 +1,143 @@
+package candidates
+
+import (
+	"cmp"
+	"context"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/peerctl/peerctl/bgp"
+	"github.com/peerctl/peerctl/score"
+)
+
+// Scorer scores pairs of PeeringDB networks with one population data set,
+// one parameter set and one price list. It is safe for concurrent use.
+type Scorer struct {
+	Store  Store
+	Pop    score.Population
+	Params score.Params
+	Econ   score.Economics
+}
+
+// Profile prepares asn for scoring. trafficMbps is a measured total (the
+// requester's, from policy); 0 means estimate.
+func (s *Scorer) Profile(asn bgp.ASN, trafficMbps float64) (*score.Profile, error) {
+	n, err := Lookup(s.Store, asn)
+	if err != nil {
+		return nil, err
+	}
+	n.TrafficMbps = trafficMbps
+	return score.Prepare(n, s.Pop, s.Params), nil
+}
+
+// Progress is told how many of total items are done.
+type Progress func(done, total int)
+
+// Suggest scores every PeeringDB network that shares at least one PoP with
+// the requester r, best first (felicity, then willingness, then ASN).
+func (s *Scorer) Suggest(ctx context.Context, r *score.Profile, progress Progress) ([]score.Result, error) {
+	ours := make(map[string]bool, len(r.Network.PoPs))
+	for _, p := range r.Network.PoPs {
+		ours[p.Key] = true
+	}
+	var asns []bgp.ASN
+	for _, n := range s.Store.Nets() {
+		if n.ASN == r.Network.ASN {
+			continue
+		}
+		for _, p := range s.Store.PoPs(n.ASN) {
+			if ours[p.Key()] {
+				asns = append(asns, n.ASN)
+				break
+			}
+		}
+	}
+	results := make([]score.Result, len(asns))
+	err := parallel(ctx, len(asns), progress, func(i int) {
+		c, err := s.Profile(asns[i], 0)
+		if err != nil {
+			return // cannot happen: the ASN came from the store
+		}
+		results[i] = score.Score(r, c, s.Params, s.Econ)
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(results, func(a, b score.Result) int {
+		if c := cmp.Compare(b.Felicity, a.Felicity); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.Willingness, a.Willingness); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Candidate.ASN, b.Candidate.ASN)
+	})
+	return results, nil
+}
+
+// Pairs scores every ordered pair (a, b), a ≠ b, of the networks in asns
+// that are in the store, in the order a-major, b-minor. Networks missing
+// from the store are returned in missing and left out.
+func (s *Scorer) Pairs(ctx context.Context, asns []bgp.ASN, progress Progress) (results []score.Result, missing []bgp.ASN, err error) {
+	var profiles []*score.Profile
+	for _, asn := range asns {
+		p, err := s.Profile(asn, 0)
+		if err != nil {
+			missing = append(missing, asn)
+			continue
+		}
+		profiles = append(profiles, p)
+	}
+	type pair struct{ a, b int }
+	var pairs []pair
+	for a := range profiles {
+		for b := range profiles {
+			if a != b {
+				pairs = append(pairs, pair{a, b})
+			}
+		}
+	}
+	results = make([]score.Result, len(pairs))
+	err = parallel(ctx, len(pairs), progress, func(i int) {
+		results[i] = score.Score(profiles[pairs[i].a], profiles[pairs[i].b], s.Params, s.Econ)
+	})
+	return results, missing, err
+}
+
+// parallel runs f(0..n-1) on one worker per CPU, reporting progress from
+// one goroutine at a time, and stops early when ctx is cancelled.
+func parallel(ctx context.Context, n int, progress Progress, f func(i int)) error {
+	next := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	done := 0
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				f(i)
+				if progress != nil {
+					mu.Lock()
+					done++
+					progress(done, n)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	var err error
+feed:
+	for i := 0; i < n; i++ {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			err = ctx.Err()
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	return err
+}

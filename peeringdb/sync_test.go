@@ -2,197 +2,33 @@ package peeringdb
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/peerctl/peerctl/peeringdb/peeringdbtest"
 )
 
-// fakeAPI serves PeeringDB's list endpoints the way the real API does:
-// /api/<type>?depth=0&limit=N&skip=M[&since=T], {"data": [...], "meta": {}}
-// envelopes, rows by id, only status "ok" rows unless since is given (then
-// every row updated at or after it, deleted ones included), and an API key
-// checked from "Authorization: Api-Key <key>".
-type fakeAPI struct {
-	t    testing.TB
-	key  string
-	mu   sync.Mutex
-	rows map[string]map[int]map[string]any
-	// throttle answers this many first requests with 429 and Retry-After.
-	throttle   int
-	retryAfter string
-	// fail, when set, answers instead of the normal handler.
-	fail  func(w http.ResponseWriter, r *http.Request) bool
-	calls []*http.Request
-}
-
-func newFakeAPI(t testing.TB, dir string) *fakeAPI {
-	f := &fakeAPI{t: t, rows: map[string]map[int]map[string]any{}}
-	for _, typ := range ObjectTypes {
-		f.rows[typ] = map[int]map[string]any{}
-		path, err := typeFile(dir, typ)
-		if err != nil || path == "" {
-			continue
-		}
-		var env struct{ Data []map[string]any }
-		dec := json.NewDecoder(bytes.NewReader(readMaybeGz(t, path)))
-		dec.UseNumber()
-		if err := dec.Decode(&env); err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range env.Data {
-			f.rows[typ][rowID(t, r)] = r
-		}
-	}
-	return f
-}
-
-func rowID(t testing.TB, r map[string]any) int {
-	id, err := strconv.Atoi(fmt.Sprint(r["id"]))
-	if err != nil {
-		t.Fatalf("row without id: %v", r)
-	}
-	return id
-}
-
-func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls = append(f.calls, r)
-	if f.throttle > 0 {
-		f.throttle--
-		w.Header().Set("Retry-After", f.retryAfter)
-		w.WriteHeader(http.StatusTooManyRequests)
-		fmt.Fprint(w, `{"message": "Request was throttled."}`)
-		return
-	}
-	if f.fail != nil && f.fail(w, r) {
-		return
-	}
-	if f.key != "" && r.Header.Get("Authorization") != "Api-Key "+f.key {
-		w.WriteHeader(http.StatusUnauthorized)
-		fmt.Fprint(w, `{"meta": {"error": "Invalid API key"}}`)
-		return
-	}
-	typ, ok := strings.CutPrefix(r.URL.Path, "/api/")
-	rows, known := f.rows[typ]
-	if !ok || !known {
-		http.NotFound(w, r)
-		return
-	}
-	q := r.URL.Query()
-	limit, _ := strconv.Atoi(q.Get("limit"))
-	skip, _ := strconv.Atoi(q.Get("skip"))
-	since, _ := strconv.ParseInt(q.Get("since"), 10, 64)
-	var out []map[string]any
-	for _, id := range slices.Sorted(mapsKeys(rows)) {
-		row := rows[id]
-		if since > 0 {
-			upd, err := time.Parse(time.RFC3339, row["updated"].(string))
-			if err != nil || upd.Unix() < since {
-				continue
-			}
-		} else if row["status"] != "ok" {
-			continue
-		}
-		out = append(out, row)
-	}
-	out = out[min(skip, len(out)):]
-	if limit > 0 {
-		out = out[:min(limit, len(out))]
-	}
-	if out == nil {
-		out = []map[string]any{}
-	}
-	json.NewEncoder(w).Encode(map[string]any{"data": out, "meta": map[string]any{}})
-}
-
-func mapsKeys(m map[int]map[string]any) func(func(int) bool) {
-	return func(yield func(int) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
-
-// set changes fields of a row and stamps it updated at when.
-func (f *fakeAPI) set(typ string, id int, when time.Time, fields map[string]any) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	row := f.rows[typ][id]
-	if row == nil {
-		row = map[string]any{"id": json.Number(strconv.Itoa(id))}
-		f.rows[typ][id] = row
-	}
-	for k, v := range fields {
-		row[k] = v
-	}
-	row["updated"] = when.UTC().Format(time.RFC3339)
-}
-
-func (f *fakeAPI) requests() []*http.Request {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.calls)
-}
-
-// okRows returns the rows the API currently serves for a type, as generic
-// JSON, sorted by id.
-func (f *fakeAPI) okRows(typ string) []any {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	out := []any{}
-	for _, id := range slices.Sorted(mapsKeys(f.rows[typ])) {
-		if f.rows[typ][id]["status"] == "ok" {
-			out = append(out, roundTrip(f.t, f.rows[typ][id]))
-		}
-	}
-	return out
-}
-
-func roundTrip(t testing.TB, v any) any {
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out any
-	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// cachedRows reads a cache file's rows as generic JSON.
+// cachedRows reads a cache file's rows as generic JSON, sorted by id.
 func cachedRows(t testing.TB, dir, typ string) []any {
-	env := struct{ Data []any }{Data: []any{}}
-	if err := json.Unmarshal(readMaybeGz(t, filepath.Join(dir, typ+".json.gz")), &env); err != nil {
-		t.Fatal(err)
-	}
-	slices.SortFunc(env.Data, func(a, b any) int {
-		return cmp.Compare(a.(map[string]any)["id"].(float64), b.(map[string]any)["id"].(float64))
-	})
-	return env.Data
+	return peeringdbtest.FileRows(t, filepath.Join(dir, typ+".json.gz"))
 }
 
-func startFake(t *testing.T, f *fakeAPI) string {
-	srv := httptest.NewServer(f)
-	t.Cleanup(srv.Close)
-	return srv.URL + "/api"
+func TestFakeAPIServesEveryType(t *testing.T) {
+	if !slices.Equal(peeringdbtest.Types, ObjectTypes) {
+		t.Errorf("peeringdbtest serves %v, the client syncs %v", peeringdbtest.Types, ObjectTypes)
+	}
 }
 
 // TestSyncMatchesFiles serves api-sample-2026 through the fake API, which
@@ -200,10 +36,12 @@ func startFake(t *testing.T, f *fakeAPI) string {
 // exactly the rows of the files and loads to the same store.
 func TestSyncMatchesFiles(t *testing.T) {
 	src := sharedData(t, "api-sample-2026")
-	fake := newFakeAPI(t, src)
-	fake.key, fake.throttle, fake.retryAfter = "pdb-test-key-0123456789", 1, "1"
+	fake := peeringdbtest.New(t, src)
+	const key = "pdb-test-key-0123456789"
+	fake.SetKey(key)
+	fake.Throttle(1, "1")
 	var events []Progress
-	c, err := NewClient(ClientOptions{BaseURL: startFake(t, fake), APIKey: APIKey(fake.key), PageSize: 128,
+	c, err := NewClient(ClientOptions{BaseURL: fake.URL, APIKey: key, PageSize: 128,
 		Progress: func(p Progress) { events = append(events, p) }})
 	if err != nil {
 		t.Fatal(err)
@@ -221,7 +59,7 @@ func TestSyncMatchesFiles(t *testing.T) {
 			waits = append(waits, e.Wait)
 		}
 	}
-	calls := fake.requests()
+	calls := fake.Requests()
 	if !slices.Equal(waits, []time.Duration{time.Second}) || res.Waited != time.Second {
 		t.Errorf("waits = %v (result %v), want one of 1s", waits, res.Waited)
 	}
@@ -240,7 +78,7 @@ func TestSyncMatchesFiles(t *testing.T) {
 	}
 
 	for _, typ := range ObjectTypes {
-		got, want := cachedRows(t, cache, typ), fake.okRows(typ)
+		got, want := cachedRows(t, cache, typ), fake.OKRows(typ)
 		if len(got) != len(want) || !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: cache has %d rows, the API %d, or they differ", typ, len(got), len(want))
 		}
@@ -267,12 +105,12 @@ func TestSyncMatchesFiles(t *testing.T) {
 
 func TestSyncIncremental(t *testing.T) {
 	src := sharedData(t, "api-sample-2026")
-	fake := newFakeAPI(t, src)
-	c, err := NewClient(ClientOptions{BaseURL: startFake(t, fake), APIKey: "k", PageSize: 200})
+	fake := peeringdbtest.New(t, src)
+	c, err := NewClient(ClientOptions{BaseURL: fake.URL, APIKey: "k", PageSize: 200})
 	if err != nil {
 		t.Fatal(err)
 	}
-	fake.key = "k"
+	fake.SetKey("k")
 	cache := t.TempDir()
 	ctx := context.Background()
 	if _, err := c.Sync(ctx, cache, time.Time{}); err != nil {
@@ -291,19 +129,19 @@ func TestSyncIncremental(t *testing.T) {
 			break
 		}
 	}
-	fake.set("net", renamed.ID, when, map[string]any{"name": "Renamed Network"})
-	fake.set("netixlan", gone.ID, when, map[string]any{"status": "deleted"})
-	fake.set("netixlan", 9_999_999, when, map[string]any{"net_id": json.Number("1"), "ix_id": json.Number("90001"), "ixlan_id": json.Number("90001"),
+	fake.Set("net", renamed.ID, when, map[string]any{"name": "Renamed Network"})
+	fake.Set("netixlan", gone.ID, when, map[string]any{"status": "deleted"})
+	fake.Set("netixlan", 9_999_999, when, map[string]any{"net_id": json.Number("1"), "ix_id": json.Number("90001"), "ixlan_id": json.Number("90001"),
 		"asn": json.Number("64501"), "speed": json.Number("10000"), "ipaddr4": "192.0.2.11", "ipaddr6": nil,
 		"is_rs_peer": true, "operational": true, "status": "ok"})
-	calls := len(fake.requests())
+	calls := len(fake.Requests())
 
 	res, err := c.Sync(ctx, cache, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	wantSince := strconv.FormatInt(newest.Add(-syncOverlap).Unix(), 10)
-	for _, r := range fake.requests()[calls:] {
+	for _, r := range fake.Requests()[calls:] {
 		typ := strings.TrimPrefix(r.URL.Path, "/api/")
 		if typ == "org" {
 			continue // nothing cached for org: fetched in full again
@@ -334,37 +172,37 @@ func TestSyncIncremental(t *testing.T) {
 		t.Errorf("new netixlan missing: %+v", ports)
 	}
 	for _, typ := range ObjectTypes {
-		if got, want := cachedRows(t, cache, typ), fake.okRows(typ); !reflect.DeepEqual(got, want) {
+		if got, want := cachedRows(t, cache, typ), fake.OKRows(typ); !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: cache (%d rows) differs from the API (%d rows)", typ, len(got), len(want))
 		}
 	}
 
 	// An explicit --since asks every type for changes since then.
-	calls = len(fake.requests())
+	calls = len(fake.Requests())
 	since := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	if _, err := c.Sync(ctx, cache, since); err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range fake.requests()[calls:] {
+	for _, r := range fake.Requests()[calls:] {
 		if got := r.URL.Query().Get("since"); got != strconv.FormatInt(since.Unix(), 10) {
 			t.Errorf("%s: since=%q", r.URL, got)
 		}
 	}
-	if got, want := cachedRows(t, cache, "netixlan"), fake.okRows("netixlan"); !reflect.DeepEqual(got, want) {
+	if got, want := cachedRows(t, cache, "netixlan"), fake.OKRows("netixlan"); !reflect.DeepEqual(got, want) {
 		t.Error("explicit since changed the cached rows")
 	}
 }
 
 func TestSyncThrottledPastBudget(t *testing.T) {
-	fake := newFakeAPI(t, demoDir)
-	fake.throttle, fake.retryAfter = 1000, "3600"
-	c, _ := NewClient(ClientOptions{BaseURL: startFake(t, fake)})
+	fake := peeringdbtest.New(t, demoDir)
+	fake.Throttle(1000, "3600")
+	c, _ := NewClient(ClientOptions{BaseURL: fake.URL})
 	start := time.Now()
 	_, err := c.Sync(context.Background(), t.TempDir(), time.Time{})
 	if !errors.Is(err, ErrThrottled) || !strings.Contains(err.Error(), APIKeyEnv) || !strings.Contains(err.Error(), "1h0m0s") {
 		t.Fatalf("err = %v, want ErrThrottled naming the wait and %s", err, APIKeyEnv)
 	}
-	if n := len(fake.requests()); n != 1 {
+	if n := len(fake.Requests()); n != 1 {
 		t.Errorf("%d requests; a wait past the budget must not be retried", n)
 	}
 	if time.Since(start) > 30*time.Second {
@@ -373,17 +211,17 @@ func TestSyncThrottledPastBudget(t *testing.T) {
 }
 
 func TestSyncRetriesServerError(t *testing.T) {
-	fake := newFakeAPI(t, demoDir)
+	fake := peeringdbtest.New(t, demoDir)
 	failed := false
-	fake.fail = func(w http.ResponseWriter, r *http.Request) bool {
+	fake.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
 		if !failed {
 			failed = true
 			http.Error(w, "upstream timeout", http.StatusBadGateway)
 			return true
 		}
 		return false
-	}
-	c, _ := NewClient(ClientOptions{BaseURL: startFake(t, fake)})
+	})
+	c, _ := NewClient(ClientOptions{BaseURL: fake.URL})
 	res, err := c.Sync(context.Background(), t.TempDir(), time.Time{})
 	if err != nil {
 		t.Fatal(err)
@@ -394,13 +232,13 @@ func TestSyncRetriesServerError(t *testing.T) {
 }
 
 func TestSyncOffline(t *testing.T) {
-	fake := newFakeAPI(t, demoDir)
-	c, _ := NewClient(ClientOptions{BaseURL: startFake(t, fake), Offline: true})
+	fake := peeringdbtest.New(t, demoDir)
+	c, _ := NewClient(ClientOptions{BaseURL: fake.URL, Offline: true})
 	dir := filepath.Join(t.TempDir(), "cache")
 	if _, err := c.Sync(context.Background(), dir, time.Time{}); !errors.Is(err, ErrOffline) {
 		t.Errorf("err = %v, want ErrOffline", err)
 	}
-	if len(fake.requests()) != 0 {
+	if len(fake.Requests()) != 0 {
 		t.Error("offline client made requests")
 	}
 	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
@@ -412,10 +250,10 @@ func TestSyncOffline(t *testing.T) {
 // never show the key.
 func TestAPIKeyNeverPrinted(t *testing.T) {
 	const key = "sEcReT-pdb-key-4242"
-	fake := newFakeAPI(t, demoDir)
-	fake.key = "another-key"
+	fake := peeringdbtest.New(t, demoDir)
+	fake.SetKey("another-key")
 	var logs bytes.Buffer
-	opts := ClientOptions{BaseURL: startFake(t, fake), APIKey: key, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	opts := ClientOptions{BaseURL: fake.URL, APIKey: key, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	c, _ := NewClient(opts)
 	_, err := c.Sync(context.Background(), t.TempDir(), time.Time{})
 	if !errors.Is(err, ErrUnauthorized) {
@@ -428,7 +266,7 @@ func TestAPIKeyNeverPrinted(t *testing.T) {
 			t.Errorf("the API key leaked: %s", s)
 		}
 	}
-	if got := fake.requests()[0].Header.Get("Authorization"); got != "Api-Key "+key {
+	if got := fake.Requests()[0].Header.Get("Authorization"); got != "Api-Key "+key {
 		t.Errorf("Authorization = %q", got)
 	}
 }
@@ -436,14 +274,14 @@ func TestAPIKeyNeverPrinted(t *testing.T) {
 // TestSyncRejectsBadRows: an answer with a wrongly typed field fails the
 // sync and leaves the cache as it was.
 func TestSyncRejectsBadRows(t *testing.T) {
-	fake := newFakeAPI(t, demoDir)
-	c, _ := NewClient(ClientOptions{BaseURL: startFake(t, fake)})
+	fake := peeringdbtest.New(t, demoDir)
+	c, _ := NewClient(ClientOptions{BaseURL: fake.URL})
 	cache := t.TempDir()
 	if _, err := c.Sync(context.Background(), cache, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	before := readMaybeGz(t, filepath.Join(cache, "netixlan.json.gz"))
-	fake.set("netixlan", 90701, time.Now(), map[string]any{"speed": "fast"})
+	fake.Set("netixlan", 90701, time.Now(), map[string]any{"speed": "fast"})
 	_, err := c.Sync(context.Background(), cache, time.Time{})
 	if err == nil || !strings.Contains(err.Error(), "speed") {
 		t.Fatalf("err = %v, want a type error on speed", err)
@@ -463,8 +301,8 @@ func TestSyncRejectsBadRows(t *testing.T) {
 }
 
 func TestSyncLocked(t *testing.T) {
-	fake := newFakeAPI(t, demoDir)
-	c, _ := NewClient(ClientOptions{BaseURL: startFake(t, fake)})
+	fake := peeringdbtest.New(t, demoDir)
+	c, _ := NewClient(ClientOptions{BaseURL: fake.URL})
 	cache := t.TempDir()
 	os.WriteFile(filepath.Join(cache, ".sync.lock"), []byte("1\n"), 0o644)
 	if _, err := c.Sync(context.Background(), cache, time.Time{}); err == nil || !strings.Contains(err.Error(), "another process") {
@@ -527,28 +365,28 @@ func TestOpen(t *testing.T) {
 		}
 	})
 	t.Run("api", func(t *testing.T) {
-		fake := newFakeAPI(t, demoDir)
+		fake := peeringdbtest.New(t, demoDir)
 		repo := t.TempDir()
-		src := Source{Spec: SourceAPI, RepoDir: repo, Client: ClientOptions{BaseURL: startFake(t, fake)}}
+		src := Source{Spec: SourceAPI, RepoDir: repo, Client: ClientOptions{BaseURL: fake.URL}}
 
 		offline := src
 		offline.Offline = true
-		if _, err := Open(ctx, offline); !errors.Is(err, ErrNoData) || len(fake.requests()) != 0 {
-			t.Fatalf("offline with an empty cache: %v, %d requests", err, len(fake.requests()))
+		if _, err := Open(ctx, offline); !errors.Is(err, ErrNoData) || len(fake.Requests()) != 0 {
+			t.Fatalf("offline with an empty cache: %v, %d requests", err, len(fake.Requests()))
 		}
 		s, err := Open(ctx, src)
 		if err != nil || len(s.Nets()) != 6 || s.Meta().Source != filepath.Join(repo, DefaultCacheDir) {
 			t.Fatalf("first open: %v", err)
 		}
-		n := len(fake.requests())
-		if _, err := Open(ctx, src); err != nil || len(fake.requests()) != n {
+		n := len(fake.Requests())
+		if _, err := Open(ctx, src); err != nil || len(fake.Requests()) != n {
 			t.Errorf("a fresh cache was synced again: %v", err)
 		}
-		if _, err := Open(ctx, offline); err != nil || len(fake.requests()) != n {
+		if _, err := Open(ctx, offline); err != nil || len(fake.Requests()) != n {
 			t.Errorf("offline open of a filled cache: %v", err)
 		}
 		// The API goes away; a stale cache is still used.
-		fake.fail = func(w http.ResponseWriter, r *http.Request) bool { http.NotFound(w, r); return true }
+		fake.Intercept(func(w http.ResponseWriter, r *http.Request) bool { http.NotFound(w, r); return true })
 		stale := src
 		stale.MaxAge = time.Nanosecond
 		var logs bytes.Buffer

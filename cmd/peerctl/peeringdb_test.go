@@ -3,16 +3,15 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/peerctl/peerctl/peeringdb"
+	"github.com/peerctl/peerctl/peeringdb/peeringdbtest"
 )
 
 func TestPeeringDBShowDemo(t *testing.T) {
@@ -159,29 +158,16 @@ func TestNewCmdPeeringDBSync(t *testing.T) {
 	}
 }
 
-// TestPeeringDBSyncThenShow syncs the demo snapshot from an API served by
-// httptest into a repository's cache, then reads the cache offline.
+// TestPeeringDBSyncThenShow syncs the demo snapshot from a fake API into a
+// repository's cache, then reads the cache offline.
 func TestPeeringDBSyncThenShow(t *testing.T) {
 	const key = "cli-test-key-98765"
 	t.Setenv(peeringdb.APIKeyEnv, key)
-	var requests atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		requests.Add(1)
-		if r.Header.Get("Authorization") != "Api-Key "+key {
-			http.Error(w, `{"meta": {"error": "bad key"}}`, http.StatusUnauthorized)
-			return
-		}
-		typ := strings.TrimPrefix(r.URL.Path, "/api/")
-		body, err := os.ReadFile(filepath.Join("..", "..", "data", "peeringdb", typ+".json"))
-		if err != nil || r.URL.Query().Get("skip") != "0" {
-			body = []byte(`{"data": []}`) // past the last page
-		}
-		w.Write(body)
-	}))
-	defer srv.Close()
+	api := peeringdbtest.New(t, filepath.Join("..", "..", "data", "peeringdb"))
+	api.SetKey(key)
 
 	repo := t.TempDir()
-	out, errOut, code := runPeerctl(t, "peeringdb", "sync", "-C", repo, "--api-url", srv.URL+"/api")
+	out, errOut, code := runPeerctl(t, "peeringdb", "sync", "-C", repo, "--api-url", api.URL)
 	if code != exitOK {
 		t.Fatalf("sync: exit %d\n%s%s", code, out, errOut)
 	}
@@ -191,13 +177,47 @@ func TestPeeringDBSyncThenShow(t *testing.T) {
 	if strings.Contains(out+errOut, key) {
 		t.Error("the API key was printed")
 	}
-	n := requests.Load()
+	n := len(api.Requests())
 
 	out, errOut, code = runPeerctl(t, "peeringdb", "show", "AS64501", "-C", repo, "--peeringdb", "api", "--offline")
 	if code != exitOK || !strings.Contains(out, "192.0.2.11") || !strings.Contains(out, "synced ") {
 		t.Errorf("show from the cache: exit %d\n%s%s", code, out, errOut)
 	}
-	if requests.Load() != n {
+	if len(api.Requests()) != n {
 		t.Error("--offline contacted the API")
+	}
+}
+
+// TestPeeringDBSyncMatchesFiles: `peerctl peeringdb sync` against an API
+// serving api-sample-2026 (pages, a 429 with Retry-After first) ends with
+// exactly the rows of the files.
+func TestPeeringDBSyncMatchesFiles(t *testing.T) {
+	src := filepath.Join("..", "..", "..", "shared", "data", "peeringdb", "api-sample-2026")
+	if _, err := os.Stat(src); err != nil {
+		t.Skipf("real PeeringDB data %s is absent: %v", src, err)
+	}
+	t.Setenv(peeringdb.APIKeyEnv, "")
+	api := peeringdbtest.New(t, src)
+	api.Throttle(1, "1")
+	cache := filepath.Join(t.TempDir(), "cache")
+	out, errOut, code := runPeerctl(t, "peeringdb", "sync", "--cache", cache, "--api-url", api.URL, "--json")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"throttled (429); retrying in 1s", "anonymous access"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	var res peeringdb.SyncResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil || len(res.Types) != len(peeringdb.ObjectTypes) {
+		t.Fatalf("--json: %v\n%s", err, out)
+	}
+	for _, typ := range peeringdb.ObjectTypes[1:] { // the sample has no org file
+		got := peeringdbtest.FileRows(t, filepath.Join(cache, typ+".json.gz"))
+		want := peeringdbtest.FileRows(t, filepath.Join(src, typ+".json.gz"))
+		if len(got) != 500 || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: %d rows synced, differing from the file's %d", typ, len(got), len(want))
+		}
 	}
 }

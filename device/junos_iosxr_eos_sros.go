@@ -147,48 +147,80 @@ func (c *cliSession) command(ctx context.Context, cmd string) (string, error) {
 
 // configure sends lines in the configuration mode priv, stopping at the
 // first one the router refuses. Output containing one of the platform's
-// failure strings or one of failures counts as a refusal. The error names
-// the refused line unless it may be a secret: config lines are only named
-// when they are session commands (commit, rollback …) the driver wrote.
+// failure strings or one of failures counts as a refusal.
 func (c *cliSession) configure(ctx context.Context, priv string, lines []string, failures ...string) (*response.MultiResponse, error) {
 	if c.d == nil {
 		return nil, fmt.Errorf("%s: configure: session is closed", c.host)
 	}
+	if err := guard(func() error { return c.d.AcquirePriv(priv) }); err != nil {
+		return nil, fmt.Errorf("%s: entering %s mode: %w: %w", c.host, priv, ErrConnection, err)
+	}
+	return c.send(ctx, lines, failures...)
+}
+
+// send types lines at whatever prompt the session is at, reading each
+// answer up to the next prompt of any mode and stopping at the first
+// refusal. Unlike configure it leaves scrapligo's privilege tracking
+// alone, which is what EOS needs: its exec prompt pattern also matches
+// its configuration prompts. The error names the refused line by its
+// text only when it is a session command the driver wrote (commit,
+// rollback …); rendered lines are named by number, since they may carry
+// secrets.
+func (c *cliSession) send(ctx context.Context, lines []string, failures ...string) (*response.MultiResponse, error) {
+	if c.d == nil {
+		return nil, fmt.Errorf("%s: send: session is closed", c.host)
+	}
 	timeout, err := c.opTimeout(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("%s: configure: %w", c.host, err)
+		return nil, fmt.Errorf("%s: send: %w", c.host, err)
 	}
 	fail := append(slices.Clone(c.d.FailedWhenContains), failures...)
 	var mr *response.MultiResponse
 	err = guard(func() error {
 		var err error
-		mr, err = c.d.SendConfigs(lines, opoptions.WithPrivilegeLevel(priv), opoptions.WithStopOnFailed(),
+		mr, err = c.d.Driver.SendCommands(lines, opoptions.WithStopOnFailed(),
 			opoptions.WithFailedWhenContains(fail), opoptions.WithTimeoutOps(timeout))
 		return err
 	})
 	if err != nil {
-		return mr, fmt.Errorf("%s: configure: %w: %w", c.host, ErrConnection, err)
+		return mr, fmt.Errorf("%s: send: %w: %w", c.host, ErrConnection, err)
 	}
 	for i, r := range mr.Responses {
 		if r.Failed == nil {
 			continue
 		}
 		c.log.Warn("router refused a line", "line", i+1, "of", len(lines))
-		return mr, fmt.Errorf("%s: %s: %w: %s", c.host, describeLine(r.Input, i, len(lines)), ErrRejected, refusal(r.Result))
+		return mr, fmt.Errorf("%s: %s: %w: %s", c.host, describeLine(lines, i), ErrRejected, refusal(r.Result))
 	}
-	c.log.Debug("configured", "lines", len(lines))
+	c.log.Debug("sent", "lines", len(lines))
 	return mr, nil
 }
 
-// describeLine names a config line in an error: session commands by
-// their text, other lines by number, since they may carry secrets.
-func describeLine(line string, i, n int) string {
+// sessionCommands are the first words of the lines a driver writes
+// itself; rendered config lines never start with them.
+var sessionCommands = []string{"commit", "rollback", "abort", "discard", "configure", "edit-config", "quit-config", "show", "end"}
+
+func isSessionCommand(line string) bool {
 	first, _, _ := strings.Cut(strings.TrimSpace(line), " ")
-	switch first {
-	case "commit", "rollback", "abort", "discard", "configure", "edit-config", "quit-config":
-		return fmt.Sprintf("%q", line)
+	return slices.Contains(sessionCommands, first)
+}
+
+// describeLine names lines[i] in an error: a session command by its
+// text, a config line by its number among the config lines.
+func describeLine(lines []string, i int) string {
+	if isSessionCommand(lines[i]) {
+		return fmt.Sprintf("%q", lines[i])
 	}
-	return fmt.Sprintf("config line %d of %d", i+1, n)
+	k, n := 0, 0
+	for j, l := range lines {
+		if !isSessionCommand(l) {
+			n++
+			if j <= i {
+				k++
+			}
+		}
+	}
+	return fmt.Sprintf("config line %d of %d", k, n)
 }
 
 // refusal condenses a router's error output to its meaningful lines.

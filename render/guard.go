@@ -1,0 +1,133 @@
+package render
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/peerctl/peerctl/bgp"
+)
+
+// guard checks every string on its way into a View, again: the intent
+// loader already refused anything outside its allow-lists, but a model can
+// also be built by hand or by a future loader, and a config that changes
+// shape because of one bad value is the failure this package must never
+// have. Problems are collected; err reports them all.
+type guard struct {
+	problems []string
+}
+
+func (g *guard) failf(format string, args ...any) {
+	g.problems = append(g.problems, fmt.Sprintf(format, args...))
+}
+
+func (g *guard) err() error {
+	if len(g.problems) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(g.problems, "; "))
+}
+
+// isTextChar is the allow-list of free text that reaches a config (the
+// same as the intent loader's): ASCII letters, digits, space and
+// . , _ - + / ( ) & @ : =. None of them is special inside a quoted string
+// or a rest-of-line description on any platform rendered here.
+func isTextChar(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
+		strings.ContainsRune(" .,_-+/()&@:=", r)
+}
+
+// text checks free text: allow-listed characters, no leading, trailing or
+// doubled space, at most max bytes.
+func (g *guard) text(field, s string, max int) string {
+	switch {
+	case s == "":
+		g.failf("%s is empty", field)
+	case len(s) > max:
+		g.failf("%s is %d bytes long, more than %d", field, len(s), max)
+	case strings.TrimSpace(s) != s || strings.Contains(s, "  "):
+		g.failf("%s %q has leading, trailing or doubled spaces", field, s)
+	default:
+		for _, r := range s {
+			if !isTextChar(r) {
+				g.failf("%s %q contains %q, which may not reach a router config", field, s, r)
+				return ""
+			}
+		}
+		return s
+	}
+	return ""
+}
+
+// identifier checks a router, IXP or platform name: a letter, then
+// letters, digits, '-' or '_', at most 32 characters.
+func (g *guard) identifier(field, s string) string {
+	ok := s != "" && len(s) <= 32
+	for i, r := range s {
+		letter := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+		if !letter && (i == 0 || !(r >= '0' && r <= '9' || r == '-' || r == '_')) {
+			ok = false
+		}
+	}
+	if !ok {
+		g.failf("%s %q is not an identifier", field, s)
+		return ""
+	}
+	return s
+}
+
+// word checks a token made of ASCII letters, digits and the given extra
+// characters.
+func (g *guard) word(field, s, extra string) string {
+	ok := s != "" && len(s) <= 128
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(extra, r)) {
+			ok = false
+		}
+	}
+	if !ok {
+		g.failf("%s %q contains characters that may not reach a router config", field, s)
+		return ""
+	}
+	return s
+}
+
+// objectRef checks an IRR reference ("RIPE::AS-FOO", "AS64500:AS-BAR").
+func (g *guard) objectRef(field string, r bgp.ObjectRef) string {
+	if r.Name == "" {
+		return ""
+	}
+	if _, err := bgp.ParseObjectRef(r.String()); err != nil {
+		g.failf("%s: %v", field, err)
+		return ""
+	}
+	return g.word(field, r.String(), "-_:")
+}
+
+// rtrCaches parses the RTR caches ("host:port", "[v6]:port").
+func rtrCaches(g *guard, list []string) []RTRCache {
+	var out []RTRCache
+	for i, s := range list {
+		host, ps, err := net.SplitHostPort(s)
+		port, perr := strconv.Atoi(ps)
+		if err != nil || perr != nil || port < 1 || port > 65535 {
+			g.failf("RTR cache %q is not host:port", s)
+			continue
+		}
+		c := RTRCache{Name: fmt.Sprintf("PEERCTL_RTR_%d", i+1), Port: port, Preference: i + 1}
+		if a, err := netip.ParseAddr(host); err == nil && a.Zone() == "" {
+			c.Host, c.IsAddr = a.String(), true
+		} else {
+			c.Host = g.word("RTR cache host", host, "-.")
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// symbol turns an identifier into a name every platform accepts for
+// protocols, policies and lists: '-' becomes '_'.
+func symbol(id string) string { return strings.ReplaceAll(id, "-", "_") }

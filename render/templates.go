@@ -1,0 +1,117 @@
+package render
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"text/template"
+
+	"github.com/peerctl/peerctl/templates"
+)
+
+// EntryTemplate is the template each platform folder must define; it
+// prints a router's whole configuration. Other *.tmpl files in the folder
+// may define templates it calls.
+const EntryTemplate = "router"
+
+// MaxTemplateBytes bounds one template file, so a --templates directory
+// cannot make rendering read something huge.
+const MaxTemplateBytes = 1 << 20
+
+// ErrNoTemplates is returned for a platform without templates.
+var ErrNoTemplates = errors.New("no templates for platform")
+
+// Templates holds one parsed template set per platform.
+type Templates struct {
+	sets map[string]*template.Template
+}
+
+// DefaultTemplates returns the templates built into the binary.
+func DefaultTemplates() (*Templates, error) {
+	return LoadTemplates(templates.FS)
+}
+
+// LoadTemplates parses <platform>/*.tmpl for every top-level folder of
+// fsys. Each folder must define the "router" template.
+func LoadTemplates(fsys fs.FS) (*Templates, error) {
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	t := &Templates{sets: map[string]*template.Template{}}
+	for _, e := range entries {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		set, err := loadPlatform(fsys, e.Name())
+		if err != nil {
+			return nil, err
+		}
+		if set != nil {
+			t.sets[e.Name()] = set
+		}
+	}
+	if len(t.sets) == 0 {
+		return nil, fmt.Errorf("templates: no <platform>/*.tmpl files found")
+	}
+	return t, nil
+}
+
+func loadPlatform(fsys fs.FS, platform string) (*template.Template, error) {
+	names, err := fs.Glob(fsys, path.Join(platform, "*.tmpl"))
+	if err != nil || len(names) == 0 {
+		return nil, err
+	}
+	sort.Strings(names)
+	set := template.New(platform).Funcs(funcs()).Option("missingkey=error")
+	for _, name := range names {
+		info, err := fs.Stat(fsys, name)
+		if err != nil {
+			return nil, fmt.Errorf("templates: %w", err)
+		}
+		if info.Size() > MaxTemplateBytes {
+			return nil, fmt.Errorf("templates: %s is larger than %d bytes", name, MaxTemplateBytes)
+		}
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, fmt.Errorf("templates: %w", err)
+		}
+		if _, err := set.New(path.Base(name)).Parse(string(b)); err != nil {
+			return nil, fmt.Errorf("templates: %w", err)
+		}
+	}
+	if set.Lookup(EntryTemplate) == nil {
+		return nil, fmt.Errorf("templates: %s does not define {{define %q}}", platform, EntryTemplate)
+	}
+	return set, nil
+}
+
+// Platforms lists the platforms with templates, sorted.
+func (t *Templates) Platforms() []string {
+	out := make([]string, 0, len(t.sets))
+	for p := range t.sets {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Has reports whether there are templates for a platform.
+func (t *Templates) Has(platform string) bool { return t.sets[platform] != nil }
+
+// Execute prints a view with its platform's templates.
+func (t *Templates) Execute(v *View) ([]byte, error) {
+	set := t.sets[v.Platform]
+	if set == nil {
+		return nil, fmt.Errorf("%w %q (router %s)", ErrNoTemplates, v.Platform, v.Router)
+	}
+	var b bytes.Buffer
+	if err := set.ExecuteTemplate(&b, EntryTemplate, v); err != nil {
+		return nil, fmt.Errorf("router %s: %w", v.Router, err)
+	}
+	return b.Bytes(), nil
+}

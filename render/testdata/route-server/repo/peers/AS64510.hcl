@@ -1,0 +1,7 @@
+# Sessions with both route servers come from PeeringDB.
+peer "AS64510" {
+  name         = "One IX Route Servers"
+  import       = "AS-ONEIX-RS"
+  export       = "AS64500"
+  route_server = true
+}

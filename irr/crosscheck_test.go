@@ -143,3 +143,19 @@ func compareWithBGPQ4(t *testing.T, bin, server string, ref bgp.ObjectRef, r Res
 		}
 	}
 }
+
+// TestCrossCheckExampleDB compares the example repository's IRR data,
+// which uses documentation ASNs: bgpq4 keeps them only with -p, and so
+// the comparison runs it with -p.
+func TestCrossCheckExampleDB(t *testing.T) {
+	bin := requireBGPQ4(t)
+	srv := irrtest.Start(t, irrtest.ExampleDB(), irrtest.Options{})
+	names := []string{"AS-EXAMPLE", "AS13335:AS-CLOUDFLARE", "RIPE::AS-AKAMAI", "AS-AKAMAI", "AS-HURRICANE",
+		"AS-ALPHA", "AS64502", "AS-GAMMA", "AS-DOCIX-RS", "AS65537:AS-DELTA"}
+	refs := mustRefs(t, names...)
+	c := newClient(t, Options{Servers: []string{srv.Addr}})
+	results := c.Expand(context.Background(), refs)
+	for _, ref := range refs {
+		compareWithBGPQ4(t, bin, srv.Addr, ref, results[ref], []string{"-p", ref.String()})
+	}
+}

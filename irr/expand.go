@@ -80,9 +80,12 @@ func (c *Client) Expand(ctx context.Context, refs []bgp.ObjectRef) map[bgp.Objec
 			c.log.Warn("IRR cache prune failed", "err", err)
 		}
 	}
+	server := s.pool.servers[s.pool.server] // the one that answered last
 	out := make(map[bgp.ObjectRef]Result, len(exps))
 	for _, e := range exps {
-		out[e.ref] = e.result(c)
+		r := e.result(c)
+		r.Source = c.describeSource(e.ref, server)
+		out[e.ref] = r
 	}
 	return out
 }
@@ -460,7 +463,7 @@ func (e *expansion) isAncestor(set, from string) bool {
 // result builds the final, sorted Result. Anything short of a complete
 // expansion leaves the prefix lists empty: deny all, never accept all.
 func (e *expansion) result(c *Client) Result {
-	r := Result{Warnings: e.warnings, Fetched: e.oldest, Source: c.describeSource(e.ref)}
+	r := Result{Warnings: e.warnings, Fetched: e.oldest}
 	if e.err == nil && !e.done {
 		e.err = errors.New("expansion did not complete")
 	}
@@ -495,13 +498,13 @@ func (e *expansion) result(c *Client) Result {
 	return r
 }
 
-func (c *Client) describeSource(ref bgp.ObjectRef) string {
+func (c *Client) describeSource(ref bgp.ObjectRef, server string) string {
 	switch {
 	case ref.Source != "":
-		return fmt.Sprintf("%s (source %s)", c.opts.Servers[0], ref.Source)
+		return fmt.Sprintf("%s (source %s)", server, ref.Source)
 	case len(c.opts.Sources) > 0:
-		return fmt.Sprintf("%s (sources %s)", c.opts.Servers[0], strings.Join(c.opts.Sources, ","))
+		return fmt.Sprintf("%s (sources %s)", server, strings.Join(c.opts.Sources, ","))
 	default:
-		return c.opts.Servers[0]
+		return server
 	}
 }

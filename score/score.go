@@ -106,7 +106,7 @@ type Result struct {
 	ByCriterion []CriterionScore `json:"by_criterion,omitempty"`
 	Economics   *Outcome         `json:"economics"`
 	// TrafficUnit is "Mbps" when the requester's traffic was measured,
-	// else "model" (gravity units, meaningful only as ratios).
+	// else "model units" (gravity units, meaningful only as ratios).
 	TrafficUnit string   `json:"traffic_unit"`
 	Notes       []string `json:"notes"`
 }
@@ -129,7 +129,7 @@ func Score(r, c *Profile, p Params, econ Economics) Result {
 	// Traffic (§3): gravity on both sides, or the requester's measurement
 	// with the candidate's estimate calibrated by the requester's.
 	tR, tC := r.Gravity, c.Gravity
-	res.TrafficUnit = "model"
+	res.TrafficUnit = "model units"
 	if m := r.Network.TrafficMbps; m > 0 {
 		res.TrafficUnit = "Mbps"
 		if r.Gravity > 0 {

@@ -74,6 +74,9 @@ on merge it deploys the changed routers with commit-confirmed rollback.`,
 		newCmdIRR(a),
 		newCmdRPKI(a),
 		newCmdPeeringDB(a),
+		newCmdScore(a, nil),
+		newCmdSuggest(a, nil),
+		newCmdEvaluate(a, nil),
 	} {
 		root.AddCommand(c)
 	}

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/peerctl/peerctl/bgp"
+	"github.com/peerctl/peerctl/candidates"
+	"github.com/peerctl/peerctl/intent"
+	"github.com/peerctl/peerctl/peeringdb"
+	"github.com/peerctl/peerctl/score"
+)
+
+// scoringFlags are the options score, suggest and evaluate share; each
+// overrides the policy's scoring block when given.
+type scoringFlags struct {
+	criterion   string
+	holistic    bool
+	threshold   float64
+	thresholdOn bool
+	assumeRatio []string
+}
+
+func (f *scoringFlags) add(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.BoolVar(&f.holistic, "holistic", false, "holistic view: recommend only when both directions reach θ (presets β 0.1, γ 0.85, θ 0.3)")
+	fl.Float64Var(&f.threshold, "threshold", 0, "recommend when felicity ≥ `θ` (default: policy, else 0.55; 0.3 holistic)")
+	fl.StringSliceVar(&f.assumeRatio, "assume-ratio", nil, "treat a network as a ratio type, e.g. `AS174=Balanced` (repeatable)")
+}
+
+// resolve checks the flags; called from RunE.
+func (f *scoringFlags) resolve(cmd *cobra.Command) error {
+	f.thresholdOn = cmd.Flags().Changed("threshold")
+	if f.thresholdOn && (f.threshold < 0 || f.threshold > 1) {
+		return usageErrorf("--threshold must be between 0 and 1, got %g", f.threshold)
+	}
+	if f.criterion != "" {
+		if _, err := score.ParseCriterion(f.criterion); err != nil {
+			return &usageError{err}
+		}
+	}
+	for _, ar := range f.assumeRatio {
+		if _, _, err := parseAssumeRatio(ar); err != nil {
+			return &usageError{err}
+		}
+	}
+	return nil
+}
+
+func parseAssumeRatio(s string) (bgp.ASN, score.Ratio, error) {
+	as, r, ok := strings.Cut(s, "=")
+	if !ok {
+		return 0, 0, fmt.Errorf("--assume-ratio %q: want AS<n>=<ratio type>", s)
+	}
+	asn, err := bgp.ParseASN(strings.TrimSpace(as))
+	if err != nil {
+		return 0, 0, fmt.Errorf("--assume-ratio %q: %w", s, err)
+	}
+	ratio, err := score.ParseRatio(r)
+	if err != nil {
+		return 0, 0, fmt.Errorf("--assume-ratio %q: %w", s, err)
+	}
+	return asn, ratio, nil
+}
+
+// scoringEnv is everything a scoring command needs, loaded once.
+type scoringEnv struct {
+	repo   *intent.Repo // nil outside a peering repository
+	store  *peeringdb.Store
+	scorer *candidates.Scorer
+	// ours is our network from policy (0 without a repository) and
+	// trafficMbps its measured traffic.
+	ours        bgp.ASN
+	trafficMbps float64
+}
+
+// loadScoring reads the repository's policy (when there is one), PeeringDB
+// and the population data, and builds the scorer with flags applied.
+func (a *app) loadScoring(ctx context.Context, f scoringFlags) (*scoringEnv, error) {
+	env := &scoringEnv{}
+	var scoring intent.Scoring
+	var econ intent.Economics
+	pdbCfg := intent.PeeringDB{Cache: peeringdb.DefaultCacheDir}
+	if repo, diags := intent.LoadDir(a.repoDir); repo != nil && repo.Network.ASN != 0 {
+		if diags.HasErrors() {
+			a.logger().Warn("the repository has validation errors; using what loaded (run peerctl validate)")
+		}
+		env.repo, env.ours = repo, repo.Network.ASN
+		scoring, econ, pdbCfg = repo.Scoring, repo.Economics, repo.PeeringDB
+		env.trafficMbps = repo.Scoring.TrafficMbps
+	}
+	p, err := candidates.Params(scoring)
+	if err != nil {
+		return nil, fmt.Errorf("policy: %w", err)
+	}
+	if f.holistic && !p.Holistic {
+		h := score.HolisticParams()
+		p.Beta, p.Gamma, p.Threshold, p.Holistic = h.Beta, h.Gamma, h.Threshold, true
+	}
+	if f.thresholdOn {
+		p.Threshold = f.threshold
+	}
+	if f.criterion != "" {
+		p.CriterionR, _ = score.ParseCriterion(f.criterion)
+	}
+	for _, ar := range f.assumeRatio {
+		asn, r, _ := parseAssumeRatio(ar)
+		if p.AssumeRatio == nil {
+			p.AssumeRatio = map[bgp.ASN]score.Ratio{}
+		}
+		p.AssumeRatio[asn] = r
+	}
+	store, err := a.openPeeringDB(ctx, pdbCfg)
+	if err != nil {
+		return nil, err
+	}
+	popPath := scoring.Population
+	if popPath != "" && !filepath.IsAbs(popPath) {
+		popPath = filepath.Join(a.repoDir, popPath)
+	}
+	set, err := candidates.LoadPopulation(popPath)
+	if err != nil {
+		return nil, err
+	}
+	env.store = store
+	env.scorer = &candidates.Scorer{Store: store, Pop: candidates.Population{Set: set}, Params: p, Econ: candidates.Economics(econ)}
+	return env, nil
+}
+
+// progressBar returns a Progress that draws a bar on a terminal, or nil.
+func (a *app) progressBar(what string) candidates.Progress {
+	if !a.io.ErrTTY {
+		return nil
+	}
+	return func(done, total int) {
+		const width = 30
+		filled := width * done / max(total, 1)
+		fmt.Fprintf(a.io.ErrOut, "\r%s [%s%s] %d/%d", what, strings.Repeat("#", filled), strings.Repeat(" ", width-filled), done, total)
+		if done == total {
+			fmt.Fprintln(a.io.ErrOut)
+		}
+	}
+}

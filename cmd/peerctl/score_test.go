@@ -1,0 +1,130 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/peerctl/peerctl/bgp"
+)
+
+func TestScoreCommand(t *testing.T) {
+	out, errOut, code := runPeerctl(t, "score", "AS64502", "--repo", "../..")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"AS64500 Example Networks → AS64502 Doc Content Beta", "willingness", "Where to peer", "Coverage:", "Economics"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	out, _, code = runPeerctl(t, "score", "AS64501", "--repo", "../..", "--json", "--holistic")
+	if code != exitOK {
+		t.Fatalf("--json exit %d", code)
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"felicity", "willingness", "affinity", "alpha_requester", "alpha_candidate", "recommended",
+		"common_pops", "dropped_pops", "apc", "criterion", "economics", "reverse"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("JSON lacks %q", k)
+		}
+	}
+	if m["threshold"] != 0.3 || m["holistic"] != true {
+		t.Errorf("--holistic: threshold %v holistic %v", m["threshold"], m["holistic"])
+	}
+}
+
+func TestScoreFlags(t *testing.T) {
+	var got *scoreOptions
+	cmd := newCmdScore(&app{io: &ioStreams{}}, func(o *scoreOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"as13335", "--requester", "AS64500", "--criterion", "diff", "--threshold", "0.4", "--assume-ratio", "AS174=Balanced"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got.candidate != bgp.ASN(13335) || got.requester != "AS64500" || got.flags.criterion != "diff" ||
+		got.flags.threshold != 0.4 || !got.flags.thresholdOn || len(got.flags.assumeRatio) != 1 {
+		t.Errorf("options %+v", got)
+	}
+	for _, args := range [][]string{
+		{"score"}, {"score", "ASX"}, {"score", "AS1", "--criterion", "best"}, {"score", "AS1", "--threshold", "2"},
+		{"score", "AS1", "--assume-ratio", "AS174"}, {"score", "AS1", "--requester", "nope"},
+		{"suggest", "--top", "-1"}, {"evaluate"}, {"evaluate", "--as-rel", "x", "--asns", "AS1"},
+	} {
+		if _, _, code := runPeerctl(t, append(args, "--repo", "../..")...); code != exitError {
+			t.Errorf("%v: exit %d, want %d", args, code, exitError)
+		}
+	}
+}
+
+func TestScoreUnknownCandidate(t *testing.T) {
+	_, errOut, code := runPeerctl(t, "score", "AS4242424242", "--repo", "../..")
+	if code != exitError || !strings.Contains(errOut, "not in the PeeringDB data") {
+		t.Errorf("exit %d: %s", code, errOut)
+	}
+}
+
+func TestSuggestCommand(t *testing.T) {
+	out, errOut, code := runPeerctl(t, "suggest", "--repo", "../..", "--top", "3", "--json")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	var got struct {
+		Requester  bgp.ASN      `json:"requester"`
+		Candidates []suggestion `json:"candidates"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Requester != 64500 || len(got.Candidates) != 3 {
+		t.Fatalf("requester %v, %d candidates", got.Requester, len(got.Candidates))
+	}
+	for i, c := range got.Candidates {
+		if c.Rank != i+1 || c.CommonPoPs < 1 || (i > 0 && c.Felicity > got.Candidates[i-1].Felicity) {
+			t.Errorf("candidate %d: %+v", i, c)
+		}
+	}
+	out, _, code = runPeerctl(t, "suggest", "--repo", "../..")
+	if code != exitOK || !strings.Contains(out, "AS64501") || !strings.Contains(out, "FELICITY") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+}
+
+func TestEvaluateCommand(t *testing.T) {
+	dir := t.TempDir()
+	rel := filepath.Join(dir, "rel.txt")
+	writeFile(t, dir, "rel.txt", []byte("# test relationships\n64500|64501|0\n64500|64502|0|bgp\n64501|64503|-1\n"))
+	csvPath, svgPath := filepath.Join(dir, "s.csv"), filepath.Join(dir, "s.svg")
+	out, errOut, code := runPeerctl(t, "evaluate", "--repo", "../..", "--as-rel", rel, "--asns", "AS64500,64501,64502,64503",
+		"--json", "--csv", csvPath, "--svg", svgPath, "--step", "0.1")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	var rep map[string]any
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep["pairs"] != 12.0 || rep["p2p_pairs"] != 4.0 || rep["other_pairs"] != 8.0 {
+		t.Errorf("report %v", rep)
+	}
+	for _, k := range []string{"p2p_recommended", "recall", "other_recommended", "sweep"} {
+		if _, ok := rep[k]; !ok {
+			t.Errorf("JSON lacks %q", k)
+		}
+	}
+	if sweep, _ := rep["sweep"].([]any); len(sweep) != 11 {
+		t.Errorf("sweep has %d points", len(sweep))
+	}
+	csv, err := os.ReadFile(csvPath)
+	if err != nil || strings.Count(string(csv), "\n") != 12 {
+		t.Errorf("CSV: %v\n%s", err, csv)
+	}
+	svg, err := os.ReadFile(svgPath)
+	if err != nil || !strings.HasPrefix(string(svg), "<svg") || !strings.Contains(string(svg), "polyline") {
+		t.Errorf("SVG: %v", err)
+	}
+}

@@ -60,7 +60,8 @@ type ClientOptions struct {
 	Logger     *slog.Logger
 	// UserAgent defaults to "peerctl".
 	UserAgent string
-	// PageSize is the rows asked for per request (default 5000).
+	// PageSize is the rows asked for per request (default 5000). Pages
+	// overlap by 2% so that rows shifting during a sync are not missed.
 	PageSize int
 	// RetryBudget is the total time one Sync may spend waiting on 429
 	// (Retry-After) and 5xx answers before it gives up (default 5 minutes).
@@ -168,9 +169,20 @@ type apiRow struct {
 // fetchType gets every row of an object type, page by page, updated at or
 // after since when since is not zero. Rows are checked against the row
 // shape the loader expects, so a bad answer never reaches the cache.
+//
+// Pages overlap by a few rows: the API pages with skip/limit over a list
+// that can change between requests (with since it is ordered by updated,
+// so an edit moves a row to the end; a deletion shifts every later row
+// back). A row that shifts into the previous page is then still fetched.
+// Rows seen twice are merged by id, the later copy winning.
 func (c *Client) fetchType(ctx context.Context, s *session, typ string, since time.Time) ([]apiRow, error) {
 	var rows []apiRow
-	for skip := 0; ; skip += c.opts.PageSize {
+	index := map[int]int{} // id → position in rows
+	overlap := max(c.opts.PageSize/50, 1)
+	if c.opts.PageSize == 1 {
+		overlap = 0
+	}
+	for skip := 0; ; skip += c.opts.PageSize - overlap {
 		q := url.Values{}
 		q.Set("depth", "0")
 		q.Set("limit", strconv.Itoa(c.opts.PageSize))
@@ -180,7 +192,7 @@ func (c *Client) fetchType(ctx context.Context, s *session, typ string, since ti
 		}
 		u := c.base.JoinPath(typ)
 		u.RawQuery = q.Encode()
-		n := 0
+		n, added := 0, 0
 		err := c.get(ctx, s, u, func(body io.Reader) error {
 			_, err := walkSingle(body, c.opts.Limits.MaxRows, func(dec *json.Decoder, _ int) error {
 				if len(rows) >= c.opts.Limits.MaxRows {
@@ -190,8 +202,14 @@ func (c *Client) fetchType(ctx context.Context, s *session, typ string, since ti
 				if err != nil {
 					return err
 				}
-				rows = append(rows, r)
 				n++
+				if i, seen := index[r.ID]; seen {
+					rows[i] = r
+					return nil
+				}
+				index[r.ID] = len(rows)
+				rows = append(rows, r)
+				added++
 				return nil
 			})
 			return err
@@ -202,6 +220,11 @@ func (c *Client) fetchType(ctx context.Context, s *session, typ string, since ti
 		c.progress(Progress{Type: typ, Rows: len(rows), Message: fmt.Sprintf("%s: %d rows", typ, len(rows))})
 		if n < c.opts.PageSize {
 			return rows, nil
+		}
+		if added == 0 {
+			// A full page of rows already seen: the server does not honour
+			// skip, and asking on would never end.
+			return nil, fmt.Errorf("fetching PeeringDB %s: the API answered skip=%d with rows already received; it does not page", typ, skip)
 		}
 	}
 }
@@ -289,6 +312,9 @@ func (c *Client) get(ctx context.Context, s *session, u *url.URL, read func(io.R
 				return ctx.Err()
 			}
 			wait, why = backoff(attempt), fmt.Sprintf("request failed (%v)", err)
+		case resp.StatusCode == http.StatusOK && strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html"):
+			drain(resp)
+			return fmt.Errorf("%s answered with an HTML page, not JSON: is the API URL right, or is a proxy or captive portal in the way?", u.Redacted())
 		case resp.StatusCode == http.StatusOK:
 			err := read(resp.Body)
 			resp.Body.Close()

@@ -396,3 +396,92 @@ func TestOpen(t *testing.T) {
 		}
 	})
 }
+
+// TestSyncSurvivesChangesBetweenPages: rows deleted or edited on the
+// server while a sync pages through a type shift the rows after them; the
+// overlap between pages keeps any row from being skipped.
+func TestSyncSurvivesChangesBetweenPages(t *testing.T) {
+	src := sharedData(t, "api-sample-2026")
+	fake := peeringdbtest.New(t, src)
+	c, err := NewClient(ClientOptions{BaseURL: fake.URL, PageSize: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	cache := t.TempDir()
+	var ids []int
+	for _, r := range fake.OKRows("netixlan") {
+		ids = append(ids, int(r.(map[string]any)["id"].(float64)))
+	}
+	later := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	changed := false
+	fake.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+		// After the first page: two rows of that page are deleted, which
+		// moves the rest of the list two places back.
+		if strings.HasSuffix(r.URL.Path, "/netixlan") && r.URL.Query().Get("skip") != "0" && !changed {
+			changed = true
+			fake.Set("netixlan", ids[0], later, map[string]any{"status": "deleted"})
+			fake.Set("netixlan", ids[1], later, map[string]any{"status": "deleted"})
+		}
+		return false
+	})
+	if _, err := c.Sync(ctx, cache, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	cached := map[float64]bool{}
+	for _, r := range cachedRows(t, cache, "netixlan") {
+		cached[r.(map[string]any)["id"].(float64)] = true
+	}
+	for _, r := range fake.OKRows("netixlan") {
+		if id := r.(map[string]any)["id"].(float64); !cached[id] {
+			t.Errorf("netixlan %v was skipped while rows before it were deleted", id)
+		}
+	}
+
+	// Many edits make the next sync page through ?since= results, which
+	// come oldest first; an edit during it moves a row to the end.
+	for i, id := range ids[10:260] {
+		fake.Set("netixlan", id, later.Add(time.Duration(i)*time.Second), map[string]any{"notes": "edited"})
+	}
+	changed = false
+	fake.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+		if strings.HasSuffix(r.URL.Path, "/netixlan") && r.URL.Query().Get("skip") != "0" && !changed {
+			changed = true
+			fake.Set("netixlan", ids[10], later.Add(time.Hour), map[string]any{"notes": "edited twice"})
+		}
+		return false
+	})
+	if _, err := c.Sync(ctx, cache, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := cachedRows(t, cache, "netixlan"), fake.OKRows("netixlan"); !reflect.DeepEqual(got, want) {
+		t.Errorf("after a paged incremental sync the cache (%d rows) differs from the API (%d rows)", len(got), len(want))
+	}
+}
+
+// TestSyncStopsOnAServerThatDoesNotPage: a server that ignores skip and
+// repeats its first page must not keep the client asking for ever.
+func TestSyncStopsOnAServerThatDoesNotPage(t *testing.T) {
+	fake := peeringdbtest.New(t, demoDir)
+	fake.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+		fmt.Fprint(w, `{"data": [{"id": 1, "status": "ok"}, {"id": 2, "status": "ok"}]}`)
+		return true
+	})
+	c, _ := NewClient(ClientOptions{BaseURL: fake.URL, PageSize: 2})
+	if _, err := c.Sync(context.Background(), t.TempDir(), time.Time{}); err == nil || !strings.Contains(err.Error(), "does not page") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestSyncRejectsHTML(t *testing.T) {
+	fake := peeringdbtest.New(t, demoDir)
+	fake.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, "<html><body>Please log in to the hotel Wi-Fi</body></html>")
+		return true
+	})
+	c, _ := NewClient(ClientOptions{BaseURL: fake.URL})
+	if _, err := c.Sync(context.Background(), t.TempDir(), time.Time{}); err == nil || !strings.Contains(err.Error(), "HTML page") {
+		t.Errorf("err = %v", err)
+	}
+}

@@ -5,7 +5,8 @@
 //   - GET /api/<type>?depth=0&limit=N&skip=M[&since=T] answers
 //     {"data": [...], "meta": {}} with rows ordered by id;
 //   - without since only rows with status "ok" are listed; with since,
-//     every row updated at or after T (Unix seconds), deleted ones included;
+//     every row updated at or after T (Unix seconds), deleted ones
+//     included, ordered by updated time;
 //   - with a key set, requests must carry "Authorization: Api-Key <key>"
 //     (401 otherwise);
 //   - Throttle answers the next requests with 429 and a Retry-After header.
@@ -125,8 +126,9 @@ func (a *API) Throttle(n int, retryAfter string) {
 	a.throttle, a.retryAfter = n, retryAfter
 }
 
-// Intercept lets fn answer requests first; when it returns false the API
-// answers normally. nil removes it.
+// Intercept lets fn see every request first and answer it; when fn
+// returns false the API answers normally. fn may call Set (it runs before
+// the API locks its rows). nil removes it.
 func (a *API) Intercept(fn func(w http.ResponseWriter, r *http.Request) bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -195,22 +197,32 @@ func FileRows(t testing.TB, path string) []any {
 	return env.Data
 }
 
+// throttled answers 429 while Throttle says so.
+func (a *API) throttled(w http.ResponseWriter) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.throttle == 0 {
+		return false
+	}
+	a.throttle--
+	w.Header().Set("Retry-After", a.retryAfter)
+	w.WriteHeader(http.StatusTooManyRequests)
+	fmt.Fprint(w, `{"message": "Request was throttled."}`)
+	return true
+}
+
 // ServeHTTP answers one API request.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	u := *r.URL
 	a.requests = append(a.requests, Request{URL: &u, Header: r.Header.Clone()})
-	if a.throttle > 0 {
-		a.throttle--
-		w.Header().Set("Retry-After", a.retryAfter)
-		w.WriteHeader(http.StatusTooManyRequests)
-		fmt.Fprint(w, `{"message": "Request was throttled."}`)
+	intercept := a.fail
+	a.mu.Unlock()
+	if a.throttled(w) || (intercept != nil && intercept(w, r)) {
 		return
 	}
-	if a.fail != nil && a.fail(w, r) {
-		return
-	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if a.key != "" && r.Header.Get("Authorization") != "Api-Key "+a.key {
 		w.WriteHeader(http.StatusUnauthorized)
 		fmt.Fprint(w, `{"meta": {"error": "Invalid API key"}}`)
@@ -238,6 +250,13 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		out = append(out, row)
+	}
+	if since > 0 {
+		// Like the real API: changes come oldest first, so an edit made
+		// during a paged sync moves the row to the end of the list.
+		slices.SortStableFunc(out, func(x, y map[string]any) int {
+			return cmp.Compare(fmt.Sprint(x["updated"]), fmt.Sprint(y["updated"]))
+		})
 	}
 	out = out[min(skip, len(out)):]
 	if limit > 0 {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -183,6 +184,17 @@ func TestSourcePinnedWalk(t *testing.T) {
 		if i := slices.Index(q, "!sRIPE"); i < 0 || i+1 >= len(q) || q[i+1] != "!iAS-DELTA" {
 			t.Errorf("depth %d: queries %q do not select RIPE before the root", depth, q)
 		}
+	}
+}
+
+// A single AS pinned to a source takes only that source's routes. (bgpq4
+// 1.9 returns nothing for "RIPE::AS100", so this is not cross-checked.)
+func TestSourcePinnedASN(t *testing.T) {
+	srv := irrtest.Start(t, testDB(t), irrtest.Options{})
+	r := expandOne(t, newClient(t, Options{Servers: []string{srv.Addr}}), "RIPE::AS100")
+	want := []netip.Prefix{netip.MustParsePrefix("12.0.2.0/24"), netip.MustParsePrefix("12.0.3.0/24")}
+	if r.Err != nil || !slices.Equal(r.V4, want) || len(r.V6) != 0 {
+		t.Errorf("RIPE::AS100 = %+v, want only RIPE's %v", r, want)
 	}
 }
 

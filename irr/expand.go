@@ -377,9 +377,15 @@ func (e *expansion) wantPrefixes(s *session) {
 		asns = append(asns, a)
 	}
 	slices.Sort(asns)
+	// A single AS pinned to a source ("RIPE::AS64500") is asked there;
+	// the members of a set, like bgpq4 does, in the default sources.
+	src := ""
+	if e.ref.IsASN() {
+		src = e.ref.Source
+	}
 	e.wants = make([]query, 0, 2*len(asns))
 	for _, a := range asns {
-		e.wants = append(e.wants, query{Text: "!g" + a.String()}, query{Text: "!6" + a.String()})
+		e.wants = append(e.wants, query{Sources: src, Text: "!g" + a.String()}, query{Sources: src, Text: "!6" + a.String()})
 	}
 	e.phase = phasePrefixes
 	if len(e.wants) == 0 {

@@ -392,3 +392,14 @@ func TestHostileMembersIgnored(t *testing.T) {
 		}
 	}
 }
+
+func TestExpandRejectsForgedRefs(t *testing.T) {
+	srv := irrtest.Start(t, testDB(t), irrtest.Options{})
+	c := newClient(t, Options{Servers: []string{srv.Addr}})
+	bad := bgp.ObjectRef{Name: "AS-FOO\n!q"}
+	r := c.Expand(context.Background(), []bgp.ObjectRef{bad})[bad]
+	requireDenyAll(t, r)
+	if srv.Connections() != 0 {
+		t.Errorf("a forged reference reached the server: %q", srv.Queries())
+	}
+}

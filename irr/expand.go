@@ -43,18 +43,25 @@ func (c *Client) Expand(ctx context.Context, refs []bgp.ObjectRef) map[bgp.Objec
 			continue
 		}
 		seen[ref] = true
-		exps = append(exps, &expansion{ref: ref})
+		e := &expansion{ref: ref}
+		// Names reach the server in queries: only what ParseObjectRef
+		// accepts (no spaces, newlines or other query syntax) goes.
+		if parsed, err := bgp.ParseObjectRef(ref.String()); err != nil || parsed != ref {
+			e.fail(fmt.Errorf("invalid IRR reference %q", ref.String()))
+		}
+		exps = append(exps, e)
 	}
 	for round := 0; ; round++ {
 		var need []query
 		inNeed := map[query]bool{}
-		active := 0
+		active, stepped := 0, false
 		for _, e := range exps {
 			if e.done {
 				continue
 			}
 			if e.ready(s) {
 				e.step(s)
+				stepped = true
 			}
 			if e.done {
 				continue
@@ -68,6 +75,16 @@ func (c *Client) Expand(ctx context.Context, refs []bgp.ObjectRef) map[bgp.Objec
 			}
 		}
 		if active == 0 {
+			break
+		}
+		if len(need) == 0 && !stepped {
+			// Cannot happen: an expansion that is not ready has an
+			// unanswered query. Stop rather than spin.
+			for _, e := range exps {
+				if !e.done {
+					e.fail(errors.New("expansion made no progress"))
+				}
+			}
 			break
 		}
 		if len(need) > 0 {

@@ -27,8 +27,9 @@ type Inputs struct {
 	// Scores are the Meta-Peering results for new or changed peers.
 	Scores []PeerScore
 	// Routers are the routers whose rendered config differs between base
-	// and head.
+	// and head; Planned says that comparison was made.
 	Routers []RouterDiff
+	Planned bool
 	Data    []DataVersion
 	Notes   []string
 }
@@ -53,7 +54,8 @@ const contractsShown = 3
 // the changes, routers by name, and the verdict — Fail with any error, Warn
 // with warnings, Pass otherwise.
 func Build(in Inputs) Report {
-	r := Report{Base: in.Base, Head: in.Head, Findings: FindingsFromHCL(in.Diagnostics), Data: in.Data, Notes: in.Notes}
+	r := Report{Base: in.Base, Head: in.Head, Findings: FindingsFromHCL(in.Diagnostics), Data: in.Data, Notes: in.Notes,
+		Planned: in.Planned || len(in.Routers) > 0}
 	sortFindings(r.Findings)
 
 	scores := map[bgp.ASN]PeerScore{}

@@ -133,6 +133,16 @@ func fromPullRequest(name, action string, number int, pr *github.PullRequest, re
 	return ev
 }
 
+// ParseRepository splits an "owner/name" such as $GITHUB_REPOSITORY and
+// checks both parts.
+func ParseRepository(full string) (owner, repo string, err error) {
+	owner, repo = splitFullName(full)
+	if !validOwnerRepo(owner) || !validOwnerRepo(repo) {
+		return "", "", fmt.Errorf("repository %q: want owner/name", truncate(full, 200))
+	}
+	return owner, repo, nil
+}
+
 func splitFullName(full string) (owner, repo string) {
 	o, r, ok := strings.Cut(full, "/")
 	if !ok {

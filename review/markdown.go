@@ -212,9 +212,10 @@ func summaryLine(r Report) string {
 	}
 	errs, warns := countFindings(r.Findings)
 	parts = append(parts, plural(errs, "error"), plural(warns, "warning"))
-	if n := len(r.Routers); n > 0 {
+	switch n := len(r.Routers); {
+	case n > 0:
 		parts = append(parts, plural(n, "router")+" change")
-	} else {
+	case r.Planned:
 		parts = append(parts, "no router changes")
 	}
 	return strings.Join(parts, " · ")

@@ -122,7 +122,8 @@ func sampleInputs(t testing.TB) Inputs {
 			Router: "ams-edge1", Platform: "frr", Summary: "1 session added",
 			Diff: "--- ams-edge1 (base)\n+++ ams-edge1 (head)\n@@ -12,3 +12,6 @@\n router bgp 64500\n  bgp router-id 192.0.2.1\n+ neighbor 192.0.2.20 remote-as 13335\n+ neighbor 192.0.2.20 description AS13335 Cloudflare\n+ neighbor 192.0.2.20 ttl-security hops 1\n",
 		}},
-		Data: []DataVersion{{Name: "PeeringDB", Version: "data/peeringdb, 2024-05-01T00:00:00Z"}, {Name: "RPKI", Version: "serial 4242"}},
+		Data:    []DataVersion{{Name: "PeeringDB", Version: "data/peeringdb, 2024-05-01T00:00:00Z"}, {Name: "RPKI", Version: "serial 4242"}},
+		Planned: true,
 	}
 }
 
@@ -138,7 +139,8 @@ func brokenInputs() Inputs {
 			{Severity: hcl.DiagError, Summary: "Unsupported argument", Detail: `An argument named "md5_password" is not expected here. Did you mean "md5"?`, Subject: rng(4, 3, 15)},
 			{Severity: hcl.DiagError, Summary: "Invalid AS-SET", Detail: "\"AS-EVIL|x`y\" is not an AS-SET name: use letters, digits, - and :.", Subject: rng(3, 12, 26)},
 		},
-		Scores: []PeerScore{{ASN: 64511, Unscored: "the intent file has errors"}},
+		Scores:  []PeerScore{{ASN: 64511, Unscored: "the intent file has errors"}},
+		Planned: true,
 	}
 }
 

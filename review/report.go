@@ -77,6 +77,9 @@ type Report struct {
 	Findings []Finding
 	// Routers are the routers whose rendered config changes.
 	Routers []RouterDiff
+	// Planned says router configs were rendered and compared; when false
+	// the report makes no claim about router changes.
+	Planned bool
 	// Data says which outside data the review used, so it can be
 	// reproduced.
 	Data []DataVersion

@@ -77,6 +77,7 @@ on merge it deploys the changed routers with commit-confirmed rollback.`,
 		newCmdScore(a, nil),
 		newCmdSuggest(a, nil),
 		newCmdEvaluate(a, nil),
+		newCmdReview(a, nil),
 	} {
 		root.AddCommand(c)
 	}

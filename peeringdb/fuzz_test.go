@@ -86,12 +86,12 @@ func checkStore(t *testing.T, s *Store) {
 }
 
 func addSeeds(f *testing.F) {
-	for _, typ := range ObjectTypes {
+	for _, typ := range ObjectTypes() {
 		b, err := readAll(filepath.Join(demoDir, typ+".json"))
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(b, uint8(slices.Index(ObjectTypes, typ)))
+		f.Add(b, uint8(slices.Index(ObjectTypes(), typ)))
 	}
 	for _, s := range []string{
 		`{"data": []}`, `{"data": null, "meta": {"generated": 1e30}}`, `{"meta": {}, "x": [1, {"a": "}"}], "data": [{}]}`,
@@ -119,8 +119,8 @@ func FuzzLoadTypeFile(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte, typ uint8) {
 		name := ""
-		if int(typ) < len(ObjectTypes) {
-			name = ObjectTypes[typ]
+		if int(typ) < len(ObjectTypes()) {
+			name = ObjectTypes()[typ]
 		}
 		s, err := loadBytes(data, name)
 		if err != nil {

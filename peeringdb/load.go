@@ -53,7 +53,7 @@ func (l Loader) LoadDir(dir string) (*Store, error) {
 	}
 	b := newBuilder(l.Limits, dir)
 	found := 0
-	for _, typ := range ObjectTypes {
+	for _, typ := range objectTypes {
 		path, err := typeFile(dir, typ)
 		if err != nil {
 			return nil, err

@@ -210,7 +210,7 @@ func TestLoadDump(t *testing.T) {
 			var parts []string
 			// An object type peerctl does not use must be skipped.
 			parts = append(parts, `"poc": {"data": [{"id": 1, "role": "Technical", "nested": {"a": [1, 2, {"b": null}]}}]}`)
-			for _, typ := range ObjectTypes {
+			for _, typ := range ObjectTypes() {
 				path, err := typeFile(dir, typ)
 				if err != nil || path == "" {
 					continue
@@ -251,7 +251,7 @@ func TestLoadDump(t *testing.T) {
 
 func TestLoadGzipDirectory(t *testing.T) {
 	files := map[string]string{}
-	for _, typ := range ObjectTypes {
+	for _, typ := range ObjectTypes() {
 		files[typ+".json.gz"] = string(gz(t, readMaybeGz(t, filepath.Join(demoDir, typ+".json"))))
 	}
 	s := mustLoad(t, writeFiles(t, files))

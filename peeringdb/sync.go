@@ -107,7 +107,7 @@ func (c *Client) Sync(ctx context.Context, cacheDir string, since time.Time) (re
 
 	s := &session{}
 	defer func() { res.Requests, res.Waited = s.requests, s.waited }()
-	for _, typ := range ObjectTypes {
+	for _, typ := range objectTypes {
 		ts := st.Types[typ]
 		ask := since
 		if ask.IsZero() && !ts.Newest.IsZero() && cacheHas(cacheDir, typ) {

@@ -26,8 +26,8 @@ func cachedRows(t testing.TB, dir, typ string) []any {
 }
 
 func TestFakeAPIServesEveryType(t *testing.T) {
-	if !slices.Equal(peeringdbtest.Types, ObjectTypes) {
-		t.Errorf("peeringdbtest serves %v, the client syncs %v", peeringdbtest.Types, ObjectTypes)
+	if !slices.Equal(peeringdbtest.Types(), ObjectTypes()) {
+		t.Errorf("peeringdbtest serves %v, the client syncs %v", peeringdbtest.Types(), ObjectTypes())
 	}
 }
 
@@ -77,7 +77,7 @@ func TestSyncMatchesFiles(t *testing.T) {
 		}
 	}
 
-	for _, typ := range ObjectTypes {
+	for _, typ := range ObjectTypes() {
 		got, want := cachedRows(t, cache, typ), fake.OKRows(typ)
 		if len(got) != len(want) || !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: cache has %d rows, the API %d, or they differ", typ, len(got), len(want))
@@ -85,7 +85,7 @@ func TestSyncMatchesFiles(t *testing.T) {
 	}
 	synced := mustLoad(t, cache)
 	files := mustLoad(t, src)
-	for _, typ := range ObjectTypes[1:] {
+	for _, typ := range ObjectTypes()[1:] {
 		if synced.Meta().Counts[typ] != files.Meta().Counts[typ] {
 			t.Errorf("%s: %d rows synced, %d in the files", typ, synced.Meta().Counts[typ], files.Meta().Counts[typ])
 		}
@@ -171,7 +171,7 @@ func TestSyncIncremental(t *testing.T) {
 	if ports := after.NetIXLANs(64501, 90001); len(ports) != 1 || ports[0].ID != 9_999_999 {
 		t.Errorf("new netixlan missing: %+v", ports)
 	}
-	for _, typ := range ObjectTypes {
+	for _, typ := range ObjectTypes() {
 		if got, want := cachedRows(t, cache, typ), fake.OKRows(typ); !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: cache (%d rows) differs from the API (%d rows)", typ, len(got), len(want))
 		}
@@ -226,7 +226,7 @@ func TestSyncRetriesServerError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Waited != time.Second || res.Requests != len(ObjectTypes)+1 {
+	if res.Waited != time.Second || res.Requests != len(ObjectTypes())+1 {
 		t.Errorf("waited %v over %d requests", res.Waited, res.Requests)
 	}
 }

@@ -2,16 +2,21 @@ package peeringdb
 
 import (
 	"net/netip"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/peerctl/peerctl/bgp"
 )
 
-// ObjectTypes are the PeeringDB object types peerctl loads and syncs, in the
-// order they are fetched (referenced objects before the objects that refer
-// to them).
-var ObjectTypes = []string{"org", "fac", "ix", "ixfac", "ixlan", "ixpfx", "net", "netfac", "netixlan"}
+// objectTypes are the PeeringDB object types peerctl loads and syncs, in
+// the order they are fetched (referenced objects before the objects that
+// refer to them).
+var objectTypes = [...]string{"org", "fac", "ix", "ixfac", "ixlan", "ixpfx", "net", "netfac", "netixlan"}
+
+// ObjectTypes returns the PeeringDB object types peerctl loads and syncs:
+// org, fac, ix, ixfac, ixlan, ixpfx, net, netfac, netixlan.
+func ObjectTypes() []string { return slices.Clone(objectTypes[:]) }
 
 // Org is a PeeringDB organisation (the owner of networks, IXs and facilities).
 type Org struct {

@@ -210,10 +210,10 @@ func TestPeeringDBSyncMatchesFiles(t *testing.T) {
 		}
 	}
 	var res peeringdb.SyncResult
-	if err := json.Unmarshal([]byte(out), &res); err != nil || len(res.Types) != len(peeringdb.ObjectTypes) {
+	if err := json.Unmarshal([]byte(out), &res); err != nil || len(res.Types) != len(peeringdb.ObjectTypes()) {
 		t.Fatalf("--json: %v\n%s", err, out)
 	}
-	for _, typ := range peeringdb.ObjectTypes[1:] { // the sample has no org file
+	for _, typ := range peeringdb.ObjectTypes()[1:] { // the sample has no org file
 		got := peeringdbtest.FileRows(t, filepath.Join(cache, typ+".json.gz"))
 		want := peeringdbtest.FileRows(t, filepath.Join(src, typ+".json.gz"))
 		if len(got) != 500 || !reflect.DeepEqual(got, want) {

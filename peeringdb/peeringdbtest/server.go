@@ -35,8 +35,11 @@ import (
 	"time"
 )
 
-// Types are the object types served, as peeringdb.ObjectTypes lists them.
-var Types = []string{"org", "fac", "ix", "ixfac", "ixlan", "ixpfx", "net", "netfac", "netixlan"}
+// Types returns the object types served, as peeringdb.ObjectTypes lists
+// them.
+func Types() []string {
+	return []string{"org", "fac", "ix", "ixfac", "ixlan", "ixpfx", "net", "netfac", "netixlan"}
+}
 
 // API is a running fake PeeringDB API.
 type API struct {
@@ -64,7 +67,7 @@ type Request struct {
 func New(t testing.TB, dir string) *API {
 	t.Helper()
 	a := &API{t: t, rows: map[string]map[int]map[string]any{}}
-	for _, typ := range Types {
+	for _, typ := range Types() {
 		a.rows[typ] = map[int]map[string]any{}
 		for _, name := range []string{typ + ".json", typ + ".json.gz"} {
 			b, err := readMaybeGz(filepath.Join(dir, name))

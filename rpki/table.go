@@ -27,7 +27,13 @@ type Table struct {
 // NewTable indexes vrps. VRPs that fail [VRP.Check] are left out (loaders
 // report them) and exact duplicates are kept once. vrps is not modified.
 func NewTable(vrps []VRP) *Table {
-	var v4, v6 []VRP
+	n4 := 0
+	for _, v := range vrps {
+		if v.Prefix.Addr().Is4() {
+			n4++
+		}
+	}
+	v4, v6 := make([]VRP, 0, n4), make([]VRP, 0, len(vrps)-n4)
 	for _, v := range vrps {
 		if v.Check() != nil {
 			continue
@@ -288,11 +294,13 @@ func (f *family) build(vrps []VRP, width int) {
 	if len(vrps) == 0 {
 		return
 	}
-	vrps = slices.Clone(vrps)
-	slices.SortFunc(vrps, compareVRP)
+	slices.SortFunc(vrps, compareVRP) // vrps is NewTable's copy
 	vrps = slices.Compact(vrps)
 
 	f.count = len(vrps)
+	f.nodes = make([]node, 0, len(vrps))
+	f.starts = make([]addr128, 0, len(vrps))
+	f.cuts = make([]cut, 0, 2*len(vrps))
 	for i, v := range vrps {
 		e := entry{asn: v.ASN, maxLen: v.MaxLen}
 		if i == 0 || v.Prefix != vrps[i-1].Prefix {

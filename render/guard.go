@@ -97,9 +97,6 @@ func (g *guard) word(field, s, extra string) string {
 
 // objectRef checks an IRR reference ("RIPE::AS-FOO", "AS64500:AS-BAR").
 func (g *guard) objectRef(field string, r bgp.ObjectRef) string {
-	if r.Name == "" {
-		return ""
-	}
 	if _, err := bgp.ParseObjectRef(r.String()); err != nil {
 		g.failf("%s: %v", field, err)
 		return ""

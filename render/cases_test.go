@@ -1,0 +1,259 @@
+package render
+
+import (
+	"net/netip"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/peerctl/peerctl/intent"
+	"github.com/peerctl/peerctl/model"
+)
+
+// The golden files show everything; these tests state what each targeted
+// case is about, so that a regenerated golden file cannot quietly lose it.
+
+func caseView(t *testing.T, c, router string) (*View, *model.Model) {
+	t.Helper()
+	m := loadCase(t, filepath.Join("testdata", c))
+	v, err := NewView(m, router)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v, m
+}
+
+func renderAs(t *testing.T, m *model.Model, router, platform string) string {
+	t.Helper()
+	b, err := Render(withPlatform(m, platform), router, defaultTemplates(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestCaseIPv6Only(t *testing.T) {
+	v, m := caseView(t, "ipv6-only", "r1")
+	if len(v.Sessions) != 1 || v.Sessions[0].Family != 6 || len(v.Families[0].Sessions) != 0 {
+		t.Fatalf("want exactly one IPv6 session, got %d sessions", len(v.Sessions))
+	}
+	if pf := v.Peers[0].Families; len(pf) != 1 || pf[0].Family != 6 {
+		t.Errorf("the peer has filters for %d families, want IPv6 only", len(pf))
+	}
+	for _, p := range []string{"bird2", "frr", "junos", "iosxr", "eos"} {
+		conf := renderAs(t, m, "r1", p)
+		if strings.Contains(conf, "198.18.50.0") {
+			t.Errorf("%s: the peer's IPv4 prefixes are rendered although it has no IPv4 session", p)
+		}
+		if strings.Contains(conf, "AS64505_V4") || strings.Contains(conf, "_V4_IN") {
+			t.Errorf("%s: an IPv4 policy was rendered", p)
+		}
+	}
+	if !v.Filters.RPKITagging || v.Filters.RPKIReject || v.Filters.RPKIExclude {
+		t.Errorf("rpki = \"tag\" with an RTR cache: filters %+v", v.Filters)
+	}
+}
+
+func TestCaseTwoIXPs(t *testing.T) {
+	v1, m := caseView(t, "two-ixps", "r1")
+	v2, _ := caseView(t, "two-ixps", "r2")
+	for _, c := range []struct {
+		v   *View
+		ixp string
+	}{{v1, "IX-ONE"}, {v2, "IX-TWO"}} {
+		if len(c.v.Sessions) != 2 {
+			t.Errorf("%s: %d sessions, want IPv4 and IPv6 with AS64501", c.v.Router, len(c.v.Sessions))
+		}
+		for _, s := range c.v.Sessions {
+			if s.IXP != c.ixp || s.Peer.ASN != 64501 {
+				t.Errorf("%s: session %s at %s, want only %s", c.v.Router, s.Name, s.IXP, c.ixp)
+			}
+		}
+		p := c.v.Peers[0]
+		if p.Password != "PEERCTL-SECRET-AS64501" || !p.GTSM || !p.BFD || p.LocalPref != 200 {
+			t.Errorf("%s: peer %+v", c.v.Router, *p)
+		}
+		if f := p.Families[0]; f.Excluded != 1 || f.Prefixes != 6 {
+			t.Errorf("%s: %d of %d IPv4 prefixes left out, want the one RPKI-invalid of 6", c.v.Router, f.Excluded, f.Prefixes)
+		}
+		if len(c.v.RTR) != 2 || !c.v.Filters.RPKIReject {
+			t.Errorf("%s: RTR %v, filters %+v", c.v.Router, c.v.RTR, c.v.Filters)
+		}
+	}
+	frr := renderAs(t, m, "r2", "frr")
+	for _, want := range []string{
+		"neighbor 192.0.2.139 password PEERCTL-SECRET-AS64501",
+		"neighbor 192.0.2.139 ttl-security hops 1",
+		"neighbor 192.0.2.139 bfd",
+		"neighbor 192.0.2.139 maximum-prefix 500 restart 15",
+		" rpki cache localhost 8282 preference 2",
+		" match rpki invalid",
+	} {
+		if !strings.Contains(frr, want+"\n") {
+			t.Errorf("r2 frr config lacks %q", want)
+		}
+	}
+	if strings.Contains(frr, "198.18.9.0") {
+		t.Error("the RPKI-invalid IRR prefix reached the prefix list")
+	}
+}
+
+func TestCaseRouteServer(t *testing.T) {
+	v, m := caseView(t, "route-server", "r1")
+	var names []string
+	for _, s := range v.Sessions {
+		names = append(names, s.Name)
+	}
+	want := "AS64510_IX_ONE_V4 AS64510_IX_ONE_V4_2 AS64510_IX_ONE_V6 AS64510_IX_ONE_V6_2"
+	if got := strings.Join(names, " "); got != want {
+		t.Errorf("sessions %q, want %q", got, want)
+	}
+	for _, p := range []string{"bird2", "frr", "junos", "iosxr", "eos"} {
+		conf := renderAs(t, m, "r1", p)
+		for _, bad := range []string{"AS64510_FIRST", "bgp_path.first", "neighbor-is", "next-hop peer-address", "next-hop address", "enforce-first-as;"} {
+			if strings.Contains(conf, bad) {
+				t.Errorf("%s: a route server session has a first-AS or next-hop check (%q)", p, bad)
+			}
+		}
+	}
+	v4 := v.Families[0]
+	for _, b := range v4.Bogons {
+		if b.Prefix.String() == "203.0.113.0/24" || b.Prefix.String() == "192.0.2.0/24" {
+			t.Errorf("bogon %s is covered by an exception and should be gone", b.Prefix)
+		}
+	}
+	if ex := v.Families[1].BogonExceptions; len(ex) != 1 || ex[0].String() != "2001:db8:5000::/36" {
+		t.Errorf("IPv6 exceptions %v", ex)
+	}
+	if v.Filters.GracefulShutdown || v.Filters.RejectOwn {
+		t.Errorf("filters %+v: gshut and own-prefix rejection are off in this case", v.Filters)
+	}
+	if conf := renderAs(t, m, "r1", "frr"); strings.Contains(conf, "PEERCTL_OWN_") || strings.Contains(conf, "PEERCTL_GSHUT") {
+		t.Error("frr: own-prefix or gshut policy rendered although turned off")
+	}
+}
+
+func TestCaseShutdown(t *testing.T) {
+	v, m := caseView(t, "shutdown", "r1")
+	for _, s := range v.Sessions {
+		drain := s.Peer.ASN == 64503
+		if strings.HasSuffix(s.Export, "_GSHUT") != drain {
+			t.Errorf("%s exports with %s", s.Name, s.Export)
+		}
+		if drain && s.Peer.LocalPref != 0 || !drain && s.Peer.LocalPref != 120 {
+			t.Errorf("%s: local-pref %d", s.Name, s.Peer.LocalPref)
+		}
+	}
+	bird := renderAs(t, m, "r1", "bird2")
+	if !strings.Contains(bird, "bgp_community.add((65535, 0));") || !strings.Contains(bird, "export filter PEERCTL_EXPORT_V4_GSHUT;") {
+		t.Error("bird2: no GRACEFUL_SHUTDOWN on the drained peer's exports")
+	}
+	if !strings.Contains(bird, "receive limit 100 action warn;") {
+		t.Error("bird2: max-prefix action warn not rendered")
+	}
+	frr := renderAs(t, m, "r1", "frr")
+	if !strings.Contains(frr, "route-map PEERCTL_EXPORT_V4_GSHUT permit 10\n match ip address prefix-list PEERCTL_ANNOUNCE_V4\n set community graceful-shutdown additive\n") {
+		t.Error("frr: no GRACEFUL_SHUTDOWN export route-map")
+	}
+	if !strings.Contains(frr, "maximum-prefix 100 warning-only") || strings.Contains(frr, "match rpki") {
+		t.Error("frr: warn-only limit or rpki = off not honoured")
+	}
+}
+
+// TestCaseNoIRR: a family without IRR prefixes is denied everything on
+// every platform; nothing in its import policy accepts a route.
+func TestCaseNoIRR(t *testing.T) {
+	v, m := caseView(t, "no-irr", "r1")
+	deny := map[string]bool{}
+	for _, s := range v.Sessions {
+		deny[s.Name] = s.Filter.DenyAll
+	}
+	want := map[string]bool{
+		"AS64506_IX_ONE_V4": true, "AS64506_IX_ONE_V6": true, // expansion failed
+		"AS64507_IX_ONE_V4": true, // never expanded
+		"AS65001_IX_ONE_V4": false, "AS65001_IX_ONE_V6": true, // IPv4 data only
+	}
+	for name, d := range want {
+		if got, ok := deny[name]; !ok || got != d {
+			t.Errorf("%s: deny-all %v (present %v), want %v", name, got, ok, d)
+		}
+	}
+	policies := map[string]*regexp.Regexp{
+		"bird2": regexp.MustCompile(`(?s)filter (\w+)_IN \{(.*?)\n\}`),
+		"frr":   regexp.MustCompile(`(?m)^route-map (\w+)_IN (permit|deny) \d+$`),
+	}
+	bird := renderAs(t, m, "r1", "bird2")
+	for _, mm := range policies["bird2"].FindAllStringSubmatch(bird, -1) {
+		if deny[mm[1]] && (strings.Contains(mm[2], "accept") || !strings.Contains(mm[2], "reject;")) {
+			t.Errorf("bird2: deny-all filter %s can accept:\n%s", mm[1], mm[2])
+		}
+	}
+	frr := renderAs(t, m, "r1", "frr")
+	for _, mm := range policies["frr"].FindAllStringSubmatch(frr, -1) {
+		if deny[mm[1]] && mm[2] == "permit" {
+			t.Errorf("frr: deny-all route-map %s has a permit entry", mm[1])
+		}
+	}
+	for _, p := range []string{"junos", "iosxr", "eos"} {
+		conf := renderAs(t, m, "r1", p)
+		if !strings.Contains(conf, "AS64506_IX_ONE_V4_IN") || strings.Contains(conf, "AS64506_V4") {
+			t.Errorf("%s: deny-all peer has a prefix list or no policy", p)
+		}
+	}
+	// AS65001 is private and allowed: the private ranges are no bogon ASNs.
+	for _, r := range v.BogonASNs {
+		if r.First == 64512 || r.First == 64496 {
+			t.Errorf("bogon ASN range %d-%d is allowed by the network", r.First, r.Last)
+		}
+	}
+}
+
+// TestRouterWithoutSessions: a router with no peers still renders a
+// config its daemon accepts (our prefixes, no BGP sessions).
+func TestRouterWithoutSessions(t *testing.T) {
+	m := loadCase(t, filepath.Join("testdata", "no-irr"))
+	m.Routers[0].Sessions = nil
+	tm := defaultTemplates(t)
+	for _, p := range tm.Platforms() {
+		b, err := Render(withPlatform(m, p), "r1", tm)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		switch p {
+		case "bird2":
+			checkBIRD(t, "no sessions", b)
+		case "frr":
+			checkFRR(t, "no sessions", b)
+		}
+	}
+}
+
+// TestViewRejects: values validation should have stopped make NewView
+// fail rather than print them.
+func TestViewRejects(t *testing.T) {
+	base := func() *model.Model { return loadCase(t, filepath.Join("testdata", "shutdown")) }
+	cases := map[string]func(m *model.Model){
+		"newline in name":   func(m *model.Model) { m.Peers[0].Name = "x\n protocol static evil {" },
+		"quote in name":     func(m *model.Model) { m.Peers[0].Name = `a" ; evil "` },
+		"look-alike":        func(m *model.Model) { m.Peers[0].Name = "Ехаmple" },
+		"bad description":   func(m *model.Model) { m.Peers[0].Description = "ok } evil {" },
+		"bad router name":   func(m *model.Model) { m.Routers[0].Name = "r1"; m.Routers[0].Platform = "frr\nrouter" },
+		"bad network name":  func(m *model.Model) { m.Network.Name = "Net; evil" },
+		"bad secret":        func(m *model.Model) { m.Peers[0].MD5 = &intent.SecretRef{Name: `X" bfd on; "`} },
+		"bad RTR host":      func(m *model.Model) { m.Routers[0].RTR = []string{"a;b:323"} },
+		"no limit":          func(m *model.Model) { m.Routers[0].Sessions[0].MaxPrefix = 0 },
+		"mapped neighbor":   func(m *model.Model) { m.Routers[0].Sessions[0].Neighbor = netip.MustParseAddr("::ffff:192.0.2.13") },
+		"unknown rpki mode": func(m *model.Model) { m.Filters.RPKI = "maybe" },
+	}
+	for name, mutate := range cases {
+		m := base()
+		mutate(m)
+		if _, err := NewView(m, "r1"); err == nil {
+			t.Errorf("%s: NewView accepted the model", name)
+		}
+	}
+	if _, err := NewView(base(), "nope"); err == nil {
+		t.Error("unknown router accepted")
+	}
+}

@@ -171,7 +171,7 @@ func TestCaseNoIRR(t *testing.T) {
 	}
 	want := map[string]bool{
 		"AS64506_IX_ONE_V4": true, "AS64506_IX_ONE_V6": true, // expansion failed
-		"AS64507_IX_ONE_V4": true, // never expanded
+		"AS64507_IX_ONE_V4": true,                             // never expanded
 		"AS65001_IX_ONE_V4": false, "AS65001_IX_ONE_V6": true, // IPv4 data only
 	}
 	for name, d := range want {

@@ -93,7 +93,7 @@ func FuzzRenderBIRD(f *testing.F) {
 	f.Add(uint32(64505), "Shut", "Draining for maintenance", "AS-SHUT", "", uint16(0x184), int16(0), uint8(15), uint16(0x15), uint16(10), uint16(10), uint8(6))
 	f.Fuzz(func(t *testing.T, asn uint32, name, desc, imp, extra string, flags uint16, localPref int16, host4 uint8, host6 uint16, mp4, mp6 uint16, pfx uint8) {
 		fsys := fstest.MapFS{
-			"policies/policy.hcl": {Data: []byte(fuzzPolicy)},
+			"policies/policy.hcl":              {Data: []byte(fuzzPolicy)},
 			fmt.Sprintf("peers/AS%d.hcl", asn): {Data: []byte(fuzzPeer(asn, name, desc, imp, extra, flags, localPref, host4, host6, mp4, mp6))},
 		}
 		repo, diags := intent.Load(fsys)

@@ -8,8 +8,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/scrapli/scrapligo/transport"
+
+	"github.com/peerctl/peerctl/bgp"
 )
 
 // dialogue is a scripted router for scrapligo's custom transport. Its
@@ -173,4 +176,175 @@ func TestParseDialogue(t *testing.T) {
 	if err := d.Write([]byte("show y")); err == nil || !errors.Is(d.finished(), err) {
 		t.Errorf("Write of a wrong input: %v", err)
 	}
+}
+
+// TestCLIRefusesBadConfigs: configs that try to run session commands,
+// carry control characters or miss the platform's statement form are
+// refused before anything is typed (the recordings hold only login and
+// logout), and the error is not ErrRejected: the router never saw them.
+func TestCLIRefusesBadConfigs(t *testing.T) {
+	bad := map[string][]string{
+		"junos": {
+			"set protocols bgp group x type external\ncommit",
+			"set protocols bgp group x description \"a\x04b\"",
+			"rollback 5",
+			"load override terminal",
+			"# only a comment",
+		},
+		"iosxr": {
+			"router bgp 64500\n commit",
+			"router bgp 64500\nend",
+			"router bgp 64500\n description \x1b[2J",
+			"do reload",
+		},
+		"eos": {
+			"router bgp 64500\n   neighbor 192.0.2.1 remote-as 64501\ncommit",
+			"configure replace flash:evil",
+			"bash rm -rf /",
+			"write memory",
+		},
+		"sros": {
+			"configure router \"Base\" bgp admin-state enable",
+			"/configure router \"Base\" bgp admin-state enable\ncommit",
+			"delete router \"Base\" bgp",
+			"/configure system name \"a\x03\"",
+		},
+	}
+	opens := map[string]func(*testing.T) Driver{
+		"junos": func(t *testing.T) Driver { d, _ := openDialogue(t, "junos", "open-close", OpenJunos); return d },
+		"iosxr": func(t *testing.T) Driver { d, _ := openDialogue(t, "iosxr", "open-close", OpenIOSXR); return d },
+		"eos":   func(t *testing.T) Driver { d, _ := openDialogue(t, "eos", "open-close", OpenEOS); return d },
+		"sros":  func(t *testing.T) Driver { d, _ := openDialogue(t, "sros", "open-close", OpenSROS); return d },
+	}
+	for platform, cfgs := range bad {
+		t.Run(platform, func(t *testing.T) {
+			d := opens[platform](t)
+			for _, cfg := range cfgs {
+				err := d.Apply(testCtx(t), cfg, time.Minute)
+				if err == nil || errors.Is(err, ErrRejected) {
+					t.Errorf("Apply(%q) = %v; want a refusal before sending", cfg, err)
+				}
+			}
+			for _, timeout := range []time.Duration{0, -time.Second, 1000 * time.Hour * 24} {
+				if err := d.Apply(testCtx(t), "", timeout); err == nil {
+					t.Errorf("Apply with timeout %s succeeded", timeout)
+				}
+			}
+			if err := d.Confirm(testCtx(t)); err == nil {
+				t.Error("Confirm without Apply succeeded")
+			}
+			if err := d.Rollback(testCtx(t)); err != nil {
+				t.Errorf("Rollback without Apply: %v", err)
+			}
+		})
+	}
+}
+
+func TestConfigLines(t *testing.T) {
+	got, err := configLines("! c\n\nrouter bgp 1\n  neighbor 192.0.2.1 remote-as 2  \n", []string{"!"}, nil, []string{"commit"})
+	if err != nil || strings.Join(got, "|") != "router bgp 1|neighbor 192.0.2.1 remote-as 2" {
+		t.Errorf("configLines = %q, %v", got, err)
+	}
+	if _, err := configLines("COMMIT", nil, nil, []string{"commit"}); err == nil {
+		t.Error("an upper-case session command got through")
+	}
+	if _, err := configLines(strings.Repeat("set a\n", maxConfigLines+1), nil, nil, nil); err == nil {
+		t.Error("an oversized config got through")
+	}
+}
+
+// checkParsed holds for whatever a summary parser accepts.
+func checkParsed(t *testing.T, sessions []Session) {
+	t.Helper()
+	for _, s := range sessions {
+		if !s.Neighbor.IsValid() || s.State == "" || s.Uptime < 0 || s.RPKIInvalid != -1 {
+			t.Fatalf("parsed an impossible session: %+v", s)
+		}
+		for f, n := range s.Received {
+			if n < 0 || (f != bgp.IPv4 && f != bgp.IPv6) {
+				t.Fatalf("parsed an impossible count: %+v", s)
+			}
+		}
+	}
+}
+
+// transcriptOutput returns what a recorded session printed for cmd.
+func transcriptOutput(t testing.TB, path, cmd string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	i := strings.Index(s, "«"+cmd+"»\n")
+	if i < 0 {
+		t.Fatalf("%s has no %q", path, cmd)
+	}
+	s = s[i+len("«"+cmd+"»\n"):]
+	return s[:strings.Index(s, "«")]
+}
+
+func FuzzJunosSummary(f *testing.F) {
+	f.Add(readFileTB(f, "testdata", "junos", "bgp-summary.json"))
+	f.Add(`{"bgp-information":[{"bgp-peer":[{"peer-address":[{"data":"192.0.2.1+179"}],"peer-as":[{"data":"1.10"}],"peer-state":[{"data":"Idle"}]}]}]}`)
+	f.Fuzz(func(t *testing.T, out string) {
+		s, err := parseJunosSummary(out)
+		if err == nil {
+			checkParsed(t, s)
+		}
+	})
+}
+
+func FuzzIOSXRSummary(f *testing.F) {
+	f.Add(transcriptOutput(f, "testdata/iosxr/commit-confirmed.txt", "show bgp ipv4 unicast summary"), true)
+	f.Add(transcriptOutput(f, "testdata/iosxr/commit-confirmed.txt", "show bgp ipv6 unicast summary"), false)
+	f.Fuzz(func(t *testing.T, out string, v4 bool) {
+		fam := bgp.IPv6
+		if v4 {
+			fam = bgp.IPv4
+		}
+		s, err := parseIOSXRSummary(out, fam)
+		if err == nil {
+			checkParsed(t, s)
+		}
+	})
+}
+
+func FuzzEOSSummary(f *testing.F) {
+	f.Add(transcriptOutput(f, "testdata/eos/commit-timer.txt", "show ip bgp summary | json"))
+	f.Add(`{"vrfs":{"default":{"peers":{"::1":{"asn":65536,"peerState":"Established","upDownTime":1e300,"prefixAccepted":1}}}}}`)
+	now := time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, out string) {
+		s, err := parseEOSSummary(out, bgp.IPv4, now)
+		if err == nil {
+			checkParsed(t, s)
+		}
+	})
+}
+
+func FuzzSROSSummary(f *testing.F) {
+	f.Add(transcriptOutput(f, "testdata/sros/commit-confirmed.txt", "show router bgp summary"))
+	f.Fuzz(func(t *testing.T, out string) {
+		s, err := parseSROSSummary(out)
+		if err == nil {
+			checkParsed(t, s)
+		}
+	})
+}
+
+func FuzzParseDialogue(f *testing.F) {
+	f.Add("banner\nr1> «show x»\nx is 1\nr1> «exit»\n")
+	f.Fuzz(func(t *testing.T, script string) {
+		d, err := parseDialogue("fuzz", script)
+		if err == nil && len(d.outputs) != len(d.inputs)+1 {
+			t.Fatalf("%d outputs for %d inputs", len(d.outputs), len(d.inputs))
+		}
+	})
+}
+
+func readFileTB(t testing.TB, path ...string) string {
+	b, err := os.ReadFile(filepath.Join(path...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

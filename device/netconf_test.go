@@ -505,3 +505,67 @@ func TestNetconfSessionsWithoutState(t *testing.T) {
 		t.Errorf("first session: %+v", sessions[0])
 	}
 }
+
+// TestCheckPayload: anything but one <config> element in the base
+// namespace is refused before it reaches the server.
+func TestCheckPayload(t *testing.T) {
+	good := []string{amsPayload(t), openconfig.Remove(), `<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"/>`}
+	for _, p := range good {
+		if err := checkPayload(p); err != nil {
+			t.Errorf("checkPayload refused %q: %v", p, err)
+		}
+	}
+	bad := []string{
+		"",
+		"<config/>", // no namespace
+		`<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"></config></edit-config><delete-config><target><running/></target></delete-config><edit-config><config>`,
+		`<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"/><config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"/>`,
+		`<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><x>]]>]]></x></config>`,
+		`<?xml version="1.0"?><config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"/>`,
+		`<!DOCTYPE x [<!ENTITY a "b">]><config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"/>`,
+		`text<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"/>`,
+		`<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">`,
+	}
+	for _, p := range bad {
+		if err := checkPayload(p); err == nil {
+			t.Errorf("checkPayload accepted %q", p)
+		}
+	}
+}
+
+func TestRPCErrorText(t *testing.T) {
+	reply := `<rpc-reply xmlns="urn:ietf:params:xml:ns:netconf:base:1.0" message-id="105"><rpc-error>
+<error-type>application</error-type><error-tag>operation-failed</error-tag><error-severity>error</error-severity>
+<error-app-tag>must-violation</error-app-tag><error-path>/nc:rpc/nc:edit-config/nc:config/pcbgp:bgp/pcbgp:neighbors/pcbgp:neighbor[pcbgp:neighbor-address="192.0.2.99"]</error-path>
+<error-message xml:lang="en">peer-as must differ from the local AS</error-message>
+<error-info><bad-value>hunter2</bad-value></error-info></rpc-error></rpc-reply>`
+	got := rpcErrorText([]byte(reply))
+	if !strings.Contains(got, "operation-failed (must-violation) at /nc:rpc/") || !strings.Contains(got, ": peer-as must differ from the local AS") {
+		t.Errorf("rpcErrorText = %q", got)
+	}
+	if strings.Contains(got, "hunter2") {
+		t.Errorf("rpcErrorText shows error-info: %q", got)
+	}
+	if got := rpcErrorText([]byte("garbage")); got == "" {
+		t.Error("no text for an unreadable reply")
+	}
+}
+
+func FuzzCheckPayload(f *testing.F) {
+	f.Add(amsPayload(f))
+	f.Add(openconfig.Remove())
+	f.Fuzz(func(t *testing.T, p string) {
+		if checkPayload(p) == nil && !strings.Contains(p, "config") {
+			t.Fatalf("accepted a payload without <config>: %q", p)
+		}
+	})
+}
+
+func FuzzRPCErrorText(f *testing.F) {
+	f.Add([]byte(`<rpc-reply><rpc-error><error-tag>lock-denied</error-tag><error-message>held by 7</error-message></rpc-error></rpc-reply>`))
+	f.Fuzz(func(t *testing.T, reply []byte) {
+		if rpcErrorText(reply) == "" {
+			t.Fatal("empty error text")
+		}
+	})
+}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/peerctl/peerctl/bgp"
 )
@@ -176,8 +177,8 @@ func TestParseRoundTrip(t *testing.T) {
 	}
 }
 
-// TestParseServerReply reads a get-config reply as netconfd sends it:
-// defaults filled in, the key leaf first, other modules' data around it.
+// TestParseServerReply reads a get-config reply captured from netconfd
+// (yuma123 2.13): XML declaration, attributes on <rpc-reply>, indentation.
 func TestParseServerReply(t *testing.T) {
 	reply, err := os.ReadFile(filepath.Join("testdata", "get-config-reply.xml"))
 	if err != nil {
@@ -296,4 +297,51 @@ func BenchmarkBuild2000(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func TestParseState(t *testing.T) {
+	reply, err := os.ReadFile(filepath.Join("testdata", "get-state-reply.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	states, err := ParseState(reply)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(states) != 2 {
+		t.Fatalf("got %d neighbors: %+v", len(states), states)
+	}
+	up, down := states[0], states[1]
+	if up.SessionState != "ESTABLISHED" || up.Received[bgp.IPv4] != 3 || !up.LastEstablished.Equal(time.Date(2026, 11, 21, 1, 47, 47, 0, time.UTC)) {
+		t.Errorf("first neighbor: %+v", up)
+	}
+	if down.SessionState != "" || len(down.Received) != 0 || !down.LastEstablished.IsZero() {
+		t.Errorf("neighbor without state: %+v", down)
+	}
+	for _, bad := range []string{
+		strings.Replace(string(reply), "ESTABLISHED", "UP", 1),
+		strings.Replace(string(reply), "1795225667000000000", "-1", 1),
+		strings.Replace(string(reply), "<received>3</received>", "<received>many</received>", 1),
+	} {
+		if _, err := ParseState([]byte(bad)); err == nil {
+			t.Errorf("ParseState accepted a bad value")
+		}
+	}
+}
+
+func FuzzParseState(f *testing.F) {
+	if reply, err := os.ReadFile(filepath.Join("testdata", "get-state-reply.xml")); err == nil {
+		f.Add(reply)
+	}
+	f.Fuzz(func(t *testing.T, reply []byte) {
+		states, err := ParseState(reply)
+		if err != nil {
+			return
+		}
+		for _, s := range states {
+			if !s.Address.IsValid() || (s.SessionState != "" && !sessionStates[s.SessionState]) {
+				t.Fatalf("impossible state %+v", s)
+			}
+		}
+	})
 }

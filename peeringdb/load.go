@@ -312,22 +312,34 @@ func (b *builder) addIX(r *ixRow) {
 	}
 }
 
+// refsOK checks the ids a row points at; a row pointing at id 0 or below
+// is impossible and skipped.
+func (b *builder) refsOK(typ string, id int, refs ...int) bool {
+	for _, r := range refs {
+		if r <= 0 {
+			b.skipf("%s %d: skipped, it refers to id %d", typ, id, r)
+			return false
+		}
+	}
+	return true
+}
+
 func (b *builder) addIXFac(r *ixfacRow) {
-	if _, ok := b.admit("ixfac", r.ID, r.Status, r.Updated); ok {
+	if _, ok := b.admit("ixfac", r.ID, r.Status, r.Updated); ok && b.refsOK("ixfac", r.ID, r.IXID, r.FacID) {
 		b.ixfac = append(b.ixfac, *r)
 		b.meta.Counts["ixfac"]++
 	}
 }
 
 func (b *builder) addIXLAN(r *ixlanRow) {
-	if _, ok := b.admit("ixlan", r.ID, r.Status, r.Updated); ok {
+	if _, ok := b.admit("ixlan", r.ID, r.Status, r.Updated); ok && b.refsOK("ixlan", r.ID, r.IXID) {
 		b.ixlanIX[r.ID] = r.IXID
 		b.meta.Counts["ixlan"]++
 	}
 }
 
 func (b *builder) addIXPfx(r *ixpfxRow) {
-	if _, ok := b.admit("ixpfx", r.ID, r.Status, r.Updated, r.Prefix, r.Protocol); !ok {
+	if _, ok := b.admit("ixpfx", r.ID, r.Status, r.Updated, r.Prefix, r.Protocol); !ok || !b.refsOK("ixpfx", r.ID, r.IXLANID) {
 		return
 	}
 	p, err := netip.ParsePrefix(r.Prefix)
@@ -381,7 +393,7 @@ func validASN(v int64) (bgp.ASN, bool) {
 }
 
 func (b *builder) addNetFac(r *netfacRow) {
-	if _, ok := b.admit("netfac", r.ID, r.Status, r.Updated, r.Name, r.City, r.Country); ok {
+	if _, ok := b.admit("netfac", r.ID, r.Status, r.Updated, r.Name, r.City, r.Country); ok && b.refsOK("netfac", r.ID, r.FacID) {
 		b.netfac = append(b.netfac, *r)
 		b.meta.Counts["netfac"]++
 	}
@@ -389,7 +401,7 @@ func (b *builder) addNetFac(r *netfacRow) {
 
 func (b *builder) addNetIXLAN(r *netixlanRow) {
 	upd, ok := b.admit("netixlan", r.ID, r.Status, r.Updated, r.Name, r.IPAddr4, r.IPAddr6)
-	if !ok {
+	if !ok || !b.refsOK("netixlan", r.ID, r.IXID) {
 		return
 	}
 	asn, ok := validASN(r.ASN)

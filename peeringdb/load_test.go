@@ -356,7 +356,8 @@ func TestLoadSkipsImpossibleValues(t *testing.T) {
 			{"id": 10, "asn": 64501, "ix_id": 5, "speed": 1000, "ipaddr4": "192.0.2.10", "ipaddr6": "2001:db8::10", "operational": true},
 			{"id": 11, "asn": 64501, "ix_id": 5, "speed": -1, "ipaddr4": "2001:db8::11", "ipaddr6": "192.0.2.11"},
 			{"id": 12, "asn": 64501, "ix_id": 5, "speed": 1000, "ipaddr4": "192.0.2.300", "ipaddr6": "fe80::1%eth0"},
-			{"id": 13, "asn": 64501, "ix_id": 5, "speed": 1000, "ipaddr4": "::ffff:192.0.2.13", "ipaddr6": null}
+			{"id": 13, "asn": 64501, "ix_id": 5, "speed": 1000, "ipaddr4": "::ffff:192.0.2.13", "ipaddr6": null},
+			{"id": 14, "asn": 64501, "ix_id": 0, "speed": 1000}
 		]}`,
 		"ixpfx.json": `{"data": [
 			{"id": 20, "ixlan_id": 5, "protocol": "IPv4", "prefix": "192.0.2.7/24"},
@@ -401,9 +402,10 @@ func TestLoadSkipsImpossibleValues(t *testing.T) {
 		}
 	}
 	m := s.Meta()
-	// asn 0, asn too large, duplicate id, deleted, long string, id 0, same ASN, bad prefix.
-	if m.Skipped != 8 {
-		t.Errorf("Skipped = %d, want 8; warnings:\n%s", m.Skipped, strings.Join(m.Warnings, "\n"))
+	// asn 0, asn too large, duplicate id, deleted, long string, id 0, same
+	// ASN, bad prefix, a port at ix 0.
+	if m.Skipped != 9 {
+		t.Errorf("Skipped = %d, want 9; warnings:\n%s", m.Skipped, strings.Join(m.Warnings, "\n"))
 	}
 	if m.Counts["net"] != 2 || m.Counts["netixlan"] != 4 || m.Counts["ixpfx"] != 1 {
 		t.Errorf("Counts = %v", m.Counts)

@@ -95,9 +95,20 @@ func (a ranked) before(b ranked) bool {
 
 func cmpRanked(a, b ranked) int {
 	switch {
-	case a.before(b):
-		return -1
-	case b.before(a):
+	case a.key != b.key:
+		if a.key < b.key {
+			return -1
+		}
+		return 1
+	case a.tie.size != b.tie.size:
+		if a.tie.size > b.tie.size {
+			return -1
+		}
+		return 1
+	case a.tie.rev != b.tie.rev:
+		if a.tie.rev > b.tie.rev {
+			return -1
+		}
 		return 1
 	}
 	return 0

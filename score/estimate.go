@@ -144,31 +144,32 @@ func batchWOK(batch []sample, omR, omC []float64) (float64, bool) {
 // quantiles fills om[j] with the estimated ω of batch[j] on one side (0
 // when the side rejects it) and returns how many the side accepts.
 func quantiles(batch []sample, om []float64, requester bool) int {
-	idx := make([]int, 0, len(batch))
+	type item struct {
+		ranked
+		j int
+	}
+	items := make([]item, 0, len(batch))
 	for j, s := range batch {
 		om[j] = 0
-		if (requester && s.okR) || (!requester && s.okC) {
-			idx = append(idx, j)
+		switch {
+		case requester && s.okR:
+			items = append(items, item{ranked{key: s.keyR, tie: s.tie, mask: s.mask}, j})
+		case !requester && s.okC:
+			items = append(items, item{ranked{key: s.keyC, tie: s.tie, mask: s.mask}, j})
 		}
 	}
-	key := func(j int) ranked {
-		if requester {
-			return ranked{key: batch[j].keyR, tie: batch[j].tie}
-		}
-		return ranked{key: batch[j].keyC, tie: batch[j].tie}
-	}
-	slices.SortFunc(idx, func(a, b int) int { return cmpRanked(key(a), key(b)) })
-	m := len(idx)
+	slices.SortFunc(items, func(a, b item) int { return cmpRanked(a.ranked, b.ranked) })
+	m := len(items)
 	ahead := 0
-	for pos, j := range idx {
+	for pos, it := range items {
 		// Copies of one contract are adjacent and none is ahead of another.
-		if pos > 0 && batch[idx[pos-1]].mask != batch[j].mask {
+		if pos > 0 && items[pos-1].mask != it.mask {
 			ahead = pos
 		}
 		if m == 1 {
-			om[j] = 1
+			om[it.j] = 1
 		} else {
-			om[j] = 1 - float64(ahead)/float64(m-1)
+			om[it.j] = 1 - float64(ahead)/float64(m-1)
 		}
 	}
 	return m
@@ -244,10 +245,11 @@ func (p *problem) search(refR, refC []ranked, res ranking, topN, expansions int)
 	for i := 0; i < p.n; i++ {
 		push(1 << uint(i))
 	}
-	// The best drawn contracts are good starting points too.
+	// The best drawn contracts are good starting points too; a few
+	// thousand of them, evenly spread over R's order, are enough.
 	seeds := topList{k: 32}
-	for _, r := range refR {
-		if st, ok := eval(r.mask); ok {
+	for i := 0; i < len(refR); i += max(1, len(refR)/4000) {
+		if st, ok := eval(refR[i].mask); ok {
 			seeds.offer(st)
 		}
 	}

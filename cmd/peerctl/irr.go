@@ -21,6 +21,9 @@ func newCmdIRR(a *app) *cobra.Command {
 		Use:     "irr <command>",
 		GroupID: "data",
 		Short:   "Query the IRR: expand AS-SETs into prefix lists",
+		Long: `Commands that read the Internet Routing Registry the way bgpq4 does (the
+IRRd whois protocol), natively, pipelined and cached. The prefix lists of
+peers' import filters come from here.`,
 	}
 	cmd.AddCommand(newCmdIRRExpand(a, nil))
 	return cmd

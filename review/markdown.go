@@ -250,7 +250,7 @@ func renderPeer(b *strings.Builder, p PeerReport) {
 	}
 	if len(p.APC) > 0 {
 		w("Where to peer (top of APC\\*):\n\n")
-		w("| # | Peer at | Traffic moved | Net saving / month | ω ours | ω theirs | ω joint |\n")
+		w("| # | Peer at | Our outbound moved | Net saving / month | ω ours | ω theirs | ω joint |\n")
 		w("|---:|---|---:|---:|---:|---:|---:|\n")
 		for _, ct := range p.APC {
 			saving := "—"

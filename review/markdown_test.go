@@ -104,6 +104,29 @@ func cloudflareResult(t testing.TB) *score.Result {
 	return &res
 }
 
+// fixedResult is a scoring result written out, so the golden files change
+// only when the review's rendering does, not when scoring is tuned.
+func fixedResult() *score.Result {
+	ams := score.CommonPoP{Key: "ix:90001", Name: "DOC-IX Amsterdam", City: "Amsterdam", RequesterCapacityMbps: 10000, CandidateCapacityMbps: 100000}
+	fra := score.CommonPoP{Key: "ix:90002", Name: "DOC-IX Frankfurt", City: "Frankfurt", RequesterCapacityMbps: 20000, CandidateCapacityMbps: 100000}
+	return &score.Result{
+		Requester: score.Party{ASN: 64500, Name: "Example Networks", Ratio: score.Balanced, Traffic: 2000, PoPs: 3},
+		Candidate: score.Party{ASN: 13335, Name: "Cloudflare", Ratio: score.MostlyOutbound, Traffic: 5100, PoPs: 3},
+		Felicity:  0.6127, Willingness: 0.5774, Affinity: 0.6188, AlphaRequester: 0.4412, AlphaCandidate: 0.8679,
+		Recommended: true, Threshold: 0.55, Beta: 0.15, Gamma: 0.85,
+		CommonPoPs: []score.CommonPoP{ams, fra}, APCRequester: 3, APCCandidate: 3, Exact: true,
+		APC: []score.Ranked{
+			{Contract: score.Contract{Positions: []int{0, 1}, Out: 2000, In: 5100, RankR: 1, RankC: 1, OmegaR: 1, OmegaC: 1, OmegaRC: 1}, PoPs: []score.CommonPoP{ams, fra}},
+			{Contract: score.Contract{Positions: []int{1}, Out: 1333.3, In: 2550, RankR: 2, RankC: 3, OmegaR: 0.6667, OmegaC: 0.3333, OmegaRC: 0.4714}, PoPs: []score.CommonPoP{fra}},
+			{Contract: score.Contract{Positions: []int{0}, Out: 666.7, In: 2550, RankR: 3, RankC: 2, OmegaR: 0.3333, OmegaC: 0.6667, OmegaRC: 0.4714}, PoPs: []score.CommonPoP{ams}},
+		},
+		Economics: &score.Outcome{PoPs: []string{"ix:90001", "ix:90002"}, TrafficSource: "measured", BilledDirection: "max",
+			MovedMbps: 5100, TransitSavingUSD: 2040, PortCostUSD: 2000, NetSavingUSD: 40, BreakEvenMbps: 5000},
+		TrafficUnit: "Mbps",
+		Notes:       []string{"AS13335 is assumed Mostly Outbound by policy"},
+	}
+}
+
 func sampleInputs(t testing.TB) Inputs {
 	return Inputs{
 		Base: "2e65efe2a145dda7ee51d1741299f848e5bf752e",
@@ -117,7 +140,7 @@ func sampleInputs(t testing.TB) Inputs {
 			Detail:  "PeeringDB has no IPv6 prefix count for AS13335; the default of 100 applies.",
 			Subject: &hcl.Range{Filename: "peers/AS13335.hcl", Start: hcl.Pos{Line: 1, Column: 1}, End: hcl.Pos{Line: 1, Column: 17}},
 		}},
-		Scores: []PeerScore{{ASN: 13335, Name: "Cloudflare", Result: cloudflareResult(t)}},
+		Scores: []PeerScore{{ASN: 13335, Name: "Cloudflare", Result: fixedResult()}},
 		Routers: []RouterDiff{{
 			Router: "ams-edge1", Platform: "frr", Summary: "1 session added",
 			Diff: "--- ams-edge1 (base)\n+++ ams-edge1 (head)\n@@ -12,3 +12,6 @@\n router bgp 64500\n  bgp router-id 192.0.2.1\n+ neighbor 192.0.2.20 remote-as 13335\n+ neighbor 192.0.2.20 description AS13335 Cloudflare\n+ neighbor 192.0.2.20 ttl-security hops 1\n",
@@ -204,7 +227,7 @@ func TestBuild(t *testing.T) {
 	if p.ASN != 13335 || p.Change != "added" || p.File != "peers/AS13335.hcl" || p.Unscored != "" {
 		t.Errorf("peer = %+v", p)
 	}
-	res := cloudflareResult(t)
+	res := fixedResult()
 	if p.Felicity != res.Felicity || p.Willingness != res.Willingness || p.Affinity != res.Affinity || p.Recommended != res.Recommended {
 		t.Errorf("scores differ from the result: %+v vs F=%v W=%v A=%v", p, res.Felicity, res.Willingness, res.Affinity)
 	}
@@ -219,6 +242,18 @@ func TestBuild(t *testing.T) {
 	}
 	if got := []FileChange{{"peers/AS13335.hcl", "added"}, {"policies/network.hcl", "modified"}}; fmt.Sprint(r.Files) != fmt.Sprint(got) {
 		t.Errorf("files = %v", r.Files)
+	}
+
+	// A result from the real score package goes through as well.
+	real := cloudflareResult(t)
+	in := sampleInputs(t)
+	in.Scores = []PeerScore{{ASN: 13335, Result: real}}
+	rp := Build(in).Peers[0]
+	if rp.Name != "Cloudflare" || rp.Felicity != real.Felicity || len(rp.APC) != min(3, len(real.APC)) || rp.Unscored != "" {
+		t.Errorf("peer from a real result = %+v", rp)
+	}
+	if len(rp.APC) > 0 && (rp.APC[0].Willingness != real.APC[0].OmegaRC || rp.TrafficUnit != "%") {
+		t.Errorf("first contract = %+v, unit %q", rp.APC[0], rp.TrafficUnit)
 	}
 
 	b := Build(brokenInputs())

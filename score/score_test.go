@@ -304,7 +304,7 @@ func TestEstimatorAgreesWithExact(t *testing.T) {
 		half := (est.wHigh - est.wLow) / 2
 		if ex.w < est.wLow || ex.w > est.wHigh {
 			misses++
-			t.Logf("n=%d: exact W %.4f outside [%.4f, %.4f]", n, ex.w, est.wLow, est.wHigh)
+			t.Logf("n=%d: exact W %.6f outside [%.6f, %.6f] (N_R %v N_C %v, est %v %v)", n, ex.w, est.wLow, est.wHigh, ex.nR, ex.nC, est.nR, est.nC)
 			if math.Abs(ex.w-est.w) > 2*half {
 				t.Errorf("n=%d: exact W %.4f far outside the interval [%.4f, %.4f]", n, ex.w, est.wLow, est.wHigh)
 			}

@@ -358,5 +358,12 @@ func rank(k kSet, tR, tC float64, ratioR, ratioC Ratio, critR, critC Criterion, 
 	if pr.n <= ExactLimit {
 		return pr.exact(p.TopN)
 	}
-	return pr.estimate(p.TopN, p.Samples, p.Batches, p.Seed, p.SearchExpansions)
+	// Guard the estimator against unusable settings (Params.Validate
+	// reports them; here they fall back to the defaults).
+	d := DefaultParams()
+	samples, batches := p.Samples, p.Batches
+	if samples < 100 || batches < 2 || samples/batches < 50 {
+		samples, batches = d.Samples, d.Batches
+	}
+	return pr.estimate(p.TopN, samples, batches, p.Seed, max(p.SearchExpansions, 0))
 }

@@ -164,26 +164,23 @@ func TestFilters(t *testing.T) {
 		in     float64
 		accept bool
 	}{
-		{Balanced, 1, 3, true},     // ρ 0.33… rounds to 0.33 < 1/3
-		{Balanced, 100, 299, true}, // 0.33 → 1/ρ = 3.03 > 3? no: rounds 0.3344 → 0.33
-		{Balanced, 3, 1, true},     // ρ = 3
-		{Balanced, 3.01, 1, false}, // ρ = 3.01
-		{Balanced, 27, 100, false}, // 0.27
-		{HeavyInbound, 1, 9, true}, // 1/0.11 = 9.09 > 9
+		{Balanced, 1, 3, false},     // ρ = 0.333… rounds to 0.33, below 1/3
+		{Balanced, 100, 299, false}, // 0.3344 rounds to 0.33
+		{Balanced, 34, 100, true},   // 0.34
+		{Balanced, 3, 1, true},      // ρ = 3
+		{Balanced, 3.01, 1, false},  // ρ = 3.01
+		{Balanced, 27, 100, false},  // 0.27
+		{HeavyInbound, 1, 9, false}, // 0.111 rounds to 0.11; 1/0.11 = 9.09 > 9
 		{HeavyInbound, 12, 100, true},
 		{HeavyInbound, 1, 100, false},
-		{MostlyInbound, 17, 100, true},
-		{MostlyInbound, 16, 100, false},
+		{MostlyInbound, 17, 100, true},  // 1/0.17 = 5.88
+		{MostlyInbound, 16, 100, false}, // 1/0.16 = 6.25
 		{MostlyOutbound, 6, 1, true},
 		{MostlyOutbound, 6.1, 1, false},
 		{HeavyOutbound, 9, 1, true},
 		{HeavyOutbound, 9.01, 1, false},
-		{HeavyOutbound, 0.01, 1, true},
+		{HeavyOutbound, 0.01, 1, true}, // no lower bound
 	}
-	// Fix up the two rows whose rounding the comments work out.
-	tests[0].accept = false // 1/3 = 0.3333 rounds to 0.33, below 1/3
-	tests[1].accept = false // 100/299 = 0.3344 rounds to 0.33
-	tests[5].accept = false // 1/9 = 0.111 rounds to 0.11; 1/0.11 = 9.09 > 9
 	for _, tc := range tests {
 		s := side{open: true, bound: b[tc.r]}
 		if _, ok := s.judge(tc.out, tc.in); ok != tc.accept {

@@ -403,3 +403,23 @@ func TestExpandRejectsForgedRefs(t *testing.T) {
 		t.Errorf("a forged reference reached the server: %q", srv.Queries())
 	}
 }
+
+// Without the server's source list a connection could not go back to the
+// default sources after a "SOURCE::" query: such references fail with a
+// clear error, and the others are unaffected.
+func TestNoSourceList(t *testing.T) {
+	srv := irrtest.Start(t, testDB(t), irrtest.Options{NoSourceList: true, NoA: true})
+	c := newClient(t, Options{Servers: []string{srv.Addr}, Conns: 1})
+	res := c.Expand(context.Background(), mustRefs(t, "RIPE::AS-DELTA", "AS-BETA"))
+	if r := res[mustRefs(t, "RIPE::AS-DELTA")[0]]; !errors.Is(r.Err, errNoSourceList) {
+		t.Errorf("RIPE::AS-DELTA: err = %v, want errNoSourceList", r.Err)
+	}
+	if r := res[mustRefs(t, "AS-BETA")[0]]; r.Err != nil || !slices.Equal(r.ASNs, []bgp.ASN{200, 300, 600}) {
+		t.Errorf("AS-BETA = %+v", r)
+	}
+	// With explicit sources a pinned reference works.
+	c = newClient(t, Options{Servers: []string{srv.Addr}, Sources: []string{"RADB", "RIPE"}})
+	if r := expandOne(t, c, "RIPE::AS-DELTA"); r.Err != nil || !slices.Equal(r.ASNs, []bgp.ASN{500}) {
+		t.Errorf("with sources: RIPE::AS-DELTA = %+v", r)
+	}
+}

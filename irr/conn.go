@@ -117,7 +117,10 @@ func (c *conn) close() {
 type inflight struct {
 	idx     int    // index into the batch; -1 for a source switch
 	sources string // the "!s" argument of a source switch
+	err     error  // not sent: the answer is this error
 }
+
+var errNoSourceList = errors.New(`the server does not list its sources (no answer to "!s-lc"), so a SOURCE:: reference cannot be asked without losing the default sources; set the sources explicitly`)
 
 // work answers queries taken from queue on this connection, pipelined,
 // until the queue is empty, and stores each answer in ans. On a
@@ -137,6 +140,9 @@ func (c *conn) work(ctx context.Context, qs []query, queue <-chan int, ans []ans
 		defer wg.Done()
 		defer close(pending)
 		writeErr = c.writeQueries(qs, queue, pending, slots, stop)
+		if writeErr != nil {
+			c.nc.Close() // so that the reader stops waiting
+		}
 	}()
 
 	var readErr error
@@ -145,6 +151,11 @@ func (c *conn) work(ctx context.Context, qs []query, queue <-chan int, ans []ans
 			if it.idx >= 0 {
 				lost = append(lost, it.idx)
 			}
+			continue
+		}
+		if it.err != nil {
+			ans[it.idx] = answer{Err: it.err}
+			<-slots
 			continue
 		}
 		c.nc.SetReadDeadline(time.Now().Add(queryTimeout))
@@ -167,9 +178,8 @@ func (c *conn) work(ctx context.Context, qs []query, queue <-chan int, ans []ans
 		<-slots
 	}
 	wg.Wait()
-	if readErr == nil && writeErr != nil {
-		readErr = writeErr
-		c.nc.Close()
+	if writeErr != nil {
+		readErr = writeErr // the cause; the reader only saw the close
 	}
 	if readErr != nil {
 		return lost, ctxErr(ctx, readErr)
@@ -225,6 +235,12 @@ func (c *conn) writeQueries(qs []query, queue <-chan int, pending chan<- infligh
 		want := q.Sources
 		if want == "" {
 			want = c.def
+		}
+		if q.Sources != "" && c.def == "" {
+			// The server did not list its default sources, so there
+			// would be no going back to them after a "SOURCE::" query.
+			pending <- inflight{idx: i, err: errNoSourceList}
+			continue
 		}
 		if want != c.sel {
 			c.bw.WriteString("!s" + want + "\n")

@@ -34,6 +34,9 @@ type Options struct {
 	Latency time.Duration
 	// NoA makes the server answer like one without the !a query.
 	NoA bool
+	// NoSourceList makes "!s-lc" answer "D", like a server that does not
+	// list its sources.
+	NoSourceList bool
 	// Logger receives one debug line per query; nil means no logging.
 	Logger *slog.Logger
 }
@@ -287,6 +290,9 @@ func (ss *session) answer(q string) []byte {
 	case strings.HasPrefix(q, "!n"), strings.HasPrefix(q, "!t"):
 		return []byte("C\n")
 	case q == "!s-lc":
+		if ss.srv.opts.NoSourceList {
+			return []byte("D\n")
+		}
 		return dataReply(strings.Join(ss.sources, ","))
 	case strings.HasPrefix(q, "!s"):
 		var sel []string

@@ -15,16 +15,17 @@ import (
 )
 
 // Junos deploys to Juniper Junos over its CLI (scrapligo's juniper_junos
-// platform). Apply enters `configure exclusive`, loads the rendered
-// `set`/`delete` statements, runs `commit check` and `commit confirmed N`
-// (N in whole minutes, rounded up: Junos counts in minutes). Confirm is
-// `commit`; Rollback is `rollback 1` plus `commit`. A refused statement or
+// platform). Apply enters `configure exclusive` and loads the rendered
+// config: the curly-brace format `show configuration` prints, pasted into
+// `load replace terminal` (statements tagged `replace:` replace what the
+// router has, the rest merges), or `set`/`delete` statements, typed one
+// by one. Then it runs `commit check` and `commit confirmed N` (N in whole
+// minutes, rounded up: Junos counts in minutes). Confirm is `commit`;
+// Rollback is `rollback 1` plus `commit`. A refused statement, load or
 // check discards the candidate (`rollback 0`), so nothing half-applied is
 // ever committed.
 //
-// The managed configuration is [edit protocols bgp]: Running shows it as
-// `set` statements. For replace semantics a rendered config starts by
-// deleting the groups it owns, then sets them again.
+// Running shows [edit protocols bgp] as sorted `set` statements.
 type Junos struct {
 	cli   *cliSession
 	state cliState
@@ -64,10 +65,15 @@ func (j *Junos) Running(ctx context.Context) (string, error) {
 	return j.Normalize(out)
 }
 
-// Normalize turns a rendered config into Running's form: its `set`
-// statements with single spaces, sorted. Deletes are dropped, since
-// Running never shows them.
+// Normalize turns a rendered config of `set` statements into Running's
+// form: the statements with single spaces, sorted, deletes dropped
+// (Running never shows them). A curly-brace config is returned as it is:
+// it never equals Running, so every Apply goes to the router, which
+// commits nothing when nothing changed.
 func (j *Junos) Normalize(cfg string) (string, error) {
+	if junosCurly(cfg) {
+		return cfg, nil
+	}
 	var sets []string
 	for _, l := range outputLines(cfg) {
 		f := strings.Fields(l)
@@ -88,7 +94,16 @@ func (j *Junos) Apply(ctx context.Context, cfg string, confirmTimeout time.Durat
 	if j.state == cliPending {
 		return fmt.Errorf("%s: junos: the previous change is neither confirmed nor rolled back", j.cli.host)
 	}
-	lines, err := configLines(cfg, []string{"#", "/*"}, junosStatements, nil)
+	curly := junosCurly(cfg)
+	var lines []string
+	var err error
+	if curly {
+		if lines, err = configLines(cfg, nil, nil, nil); err == nil {
+			err = checkCurly(lines)
+		}
+	} else {
+		lines, err = configLines(cfg, []string{"#", "/*"}, junosStatements, nil)
+	}
 	if err != nil {
 		return fmt.Errorf("%s: junos: %w", j.cli.host, err)
 	}
@@ -96,7 +111,12 @@ func (j *Junos) Apply(ctx context.Context, cfg string, confirmTimeout time.Durat
 	if err != nil {
 		return fmt.Errorf("%s: junos: %w", j.cli.host, err)
 	}
-	if _, err := j.cli.configure(ctx, junosConfigPriv, lines, junosFailures...); err != nil {
+	if curly {
+		err = j.load(ctx, lines)
+	} else {
+		_, err = j.cli.configure(ctx, junosConfigPriv, lines, junosFailures...)
+	}
+	if err != nil {
 		return j.discard(ctx, err)
 	}
 	if _, err := j.cli.configure(ctx, junosConfigPriv, []string{"commit check"}, junosFailures...); err != nil {
@@ -113,6 +133,154 @@ func (j *Junos) Apply(ctx context.Context, cfg string, confirmTimeout time.Durat
 	}
 	j.state = cliPending
 	j.cli.log.Info("committed, waiting for confirmation", "confirm-minutes", minutes)
+	return nil
+}
+
+// junosCurly reports whether cfg is in the curly-brace format: its first
+// statement (after comments) is not a set/delete-style command.
+func junosCurly(cfg string) bool {
+	comment := false
+	for _, l := range strings.Split(cfg, "\n") {
+		l = strings.TrimSpace(l)
+		switch {
+		case comment:
+			comment = !strings.Contains(l, "*/")
+			continue
+		case strings.HasPrefix(l, "/*"):
+			comment = !strings.Contains(l, "*/")
+			continue
+		case l == "" || strings.HasPrefix(l, "#"):
+			continue
+		}
+		word, _, _ := strings.Cut(l, " ")
+		return !slices.Contains(junosStatements, word)
+	}
+	return false
+}
+
+// checkCurly checks the shape of a curly-brace config before it is
+// pasted: outside comments and quotes, every line ends a statement (";"),
+// opens a block ("{") or closes one ("}"), and the braces balance. Junos
+// parses pasted text as configuration, never as commands, so this is about
+// failing early and clearly, not about safety.
+func checkCurly(lines []string) error {
+	depth, comment := 0, false
+	for i, l := range lines {
+		inQuote, last := false, byte(0)
+		for k := 0; k < len(l); k++ {
+			c := l[k]
+			switch {
+			case comment:
+				if c == '*' && k+1 < len(l) && l[k+1] == '/' {
+					comment = false
+					k++
+				}
+				continue
+			case inQuote:
+				if c == '\\' {
+					k++
+				} else if c == '"' {
+					inQuote = false
+				}
+				last = '"'
+				continue
+			case c == '"':
+				inQuote = true
+			case c == '/' && k+1 < len(l) && l[k+1] == '*':
+				comment = true
+				k++
+				continue
+			case c == '#':
+				k = len(l) // a comment to the end of the line
+				continue
+			case c == '{':
+				depth++
+			case c == '}':
+				depth--
+				if depth < 0 {
+					return fmt.Errorf("config line %d: '}' without its '{'", i+1)
+				}
+			}
+			if c != ' ' && c != '\t' {
+				last = c
+			}
+		}
+		if inQuote {
+			return fmt.Errorf("config line %d: unterminated quote", i+1)
+		}
+		if last != 0 && last != ';' && last != '{' && last != '}' {
+			return fmt.Errorf("config line %d: a statement must end with ';', '{' or '}'", i+1)
+		}
+	}
+	if comment {
+		return errors.New("config ends inside a comment")
+	}
+	if depth != 0 {
+		return fmt.Errorf("config has %d unclosed '{'", depth)
+	}
+	return nil
+}
+
+// junosLoadPrompt is what `load … terminal` prints before reading input.
+const junosLoadPrompt = "[Type ^D at a new line to end input]"
+
+// load pastes a curly-brace config into `load replace terminal` and ends
+// it with ^D. Junos echoes the lines and reports problems after the ^D
+// ("terminal:12:(8) syntax error: …", "load complete (1 errors)").
+func (j *Junos) load(ctx context.Context, lines []string) error {
+	if err := guard(func() error { return j.cli.d.AcquirePriv(junosConfigPriv) }); err != nil {
+		return fmt.Errorf("%s: junos: entering configuration mode: %w: %w", j.cli.host, ErrConnection, err)
+	}
+	timeout, err := j.cli.opTimeout(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: junos: load: %w", j.cli.host, err)
+	}
+	rctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	ch := j.cli.d.Channel
+	var out []byte
+	err = guard(func() error {
+		if err := ch.WriteAndReturn([]byte("load replace terminal"), false); err != nil {
+			return err
+		}
+		if _, err := ch.ReadUntilExplicit(rctx, []byte(junosLoadPrompt)); err != nil {
+			return err
+		}
+		for _, l := range lines {
+			// Written "redacted": scrapligo's debug log must not see keys.
+			if err := ch.WriteAndReturn([]byte(l), true); err != nil {
+				return err
+			}
+		}
+		if err := ch.Write([]byte{0x04}, false); err != nil {
+			return err
+		}
+		var err error
+		out, err = ch.ReadUntilPrompt(rctx)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("%s: junos: load: %w: %w", j.cli.host, ErrConnection, err)
+	}
+	// What is left once the echoed lines are taken out is Junos talking.
+	sent := make(map[string]bool, len(lines))
+	for _, l := range lines {
+		sent[l] = true
+	}
+	var said []string
+	failed := false
+	for _, l := range outputLines(string(out)) {
+		l = strings.TrimSpace(l)
+		if sent[l] || l == "[edit]" || strings.HasPrefix(l, junosLoadPrompt) || strings.HasSuffix(l, "#") {
+			continue
+		}
+		said = append(said, l)
+		failed = failed || strings.Contains(l, "error")
+	}
+	if failed {
+		return fmt.Errorf("%s: junos: load replace terminal: %w: %s", j.cli.host, ErrRejected, refusal(strings.Join(said, "\n")))
+	}
+	j.cli.log.Debug("loaded", "lines", len(lines))
 	return nil
 }
 

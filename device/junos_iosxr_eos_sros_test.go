@@ -27,7 +27,8 @@ import (
 //	admin@vmx1>
 //
 // The dialogue releases the router's output only up to the next input,
-// echoes what is typed, and fails the session the moment the client
+// echoes what is typed (control characters excepted; «^D» stands for a
+// Ctrl-D typed without a return), and fails the session the moment the client
 // types anything but the recorded input, so a test shows both what was
 // sent (byte for byte) and how the driver read the router's answers.
 type dialogue struct {
@@ -79,6 +80,10 @@ func parseDialogue(name, script string) (*dialogue, error) {
 			return nil, fmt.Errorf("%s: » must end the line (it stands for the return key)", name)
 		}
 		rest = rest[1:]
+		if input == "^D" {
+			d.inputs = append(d.inputs, "\x04") // Ctrl-D, typed without a return
+			continue
+		}
 		d.inputs = append(d.inputs, input+"\n")
 	}
 }
@@ -135,7 +140,9 @@ func (d *dialogue) Write(b []byte) error {
 			return d.err
 		}
 		d.typed++
-		d.pending = append(d.pending, c) // the terminal echoes
+		if c >= 0x20 || c == '\n' {
+			d.pending = append(d.pending, c) // the terminal echoes text
+		}
 		if d.typed == len(want) {
 			d.next++
 			d.typed = 0

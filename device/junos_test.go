@@ -115,3 +115,48 @@ func TestJunosRollback(t *testing.T) {
 		t.Errorf("second Rollback: %v", err)
 	}
 }
+
+// TestJunosLoadReplace: the curly-brace format the junos template renders
+// is pasted into `load replace terminal`, ended with ^D.
+func TestJunosLoadReplace(t *testing.T) {
+	j, dlg := openDialogue(t, "junos", "load-replace", OpenJunos)
+	ctx := testCtx(t)
+	cfg := readFile(t, "testdata", "junos", "ams-edge2.conf")
+	if err := j.Apply(ctx, cfg, 90*time.Second); err != nil {
+		t.Fatalf("Apply: %v (%v)", err, dlg.finished())
+	}
+	if err := j.Confirm(ctx); err != nil {
+		t.Fatalf("Confirm: %v (%v)", err, dlg.finished())
+	}
+	if n, err := j.Normalize(cfg); n != cfg || err != nil {
+		t.Errorf("Normalize changed a curly-brace config: %v", err)
+	}
+}
+
+// TestJunosLoadErrors: errors Junos reports after the ^D make the Apply
+// fail with ErrRejected, without quoting the pasted secret.
+func TestJunosLoadErrors(t *testing.T) {
+	j, dlg := openDialogue(t, "junos", "load-errors", OpenJunos)
+	err := j.Apply(testCtx(t), readFile(t, "testdata", "junos", "ams-edge2-typo.conf"), time.Minute)
+	if !errors.Is(err, ErrRejected) {
+		t.Fatalf("Apply = %v, want ErrRejected (%v)", err, dlg.finished())
+	}
+	if want := "terminal:31:(17) syntax error: peer-ass"; !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q lacks %q", err, want)
+	}
+	if strings.Contains(err.Error(), "s3cret-md5") {
+		t.Errorf("error shows the authentication key: %q", err)
+	}
+}
+
+func TestCheckCurly(t *testing.T) {
+	good := []string{"a {", "b;", `c "x { ; y";`, "/* d", "e */ f;", "}", "# g", "h; # i"}
+	if err := checkCurly(good); err != nil {
+		t.Errorf("checkCurly refused %q: %v", good, err)
+	}
+	for _, bad := range [][]string{{"a {"}, {"}"}, {"rollback 5"}, {`a "b;`}, {"/* a"}, {"a {", "b", "}"}} {
+		if err := checkCurly(bad); err == nil {
+			t.Errorf("checkCurly accepted %q", bad)
+		}
+	}
+}

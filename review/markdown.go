@@ -37,8 +37,9 @@ func Markdown(r Report, limit int) string {
 	if limit <= 0 || limit >= MaxCommentChars {
 		limit = MaxCommentChars - 1
 	}
+	pre := prepare(r)
 	full := caps{diffLines: -1, findings: -1, peers: -1}
-	if out := render(r, full); len(out) <= limit {
+	if out := render(r, full, pre); len(out) <= limit {
 		return out
 	}
 	// Each cap is searched for the largest value that fits; output length
@@ -46,29 +47,29 @@ func Markdown(r Report, limit int) string {
 	c := full
 	c.diffLines = largestFitting(maxDiffLines(r), func(n int) bool {
 		c.diffLines = n
-		return len(render(r, c)) <= limit
+		return len(render(r, c, pre)) <= limit
 	})
 	if c.diffLines >= 0 {
-		return render(r, c)
+		return render(r, c, pre)
 	}
 	c.diffLines = omitDiffs
 	c.findings = largestFitting(len(r.Findings), func(n int) bool {
 		c.findings = n
-		return len(render(r, c)) <= limit
+		return len(render(r, c, pre)) <= limit
 	})
 	if c.findings >= 0 {
-		return render(r, c)
+		return render(r, c, pre)
 	}
 	c.findings = 0
 	c.peers = largestFitting(len(r.Peers), func(n int) bool {
 		c.peers = n
-		return len(render(r, c)) <= limit
+		return len(render(r, c, pre)) <= limit
 	})
 	if c.peers >= 0 {
-		return render(r, c)
+		return render(r, c, pre)
 	}
 	c.peers = 0
-	return hardCut(render(r, c), limit)
+	return hardCut(render(r, c, pre), limit)
 }
 
 // largestFitting returns the largest n in [0, max] with fits(n), or -1.
@@ -123,7 +124,28 @@ type caps struct {
 	peers     int
 }
 
-func render(r Report, c caps) string {
+// prepared holds the parts of a report that are rendered the same way at
+// every cap, computed once for the search.
+type prepared struct {
+	findings []string   // one list item per finding
+	diffs    [][]string // each router's diff, as valid UTF-8 lines
+}
+
+func prepare(r Report) *prepared {
+	p := &prepared{findings: make([]string, len(r.Findings)), diffs: make([][]string, len(r.Routers))}
+	for i, f := range r.Findings {
+		p.findings[i] = findingLine(f)
+	}
+	for i, d := range r.Routers {
+		diff := strings.ToValidUTF8(strings.TrimRight(d.Diff, "\n"), "\uFFFD")
+		if strings.TrimSpace(diff) != "" {
+			p.diffs[i] = strings.Split(diff, "\n")
+		}
+	}
+	return p
+}
+
+func render(r Report, c caps, pre *prepared) string {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	w("%s\n", Marker)
@@ -154,8 +176,8 @@ func render(r Report, c caps) string {
 			plural(hidden, "more peer"))
 	}
 
-	renderFindings(&b, r.Findings, c.findings)
-	renderRouters(&b, r.Routers, c.diffLines)
+	renderFindings(&b, r.Findings, pre.findings, c.findings)
+	renderRouters(&b, r.Routers, pre.diffs, c.diffLines)
 
 	if len(r.Notes) > 0 {
 		w("#### Notes\n\n")
@@ -327,33 +349,37 @@ func trafficSource(s string) string {
 	return text(s)
 }
 
-func renderFindings(b *strings.Builder, fs []Finding, limit int) {
+func renderFindings(b *strings.Builder, fs []Finding, lines []string, limit int) {
 	if len(fs) == 0 {
 		return
 	}
 	errs, warns := countFindings(fs)
 	fmt.Fprintf(b, "#### Findings (%s, %s)\n\n", plural(errs, "error"), plural(warns, "warning"))
-	shown := fs
-	if limit >= 0 && limit < len(fs) {
-		shown = fs[:limit]
+	shown := lines
+	if limit >= 0 && limit < len(lines) {
+		shown = lines[:limit]
 	}
-	for _, f := range shown {
-		icon := map[Severity]string{SeverityError: "❌", SeverityWarning: "⚠️", SeverityNotice: "ℹ️"}[f.Severity]
-		line := fmt.Sprintf("- %s ", icon)
-		if loc := location(f); loc != "" {
-			line += code(loc) + " "
-		}
-		line += "**" + text(f.Title) + "**"
-		if f.Message != "" {
-			line += " — " + text(f.Message)
-		}
-		b.WriteString(line + "\n")
+	for _, l := range shown {
+		b.WriteString(l)
 	}
-	if hidden := len(fs) - len(shown); hidden > 0 {
+	if hidden := len(lines) - len(shown); hidden > 0 {
 		fmt.Fprintf(b, "- _%s not shown here: the check run has all of them as annotations, or run `peerctl validate`._\n",
 			plural(hidden, "more finding"))
 	}
 	b.WriteString("\n")
+}
+
+func findingLine(f Finding) string {
+	icon := map[Severity]string{SeverityError: "❌", SeverityWarning: "⚠️", SeverityNotice: "ℹ️"}[f.Severity]
+	line := fmt.Sprintf("- %s ", icon)
+	if loc := location(f); loc != "" {
+		line += code(loc) + " "
+	}
+	line += "**" + text(f.Title) + "**"
+	if f.Message != "" {
+		line += " — " + text(f.Message)
+	}
+	return line + "\n"
 }
 
 func location(f Finding) string {
@@ -369,12 +395,12 @@ func location(f Finding) string {
 	return f.File
 }
 
-func renderRouters(b *strings.Builder, rs []RouterDiff, diffLines int) {
+func renderRouters(b *strings.Builder, rs []RouterDiff, diffs [][]string, diffLines int) {
 	if len(rs) == 0 {
 		return
 	}
 	fmt.Fprintf(b, "#### Router changes (%d)\n\n", len(rs))
-	for _, d := range rs {
+	for i, d := range rs {
 		plus, minus := diffStat(d.Diff)
 		summary := fmt.Sprintf("<code>%s</code> (%s)", html(d.Router), html(d.Platform))
 		if d.Summary != "" {
@@ -385,11 +411,15 @@ func renderRouters(b *strings.Builder, rs []RouterDiff, diffLines int) {
 		switch {
 		case diffLines == omitDiffs:
 			b.WriteString("_The diff is left out to keep this comment within GitHub's size limit; run `peerctl plan` to see it._\n\n")
-		case strings.TrimSpace(d.Diff) == "":
+		case len(diffs[i]) == 0:
 			b.WriteString("_No textual diff._\n\n")
 		default:
-			diff := strings.ToValidUTF8(strings.TrimRight(d.Diff, "\n"), "\uFFFD")
-			body, cut := firstLines(diff, diffLines)
+			lines := diffs[i]
+			cut := 0
+			if diffLines >= 0 && diffLines < len(lines) {
+				lines, cut = lines[:diffLines], len(lines)-diffLines
+			}
+			body := strings.Join(lines, "\n")
 			fence := fenceFor(body)
 			fmt.Fprintf(b, "%sdiff\n%s\n%s\n", fence, body, fence)
 			if cut > 0 {
@@ -399,19 +429,6 @@ func renderRouters(b *strings.Builder, rs []RouterDiff, diffLines int) {
 		}
 		b.WriteString("</details>\n\n")
 	}
-}
-
-// firstLines keeps the first n lines of s (all when n < 0) and says how
-// many were dropped.
-func firstLines(s string, n int) (string, int) {
-	if n < 0 {
-		return s, 0
-	}
-	lines := strings.Split(s, "\n")
-	if len(lines) <= n {
-		return s, 0
-	}
-	return strings.Join(lines[:n], "\n"), len(lines) - n
 }
 
 func diffStat(diff string) (plus, minus int) {

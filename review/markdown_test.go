@@ -396,3 +396,27 @@ func FuzzMarkdown(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkMarkdown renders a normal review and one that must be cut to
+// fit (eight 3,000-line diffs and 5,000 findings), which searches the caps.
+func BenchmarkMarkdown(b *testing.B) {
+	normal := Build(sampleInputs(b))
+	huge := normal
+	for i := range 8 {
+		huge.Routers = append(huge.Routers, RouterDiff{Router: fmt.Sprintf("edge%d", i), Platform: "frr",
+			Diff: strings.Repeat("+ neighbor 192.0.2.20 remote-as 13335\n", 3000)})
+	}
+	huge.Findings = findings(5000)
+	for _, bc := range []struct {
+		name string
+		r    Report
+	}{{"normal", normal}, {"truncated", huge}} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				if out := Markdown(bc.r, 0); len(out) >= MaxCommentChars {
+					b.Fatal("too long")
+				}
+			}
+		})
+	}
+}

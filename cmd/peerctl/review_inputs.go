@@ -25,6 +25,11 @@ func (a *app) reviewInputs(ctx context.Context, baseRev, headRev string) (review
 	if err != nil {
 		return review.Inputs{}, err
 	}
+	// Intents are read from the trees' roots, so the peering repository
+	// must be the top of its git repository, not a folder inside one.
+	if abs, err := filepath.Abs(a.repoDir); err == nil && !sameDir(abs, repo.Root()) {
+		return review.Inputs{}, fmt.Errorf("%s is inside the git repository %s: the peering repository must be the top of its git repository", a.repoDir, repo.Root())
+	}
 	base, err := repo.Resolve(ctx, baseRev)
 	if err != nil {
 		return review.Inputs{}, fmt.Errorf("base: %w", err)
@@ -113,6 +118,12 @@ func (a *app) reviewScores(ctx context.Context, headRepo *intent.Repo, peers []b
 		}
 		in.Scores = append(in.Scores, s)
 	}
+}
+
+func sameDir(a, b string) bool {
+	ra, err1 := filepath.EvalSymlinks(a)
+	rb, err2 := filepath.EvalSymlinks(b)
+	return err1 == nil && err2 == nil && ra == rb
 }
 
 func describeSnapshot(source string, generated, newest time.Time) string {

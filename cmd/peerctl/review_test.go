@@ -302,6 +302,15 @@ func TestReviewShallowClone(t *testing.T) {
 	}
 }
 
+func TestReviewSubdirectory(t *testing.T) {
+	clearActionsEnv(t)
+	r := newReviewRepo(t)
+	_, errOut, code := runPeerctl(t, "review", "--repo", filepath.Join(r.dir, "peers"), "--base", "main", "--dry-run")
+	if code != exitError || !strings.Contains(errOut, "must be the top of its git repository") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}
+
 func TestReviewUsage(t *testing.T) {
 	clearActionsEnv(t)
 	for _, args := range [][]string{

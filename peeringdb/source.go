@@ -79,6 +79,7 @@ func Open(ctx context.Context, src Source) (*Store, error) {
 			if _, err := os.Stat(snap); err == nil {
 				return loader.LoadDir(snap)
 			}
+			log.Warn("the policy's PeeringDB snapshot is missing; trying the cache", "snapshot", snap, "cache", cache)
 		}
 		if st, err := loadCache(loader, cache); err == nil {
 			return st, nil

@@ -355,3 +355,39 @@ func readFileTB(t testing.TB, path ...string) string {
 	}
 	return string(b)
 }
+
+// TestRenderedConfigsPassChecks: every golden config of package render
+// passes the checks the drivers make before sending, so nothing the
+// templates produce is refused at deploy time.
+func TestRenderedConfigsPassChecks(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("..", "render", "testdata", "*", "want", "*.conf"))
+	if len(files) == 0 {
+		t.Skip("no rendered goldens in ../render/testdata")
+	}
+	checked := 0
+	for _, f := range files {
+		cfg := readFileTB(t, f)
+		var err error
+		switch {
+		case strings.HasSuffix(f, ".junos.conf"):
+			if !junosCurly(cfg) {
+				t.Errorf("%s: not read as the curly-brace format", f)
+			}
+			var lines []string
+			if lines, err = configLines(cfg, nil, nil, nil); err == nil {
+				err = checkCurly(lines)
+			}
+		case strings.HasSuffix(f, ".iosxr.conf"):
+			_, err = configLines(cfg, []string{"!"}, nil, iosxrDenied)
+		case strings.HasSuffix(f, ".eos.conf"):
+			_, err = configLines(cfg, []string{"!"}, nil, eosDenied)
+		default:
+			continue
+		}
+		checked++
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	t.Logf("%d rendered configs checked", checked)
+}

@@ -389,7 +389,7 @@ func TestNetconfSettlesAfterHello(t *testing.T) {
 }
 
 // TestNetconfLargePayload guards the transport pitfall: 300 neighbors
-// (about 130 KB) go through in one edit-config on the standard transport;
+// (about 186 KB) go through in one edit-config on the standard transport;
 // the system transport is refused.
 func TestNetconfLargePayload(t *testing.T) {
 	srv := netconftest.Start(t)

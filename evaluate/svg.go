@@ -17,8 +17,8 @@ type Mark struct {
 
 // Plot geometry, in SVG user units.
 const (
-	plotW, plotH             = 720, 440
-	left, right, top, bottom = 70, 200, 50, 60
+	plotW, plotH             = 800, 440
+	left, right, top, bottom = 70, 240, 50, 60
 )
 
 // WriteSVG draws recall and the share of other pairs recommended against
@@ -85,9 +85,9 @@ func WriteSVG(w io.Writer, rep Report, title string, marks []Mark) error {
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" dominant-baseline="middle">%s</text>`+"\n", lx+28, ly, esc(l.label))
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="11" fill="#555">at θ %.2f: %s</text>`+"\n", lx+28, ly+16, rep.Threshold, esc(l.value))
 	}
-	mode := "felicity R→C"
+	mode := "one direction"
 	if rep.Holistic {
-		mode = "holistic: both directions"
+		mode = "holistic"
 	}
 	fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="11" fill="#555">%d ordered pairs, %s</text>`+"\n", lx, top+110, rep.Pairs, esc(mode))
 	fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="11" fill="#555">%d not scorable</text>`+"\n", lx, top+126, rep.Unscored)

@@ -45,3 +45,19 @@ func TestDecodeCities(t *testing.T) {
 		}
 	}
 }
+
+func FuzzDecodeCities(f *testing.F) {
+	f.Add(place(1, "Alpha", 5000, 490410, 5236760))
+	f.Add([]byte{0x02, 0x12, 0x09})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		pts, err := decodeCities(b)
+		if err != nil {
+			return
+		}
+		for _, p := range pts {
+			if p.Population <= 0 {
+				t.Fatalf("point without population: %+v", p)
+			}
+		}
+	})
+}

@@ -2,6 +2,7 @@ package population
 
 import (
 	"math"
+	"math/bits"
 	"slices"
 )
 
@@ -65,12 +66,15 @@ func (s *Set) Cover(sites []Point, radiusKm float64) *Area {
 		return a
 	}
 	// Hull members come from one cap around the centre, disc members from
-	// one small cap per site; the union is sorted and deduplicated below.
+	// one small cap per site; a bitmap over the set unites them in index
+	// order without sorting.
+	in := make([]uint64, (len(s.pts)+63)/64)
+	mark := func(i int) { in[i>>6] |= 1 << uint(i&63) }
 	if g.hull != nil {
 		lat, lon := latLon(g.centre)
 		s.inCap(lat, lon, g.reach, func(i int) {
 			if g.inHull(s.pts[i].v) {
-				a.idx = append(a.idx, int32(i))
+				mark(i)
 			}
 		})
 	}
@@ -78,12 +82,20 @@ func (s *Set) Cover(sites []Point, radiusKm float64) *Area {
 		lat, lon := latLon(v)
 		s.inCap(lat, lon, g.theta, func(i int) {
 			if dot(v, s.pts[i].v) >= g.cosT {
-				a.idx = append(a.idx, int32(i))
+				mark(i)
 			}
 		})
 	}
-	slices.Sort(a.idx)
-	a.idx = slices.Compact(a.idx)
+	n := 0
+	for _, w := range in {
+		n += bits.OnesCount64(w)
+	}
+	a.idx = make([]int32, 0, n)
+	for k, w := range in {
+		for ; w != 0; w &= w - 1 {
+			a.idx = append(a.idx, int32(k<<6+bits.TrailingZeros64(w)))
+		}
+	}
 	for _, i := range a.idx {
 		a.pop += s.pts[i].pop
 	}

@@ -184,6 +184,20 @@ func Score(r, c *Profile, p Params, econ Economics) Result {
 		note("W estimated from %d sampled contracts (|K| = %d > %d): 95%% interval [%.4f, %.4f]",
 			fwd.samples, len(k.kept), ExactLimit, fwd.wLow, fwd.wHigh)
 	}
+	bounds := p.Bounds
+	if bounds == nil {
+		bounds = DefaultBounds()
+	}
+	possible := math.Ldexp(1, len(k.kept)) - 1
+	for _, x := range []struct {
+		pr *Profile
+		n  float64
+	}{{r, fwd.nR}, {c, fwd.nC}} {
+		if x.pr.Ratio != NotDisclosed {
+			note("%v (%s: %s, from its own view) accepts %.0f of %.0f possible contracts",
+				x.pr.Network.ASN, x.pr.Ratio, bounds[x.pr.Ratio], x.n, possible)
+		}
+	}
 	switch {
 	case fwd.nR == 0 && fwd.nC == 0:
 		note("neither side accepts any contract under its ratio filter")

@@ -137,6 +137,21 @@ type Bound struct {
 	MaxInOut float64
 }
 
+// String describes the rule, e.g. "in/out ≤ 3 and out/in ≤ 3".
+func (b Bound) String() string {
+	var parts []string
+	if b.MaxInOut > 0 {
+		parts = append(parts, "in/out ≤ "+strconv.FormatFloat(b.MaxInOut, 'g', -1, 64))
+	}
+	if b.MaxOutIn > 0 {
+		parts = append(parts, "out/in ≤ "+strconv.FormatFloat(b.MaxOutIn, 'g', -1, 64))
+	}
+	if len(parts) == 0 {
+		return "any ratio"
+	}
+	return strings.Join(parts, " and ")
+}
+
 // DefaultBounds are the filters of SCORING.md §4.
 func DefaultBounds() map[Ratio]Bound {
 	return map[Ratio]Bound{

@@ -287,16 +287,20 @@ func decodePrefixes(b []byte, family int) (parsedPrefixes, error) {
 		if int(e[0]) > maxBits {
 			return p, errBadEntry
 		}
-		var a netip.Addr
+		bits := int(e[0])
 		if family == 6 {
-			a = netip.AddrFrom16([16]byte(e[1:]))
-		} else {
-			a = netip.AddrFrom4([4]byte(e[1:]))
+			p.ps[i] = netip.PrefixFrom(netip.AddrFrom16([16]byte(e[1:])), bits)
+			if p.ps[i] != p.ps[i].Masked() {
+				return p, errBadEntry
+			}
+			continue
 		}
-		p.ps[i] = netip.PrefixFrom(a, int(e[0]))
-		if p.ps[i] != p.ps[i].Masked() {
+		// Host bits must be clear; checked on the integer, as Masked
+		// would cost more than the rest of the decoding.
+		if v := binary.BigEndian.Uint32(e[1:]); bits < 32 && v<<bits != 0 {
 			return p, errBadEntry
 		}
+		p.ps[i] = netip.PrefixFrom(netip.AddrFrom4([4]byte(e[1:])), bits)
 	}
 	return p, nil
 }

@@ -79,7 +79,11 @@ func (e *EOS) Apply(ctx context.Context, cfg string, confirmTimeout time.Duratio
 		return fmt.Errorf("%s: eos: %w", e.cli.host, err)
 	}
 	e.session = "peerctl-" + e.cli.now().UTC().Format("20060102-150405")
+	if e.cli.d == nil {
+		return fmt.Errorf("%s: eos: session is closed", e.cli.host)
+	}
 	if err := guard(func() error { return e.cli.d.AcquirePriv("privilege-exec") }); err != nil {
+		e.cli.drop()
 		return fmt.Errorf("%s: eos: %w: %w", e.cli.host, ErrConnection, err)
 	}
 	// The session and its sub-modes are entered by typing, not through
@@ -104,12 +108,16 @@ func (e *EOS) Apply(ctx context.Context, cfg string, confirmTimeout time.Duratio
 func (e *EOS) abort(ctx context.Context) error {
 	cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.cli.timeout)
 	defer cancel()
+	if e.cli.d == nil {
+		return fmt.Errorf("%s: eos: session is closed", e.cli.host)
+	}
 	var prompt string
 	if err := guard(func() error {
 		var err error
 		prompt, err = e.cli.d.GetPrompt()
 		return err
 	}); err != nil {
+		e.cli.drop()
 		return fmt.Errorf("%s: eos: %w: %w", e.cli.host, ErrConnection, err)
 	}
 	cmds := []string{"configure session " + e.session + " abort"}

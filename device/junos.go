@@ -228,7 +228,11 @@ const junosLoadPrompt = "[Type ^D at a new line to end input]"
 // it with ^D. Junos echoes the lines and reports problems after the ^D
 // ("terminal:12:(8) syntax error: …", "load complete (1 errors)").
 func (j *Junos) load(ctx context.Context, lines []string) error {
+	if j.cli.d == nil {
+		return fmt.Errorf("%s: junos: load: session is closed", j.cli.host)
+	}
 	if err := guard(func() error { return j.cli.d.AcquirePriv(junosConfigPriv) }); err != nil {
+		j.cli.drop()
 		return fmt.Errorf("%s: junos: entering configuration mode: %w: %w", j.cli.host, ErrConnection, err)
 	}
 	timeout, err := j.cli.opTimeout(ctx)
@@ -260,6 +264,7 @@ func (j *Junos) load(ctx context.Context, lines []string) error {
 		return err
 	})
 	if err != nil {
+		j.cli.drop()
 		return fmt.Errorf("%s: junos: load: %w: %w", j.cli.host, ErrConnection, err)
 	}
 	// What is left once the echoed lines are taken out is Junos talking.

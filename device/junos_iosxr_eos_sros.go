@@ -136,6 +136,7 @@ func (c *cliSession) command(ctx context.Context, cmd string) (string, error) {
 		return err
 	})
 	if err != nil {
+		c.drop()
 		return "", fmt.Errorf("%s: %q: %w: %w", c.host, cmd, ErrConnection, err)
 	}
 	if r.Failed != nil {
@@ -153,6 +154,7 @@ func (c *cliSession) configure(ctx context.Context, priv string, lines []string,
 		return nil, fmt.Errorf("%s: configure: session is closed", c.host)
 	}
 	if err := guard(func() error { return c.d.AcquirePriv(priv) }); err != nil {
+		c.drop()
 		return nil, fmt.Errorf("%s: entering %s mode: %w: %w", c.host, priv, ErrConnection, err)
 	}
 	return c.send(ctx, lines, failures...)
@@ -183,6 +185,7 @@ func (c *cliSession) send(ctx context.Context, lines []string, failures ...strin
 		return err
 	})
 	if err != nil {
+		c.drop()
 		return mr, fmt.Errorf("%s: send: %w: %w", c.host, ErrConnection, err)
 	}
 	for i, r := range mr.Responses {
@@ -238,6 +241,20 @@ func refusal(out string) string {
 		return "the router refused it"
 	}
 	return strings.Join(keep, " / ")
+}
+
+// drop abandons a session after a transport error or timeout: scrapligo
+// may still be typing or reading for the operation that timed out, so
+// nothing more is sent on it. The router's commit timer undoes a change
+// left pending.
+func (c *cliSession) drop() {
+	if c.d == nil {
+		return
+	}
+	d := c.d
+	c.d = nil
+	c.log.Warn("session dropped after an error")
+	go func() { _ = guard(d.Close) }()
 }
 
 func (c *cliSession) close() error {

@@ -20,7 +20,7 @@ func openDialogue[D Driver](t *testing.T, platform, name string, open func(conte
 	dlg := loadDialogue(t, filepath.Join("testdata", platform, name+".txt"))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	d, err := open(ctx, Endpoint{Host: platform + "-test"}, CLIOptions{Timeout: 2 * time.Second, transport: dlg,
+	d, err := open(ctx, Endpoint{Host: platform + "-test"}, CLIOptions{Timeout: 10 * time.Second, transport: dlg,
 		Now: func() time.Time { return time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC) }})
 	if err != nil {
 		t.Fatalf("open: %v (%v)", err, dlg.finished())
@@ -158,5 +158,34 @@ func TestCheckCurly(t *testing.T) {
 		if err := checkCurly(bad); err == nil {
 			t.Errorf("checkCurly accepted %q", bad)
 		}
+	}
+}
+
+// TestJunosTimeoutDropsSession: a router that stops answering costs one
+// timeout; the session is then dropped, so that scrapligo, still busy
+// with the timed-out operation, types nothing more into it.
+func TestJunosTimeoutDropsSession(t *testing.T) {
+	dlg := loadDialogue(t, filepath.Join("testdata", "junos", "silent.txt"))
+	j, err := OpenJunos(testCtx(t), Endpoint{Host: "junos-test"}, CLIOptions{Timeout: 10 * time.Second, transport: dlg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if _, err := j.Running(ctx); !errors.Is(err, ErrConnection) {
+		t.Fatalf("Running on a silent router = %v, want ErrConnection", err)
+	}
+	start := time.Now()
+	if _, err := j.Running(testCtx(t)); err == nil || !strings.Contains(err.Error(), "session is closed") {
+		t.Errorf("Running after the timeout = %v", err)
+	}
+	if err := j.Apply(testCtx(t), "set a b;", time.Minute); err == nil || time.Since(start) > time.Second {
+		t.Errorf("Apply after the timeout = %v (after %s)", err, time.Since(start))
+	}
+	if err := j.Close(); err != nil {
+		t.Error(err)
+	}
+	if err := dlg.finished(); err != nil {
+		t.Error(err)
 	}
 }

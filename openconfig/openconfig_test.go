@@ -345,3 +345,24 @@ func FuzzParseState(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkParse2000(b *testing.B) {
+	neighbors := make([]Neighbor, 0, 2000)
+	for i := range 2000 {
+		neighbors = append(neighbors, Neighbor{
+			Address: netip.AddrFrom4([4]byte{10, byte(i >> 8), byte(i), 1}), PeerAS: bgp.ASN(64501 + i),
+			Description: fmt.Sprintf("peer %d", i), AFISAFIs: []AFISAFI{{Family: bgp.IPv4, MaxPrefixes: 1000}},
+		})
+	}
+	payload, err := Build(64500, neighbors)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(payload)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := Parse([]byte(payload)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

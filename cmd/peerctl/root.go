@@ -71,6 +71,8 @@ on merge it deploys the changed routers with commit-confirmed rollback.`,
 	for _, c := range []*cobra.Command{
 		newCmdValidate(a, nil),
 		newCmdFmt(a, nil),
+		newCmdRender(a, nil),
+		newCmdPlan(a, nil),
 		newCmdIRR(a),
 		newCmdRPKI(a),
 		newCmdPeeringDB(a),

@@ -3,6 +3,7 @@ package score
 import (
 	"math"
 	"math/bits"
+	"sync"
 )
 
 // exact enumerates all 2^n − 1 contracts (n ≤ ExactLimit) and returns W,
@@ -10,7 +11,7 @@ import (
 //
 // Memory is a few arrays indexed by mask: two subset sums of κ (built by
 // dynamic programming, one addition per mask), two rank tables, and one
-// sort buffer reused for both sides. Nothing is allocated per contract.
+// sort buffer pair per side. Nothing is allocated per contract.
 func (p *problem) exact(topN int) ranking {
 	size := 1 << p.n
 	sumR := make([]float64, size)
@@ -24,9 +25,18 @@ func (p *problem) exact(topN int) ranking {
 	order := enumeration(p.n)
 	rankR := make([]int32, size)
 	rankC := make([]int32, size)
+	// The two sides are independent: rank them on two cores.
+	var nR, nC int
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var scratch [2][]keyed
+		nC = p.rankSide(p.c, sumR, sumC, rankC, order, &scratch)
+	}()
 	var scratch [2][]keyed
-	nR := p.rankSide(p.r, sumR, sumC, rankR, order, &scratch)
-	nC := p.rankSide(p.c, sumR, sumC, rankC, order, &scratch)
+	nR = p.rankSide(p.r, sumR, sumC, rankR, order, &scratch)
+	wg.Wait()
 
 	res := ranking{nR: float64(nR), nC: float64(nC), exact: true, w: -1}
 	top := topList{k: topN}

@@ -38,7 +38,7 @@ type Ranked struct {
 	PoPs []CommonPoP `json:"pops"`
 }
 
-// Criteria names both sides' sorting criteria.
+// CriterionPair names both sides' sorting criteria.
 type CriterionPair struct {
 	Requester Criterion `json:"requester"`
 	Candidate Criterion `json:"candidate"`

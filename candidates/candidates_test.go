@@ -205,7 +205,7 @@ func TestLargestPair(t *testing.T) {
 	if res.Willingness < 0 || len(res.APC) == 0 || res.WillingnessInterval == nil || res.WillingnessInterval.High-res.WillingnessInterval.Low > 0.05 {
 		t.Fatalf("no usable estimate: W %v, interval %+v, %d APC* entries", res.Willingness, res.WillingnessInterval, len(res.APC))
 	}
-	if (res.WillingnessInterval == nil || res.WillingnessInterval.Low > res.Willingness || res.WillingnessInterval.High < res.Willingness) {
+	if res.WillingnessInterval == nil || res.WillingnessInterval.Low > res.Willingness || res.WillingnessInterval.High < res.Willingness {
 		t.Errorf("W %v outside its interval %+v", res.Willingness, res.WillingnessInterval)
 	}
 }

@@ -35,7 +35,8 @@ type Options struct {
 	// may reach (default 100,000); MaxPrefixes bounds the prefixes of each
 	// family (default 1,000,000). An expansion over a limit fails.
 	MaxMembers, MaxPrefixes int
-	// MaxReplyBytes bounds one server reply (default 256 MiB).
+	// MaxReplyBytes bounds one server reply (default 64 MiB, several
+	// times the largest real AS-SET's prefix list).
 	MaxReplyBytes int
 	// Conns is the number of parallel connections (default 4).
 	Conns int
@@ -87,7 +88,7 @@ func New(opts Options) (*Client, error) {
 	}
 	defInt(&opts.MaxMembers, 100_000)
 	defInt(&opts.MaxPrefixes, 1_000_000)
-	defInt(&opts.MaxReplyBytes, 256<<20)
+	defInt(&opts.MaxReplyBytes, 64<<20)
 	defInt(&opts.Conns, 4)
 	opts.Conns = min(opts.Conns, 32)
 	if opts.MaxDepth < 0 {

@@ -2,6 +2,7 @@ package irr
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -69,8 +70,8 @@ func readReply(br *bufio.Reader, maxData int) (reply, error) {
 	if n > maxData {
 		return reply{}, fmt.Errorf("%w: reply of %d bytes exceeds the limit of %d", ErrProtocol, n, maxData)
 	}
-	data := make([]byte, n)
-	if _, err := io.ReadFull(br, data); err != nil {
+	data, err := readData(br, n)
+	if err != nil {
 		return reply{}, fmt.Errorf("reading %d bytes of reply data: %w", n, noEOF(err))
 	}
 	// The length counts the data's trailing newline.
@@ -85,6 +86,21 @@ func readReply(br *bufio.Reader, maxData int) (reply, error) {
 		return reply{}, fmt.Errorf("%w: expected \"C\" after reply data, got %q", ErrProtocol, clip(end))
 	}
 	return reply{Kind: KindData, Data: data[:n-1]}, nil
+}
+
+// readData reads n bytes. Up to a few MiB they are allocated at once;
+// beyond, the buffer grows with what actually arrives, so that a length
+// alone cannot make us allocate it.
+func readData(br *bufio.Reader, n int) ([]byte, error) {
+	const upfront = 4 << 20
+	if n <= upfront {
+		data := make([]byte, n)
+		_, err := io.ReadFull(br, data)
+		return data, err
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, upfront))
+	_, err := io.CopyN(buf, br, int64(n))
+	return buf.Bytes(), err
 }
 
 // readHeader reads a status line without its line ending.

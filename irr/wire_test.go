@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -154,4 +155,17 @@ func FuzzReadReply(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Replies past the up-front allocation are read growing the buffer.
+func TestReadReplyLarge(t *testing.T) {
+	data := strings.Repeat("10.0.0.0/8 ", 600_000) // 6.6 MB
+	in := "A" + strconv.Itoa(len(data)+1) + "\n" + data + "\nC\n"
+	r, err := readReply(bufio.NewReader(strings.NewReader(in)), 64<<20)
+	if err != nil || string(r.Data) != data {
+		t.Fatalf("large reply: err %v, %d bytes", err, len(r.Data))
+	}
+	if _, err := readReply(bufio.NewReader(strings.NewReader(in[:len(in)/2])), 64<<20); err == nil {
+		t.Fatal("a truncated large reply was accepted")
+	}
 }

@@ -629,3 +629,54 @@ func BenchmarkEstimate51(b *testing.B) {
 		p.estimate(10, 40000, 20, 1, 2000)
 	}
 }
+
+// TestScoreProperties scores random pairs of networks drawn from a pool of
+// PoPs: every score is in [0,1] or −1 with a note saying why, affinity is
+// symmetric, and F follows from W and A.
+func TestScoreProperties(t *testing.T) {
+	g := newGridPop(50, 53, 3, 6)
+	rng := rand.New(rand.NewPCG(21, 4))
+	var pool []PoP
+	for i := 0; i < 12; i++ {
+		kind := "ix:"
+		if i%3 == 0 {
+			kind = "fac:"
+		}
+		pool = append(pool, pop(kind+string(rune('a'+i)), 50+rng.Float64()*3, 3+rng.Float64()*3, float64(rng.IntN(4))*1000))
+	}
+	ratios := []Ratio{NotDisclosed, HeavyInbound, MostlyInbound, Balanced, MostlyOutbound, HeavyOutbound}
+	network := func(asn bgp.ASN) Network {
+		n := Network{ASN: asn, Ratio: ratios[rng.IntN(len(ratios))]}
+		for _, q := range pool {
+			if rng.IntN(3) == 0 {
+				q.CapacityMbps = float64(rng.IntN(4)) * 1000
+				n.PoPs = append(n.PoPs, q)
+			}
+		}
+		return n
+	}
+	p := DefaultParams()
+	inRange := func(x float64) bool { return x == -1 || (x >= 0 && x <= 1) }
+	for iter := 0; iter < 150; iter++ {
+		p.CriterionR, p.CriterionC = Criteria[rng.IntN(3)], Criteria[rng.IntN(3)]
+		r, c := Prepare(network(64500), g, p), Prepare(network(64501), g, p)
+		a, b := Score(r, c, p, Economics{}), Score(c, r, p, Economics{})
+		for _, x := range []float64{a.Willingness, a.Affinity, a.Felicity, a.AlphaRequester, a.AlphaCandidate} {
+			if !inRange(x) || math.IsNaN(x) {
+				t.Fatalf("score %v out of range: %+v", x, a)
+			}
+		}
+		if (a.Willingness == -1 || a.Affinity == -1) && len(a.Notes) == 0 {
+			t.Fatalf("W %v A %v without a reason", a.Willingness, a.Affinity)
+		}
+		if a.Affinity != b.Affinity || a.AlphaRequester != b.AlphaCandidate {
+			t.Fatalf("affinity not symmetric: %v vs %v", a.Affinity, b.Affinity)
+		}
+		if want := felicity(a.Willingness, a.Affinity, p); a.Felicity != want {
+			t.Fatalf("F = %v, want %v", a.Felicity, want)
+		}
+		if len(a.CommonPoPs) != len(b.CommonPoPs) {
+			t.Fatalf("K differs by direction: %d vs %d", len(a.CommonPoPs), len(b.CommonPoPs))
+		}
+	}
+}

@@ -2,6 +2,7 @@ package peeringdb
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"errors"
 	"fmt"
@@ -88,27 +89,43 @@ type depthReader struct {
 
 func (d *depthReader) Read(p []byte) (int, error) {
 	n, err := d.r.Read(p)
-	for _, c := range p[:n] {
-		switch {
-		case d.inString:
-			switch {
-			case d.escaped:
-				d.escaped = false
-			case c == '\\':
-				d.escaped = true
-			case c == '"':
-				d.inString = false
+	// Jump from one byte that matters to the next: most of a row is
+	// string content and digits.
+	for b := p[:n]; len(b) > 0; {
+		if d.escaped {
+			d.escaped = false
+			b = b[1:]
+			continue
+		}
+		if d.inString {
+			i := bytes.IndexAny(b, `"\`)
+			if i < 0 {
+				break
 			}
-		case c == '"':
+			if b[i] == '"' {
+				d.inString = false
+			} else {
+				d.escaped = true // the next byte, maybe in the next read, is escaped
+			}
+			b = b[i+1:]
+			continue
+		}
+		i := bytes.IndexAny(b, `"{}[]`)
+		if i < 0 {
+			break
+		}
+		switch b[i] {
+		case '"':
 			d.inString = true
-		case c == '{' || c == '[':
+		case '{', '[':
 			d.depth++
 			if d.depth > d.max {
 				return 0, fmt.Errorf("JSON nested deeper than %d levels: %w", d.max, ErrTooLarge)
 			}
-		case c == '}' || c == ']':
+		default:
 			d.depth--
 		}
+		b = b[i+1:]
 	}
 	return n, err
 }

@@ -612,6 +612,9 @@ func rpcErrorText(raw []byte) string {
 		if e.Message != "" {
 			s += ": " + strings.TrimSpace(e.Message)
 		}
+		if strings.TrimSpace(s) == "" {
+			s = "an rpc-error without details"
+		}
 		parts = append(parts, s)
 	}
 	if len(parts) == 0 {

@@ -50,6 +50,10 @@ type Options struct {
 	VerifyTimeout time.Duration
 	// Poll is the interval between two session reads (0: 1 s).
 	Poll time.Duration
+	// Settle is how long a session must have been Established to count
+	// as verified (0: 3 s): a session that comes up and is torn down by
+	// its first updates (over max-prefix, a bad attribute) must not pass.
+	Settle time.Duration
 	// NeverTogether lists router pairs that must not change at once.
 	NeverTogether [][2]string
 	// DryRun connects and compares, and changes nothing.
@@ -75,6 +79,9 @@ func (o *Options) defaults() error {
 	}
 	if o.Poll <= 0 {
 		o.Poll = time.Second
+	}
+	if o.Settle <= 0 {
+		o.Settle = 3 * time.Second
 	}
 	if o.ConfirmTimeout < o.VerifyTimeout+10*time.Second {
 		return fmt.Errorf("confirm timeout %s must exceed the verify timeout %s by at least 10s, or changes would be rolled back while being verified",
@@ -348,16 +355,19 @@ func rollout(ctx context.Context, d device.Driver, t Target, o Options) RouterRe
 	}
 	emit(o.Progress, t.Router, StepVerify, fmt.Sprintf("waiting up to %s for %d sessions", o.VerifyTimeout, len(t.Intended)))
 	checks, err := poll(ctx, d, t.Router, t.Intended, o.VerifyTimeout, o.Poll, func(cs []SessionCheck) bool {
-		return len(verifyProblems(cs, required)) == 0
+		// A session shut down for max-prefix stays down: no use waiting.
+		return len(verifyProblems(cs, required, o.Settle)) == 0 || slices.ContainsFunc(cs, func(c SessionCheck) bool {
+			return required[c.Neighbor.String()] && c.Reason == device.ReasonMaxPrefix
+		})
 	})
 	res.Applied = time.Since(start)
 	res.Sessions = checks
 	if err != nil {
 		return rollBack(ctx, d, t, o, res, before, fmt.Sprintf("%s: verifying: %v", t.Router, err))
 	}
-	if problems := verifyProblems(checks, required); len(problems) > 0 {
+	if problems := verifyProblems(checks, required, o.Settle); len(problems) > 0 {
 		return rollBack(ctx, d, t, o, res, before, fmt.Sprintf("%s: not verified after %s: %s", t.Router,
-			o.VerifyTimeout, strings.Join(problems, "; ")))
+			res.Applied.Round(100*time.Millisecond), strings.Join(problems, "; ")))
 	}
 	emit(o.Progress, t.Router, StepConfirm, "")
 	if err := d.Confirm(ctx); err != nil {
@@ -388,10 +398,10 @@ func requiredSessions(intended []IntendedSession, before []device.Session) map[s
 }
 
 // verifyProblems lists the required sessions that are not fine: not
-// Established, or over max-prefix when policy does not say "warn" (a
+// Established (for at least settle), or over max-prefix when policy does not say "warn" (a
 // router that enforces the limit takes the session down anyway; this
 // catches one that does not).
-func verifyProblems(cs []SessionCheck, required map[string]bool) []string {
+func verifyProblems(cs []SessionCheck, required map[string]bool, settle time.Duration) []string {
 	var out []string
 	for _, c := range cs {
 		if !required[c.Neighbor.String()] {
@@ -400,6 +410,8 @@ func verifyProblems(cs []SessionCheck, required map[string]bool) []string {
 		switch {
 		case !c.Established:
 			out = append(out, c.describe())
+		case c.Uptime < settle:
+			out = append(out, fmt.Sprintf("%s (%s) Established for only %s", c.Neighbor, c.PeerASN, c.Uptime.Round(100*time.Millisecond)))
 		case len(c.OverMax()) > 0 && !c.WarnOnly:
 			out = append(out, fmt.Sprintf("%s (%s) over max-prefix: %s", c.Neighbor, c.PeerASN, strings.Join(c.Warnings, ", ")))
 		}

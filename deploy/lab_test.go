@@ -28,7 +28,7 @@ var (
 // seconds, so sessions come up fast or not at all.
 func fast(t *testing.T) deploy.Options {
 	return deploy.Options{
-		ConfirmTimeout: 60 * time.Second, VerifyTimeout: 20 * time.Second, Poll: 250 * time.Millisecond,
+		ConfirmTimeout: 60 * time.Second, VerifyTimeout: 12 * time.Second, Poll: 250 * time.Millisecond, Settle: 2 * time.Second,
 		Progress: func(e deploy.Event) { t.Logf("%s %-9s %s", e.Router, e.Step, e.Message) },
 	}
 }
@@ -37,8 +37,8 @@ func fast(t *testing.T) deploy.Options {
 func base(t *testing.T, l *lab.Lab) []deploy.Target {
 	t.Helper()
 	targets := []deploy.Target{
-		labtest.Target(t, l, "ams-edge1", []labtest.Session{alpha}),
-		labtest.Target(t, l, "fra-edge1", []labtest.Session{alpha}),
+		labtest.Target(t, l, "lab-ams-edge1", []labtest.Session{alpha}),
+		labtest.Target(t, l, "lab-fra-edge1", []labtest.Session{alpha}),
 	}
 	mustDeploy(t, targets, fast(t))
 	return targets
@@ -61,6 +61,10 @@ func TestLab(t *testing.T) {
 
 	t.Run("new peer", func(t *testing.T) { testNewPeer(t, l) })
 	t.Run("rollback", func(t *testing.T) { testRollback(t, l) })
+	t.Run("cut connection", func(t *testing.T) { testCut(t, l) })
+	t.Run("bad access", func(t *testing.T) { testBadAccess(t, l) })
+	t.Run("filters", func(t *testing.T) { testFilters(t, l) })
+	t.Run("max-prefix", func(t *testing.T) { testMaxPrefix(t, l) })
 	t.Run("no-op", func(t *testing.T) { testNoOp(t, l) })
 }
 
@@ -69,8 +73,8 @@ func TestLab(t *testing.T) {
 func testNewPeer(t *testing.T, l *lab.Lab) {
 	base(t, l)
 	targets := []deploy.Target{
-		labtest.Target(t, l, "ams-edge1", []labtest.Session{alpha, gamma}),
-		labtest.Target(t, l, "fra-edge1", []labtest.Session{alpha, beta}),
+		labtest.Target(t, l, "lab-ams-edge1", []labtest.Session{alpha, gamma}),
+		labtest.Target(t, l, "lab-fra-edge1", []labtest.Session{alpha, beta}),
 	}
 	rep := mustDeploy(t, targets, fast(t))
 	for _, r := range rep.Routers {
@@ -79,8 +83,8 @@ func testNewPeer(t *testing.T, l *lab.Lab) {
 		}
 		t.Logf("%s: deploy to verified in %s", r.Router, r.Applied)
 	}
-	if _, err := l.WaitSessions(context.Background(), append(lab.LinksOf(l.Topology.Links(), "ams-edge1", "gamma", 0),
-		lab.LinksOf(l.Topology.Links(), "fra-edge1", "beta", 0)...), 10*time.Second); err != nil {
+	if _, err := l.WaitSessions(context.Background(), append(lab.LinksOf(l.Topology.Links(), "lab-ams-edge1", "gamma", 0),
+		lab.LinksOf(l.Topology.Links(), "lab-fra-edge1", "beta", 0)...), 10*time.Second); err != nil {
 		t.Errorf("the peers do not see the new sessions: %v", err)
 	}
 	chk := deploy.Check(context.Background(), targets, deploy.CheckOptions{Wait: 10 * time.Second})
@@ -103,19 +107,19 @@ func testRollback(t *testing.T, l *lab.Lab) {
 		peer   labtest.Session
 		before func() string
 	}{
-		{"ams-edge1", labtest.Session{Peer: "gamma", ASN: 64599}, func() string {
-			out, err := l.Vtysh(ctx, "ams-edge1", "show running-config")
+		{"lab-ams-edge1", labtest.Session{Peer: "gamma", ASN: 64599}, func() string {
+			out, err := l.Vtysh(ctx, "lab-ams-edge1", "show running-config")
 			if err != nil {
 				t.Fatal(err)
 			}
 			return out
 		}},
-		{"fra-edge1", labtest.Session{Peer: "beta", ASN: 64598}, func() string {
-			out, err := l.Birdc(ctx, "fra-edge1", "show protocols")
+		{"lab-fra-edge1", labtest.Session{Peer: "beta", ASN: 64598}, func() string {
+			out, err := l.Birdc(ctx, "lab-fra-edge1", "show protocols")
 			if err != nil {
 				t.Fatal(err)
 			}
-			conf := labtest.ReadFile(t, l, "fra-edge1", "bird.conf")
+			conf := labtest.ReadFile(t, l, "lab-fra-edge1", "bird.conf")
 			return conf + "\n--\n" + protocolNames(out)
 		}},
 	} {
@@ -161,7 +165,7 @@ func testNoOp(t *testing.T, l *lab.Lab) {
 	counter := &applyCounter{}
 	o.Dial = counter.dial
 	ctx := context.Background()
-	status, err := l.Birdc(ctx, "fra-edge1", "show status")
+	status, err := l.Birdc(ctx, "lab-fra-edge1", "show status")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +178,7 @@ func testNoOp(t *testing.T, l *lab.Lab) {
 	if n := counter.count(); n != 0 {
 		t.Errorf("%d Apply calls on a no-op rerun", n)
 	}
-	after, err := l.Birdc(ctx, "fra-edge1", "show status")
+	after, err := l.Birdc(ctx, "lab-fra-edge1", "show status")
 	if err != nil {
 		t.Fatal(err)
 	}

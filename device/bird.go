@@ -132,9 +132,9 @@ func (b *BIRD) ensure(ctx context.Context) error {
 		return nil
 	}
 	b.drop()
-	wait := 500 * time.Millisecond
+	wait := 250 * time.Millisecond
 	var err error
-	for attempt := 1; attempt <= 5; attempt++ {
+	for attempt := 1; attempt <= 4; attempt++ {
 		if err = b.connect(ctx); err == nil {
 			if attempt > 1 {
 				b.log.Info("reconnected", "attempt", attempt)
@@ -447,13 +447,13 @@ func (b *BIRD) waitReconfigured(ctx context.Context) error {
 	}
 }
 
-// Close rolls back an unconfirmed change (BIRD would at its timeout
-// anyway) and ends both sessions.
+// Close rolls back an unconfirmed change if the sessions are still up
+// (BIRD would at its timeout anyway) and ends both sessions.
 func (b *BIRD) Close() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var err error
-	if b.pending != nil {
+	if b.pending != nil && b.d != nil && b.d.Transport.IsAlive() && b.files != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		err = b.rollback(ctx)
 		cancel()

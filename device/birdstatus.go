@@ -137,7 +137,7 @@ func (p birdProto) session(now time.Time) Session {
 			s.Uptime = now.Sub(since)
 		}
 	case hit || strings.Contains(p.LastError, "limit exceeded"):
-		s.Reason = "max-prefix exceeded"
+		s.Reason = ReasonMaxPrefix
 	case p.LastError != "":
 		s.Reason = p.LastError
 	case p.State == "down":

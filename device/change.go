@@ -15,6 +15,11 @@ import (
 // confirm deadline has not passed: nothing was changed.
 var ErrLocked = errors.New("locked by another change")
 
+// ReasonMaxPrefix is Session.Reason for a session the router shut down
+// because the neighbor sent more routes than its max-prefix limit. The
+// router does not bring it back by itself (unless policy says restart).
+const ReasonMaxPrefix = "max-prefix exceeded"
+
 // ErrConnection marks an error where the management session was lost or
 // could not be opened (refused, unreachable, timed out, authentication
 // failed), as opposed to the router refusing a change (ErrRejected).

@@ -111,9 +111,9 @@ func (f *FRR) ensure(ctx context.Context) error {
 		return nil
 	}
 	f.drop()
-	wait := 500 * time.Millisecond
+	wait := 250 * time.Millisecond
 	var err error
-	for attempt := 1; attempt <= 5; attempt++ {
+	for attempt := 1; attempt <= 4; attempt++ {
 		if err = f.connect(ctx); err == nil {
 			if attempt > 1 {
 				f.log.Info("reconnected", "attempt", attempt)
@@ -267,6 +267,9 @@ func (f *FRR) Apply(ctx context.Context, cfg string, confirmTimeout time.Duratio
 	if err != nil {
 		return err
 	}
+	if err := identityMismatch(want, cur); err != nil {
+		return err
+	}
 	stale := false
 	if cur.lock != "" {
 		n := parseLockNote(cur.lock)
@@ -387,16 +390,21 @@ func (f *FRR) rollback(ctx context.Context) error {
 	return nil
 }
 
-// Close ends the session; an unconfirmed change is rolled back first,
-// since the emulated timer dies with this process.
+// Close ends the session. An unconfirmed change is rolled back first if
+// the session is still up, since the emulated timer dies with this
+// process; if it is not, the lock marker stays on the router and the next
+// run converges it.
 func (f *FRR) Close() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var err error
-	if f.pending != nil {
+	if f.pending != nil && f.d != nil && f.d.Transport.IsAlive() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		err = f.rollback(ctx)
 		cancel()
+	}
+	if f.timer != nil {
+		f.timer.Stop()
 	}
 	if f.d != nil {
 		err = errors.Join(err, f.d.Close())
@@ -445,7 +453,7 @@ func parseFRRNeighbors(out string) ([]Session, error) {
 		} else {
 			switch {
 			case n.ExceedMax:
-				s.Reason = "max-prefix exceeded"
+				s.Reason = ReasonMaxPrefix
 			case n.LastReason != "":
 				s.Reason = n.LastReason
 			case n.LastResetDueTo != "":

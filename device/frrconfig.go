@@ -3,6 +3,7 @@ package device
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -49,6 +50,10 @@ type frrConfig struct {
 	// "line N: text". A rendered config must have none: peerctl would
 	// silently not apply them.
 	unmanaged []string
+	// identity holds the "frr defaults" and "hostname" lines. They are
+	// not changed at run time (the defaults cannot be); a rendered config
+	// may state them, and Apply checks that the router agrees.
+	identity map[string]string
 }
 
 var frrSingleLine = []string{
@@ -171,6 +176,16 @@ func parseFRR(text string) (*frrConfig, error) {
 				continue
 			}
 			c.top = append(c.top, n)
+		case strings.HasPrefix(l.text, "frr defaults ") || strings.HasPrefix(l.text, "hostname "):
+			key := "hostname"
+			if strings.HasPrefix(l.text, "frr defaults ") {
+				key = "frr defaults"
+			}
+			if c.identity == nil {
+				c.identity = map[string]string{}
+			}
+			c.identity[key] = strings.TrimPrefix(l.text, key+" ")
+			i++
 		default:
 			// Unmanaged: a single line, or a block whose content is
 			// indented (as FRR prints it) up to an unindented exit.
@@ -191,7 +206,7 @@ func parseFRR(text string) (*frrConfig, error) {
 // rendered config may open `router bgp 64500` more than once) and drops
 // exact duplicate lines, as the router would.
 func (c *frrConfig) merged() *frrConfig {
-	out := &frrConfig{lock: c.lock, unmanaged: c.unmanaged}
+	out := &frrConfig{lock: c.lock, unmanaged: c.unmanaged, identity: c.identity}
 	out.top = mergeNodes(c.top)
 	return out
 }
@@ -325,6 +340,21 @@ func parseFRRIntended(cfg string) (*frrConfig, error) {
 		return nil, fmt.Errorf("config has the route-map %s, which peerctl reserves", frrLockName)
 	}
 	return c, nil
+}
+
+// identityMismatch reports the "frr defaults" and "hostname" lines of want
+// that the running config does not have: peerctl does not change them.
+func identityMismatch(want, running *frrConfig) error {
+	var bad []string
+	for _, k := range slices.Sorted(maps.Keys(want.identity)) {
+		if have := running.identity[k]; have != want.identity[k] {
+			bad = append(bad, fmt.Sprintf("the config says %q, the router has %q", k+" "+want.identity[k], k+" "+have))
+		}
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("%w: %s (peerctl does not change these; is this the right router?)", ErrRejected, strings.Join(bad, "; "))
+	}
+	return nil
 }
 
 // NormalizeFRR returns the canonical form of an FRR config to be applied:

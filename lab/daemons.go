@@ -89,6 +89,12 @@ func (l *Lab) birdPeerConfig(pr Peer) string {
 	if pr.RouteServer {
 		b.WriteString("  rs client;\n")
 	}
+	if pr.GTSM {
+		b.WriteString("  ttl security on;\n")
+	}
+	if pr.Password != "" {
+		fmt.Fprintf(&b, "  password %q;\n", pr.Password)
+	}
 	b.WriteString("}\n")
 	for _, ln := range l.Topology.Links() {
 		if ln.Peer != pr.Name {
@@ -162,22 +168,18 @@ func (l *Lab) gobgpConfig(pr Peer) string {
 		if ln.Family == bgp.IPv6 {
 			local, afi = pp.IPv6, "ipv6-unicast"
 		}
-		fmt.Fprintf(&b, `[[neighbors]]
-  [neighbors.config]
-    neighbor-address = %q
-    peer-as = %d
-  [neighbors.transport.config]
-    local-address = %q
-  [neighbors.timers.config]
-    connect-retry = 2
-    hold-time = 9
-    keepalive-interval = 3
-    idle-hold-time-after-reset = 1
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = %q
-
-`, ln.Local, uint32(r.ASN), local, afi)
+		auth := ""
+		if pr.Password != "" {
+			auth = fmt.Sprintf("    auth-password = %q\n", pr.Password)
+		}
+		fmt.Fprintf(&b, "[[neighbors]]\n  [neighbors.config]\n    neighbor-address = %q\n    peer-as = %d\n%s"+
+			"  [neighbors.transport.config]\n    local-address = %q\n"+
+			"  [neighbors.timers.config]\n    connect-retry = 2\n    hold-time = 9\n    keepalive-interval = 3\n    idle-hold-time-after-reset = 1\n",
+			ln.Local, uint32(r.ASN), auth, local)
+		if pr.GTSM {
+			b.WriteString("  [neighbors.ttl-security.config]\n    enabled = true\n    ttl-min = 255\n")
+		}
+		fmt.Fprintf(&b, "  [[neighbors.afi-safis]]\n    [neighbors.afi-safis.config]\n      afi-safi-name = %q\n\n", afi)
 	}
 	return b.String()
 }
@@ -345,7 +347,13 @@ func (l *Lab) startBIRDRouter(ctx context.Context, r Router, conf string) error 
 		return err
 	}
 	sock := filepath.Join(dir, "bird.ctl")
-	if err := l.start(r.Name, filepath.Join(dir, "bird.log"), l.inNS(r.Name, "bird", "-f", "-c", path, "-s", sock)...); err != nil {
+	// Seen from BIRD and from the router's sshd (each in a private mount
+	// namespace), the router's directory is /etc/bird: the config is at
+	// the Debian default path, as on a real router, and the host's
+	// /etc/bird is not touched.
+	script := fmt.Sprintf("mount --bind %s /etc/bird && exec bird -f -c /etc/bird/bird.conf -s %s", dir, sock)
+	if err := l.start(r.Name, filepath.Join(dir, "bird.log"),
+		l.inNS(r.Name, "unshare", "-m", "--propagation", "private", "/bin/sh", "-c", script)...); err != nil {
 		return err
 	}
 	if err := waitFor(ctx, "BIRD of "+r.Name, 10*time.Second, func() error {

@@ -65,8 +65,9 @@ type Endpoint struct {
 	Router   string         `json:"router"`
 	Platform string         `json:"platform"`
 	SSH      netip.AddrPort `json:"ssh"`
-	// ConfigFile is the router's config file: frr.conf, or the bird.conf
-	// BIRD was started with (where peerctl pushes BIRD configs).
+	// ConfigFile is the router's config file on this machine: frr.conf,
+	// or the bird.conf BIRD runs (which BIRD and the router's sshd see as
+	// /etc/bird/bird.conf, the BIRD driver's default).
 	ConfigFile string `json:"config_file"`
 }
 
@@ -107,6 +108,9 @@ func Requirements() error {
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("%w: missing %v (Debian: apt-get install frr frr-rpki-rtrlib bird2 gobgpd openssh-server stayrtr)", ErrUnavailable, missing)
+	}
+	if fi, err := os.Stat("/etc/bird"); err != nil || !fi.IsDir() {
+		return fmt.Errorf("%w: /etc/bird is missing (the bird2 package creates it; the lab mounts over it privately)", ErrUnavailable)
 	}
 	if _, err := os.Stat("/run/netns"); err != nil {
 		if err := os.MkdirAll("/run/netns", 0o755); err != nil {

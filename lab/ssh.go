@@ -65,12 +65,12 @@ func (l *Lab) setupSSH() error {
 // the host's files plus the peerctl user, whose login shell reaches the
 // router's CLI (vtysh or birdc). The shadow copy keeps the host file's
 // group (shadow), or vtysh's PAM account check fails.
-func (l *Lab) userFiles(ctx context.Context, dir, shell string) error {
+func (l *Lab) userFiles(ctx context.Context, dir, home, shell string) error {
 	passwd, err := os.ReadFile("/etc/passwd")
 	if err != nil {
 		return err
 	}
-	passwd = fmt.Appendf(passwd, "%s:x:%d:%d:peerctl lab user:%s:%s\n", sshUser, sshUID, sshGID, dir, shell)
+	passwd = fmt.Appendf(passwd, "%s:x:%d:%d:peerctl lab user:%s:%s\n", sshUser, sshUID, sshGID, home, shell)
 	group, err := os.ReadFile("/etc/group")
 	if err != nil {
 		return err
@@ -133,7 +133,7 @@ func (l *Lab) startSSHD(ctx context.Context, r Router, port int) error {
 	if err := os.WriteFile(shell, []byte(script), 0o755); err != nil {
 		return err
 	}
-	if err := l.userFiles(ctx, dir, shell); err != nil {
+	if err := l.userFiles(ctx, dir, rdir, shell); err != nil {
 		return fmt.Errorf("lab: user files for %s: %w", r.Name, err)
 	}
 	hostKey := filepath.Join(dir, "host_ed25519")
@@ -165,6 +165,9 @@ UseDNS no
 	inner := fmt.Sprintf("mount --bind %[1]s/passwd /etc/passwd && mount --bind %[1]s/group /etc/group && "+
 		"mount --bind %[1]s/shadow /etc/shadow && mount -t tmpfs lab-run /run && mkdir -m 755 /run/sshd && "+
 		"exec /usr/sbin/sshd -D -f %[2]s -E %[3]s", dir, conf, filepath.Join(dir, "sshd.log"))
+	if r.Platform == "bird2" {
+		inner = fmt.Sprintf("mount --bind %s /etc/bird && ", rdir) + inner
+	}
 	argv := []string{"unshare", "-m", "--propagation", "private", "/bin/sh", "-c", inner}
 	if r.Platform == "frr" {
 		argv = append([]string{"nsenter", "--uts=" + l.utsFile(r.Name)}, argv...)

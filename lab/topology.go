@@ -68,6 +68,11 @@ type Peer struct {
 	// RouteServer makes the peer a transparent route server (BIRD's
 	// `rs client`): it does not put its own ASN in the AS path.
 	RouteServer bool
+	// GTSM (RFC 5082, TTL security) on the peer's sessions: our side
+	// must enable it too, or the session cannot come up.
+	GTSM bool
+	// Password is the TCP MD5 password of the peer's sessions ("" none).
+	Password string
 }
 
 // Announcement is a route a peer originates, optionally on behalf of other
@@ -283,24 +288,36 @@ var (
 	p  = netip.MustParsePrefix
 )
 
-// Default is the lab that mirrors the example repository: our AS64500 with
-// ams-edge1 (FRR) on DOC-IX-AMS and fra-edge1 (BIRD) on DOC-IX-FRA, and the
-// documentation-ASN peers of the demo PeeringDB snapshot, each with a
-// crafted set of announcements:
+// LabMD5 is the TCP MD5 password of the lab's AS20940 sessions; the
+// example repository reads it from PEERCTL_SECRET_AS20940.
+const LabMD5 = "lab-md5-secret"
+
+// Default is the lab that mirrors the example repository's lab
+// environment: our AS64500 with lab-ams-edge1 (FRR) on DOC-IX-AMS and
+// lab-fra-edge1 (BIRD) on DOC-IX-FRA, every peer of the example at the
+// addresses the demo PeeringDB snapshot and the peer files give, and for
+// the documentation-ASN peers a crafted set of announcements:
 //
 //   - alpha  AS64501, BIRD, both IXPs: valid routes plus RPKI-invalid ones
 //     that are inside its IRR data (only RPKI can reject them).
 //   - beta   AS64502, GoBGP, FRA: valid routes plus routes outside its IRR
 //     data that have no ROA (only the IRR filter can reject them).
 //   - gamma  AS64503, GoBGP, AMS: the same pattern as beta, towards FRR.
-//   - delta  AS65537, BIRD, AMS, IPv6 only: 12 valid routes, more than the
-//     max-prefix of 10 its PeeringDB record gives.
+//   - delta  AS65537, BIRD, IPv6 only: 12 valid routes, more than a
+//     max-prefix of 10. The demo snapshot has it at AMS only; the lab
+//     also puts it on FRA, so that BIRD's import limit can be tested.
 //   - rs     AS64510, BIRD route server on both IXPs, relaying one route of
 //     member AS64520 without its own ASN in the path.
 //
-// Every peer is configured for its sessions with our routers from the
-// start; the lab's routers start without BGP, so a session comes up once
-// peerctl deploys a config that has it.
+//   - cf     AS13335, he AS6939 (both IXPs) and akamai AS20940 (FRA, IPv4
+//     only, TCP MD5 with LabMD5): the example's explicit-session peers;
+//     cf and he announce one IPv6 prefix each.
+//   - beta2  AS64502's second router on FRA (the snapshot lists two).
+//
+// alpha runs GTSM, as the example's peer file asks. Every peer is
+// configured for its sessions with our routers from the start; the lab's
+// routers start without BGP, so a session comes up once peerctl deploys a
+// config that has it.
 func Default() Topology {
 	ams := LAN{Name: "ams", IXP: "DOC-IX-AMS", IPv4: p("192.0.2.0/25"), IPv6: p("2001:db8:ffff:1::/64"), RPKI: a4("192.0.2.126")}
 	fra := LAN{Name: "fra", IXP: "DOC-IX-FRA", IPv4: p("192.0.2.128/25"), IPv6: p("2001:db8:ffff:2::/64"), RPKI: a4("192.0.2.254")}
@@ -321,10 +338,10 @@ func Default() Topology {
 	return Topology{
 		LANs: []LAN{ams, fra},
 		Routers: []Router{
-			{Name: "ams-edge1", Platform: "frr", ASN: 64500, RouterID: a4("192.0.2.1"),
+			{Name: "lab-ams-edge1", Platform: "frr", ASN: 64500, RouterID: a4("192.0.2.1"),
 				Ports:     []Port{{LAN: "ams", IPv4: a4("192.0.2.1"), IPv6: a4("2001:db8:ffff:1::1")}},
 				Originate: ours},
-			{Name: "fra-edge1", Platform: "bird2", ASN: 64500, RouterID: a4("192.0.2.129"),
+			{Name: "lab-fra-edge1", Platform: "bird2", ASN: 64500, RouterID: a4("192.0.2.129"),
 				Ports:     []Port{{LAN: "fra", IPv4: a4("192.0.2.129"), IPv6: a4("2001:db8:ffff:2::1")}},
 				Originate: ours},
 		},
@@ -335,7 +352,8 @@ func Default() Topology {
 					{LAN: "fra", IPv4: a4("192.0.2.139"), IPv6: a4("2001:db8:ffff:2::11")},
 				},
 				Announce: announce(append(slices.Clone(alphaValid), alphaInvalid...)),
-				IRR:      append(slices.Clone(alphaValid), alphaInvalid...)},
+				IRR:      append(slices.Clone(alphaValid), alphaInvalid...),
+				GTSM:     true},
 			{Name: "beta", Daemon: "gobgp", ASN: 64502, RouterID: a4("192.0.2.140"),
 				Ports:    []Port{{LAN: "fra", IPv4: a4("192.0.2.140"), IPv6: a4("2001:db8:ffff:2::12")}},
 				Announce: announce(append(slices.Clone(betaValid), betaOutside...)),
@@ -345,7 +363,10 @@ func Default() Topology {
 				Announce: announce(append(slices.Clone(gammaValid), gammaOutside...)),
 				IRR:      gammaValid},
 			{Name: "delta", Daemon: "bird", ASN: 65537, RouterID: a4("192.0.2.37"),
-				Ports:    []Port{{LAN: "ams", IPv6: a4("2001:db8:ffff:1::37")}},
+				Ports: []Port{
+					{LAN: "ams", IPv6: a4("2001:db8:ffff:1::37")},
+					{LAN: "fra", IPv6: a4("2001:db8:ffff:2::37")},
+				},
 				Announce: announce(delta),
 				IRR:      delta},
 			{Name: "rs", Daemon: "bird", ASN: 64510, RouterID: a4("192.0.2.10"), RouteServer: true,
@@ -355,6 +376,24 @@ func Default() Topology {
 				},
 				Announce: announce(rsMember, 64520),
 				IRR:      rsMember},
+			{Name: "beta2", Daemon: "gobgp", ASN: 64502, RouterID: a4("192.0.2.150"),
+				Ports:    []Port{{LAN: "fra", IPv4: a4("192.0.2.150"), IPv6: a4("2001:db8:ffff:2::22")}},
+				Announce: announce(betaValid),
+				IRR:      betaValid},
+			{Name: "cf", Daemon: "gobgp", ASN: 13335, RouterID: a4("192.0.2.40"),
+				Ports:    []Port{{LAN: "ams", IPv4: a4("192.0.2.40"), IPv6: a4("2001:db8:ffff:1::40")}},
+				Announce: announce(mustPrefixes("2001:db8:1000::/48")),
+				IRR:      mustPrefixes("2001:db8:1000::/48")},
+			{Name: "he", Daemon: "bird", ASN: 6939, RouterID: a4("192.0.2.41"),
+				Ports: []Port{
+					{LAN: "ams", IPv4: a4("192.0.2.41"), IPv6: a4("2001:db8:ffff:1::41")},
+					{LAN: "fra", IPv4: a4("192.0.2.141"), IPv6: a4("2001:db8:ffff:2::41")},
+				},
+				Announce: announce(mustPrefixes("2001:db8:6939::/48")),
+				IRR:      mustPrefixes("2001:db8:6939::/48")},
+			{Name: "akamai", Daemon: "gobgp", ASN: 20940, RouterID: a4("192.0.2.142"),
+				Ports:    []Port{{LAN: "fra", IPv4: a4("192.0.2.142")}},
+				Password: LabMD5},
 		},
 		ROAs: []ROA{
 			{p("198.51.100.0/24"), 24, 64500},

@@ -122,6 +122,13 @@ func FRRConfig(topo lab.Topology, router string, sessions []Session) string {
 	for _, n := range nbrs {
 		w(" neighbor %s remote-as %d", n.Neighbor, uint32(n.ASN))
 		w(" neighbor %s description %s %s", n.Neighbor, n.PeerASN, n.Peer)
+		p, _ := topo.Peer(n.Peer)
+		if p.Password != "" {
+			w(" neighbor %s password %s", n.Neighbor, p.Password)
+		}
+		if p.GTSM {
+			w(" neighbor %s ttl-security hops 1", n.Neighbor)
+		}
 	}
 	for _, fam := range []bgp.Family{bgp.IPv4, bgp.IPv6} {
 		w(" address-family %s unicast", fam)
@@ -213,6 +220,13 @@ func BIRDConfig(topo lab.Topology, router string, sessions []Session) string {
 		set := fmt.Sprintf("%s_v%d", strings.ToUpper(n.PeerASN.String()), n.Family)
 		w("protocol bgp peer%d {\n  description \"%s %s\";\n  local %s as %d;\n  neighbor %s as %d;",
 			n.Index, n.PeerASN, n.Peer, n.Local, uint32(r.ASN), n.Neighbor, uint32(n.ASN))
+		p, _ := topo.Peer(n.Peer)
+		if p.Password != "" {
+			w("  password %q;", p.Password)
+		}
+		if p.GTSM {
+			w("  ttl security on;")
+		}
 		w("  %s {\n    import filter import_%s;\n    export filter export_ours_v%d;\n    import keep filtered on;", n.Family, set, n.Family)
 		if max := n.MaxPrefix[n.Family]; max > 0 {
 			action := map[string]string{"restart": "restart", "warn": "warn"}[n.MaxPrefixAction]

@@ -97,14 +97,10 @@ func Endpoint(t testing.TB, l *lab.Lab, router string) device.Endpoint {
 	if !ok {
 		t.Fatalf("lab has no router %q", router)
 	}
-	ep := device.Endpoint{
+	return device.Endpoint{
 		Host: e.SSH.Addr().String(), Port: int(e.SSH.Port()), User: l.User,
 		KeyFile: l.KeyFile, KnownHostsFile: l.KnownHostsFile,
 	}
-	if e.Platform == "bird2" {
-		ep.ConfigFile = e.ConfigFile
-	}
-	return ep
 }
 
 // ReadFile returns a file of a lab node's directory (a router's bird.conf

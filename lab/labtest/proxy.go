@@ -2,10 +2,16 @@ package labtest
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
+
+	"github.com/peerctl/peerctl/lab"
 )
 
 // Proxy is a TCP relay in front of a router's SSH port that a test can cut
@@ -146,4 +152,31 @@ func (p *Proxy) pipe(dst, src net.Conn, upstream bool) {
 			return
 		}
 	}
+}
+
+// KnownHostsVia writes a known_hosts file that accepts the router's host
+// key on the proxy's port, and returns its path: host keys are bound to
+// host and port, and the proxy is a new port.
+func KnownHostsVia(t testing.TB, l *lab.Lab, router string, p *Proxy) string {
+	t.Helper()
+	e, ok := l.Endpoint(router)
+	if !ok {
+		t.Fatalf("lab has no router %q", router)
+	}
+	b, err := os.ReadFile(l.KnownHostsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefix := fmt.Sprintf("[127.0.0.1]:%d ", e.SSH.Port())
+	for _, line := range strings.Split(string(b), "\n") {
+		if key, ok := strings.CutPrefix(line, prefix); ok {
+			path := filepath.Join(t.TempDir(), "known_hosts")
+			if err := os.WriteFile(path, fmt.Appendf(nil, "[127.0.0.1]:%d %s\n", p.Port(), key), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return path
+		}
+	}
+	t.Fatalf("no host key for %s in %s", router, l.KnownHostsFile)
+	return ""
 }

@@ -3,7 +3,7 @@
 // running after `up` returns; `down` stops it by the PIDs saved in the lab
 // directory.
 //
-//	peerctl-lab up     [-name demo] [-dir lab/run/demo] [-ports ams-edge1=2201,fra-edge1=2202]
+//	peerctl-lab up     [-name demo] [-dir lab/run/demo] [-ports lab-ams-edge1=2201,lab-fra-edge1=2202]
 //	peerctl-lab status [-dir lab/run/demo]
 //	peerctl-lab down   [-dir lab/run/demo]
 package main
@@ -38,7 +38,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	name := fs.String("name", "demo", "lab name (prefix of its network namespaces)")
 	dir := fs.String("dir", "lab/run/demo", "lab directory (configs, keys, sockets, logs, lab.json)")
-	ports := fs.String("ports", "ams-edge1=2201,fra-edge1=2202", "SSH port per router, router=port,…")
+	ports := fs.String("ports", "lab-ams-edge1=2201,lab-fra-edge1=2202", "SSH port per router, router=port,…")
 	wait := fs.Duration("wait", 0, "up: also wait this long for every peer session to be Established")
 	verbose := fs.Bool("v", false, "log progress")
 	if err := fs.Parse(args[1:]); err != nil {

@@ -230,7 +230,9 @@ func testBadAccess(t *testing.T, l *lab.Lab) {
 		"wrong key":   func(tg *deploy.Target) { tg.Endpoint.KeyFile = wrongKey },
 		"wrong user":  func(tg *deploy.Target) { tg.Endpoint.User = "nobody" },
 		"unreachable": func(tg *deploy.Target) { tg.Endpoint.Port = closed.Port() },
-		"no password": func(tg *deploy.Target) { tg.Endpoint.KeyFile, tg.Endpoint.PasswordEnv = "", "PEERCTL_TEST_UNSET_PASSWORD" },
+		"no password": func(tg *deploy.Target) {
+			tg.Endpoint.KeyFile, tg.Endpoint.PasswordEnv = "", "PEERCTL_TEST_UNSET_PASSWORD"
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			frrBefore, birdBefore := frrRunning(t, l), labtest.ReadFile(t, l, "lab-fra-edge1", "bird.conf")

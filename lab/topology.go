@@ -300,18 +300,23 @@ const LabMD5 = "lab-md5-secret"
 //
 //   - alpha  AS64501, BIRD, both IXPs: valid routes plus RPKI-invalid ones
 //     that are inside its IRR data (only RPKI can reject them).
+//
 //   - beta   AS64502, GoBGP, FRA: valid routes plus routes outside its IRR
 //     data that have no ROA (only the IRR filter can reject them).
+//
 //   - gamma  AS64503, GoBGP, AMS: the same pattern as beta, towards FRR.
+//
 //   - delta  AS65537, BIRD, IPv6 only: 12 valid routes, more than a
 //     max-prefix of 10. The demo snapshot has it at AMS only; the lab
 //     also puts it on FRA, so that BIRD's import limit can be tested.
+//
 //   - rs     AS64510, BIRD route server on both IXPs, relaying one route of
 //     member AS64520 without its own ASN in the path.
 //
 //   - cf     AS13335, he AS6939 (both IXPs) and akamai AS20940 (FRA, IPv4
 //     only, TCP MD5 with LabMD5): the example's explicit-session peers;
 //     cf and he announce one IPv6 prefix each.
+//
 //   - beta2  AS64502's second router on FRA (the snapshot lists two).
 //
 // alpha runs GTSM, as the example's peer file asks. Every peer is

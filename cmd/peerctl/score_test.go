@@ -2,12 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/peerctl/peerctl/bgp"
+	"github.com/peerctl/peerctl/score"
 )
 
 func TestScoreCommand(t *testing.T) {
@@ -53,7 +55,7 @@ func TestScoreFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"score"}, {"score", "ASX"}, {"score", "AS1", "--criterion", "best"}, {"score", "AS1", "--threshold", "2"},
 		{"score", "AS1", "--assume-ratio", "AS174"}, {"score", "AS1", "--requester", "nope"},
-		{"suggest", "--top", "-1"}, {"evaluate"}, {"evaluate", "--as-rel", "x", "--asns", "AS1"},
+		{"score", "AS1", "--max-common-pops", "-1"}, {"suggest", "--top", "-1"}, {"evaluate"}, {"evaluate", "--as-rel", "x", "--asns", "AS1"},
 	} {
 		if _, _, code := runPeerctl(t, append(args, "--repo", "../..")...); code != exitError {
 			t.Errorf("%v: exit %d, want %d", args, code, exitError)
@@ -126,5 +128,32 @@ func TestEvaluateCommand(t *testing.T) {
 	svg, err := os.ReadFile(svgPath)
 	if err != nil || !strings.HasPrefix(string(svg), "<svg") || !strings.Contains(string(svg), "polyline") {
 		t.Errorf("SVG: %v", err)
+	}
+}
+
+func TestDescribeContract(t *testing.T) {
+	var all []score.CommonPoP
+	for i := 0; i < 10; i++ {
+		all = append(all, score.CommonPoP{Key: fmt.Sprintf("ix:%d", i), Name: fmt.Sprintf("IX%d", i), City: "C"})
+	}
+	tests := []struct {
+		pops []score.CommonPoP
+		want string
+	}{
+		{all, "all 10 common PoPs"},
+		{append(append([]score.CommonPoP{}, all[:3]...), all[4:]...), "all 10 common PoPs except IX3 (C)"},
+		{all[:2], "IX0 (C), IX1 (C)"},
+		{all[:2:2], "IX0 (C), IX1 (C)"},
+	}
+	for _, tt := range tests {
+		if got := describeContract(tt.pops, all); got != tt.want {
+			t.Errorf("describeContract(%d PoPs) = %q, want %q", len(tt.pops), got, tt.want)
+		}
+	}
+	if got := describeContract(all[:5], all[:7]); got != "all 7 common PoPs except IX5 (C), IX6 (C)" {
+		t.Errorf("got %q", got)
+	}
+	if got := describeContract(all[:8], append(all, all...)); !strings.HasSuffix(got, "and 2 more") {
+		t.Errorf("long list: %q", got)
 	}
 }

@@ -23,6 +23,8 @@ type scoringFlags struct {
 	threshold   float64
 	thresholdOn bool
 	assumeRatio []string
+	maxPoPs     int
+	maxPoPsOn   bool
 }
 
 func (f *scoringFlags) add(cmd *cobra.Command) {
@@ -30,11 +32,16 @@ func (f *scoringFlags) add(cmd *cobra.Command) {
 	fl.BoolVar(&f.holistic, "holistic", false, "holistic view: recommend only when both directions reach θ (presets β 0.1, γ 0.85, θ 0.3)")
 	fl.Float64Var(&f.threshold, "threshold", 0, "recommend when felicity ≥ `θ` (default: policy, else 0.55; 0.3 holistic)")
 	fl.StringSliceVar(&f.assumeRatio, "assume-ratio", nil, "treat a network as a ratio type, e.g. `AS174=Balanced` (repeatable)")
+	fl.IntVar(&f.maxPoPs, "max-common-pops", 15, "cap on common PoPs (0: none; past 20, W is estimated by sampling)")
 }
 
 // resolve checks the flags; called from RunE.
 func (f *scoringFlags) resolve(cmd *cobra.Command) error {
 	f.thresholdOn = cmd.Flags().Changed("threshold")
+	f.maxPoPsOn = cmd.Flags().Changed("max-common-pops")
+	if f.maxPoPs < 0 {
+		return usageErrorf("--max-common-pops must be 0 (no cap) or positive, got %d", f.maxPoPs)
+	}
 	if f.thresholdOn && (f.threshold < 0 || f.threshold > 1) {
 		return usageErrorf("--threshold must be between 0 and 1, got %g", f.threshold)
 	}
@@ -106,6 +113,9 @@ func (a *app) loadScoring(ctx context.Context, f scoringFlags) (*scoringEnv, err
 	}
 	if f.criterion != "" {
 		p.CriterionR, _ = score.ParseCriterion(f.criterion)
+	}
+	if f.maxPoPsOn {
+		p.MaxCommonPoPs = f.maxPoPs
 	}
 	for _, ar := range f.assumeRatio {
 		asn, r, _ := parseAssumeRatio(ar)

@@ -22,7 +22,7 @@ func printScore(w io.Writer, r score.Result) {
 	if r.Reverse != nil {
 		fmt.Fprintf(w, "  reverse (%v asks %v): willingness %s, felicity %s\n", r.Candidate.ASN, r.Requester.ASN, num(r.Reverse.Willingness), num(r.Reverse.Felicity))
 	}
-	fmt.Fprintf(w, "  ratio types %s / %s; criteria %s / %s; %d common PoPs, %d dropped; acceptable contracts %.0f / %.0f (%s)\n",
+	fmt.Fprintf(w, "  ratio types %s / %s; criteria %s / %s; %d common PoPs, %d dropped; acceptable contracts %.6g / %.6g (%s)\n",
 		r.Requester.Ratio, r.Candidate.Ratio, r.Criterion.Requester, r.Criterion.Candidate, len(r.CommonPoPs), len(r.DroppedPoPs),
 		r.APCRequester, r.APCCandidate, map[bool]string{true: "exact", false: "estimated"}[r.Exact])
 	for _, c := range r.ByCriterion {
@@ -37,12 +37,9 @@ func printScore(w io.Writer, r score.Result) {
 			fmt.Fprintln(w, "Where to peer (top of APC*):")
 		}
 		shown++
-		var places []string
-		for _, p := range c.PoPs {
-			places = append(places, fmt.Sprintf("%s (%s)", p.Name, p.City))
-		}
-		fmt.Fprintf(w, "  %d. %s\n     moves out %.3g, in %.3g (%s); ω_RC %.3f (ranks %.0f / %.0f)\n", shown,
-			strings.Join(places, ", "), c.Out, c.In, r.TrafficUnit, c.OmegaRC, c.RankR, c.RankC)
+		approx := map[bool]string{true: "", false: "≈"}[r.Exact]
+		fmt.Fprintf(w, "  %d. %s\n     moves out %.3g, in %.3g (%s); ω_RC %.3f (ranks %s%.0f / %s%.0f)\n", shown,
+			describeContract(c.PoPs, r.CommonPoPs), c.Out, c.In, r.TrafficUnit, c.OmegaRC, approx, c.RankR, approx, c.RankC)
 	}
 	if r.UnionPopulation > 0 {
 		fmt.Fprintf(w, "Coverage: %v reaches %.3g people, %v %.3g, both %.3g; peering adds %.3g people to %v's reach\n",
@@ -64,6 +61,40 @@ func printScore(w io.Writer, r score.Result) {
 			fmt.Fprintf(w, "  - %s\n", n)
 		}
 	}
+}
+
+// describeContract names a contract's PoPs with their cities; a contract
+// holding most of many common PoPs is described by what it leaves out.
+func describeContract(pops, all []score.CommonPoP) string {
+	name := func(p score.CommonPoP) string { return fmt.Sprintf("%s (%s)", p.Name, p.City) }
+	const most = 6
+	if len(all) > most && len(pops) > len(all)/2 {
+		in := make(map[string]bool, len(pops))
+		for _, p := range pops {
+			in[p.Key] = true
+		}
+		var out []string
+		for _, p := range all {
+			if !in[p.Key] {
+				out = append(out, name(p))
+			}
+		}
+		if len(out) == 0 {
+			return fmt.Sprintf("all %d common PoPs", len(all))
+		}
+		if len(out) <= most {
+			return fmt.Sprintf("all %d common PoPs except %s", len(all), strings.Join(out, ", "))
+		}
+	}
+	var names []string
+	for i, p := range pops {
+		if i == most {
+			names = append(names, fmt.Sprintf("and %d more", len(pops)-most))
+			break
+		}
+		names = append(names, name(p))
+	}
+	return strings.Join(names, ", ")
 }
 
 // num prints a score, or "n/a" for −1.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -67,10 +68,33 @@ func (a *app) reviewInputs(ctx context.Context, baseRev, headRev string) (review
 		in.Notes = append(in.Notes, "Router diffs could not be computed: "+err.Error())
 	}
 	in.Routers, in.Planned = plan.Routers, plan.Planned
-	in.Diagnostics = append(in.Diagnostics, plan.Diagnostics...)
-	in.Data = append(in.Data, plan.Data...)
 	in.Notes = append(in.Notes, plan.Notes...)
+	// Planning validates head again and may name the same data source;
+	// each finding and each source is reported once.
+	seen := map[string]bool{}
+	for _, d := range in.Diagnostics {
+		seen[diagKey(d)] = true
+	}
+	for _, d := range plan.Diagnostics {
+		if k := diagKey(d); !seen[k] {
+			seen[k] = true
+			in.Diagnostics = append(in.Diagnostics, d)
+		}
+	}
+	for _, d := range plan.Data {
+		if !slices.ContainsFunc(in.Data, func(x review.DataVersion) bool { return x.Name == d.Name }) {
+			in.Data = append(in.Data, d)
+		}
+	}
 	return in, nil
+}
+
+func diagKey(d *hcl.Diagnostic) string {
+	k := fmt.Sprintf("%d\x00%s\x00%s", d.Severity, d.Summary, d.Detail)
+	if d.Subject != nil {
+		k += "\x00" + d.Subject.String()
+	}
+	return k
 }
 
 // reviewScores scores each peer against our network with the policy's

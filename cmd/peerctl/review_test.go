@@ -107,13 +107,15 @@ func clearActionsEnv(t *testing.T) {
 func TestReviewDryRunNewPeer(t *testing.T) {
 	clearActionsEnv(t)
 	r := newReviewRepo(t)
-	out, errOut, code := runPeerctl(t, "review", "--repo", r.dir, "--base", "main", "--head", "add", "--dry-run")
+	// --offline: no IRR server is asked (every peer renders deny-all, with
+	// a warning), so the test needs no network.
+	out, errOut, code := runPeerctl(t, "review", "--repo", r.dir, "--base", "main", "--head", "add", "--dry-run", "--offline")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
 	for _, want := range []string{
 		review.Marker,
-		"### ✅ Ready to merge",
+		"### ⚠️ Ready to merge",
 		"**Intent files:** `peers/AS64503.hcl` added",
 		"#### AS64503 Doc Eyeballs Gamma — new peer",
 		"| Felicity | Willingness | Affinity |",
@@ -121,10 +123,31 @@ func TestReviewDryRunNewPeer(t *testing.T) {
 		"DOC-IX Amsterdam (Amsterdam)",
 		"xychart-beta",
 		"PeeringDB: data/peeringdb",
+		"**No IRR data (--offline)**",
+		"#### Router changes (1)",
+		"<details><summary><code>ams-edge1</code> (frr)",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the comment lacks %q:\n%s", want, out)
 		}
+	}
+	// The diff adds exactly AS64503's neighbors (its two addresses on the
+	// DOC-IX-AMS LAN) on ams-edge1, and nothing on fra-edge1, which is
+	// not at that exchange.
+	if strings.Contains(out, "fra-edge1") {
+		t.Error("fra-edge1 changes, but AS64503 is not at DOC-IX-FRA")
+	}
+	added := map[string]bool{}
+	for _, l := range strings.Split(out, "\n") {
+		if f := strings.Fields(l); len(f) == 5 && f[0] == "+" && f[1] == "neighbor" && f[3] == "remote-as" {
+			added[f[2]+" AS"+f[4]] = true
+		}
+	}
+	if want := map[string]bool{"192.0.2.13 AS64503": true, "2001:db8:ffff:1::13 AS64503": true}; fmt.Sprint(added) != fmt.Sprint(want) {
+		t.Errorf("neighbors added = %v, want %v", added, want)
+	}
+	if strings.Count(out, "**Max-prefix from the policy default**") != 2 {
+		t.Error("a finding from planning is missing or reported twice")
 	}
 }
 

@@ -158,7 +158,7 @@ func Score(r, c *Profile, p Params, econ Economics) Result {
 	if len(k.kept) == 0 {
 		note("no common PoP: %v and %v are not present at the same facility or IXP", r.Network.ASN, c.Network.ASN)
 		res.Affinity, res.AlphaRequester, res.AlphaCandidate = -1, -1, -1
-		res.Economics = &Outcome{}
+		res.Economics = &Outcome{PoPs: []string{}}
 		return res
 	}
 	for _, pr := range []*Profile{r, c} {

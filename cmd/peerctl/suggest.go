@@ -110,7 +110,7 @@ func suggestRun(ctx context.Context, opts *suggestOptions) error {
 			mark = " *"
 		}
 		fmt.Fprintf(tw, "%d\t%v\t%s\t%s%s\t%s\t%s\t%d\t%s\n", s.Rank, s.ASN, truncate(s.Name, 32), num(s.Felicity), mark,
-			num(s.Willingness), num(s.Affinity), s.CommonPoPs, strings.Join(s.Where, " "))
+			num(s.Willingness), num(s.Affinity), s.CommonPoPs, shortList(s.Where, 4))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -128,6 +128,14 @@ func toSuggestion(rank int, r score.Result) suggestion {
 		s.Where = r.Economics.PoPs
 	}
 	return s
+}
+
+// shortList joins the first n items and counts the rest.
+func shortList(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, " ")
+	}
+	return fmt.Sprintf("%s (+%d)", strings.Join(items[:n], " "), len(items)-n)
 }
 
 func truncate(s string, n int) string {

@@ -102,8 +102,23 @@ func Params(s intent.Scoring) (score.Params, error) {
 	if s.Threshold != nil {
 		p.Threshold = *s.Threshold
 	}
-	if s.MaxCommonPoPs != 0 {
-		p.MaxCommonPoPs = s.MaxCommonPoPs
+	if s.MaxCommonPoPs != nil {
+		p.MaxCommonPoPs = *s.MaxCommonPoPs
+	}
+	if len(s.RatioBounds) > 0 {
+		p.Bounds = score.DefaultBounds()
+		for kind, v := range s.RatioBounds {
+			switch kind {
+			case "heavy":
+				p.Bounds[score.HeavyInbound] = score.Bound{MaxInOut: v}
+				p.Bounds[score.HeavyOutbound] = score.Bound{MaxOutIn: v}
+			case "mostly":
+				p.Bounds[score.MostlyInbound] = score.Bound{MaxInOut: v}
+				p.Bounds[score.MostlyOutbound] = score.Bound{MaxOutIn: v}
+			case "balanced":
+				p.Bounds[score.Balanced] = score.Bound{MaxOutIn: v, MaxInOut: v}
+			}
+		}
 	}
 	if s.FacilityCapacityMbps > 0 {
 		p.FacilityCapacityMbps = s.FacilityCapacityMbps

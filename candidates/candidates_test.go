@@ -27,14 +27,16 @@ func TestDeclaredTrafficMbps(t *testing.T) {
 }
 
 func TestParams(t *testing.T) {
-	beta, th := 0.2, 0.4
-	p, err := Params(intent.Scoring{Beta: &beta, Threshold: &th, MaxCommonPoPs: 18, Criterion: "diff",
-		AssumeRatio: map[bgp.ASN]string{174: "Balanced"}, FacilityCapacityMbps: 400})
+	beta, th, maxPoPs := 0.2, 0.4, 18
+	p, err := Params(intent.Scoring{Beta: &beta, Threshold: &th, MaxCommonPoPs: &maxPoPs, Criterion: "diff",
+		AssumeRatio: map[bgp.ASN]string{174: "Balanced"}, FacilityCapacityMbps: 400,
+		RatioBounds: map[string]float64{"balanced": 4}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p.Beta != 0.2 || p.Gamma != 0.85 || p.Threshold != 0.4 || p.MaxCommonPoPs != 18 || p.CriterionR != score.ByDiff ||
-		p.CriterionC != score.ByOwn || p.AssumeRatio[174] != score.Balanced || p.FacilityCapacityMbps != 400 || p.Holistic {
+		p.CriterionC != score.ByOwn || p.AssumeRatio[174] != score.Balanced || p.FacilityCapacityMbps != 400 || p.Holistic ||
+		p.Bounds[score.Balanced] != (score.Bound{MaxOutIn: 4, MaxInOut: 4}) || p.Bounds[score.HeavyInbound] != (score.Bound{MaxInOut: 9}) {
 		t.Errorf("params %+v", p)
 	}
 	h, err := Params(intent.Scoring{Holistic: true})

@@ -233,10 +233,24 @@ func (v *validator) scoring(r *rawScoring) Scoring {
 		}
 	}
 	if r.MaxCommonPoPs != nil {
-		if *r.MaxCommonPoPs < 1 || *r.MaxCommonPoPs > 64 {
-			v.errorf(r.MaxCommonPoPsRange, "Invalid cap", "max_common_pops must be between 1 and 64 (exact up to 20, estimated above).")
+		if *r.MaxCommonPoPs < 0 || *r.MaxCommonPoPs > 64 {
+			v.errorf(r.MaxCommonPoPsRange, "Invalid cap", "max_common_pops must be between 0 (no cap) and 64; up to 20 common PoPs are scored exactly, more are estimated.")
 		} else {
-			out.MaxCommonPoPs = *r.MaxCommonPoPs
+			out.MaxCommonPoPs = r.MaxCommonPoPs
+		}
+	}
+	if r.RatioBounds != nil {
+		out.RatioBounds = map[string]float64{}
+		for k, b := range *r.RatioBounds {
+			kinds := []string{"heavy", "mostly", "balanced"}
+			switch {
+			case !contains(kinds, k):
+				v.errorf(r.RatioBoundsRange, "Unknown ratio bound", "ratio_bounds takes heavy, mostly and balanced, not %q.%s", k, didYouMean(k, kinds))
+			case b < 1:
+				v.errorf(r.RatioBoundsRange, "Invalid ratio bound", "ratio_bounds.%s is the largest accepted traffic ratio; it must be at least 1.", k)
+			default:
+				out.RatioBounds[k] = b
+			}
 		}
 	}
 	crit := func(s *string, rng hcl.Range, attr, def string) string {

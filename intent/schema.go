@@ -208,6 +208,7 @@ type rawScoring struct {
 	FacilityCapacityMbps *float64           `hcl:"facility_capacity_mbps,optional"`
 	TrafficMbps          *float64           `hcl:"traffic_mbps,optional"`
 	Population           *string            `hcl:"population,optional"`
+	RatioBounds          *map[string]float64 `hcl:"ratio_bounds,optional"`
 
 	BetaRange                 hcl.Range `hcl:"beta,attr_range"`
 	GammaRange                hcl.Range `hcl:"gamma,attr_range"`
@@ -219,6 +220,7 @@ type rawScoring struct {
 	FacilityCapacityMbpsRange hcl.Range `hcl:"facility_capacity_mbps,attr_range"`
 	TrafficMbpsRange          hcl.Range `hcl:"traffic_mbps,attr_range"`
 	PopulationRange           hcl.Range `hcl:"population,attr_range"`
+	RatioBoundsRange          hcl.Range `hcl:"ratio_bounds,attr_range"`
 }
 
 type rawEconomics struct {

@@ -235,14 +235,19 @@ type RPKI struct {
 // mean "the method's default".
 type Scoring struct {
 	Beta, Gamma, Threshold *float64
-	MaxCommonPoPs          int
-	Criterion              string // own, diff, ratio
-	CandidateCriterion     string
-	Holistic               bool
-	AssumeRatio            map[bgp.ASN]string
-	FacilityCapacityMbps   float64
-	TrafficMbps            float64 // measured requester traffic; 0 = estimate
-	Population             string  // data set path; empty = embedded default
+	// MaxCommonPoPs is the cap on common PoPs: nil = the method's default
+	// (15), 0 = no cap.
+	MaxCommonPoPs        *int
+	Criterion            string // own, diff, ratio
+	CandidateCriterion   string
+	Holistic             bool
+	AssumeRatio          map[bgp.ASN]string
+	FacilityCapacityMbps float64
+	TrafficMbps          float64 // measured requester traffic; 0 = estimate
+	Population           string  // data set path; empty = embedded default
+	// RatioBounds overrides the traffic-ratio filter bounds of SCORING.md
+	// §4 by kind: "heavy" (9), "mostly" (6), "balanced" (3).
+	RatioBounds map[string]float64
 }
 
 // Economics holds the prices the cost/benefit estimate uses.

@@ -251,13 +251,13 @@ func (b *builder) irr(ip *intent.Peer, p *Peer) {
 	}
 	var invalid []string
 	for fam, list := range map[bgp.Family][]netip.Prefix{bgp.IPv4: res.V4, bgp.IPv6: res.V6} {
-		out := make([]Prefix, 0, len(list))
-		for _, pfx := range list {
-			st := b.rpkiState(pfx, res.ASNs)
-			if st == RPKIInvalid {
+		states := b.rpkiStates(list, res.ASNs)
+		out := make([]Prefix, len(list))
+		for i, pfx := range list {
+			out[i] = Prefix{Prefix: pfx, RPKI: states[i]}
+			if states[i] == RPKIInvalid {
 				invalid = append(invalid, pfx.String())
 			}
-			out = append(out, Prefix{Prefix: pfx, RPKI: st})
 		}
 		p.Prefixes[fam] = out
 	}
@@ -272,24 +272,28 @@ func (b *builder) irr(ip *intent.Peer, p *Peer) {
 	}
 }
 
-// rpkiState validates a prefix registered in the IRR against the VRPs for
-// the peer's member ASNs: valid if a VRP authorises one of them, invalid if
-// VRPs cover it but authorise none of them. (The IRR does not say which
-// member will originate it, so this is RFC 6811 over the set.)
-func (b *builder) rpkiState(p netip.Prefix, asns []bgp.ASN) RPKIState {
+// rpkiStates validates prefixes registered in the IRR against the VRPs
+// for the peer's member ASNs: valid if a VRP authorises one of them,
+// invalid if VRPs cover a prefix but authorise none of them. (The IRR does
+// not say which member will originate a prefix, so this is RFC 6811 over
+// the set.)
+func (b *builder) rpkiStates(prefixes []netip.Prefix, asns []bgp.ASN) []RPKIState {
+	out := make([]RPKIState, len(prefixes))
 	if b.in.RPKI == nil {
-		return RPKIUnknown
+		for i := range out {
+			out[i] = RPKIUnknown
+		}
+		return out
 	}
-	res := b.in.RPKI.Explain(p, 0)
-	if len(res.Covering) == 0 {
-		return RPKINotFound
-	}
-	for _, v := range res.Covering {
-		for _, a := range asns {
-			if v.Matches(p, a) {
-				return RPKIValid
-			}
+	for i, st := range b.in.RPKI.ValidatePrefixes(prefixes, asns) {
+		switch st {
+		case rpki.Valid:
+			out[i] = RPKIValid
+		case rpki.Invalid:
+			out[i] = RPKIInvalid
+		default:
+			out[i] = RPKINotFound
 		}
 	}
-	return RPKIInvalid
+	return out
 }

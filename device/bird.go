@@ -358,7 +358,44 @@ func (b *BIRD) Apply(ctx context.Context, cfg string, confirmTimeout time.Durati
 	if !strings.Contains(out, "Reconfigur") || strings.Contains(out, "rejected") {
 		return fmt.Errorf("%w: configure: %s", ErrRejected, birdMessage(out))
 	}
+	if err := b.keepInterfaces(ctx); err != nil {
+		return err
+	}
 	b.log.Info("applied", "run", note.run, "confirm_by", note.until)
+	return nil
+}
+
+// keepInterfaces works around BIRD 2 losing its interfaces in a
+// reconfiguration that replaces its device protocol (another name, as
+// when a rendered config replaces a hand-written one, or back on undo):
+// the old protocol's shutdown flushes the interface list after the new
+// one has scanned, and until the next periodic scan (60 s by default) no
+// directly connected BGP session can come up. Once the reconfiguration
+// is done, an empty interface list is refilled by restarting the device
+// protocols.
+func (b *BIRD) keepInterfaces(ctx context.Context) error {
+	if err := b.waitReconfigured(ctx); err != nil {
+		return err
+	}
+	ifaces, err := b.cmd(ctx, "show interfaces")
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(birdMessage(ifaces)) != "" {
+		return nil
+	}
+	protos, err := b.cmd(ctx, "show protocols")
+	if err != nil {
+		return err
+	}
+	for _, line := range strings.Split(protos, "\n") {
+		if f := strings.Fields(line); len(f) > 1 && f[1] == "Device" {
+			b.log.Info("BIRD lost its interfaces in the reconfiguration: restarting its device protocol", "protocol", f[0])
+			if _, err := b.cmd(ctx, "restart "+f[0]); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 
@@ -414,7 +451,7 @@ func (b *BIRD) rollback(ctx context.Context) error {
 	if !strings.Contains(out, "Undo requested") && !strings.Contains(out, "Nothing to do") {
 		return fmt.Errorf("rollback: configure undo: %s", birdMessage(out))
 	}
-	if err := b.waitReconfigured(ctx); err != nil {
+	if err := b.keepInterfaces(ctx); err != nil {
 		return fmt.Errorf("rollback: %w", err)
 	}
 	if err := b.remove(ctx, b.newFile()); err != nil {

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/peerctl/peerctl/deploy"
+)
+
+type deployOptions struct {
+	app            *app
+	query          rolloutQuery
+	dryRun         bool
+	confirmTimeout time.Duration
+	verifyTimeout  time.Duration
+	parallel       int
+	json           bool
+	rollout        rolloutFunc
+	dial           deploy.DialFunc // nil: the real drivers
+}
+
+func newCmdDeploy(a *app, runF func(*deployOptions) error) *cobra.Command {
+	opts := &deployOptions{app: a, rollout: repoRollout}
+	cmd := &cobra.Command{
+		Use:     "deploy",
+		GroupID: "routers",
+		Short:   "Push rendered configs to the routers that changed, with automatic rollback",
+		Long: `Deploy renders every router of an environment and changes those whose
+running config differs, one router at a time unless policy (deploy block)
+or --parallel allows more, never two routers of a never_together pair at
+once. Every router is reached and compared first: an unreachable router or
+a refused login stops the deploy before anything changes.
+
+Each change takes the router's lock, keeps the running config, applies the
+new one with commit-confirm (BIRD's configure timeout, Junos and IOS-XR
+commit confirmed, emulated on FRR), waits until every intended session is
+Established within its max-prefix, and confirms. A change that does not
+verify in time is rolled back and stops the rollout. A change an earlier
+run left unfinished (a lost connection) is reported and converged.
+
+Routers are reached over SSH with the router block's user and key file (or
+the SSH agent, or the password variable); host keys are checked against
+--known-hosts. Secrets (md5 = secret("NAME")) are read from
+PEERCTL_SECRET_NAME at this point and never printed.
+
+Exit status: 0 when every router is deployed or unchanged, 1 when one was
+rolled back, failed or skipped, 2 on usage or internal errors.`,
+		Example: `  # What would change, without touching anything
+  peerctl deploy --dry-run
+
+  # One router, with a longer confirm window
+  peerctl deploy --router fra-edge1 --confirm-timeout 5m
+
+  # The lab environment (see lab/README.md), output for scripts
+  peerctl deploy --env lab --known-hosts lab/run/demo/ssh/known_hosts --json`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.parallel < 0 || opts.confirmTimeout < 0 || opts.verifyTimeout < 0 {
+				return usageErrorf("--parallel, --confirm-timeout and --verify-timeout cannot be negative")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return deployRun(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	addRolloutFlags(f, &opts.query)
+	f.BoolVar(&opts.dryRun, "dry-run", false, "connect and compare, change nothing")
+	f.DurationVar(&opts.confirmTimeout, "confirm-timeout", 0, "roll a change back unless confirmed within `d` (default: the policy's, else 2m)")
+	f.DurationVar(&opts.verifyTimeout, "verify-timeout", 0, "wait up to `d` for the sessions after a change (default: the policy's, else 60s)")
+	f.IntVar(&opts.parallel, "parallel", 0, "change up to `n` routers at once (default: the policy's, else 1)")
+	f.BoolVar(&opts.json, "json", false, "print the report as JSON")
+	return cmd
+}
+
+func deployRun(ctx context.Context, opts *deployOptions) error {
+	a := opts.app
+	ro, err := opts.rollout(ctx, a, opts.query)
+	if err != nil {
+		return err
+	}
+	o := ro.policy
+	if opts.parallel > 0 {
+		o.Parallel = opts.parallel
+	}
+	if opts.confirmTimeout > 0 {
+		o.ConfirmTimeout = opts.confirmTimeout
+	}
+	if opts.verifyTimeout > 0 {
+		o.VerifyTimeout = opts.verifyTimeout
+	}
+	o.DryRun, o.Logger, o.Dial = opts.dryRun, a.logger(), opts.dial
+	o.Progress = progressPrinter(a.io.ErrOut)
+	rep, err := deploy.Run(ctx, ro.targets, o)
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
+	if opts.json {
+		enc := json.NewEncoder(a.io.Out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(struct {
+			FormatVersion int `json:"format_version"`
+			deploy.Report
+		}{1, rep}); err != nil {
+			return err
+		}
+	} else {
+		printDeployReport(a.io.Out, rep, opts.dryRun)
+	}
+	if !rep.OK {
+		return findingsf("the deploy did not complete: see the report")
+	}
+	return nil
+}
+
+// progressPrinter writes one line per rollout step: "router  step  message".
+func progressPrinter(w io.Writer) func(deploy.Event) {
+	return func(e deploy.Event) {
+		fmt.Fprintf(w, "%s  %-13s %-9s %s\n", e.Time.Format("15:04:05"), e.Router, e.Step, e.Message)
+	}
+}
+
+func printDeployReport(w io.Writer, rep deploy.Report, dryRun bool) {
+	if dryRun {
+		for _, r := range rep.Routers {
+			if r.Status != deploy.WouldChange {
+				continue
+			}
+			fmt.Fprintf(w, "%s would change:\n", r.Router)
+			for _, l := range r.Diff {
+				fmt.Fprintf(w, "  %s\n", l)
+			}
+		}
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ROUTER\tSTATUS\tCHANGED LINES\tTIME\tDETAIL")
+	for _, r := range rep.Routers {
+		detail := r.Error
+		if detail == "" && r.Status == deploy.Deployed {
+			detail = fmt.Sprintf("%d sessions Established", len(r.Sessions))
+		}
+		if r.Leftover != "" {
+			detail = "converged an " + r.Leftover + "; " + detail
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", r.Router, r.Status, len(r.Diff), r.Applied.Round(10*time.Millisecond), detail)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "%d routers in %s\n", len(rep.Routers), rep.Duration.Round(10*time.Millisecond))
+}

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/peerctl/peerctl/bgp"
+	"github.com/peerctl/peerctl/deploy"
+	"github.com/peerctl/peerctl/device"
+	"github.com/peerctl/peerctl/model"
+	"github.com/peerctl/peerctl/render"
+)
+
+// rolloutQuery says which routers deploy and check work on.
+type rolloutQuery struct {
+	routers    []string // --router; empty: all of the environment
+	env        string   // --env
+	knownHosts string   // --known-hosts; empty: ~/.ssh/known_hosts
+}
+
+// rollout is what deploy and check need from the repository: a target per
+// router (rendered config, endpoint, intended sessions) in the policy's
+// order, and the policy's rollout settings.
+type rollout struct {
+	targets []deploy.Target
+	policy  deploy.Options // Parallel, ConfirmTimeout, VerifyTimeout, NeverTogether
+}
+
+// rolloutFunc builds a rollout; tests replace repoRollout with one that
+// points at a lab.
+type rolloutFunc func(ctx context.Context, a *app, q rolloutQuery) (rollout, error)
+
+// repoRollout renders the routers of one environment of the repository and
+// turns them into deploy targets: the endpoint from the router block, the
+// intended sessions from the model, secrets filled in from the environment.
+func repoRollout(ctx context.Context, a *app, q rolloutQuery) (rollout, error) {
+	m, repo, diags, err := loadModel(ctx, a, os.DirFS(a.repoDir))
+	printDiagnostics(a, diags, repo)
+	if err != nil {
+		return rollout{}, err
+	}
+	if m == nil {
+		return rollout{}, findingsf("the repository has errors; run peerctl validate")
+	}
+	if err := checkRouters(q.routers, repo.Routers); err != nil {
+		return rollout{}, err
+	}
+	tm, err := loadTemplates("")
+	if err != nil {
+		return rollout{}, err
+	}
+	d := repo.Deploy
+	ro := rollout{policy: deploy.Options{Parallel: d.Parallel, ConfirmTimeout: d.ConfirmTimeout,
+		VerifyTimeout: d.VerifyTimeout, NeverTogether: d.NeverTogether}}
+	for _, r := range m.Routers {
+		if r.Environment != q.env || (len(q.routers) > 0 && !slices.Contains(q.routers, r.Name)) {
+			continue
+		}
+		cfg, err := render.Render(m, r.Name, tm)
+		if err != nil {
+			return rollout{}, fmt.Errorf("rendering %s: %w", r.Name, err)
+		}
+		t, err := target(m, r, string(cfg), a.repoDir, q)
+		if err != nil {
+			return rollout{}, err
+		}
+		ro.targets = append(ro.targets, t)
+	}
+	if len(ro.targets) == 0 {
+		return rollout{}, usageErrorf("no router of environment %q to work on", q.env)
+	}
+	// Policy order first, then the rest by name (the model's order).
+	slices.SortStableFunc(ro.targets, func(x, y deploy.Target) int { return rank(d.Order, x.Router) - rank(d.Order, y.Router) })
+	return ro, nil
+}
+
+func rank(order []string, router string) int {
+	if i := slices.Index(order, router); i >= 0 {
+		return i
+	}
+	return len(order)
+}
+
+// target builds one router's deploy target. Secret placeholders in the
+// rendered config are replaced by their values here, just before the
+// push, and the values are handed to deploy to redact.
+func target(m *model.Model, r *model.Router, cfg, repoDir string, q rolloutQuery) (deploy.Target, error) {
+	in := r.Intent
+	t := deploy.Target{Router: r.Name, Platform: r.Platform, Endpoint: device.Endpoint{
+		Host: in.Host, Port: in.Port, User: in.User, KeyFile: in.SSHKeyFile, PasswordEnv: in.PasswordEnv,
+		KnownHostsFile: q.knownHosts,
+	}}
+	if t.Endpoint.KeyFile != "" && !filepath.IsAbs(t.Endpoint.KeyFile) {
+		// A key file in the repository's policy is relative to it.
+		t.Endpoint.KeyFile = filepath.Join(repoDir, t.Endpoint.KeyFile)
+	}
+	for _, p := range m.Peers {
+		if p.MD5 == nil || !strings.Contains(cfg, model.SecretPlaceholder(*p.MD5)) {
+			continue
+		}
+		v, ok := os.LookupEnv(p.MD5.EnvVar())
+		if !ok || v == "" {
+			return t, fmt.Errorf("%s: %s needs the secret %s, which is not set", r.Name, p.ASN, p.MD5.EnvVar())
+		}
+		cfg = strings.ReplaceAll(cfg, model.SecretPlaceholder(*p.MD5), v)
+		t.Secrets = append(t.Secrets, v)
+	}
+	t.Config = cfg
+	for _, s := range r.Sessions {
+		is := deploy.IntendedSession{Neighbor: s.Neighbor, PeerASN: s.Peer.ASN, Peer: s.Peer.Name,
+			MaxPrefixAction: m.Filters.MaxPrefix.Action}
+		if s.MaxPrefix > 0 {
+			is.MaxPrefix = map[bgp.Family]int{s.Family: s.MaxPrefix}
+		}
+		t.Intended = append(t.Intended, is)
+	}
+	return t, nil
+}

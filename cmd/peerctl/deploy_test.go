@@ -1,0 +1,219 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/peerctl/peerctl/deploy"
+	"github.com/peerctl/peerctl/lab"
+	"github.com/peerctl/peerctl/lab/labtest"
+)
+
+func TestNewCmdDeployFlags(t *testing.T) {
+	var got *deployOptions
+	a := &app{io: &ioStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}}
+	cmd := newCmdDeploy(a, func(o *deployOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"--router", "ams-edge1", "--router", "fra-edge1", "--dry-run", "--confirm-timeout", "3m",
+		"--parallel", "2", "--env", "lab", "--known-hosts", "kh", "--json"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.query.routers) != 2 || !got.dryRun || got.confirmTimeout != 3*time.Minute || got.parallel != 2 ||
+		got.query.env != "lab" || got.query.knownHosts != "kh" || !got.json {
+		t.Errorf("options %+v", got)
+	}
+	cmd = newCmdDeploy(a, func(o *deployOptions) error { return nil })
+	cmd.SetArgs([]string{"--parallel", "-1"})
+	if err := cmd.Execute(); exitCode(err) != exitError || !strings.Contains(err.Error(), "negative") {
+		t.Errorf("negative --parallel: %v", err)
+	}
+	cmd = newCmdDeploy(a, func(o *deployOptions) error { return nil })
+	cmd.SetArgs([]string{"extra"})
+	if err := cmd.Execute(); exitCode(err) != exitError {
+		t.Errorf("an argument: %v", err)
+	}
+}
+
+func TestNewCmdCheckFlags(t *testing.T) {
+	var got *checkOptions
+	a := &app{io: &ioStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}}
+	cmd := newCmdCheck(a, func(o *checkOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"--wait", "30s", "--router", "ams-edge1", "--json"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got.wait != 30*time.Second || got.query.routers[0] != "ams-edge1" || !got.json || got.query.env != "production" {
+		t.Errorf("options %+v", got)
+	}
+}
+
+// TestRepoRollout builds the targets of the example repository's
+// production routers: endpoints from the router blocks, intended sessions
+// from the model, the MD5 secret filled in from the environment.
+func TestRepoRollout(t *testing.T) {
+	dir := renderExampleRepo(t)
+	a := &app{io: &ioStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}, repoDir: dir, offline: true}
+	q := rolloutQuery{env: "production", knownHosts: "/kh"}
+	if _, err := repoRollout(context.Background(), a, q); err == nil || !strings.Contains(err.Error(), "PEERCTL_SECRET_AS20940") {
+		t.Fatalf("without the MD5 secret: %v", err)
+	}
+	t.Setenv("PEERCTL_SECRET_AS20940", "s3cr3t-value")
+	ro, err := repoRollout(context.Background(), a, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ro.targets) != 2 || ro.targets[0].Router != "fra-edge1" || ro.targets[1].Router != "ams-edge1" {
+		t.Fatalf("targets not in the policy's order: %+v", ro.targets)
+	}
+	fra := ro.targets[0]
+	if fra.Platform != "bird2" || fra.Endpoint.Host != "fra-edge1.example.net" || fra.Endpoint.User != "peerctl" ||
+		fra.Endpoint.KnownHostsFile != "/kh" {
+		t.Errorf("endpoint %+v", fra.Endpoint)
+	}
+	if !strings.Contains(fra.Config, `password "s3cr3t-value"`) || strings.Contains(fra.Config, "PEERCTL-SECRET") ||
+		len(fra.Secrets) != 1 {
+		t.Errorf("the secret placeholder was not replaced, or not listed for redaction")
+	}
+	var akamai bool
+	for _, s := range fra.Intended {
+		akamai = akamai || s.PeerASN == 20940
+	}
+	if len(fra.Intended) < 10 || !akamai {
+		t.Errorf("intended sessions %+v", fra.Intended)
+	}
+	if ro.policy.Parallel != 1 || ro.policy.ConfirmTimeout != 2*time.Minute {
+		t.Errorf("policy %+v", ro.policy)
+	}
+	if _, err := repoRollout(context.Background(), a, rolloutQuery{env: "nowhere"}); exitCode(err) != exitError {
+		t.Errorf("an environment without routers: %v", err)
+	}
+}
+
+// labRollout returns a rolloutFunc that deploys hand-written configs to a
+// lab, standing in for the rendered repository.
+func labRollout(t *testing.T, l *lab.Lab, peers map[string][]labtest.Session) rolloutFunc {
+	return func(ctx context.Context, a *app, q rolloutQuery) (rollout, error) {
+		ro := rollout{policy: deploy.Options{ConfirmTimeout: time.Minute, VerifyTimeout: 15 * time.Second,
+			Poll: 250 * time.Millisecond, Settle: 2 * time.Second}}
+		for _, r := range []string{"lab-fra-edge1", "lab-ams-edge1"} {
+			ro.targets = append(ro.targets, labtest.Target(t, l, r, peers[r]))
+		}
+		return ro, nil
+	}
+}
+
+// runRouterCmd runs deploy or check as the CLI does, with the rollout
+// (and so the routers) replaced.
+func runRouterCmd(t *testing.T, ro rolloutFunc, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	a := &app{io: &ioStreams{Out: &out, ErrOut: &errOut}}
+	var err error
+	switch args[0] {
+	case "deploy":
+		cmd := newCmdDeploy(a, func(o *deployOptions) error { o.rollout = ro; return deployRun(context.Background(), o) })
+		cmd.SilenceUsage = true
+		cmd.SetArgs(args[1:])
+		err = cmd.Execute()
+	case "check":
+		cmd := newCmdCheck(a, func(o *checkOptions) error { o.rollout = ro; return checkRun(context.Background(), o) })
+		cmd.SilenceUsage = true
+		cmd.SetArgs(args[1:])
+		err = cmd.Execute()
+	}
+	if err != nil && err.Error() != "" {
+		errOut.WriteString("Error: " + err.Error() + "\n")
+	}
+	return out.String(), errOut.String(), exitCode(err)
+}
+
+// TestDeployAndCheckLab runs `peerctl deploy` and `peerctl check` against
+// the lab: a new peer on both routers comes up and check exits 0; a wrong
+// remote AS is rolled back, deploy exits 1 saying why, and check still
+// exits 0 for the sessions that stayed; a rerun changes nothing.
+func TestDeployAndCheckLab(t *testing.T) {
+	l := labtest.Start(t, lab.Options{})
+	alpha, beta, gamma := labtest.Session{Peer: "alpha"}, labtest.Session{Peer: "beta"}, labtest.Session{Peer: "gamma"}
+	good := labRollout(t, l, map[string][]labtest.Session{"lab-ams-edge1": {alpha, gamma}, "lab-fra-edge1": {alpha, beta}})
+
+	out, errOut, code := runRouterCmd(t, good, "deploy")
+	if code != exitOK || strings.Count(out, "deployed") != 2 {
+		t.Fatalf("deploy: exit %d\n%s%s", code, out, errOut)
+	}
+	t.Logf("deploy:\n%s", out)
+	out, errOut, code = runRouterCmd(t, good, "check", "--wait", "30s")
+	if code != exitOK || strings.Count(out, "Established") != 8 {
+		t.Fatalf("check: exit %d\n%s%s", code, out, errOut)
+	}
+	t.Logf("check:\n%s", out)
+
+	wrong := labRollout(t, l, map[string][]labtest.Session{"lab-ams-edge1": {alpha, {Peer: "gamma", ASN: 64599}},
+		"lab-fra-edge1": {alpha, beta}})
+	out, errOut, code = runRouterCmd(t, wrong, "deploy", "--json")
+	var rep deploy.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if code != exitFindings || rep.Routers[1].Status != deploy.RolledBack || !strings.Contains(rep.Routers[1].Error, "AS64599") {
+		t.Errorf("deploy with a wrong AS: exit %d, %+v", code, rep.Routers)
+	}
+	if !strings.Contains(errOut, "rollback") || !strings.Contains(errOut, "AS64599") {
+		t.Errorf("progress does not say why it rolled back:\n%s", errOut)
+	}
+	if _, _, code = runRouterCmd(t, good, "check", "--wait", "20s"); code != exitOK {
+		t.Errorf("check after the rollback: exit %d", code)
+	}
+	if _, _, code = runRouterCmd(t, wrong, "check"); code != exitFindings {
+		t.Errorf("check of the wrong intent: exit %d, want 1", code)
+	}
+	out, _, code = runRouterCmd(t, good, "deploy", "--dry-run")
+	if code != exitOK || strings.Count(out, "unchanged") != 2 {
+		t.Errorf("rerun: exit %d\n%s", code, out)
+	}
+}
+
+// TestDeployExampleLab is `make lab-demo` as a test: the example
+// repository, with a lab environment whose routers are the lab's, is
+// rendered and deployed by `peerctl deploy`, and `peerctl check --wait`
+// finds every intended session Established (22, from PeeringDB and the
+// peer files, with GTSM, BFD and TCP MD5 where the peers ask for them).
+func TestDeployExampleLab(t *testing.T) {
+	l := labtest.Start(t, lab.Options{})
+	dir := renderExampleRepo(t)
+	var hcl strings.Builder
+	for _, r := range []struct{ name, platform, ixp, v4, v6, id string }{
+		{"lab-ams-edge1", "frr", "DOC-IX-AMS", "192.0.2.1", "2001:db8:ffff:1::1", "198.51.100.1"},
+		{"lab-fra-edge1", "bird2", "DOC-IX-FRA", "192.0.2.129", "2001:db8:ffff:2::1", "198.51.100.2"},
+	} {
+		e, _ := l.Endpoint(r.name)
+		fmt.Fprintf(&hcl, "router %q {\n  platform = %q\n  host = \"127.0.0.1\"\n  port = %d\n  user = %q\n  ssh_key_file = %q\n"+
+			"  router_id = %q\n  environment = \"lab\"\n  ixp %q {\n    ipv4 = %q\n    ipv6 = %q\n  }\n}\n",
+			r.name, r.platform, e.SSH.Port(), l.User, l.KeyFile, r.id, r.ixp, r.v4, r.v6)
+	}
+	writeFile(t, filepath.Join(dir, "policies"), "lab.hcl", []byte(hcl.String()))
+	t.Setenv("PEERCTL_SECRET_AS20940", lab.LabMD5)
+	args := []string{"-C", dir, "--offline", "--env", "lab", "--known-hosts", l.KnownHostsFile}
+
+	out, errOut, code := runPeerctl(t, append([]string{"deploy"}, args...)...)
+	if code != exitOK || strings.Count(out, "deployed") != 2 {
+		t.Fatalf("deploy: exit %d\n%s%s", code, out, errOut)
+	}
+	t.Logf("deploy:\n%s", out)
+	out, errOut, code = runPeerctl(t, append([]string{"check", "--wait", "30s"}, args...)...)
+	if code != exitOK || strings.Count(out, "Established") != 22 {
+		t.Fatalf("check: exit %d\n%s%s", code, out, errOut)
+	}
+	if strings.Contains(out+errOut, lab.LabMD5) {
+		t.Errorf("the MD5 secret was printed")
+	}
+	out, _, code = runPeerctl(t, append([]string{"deploy"}, args...)...)
+	if code != exitOK || strings.Count(out, "unchanged") != 2 {
+		t.Errorf("a rerun changed something: exit %d\n%s", code, out)
+	}
+}

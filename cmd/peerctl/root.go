@@ -67,6 +67,7 @@ on merge it deploys the changed routers with commit-confirmed rollback.`,
 	root.AddGroup(
 		&cobra.Group{ID: "intent", Title: "Working with intents:"},
 		&cobra.Group{ID: "data", Title: "External data:"},
+		&cobra.Group{ID: "routers", Title: "Routers:"},
 	)
 	for _, c := range []*cobra.Command{
 		newCmdValidate(a, nil),
@@ -80,6 +81,8 @@ on merge it deploys the changed routers with commit-confirmed rollback.`,
 		newCmdSuggest(a, nil),
 		newCmdEvaluate(a, nil),
 		newCmdReview(a, nil),
+		newCmdDeploy(a, nil),
+		newCmdCheck(a, nil),
 	} {
 		root.AddCommand(c)
 	}

@@ -82,19 +82,12 @@ func parseBIRD(t testing.TB, conf []byte) error {
 // back, so that deploy's diff against `show running-config` is quiet.
 func checkFRR(t testing.TB, name string, conf []byte) {
 	t.Helper()
-	vtysh := tool(t, "vtysh", "frr")
-	dir := t.TempDir()
-	f := filepath.Join(dir, "frr.conf")
-	if err := os.WriteFile(f, conf, 0o644); err != nil {
-		t.Fatal(err)
+	dir, f, ok := checkFRRSyntax(t, name, conf)
+	if !ok {
+		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, vtysh, "--dryrun", "-f", f).CombinedOutput()
-	if err != nil {
-		t.Errorf("%s: vtysh --dryrun rejects the config: %v\n%s", name, err, out)
-		return
-	}
 	running, err := frrRunningConfig(t, ctx, dir, f)
 	if err != nil {
 		t.Errorf("%s: %v", name, err)
@@ -108,6 +101,26 @@ func checkFRR(t testing.TB, name string, conf []byte) {
 		t.Errorf("%s: bgpd's running config differs from the rendered config (- rendered, + running):\n%s",
 			name, udiff.Unified("rendered", "running", want, got))
 	}
+}
+
+// checkFRRSyntax runs `vtysh --dryrun -f` on conf; it returns the
+// directory and file it wrote and whether vtysh accepted it.
+func checkFRRSyntax(t testing.TB, name string, conf []byte) (dir, file string, ok bool) {
+	t.Helper()
+	vtysh := tool(t, "vtysh", "frr")
+	dir = t.TempDir()
+	file = filepath.Join(dir, "frr.conf")
+	if err := os.WriteFile(file, conf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, vtysh, "--dryrun", "-f", file).CombinedOutput()
+	if err != nil {
+		t.Errorf("%s: vtysh --dryrun rejects the config: %v\n%s", name, err, out)
+		return dir, file, false
+	}
+	return dir, file, true
 }
 
 // frrRunningConfig starts bgpd in terminal mode on the config, asks for

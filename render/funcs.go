@@ -28,16 +28,7 @@ func funcs() template.FuncMap {
 		"junosRange": junosRange,
 		"asnRegex":   asnRegex,
 		"asnPosix":   asnPosix,
-		"session":    func(v *View, s *Session) SessionContext { return SessionContext{s, v} },
-		"family":     func(v *View, f *Family) FamilyContext { return FamilyContext{f, v} },
 	}
-}
-
-// SessionContext is a session together with its router's view, for
-// templates that print one session: {{template "x" (session $ .)}}.
-type SessionContext struct {
-	*Session
-	V *View
 }
 
 // sep returns s unless i is the last index of a list of n items: for
@@ -63,12 +54,6 @@ func prange(p netip.Prefix, min, max int) irr.Range { return irr.Range{Prefix: p
 // orlonger is the range of p and everything inside it.
 func orlonger(p netip.Prefix) irr.Range {
 	return irr.Range{Prefix: p, Min: p.Bits(), Max: p.Addr().BitLen()}
-}
-
-// FamilyContext is an address family together with its router's view.
-type FamilyContext struct {
-	F *Family
-	V *View
 }
 
 // birdRange prints a prefix-list range as BIRD prefix-set syntax, the way

@@ -2,6 +2,8 @@ package render
 
 import (
 	"errors"
+	"runtime"
+	"sync"
 
 	"github.com/peerctl/peerctl/model"
 )
@@ -27,22 +29,40 @@ type Output struct {
 
 // RenderAll renders every router of the model, in the model's (name)
 // order. A router that fails does not stop the others: the error joins
-// every failure, and Outputs holds the routers that rendered.
+// every failure, and the outputs hold the routers that rendered. Routers
+// are rendered in parallel; each one's bytes depend on the model only.
 func RenderAll(m *model.Model, t *Templates) ([]Output, error) {
+	results := make([]Output, len(m.Routers))
+	errs := make([]error, len(m.Routers))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(m.Routers)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				r := m.Routers[i]
+				v, err := NewView(m, r.Name)
+				if err == nil {
+					var b []byte
+					if b, err = t.Execute(v); err == nil {
+						results[i] = Output{Router: r.Name, Platform: r.Platform, Config: b, View: v}
+					}
+				}
+				errs[i] = err
+			}
+		}()
+	}
+	for i := range m.Routers {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 	var out []Output
-	var errs []error
-	for _, r := range m.Routers {
-		v, err := NewView(m, r.Name)
-		if err != nil {
-			errs = append(errs, err)
-			continue
+	for i := range results {
+		if errs[i] == nil {
+			out = append(out, results[i])
 		}
-		b, err := t.Execute(v)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		out = append(out, Output{Router: r.Name, Platform: r.Platform, Config: b, View: v})
 	}
 	return out, errors.Join(errs...)
 }

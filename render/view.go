@@ -87,6 +87,8 @@ type Family struct {
 	// GShut says a shutdown peer has a session of this family, so the
 	// export policy that adds GRACEFUL_SHUTDOWN is needed.
 	GShut bool
+	// V is the router's view, for templates printing one family.
+	V *View
 }
 
 // Bogon is a bogon prefix and the reason it is one.
@@ -180,6 +182,9 @@ type Session struct {
 	MaxPrefix int
 	Import    string // import policy name: Name + "_IN"
 	Export    string // export policy name: shared per family (GSHUT variant for shutdown peers)
+	// V is the router's view, so that a template printing one session
+	// reaches the router-wide settings ({{.V.Filters.RPKIReject}}).
+	V *View
 }
 
 // Group is the sessions of one IXP and family.
@@ -250,6 +255,9 @@ func NewView(m *model.Model, router string) (*View, error) {
 	v.RTR = rtrCaches(g, r.RTR)
 	v.Filters = filters(g, m.Filters, len(v.RTR) > 0)
 	v.Families = families(m)
+	for _, f := range v.Families {
+		f.V = v
+	}
 	v.BogonASNs = bogonASNs(m.Network.AllowPeerASN)
 
 	peers := map[bgp.ASN]*Peer{}
@@ -289,7 +297,7 @@ func NewView(m *model.Model, router string) (*View, error) {
 		sess := &Session{
 			Name: name, Peer: p, Filter: pf, IXP: ixp, IXPID: id, Community: communities[s.IXP],
 			Family: fam, AFI: s.Family.String(), Suffix: suffix(fam), Neighbor: s.Neighbor, Local: s.Local,
-			MaxPrefix: s.MaxPrefix, Import: name + "_IN",
+			MaxPrefix: s.MaxPrefix, Import: name + "_IN", V: v,
 			Export: "PEERCTL_EXPORT_" + suffix(fam),
 		}
 		f := v.family(fam)

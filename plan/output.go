@@ -45,6 +45,13 @@ func (p *Plan) WriteText(w io.Writer, opts TextOptions) error {
 		}
 	}
 	ew.printf("\n%s\n", p.countLine())
+	if len(p.Data) > 0 {
+		var parts []string
+		for _, d := range p.Data {
+			parts = append(parts, d.Name+" "+d.Version)
+		}
+		ew.printf("Data: %s.\n", strings.Join(parts, "; "))
+	}
 	return ew.err
 }
 
@@ -107,10 +114,14 @@ func (p *Plan) WriteJSON(w io.Writer) error {
 		Changed       bool     `json:"changed"`
 		Summary       summary  `json:"summary"`
 		Routers       []Router `json:"routers"`
+		Data          []Source `json:"data"`
 	}{FormatVersion, p.Base, p.Head, p.Changed(),
-		summary{Create: c[Create], Update: c[Update], Delete: c[Delete], NoOp: c[NoOp]}, p.Routers}
+		summary{Create: c[Create], Update: c[Update], Delete: c[Delete], NoOp: c[NoOp]}, p.Routers, p.Data}
 	if doc.Routers == nil {
 		doc.Routers = []Router{}
+	}
+	if doc.Data == nil {
+		doc.Data = []Source{}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

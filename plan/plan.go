@@ -126,6 +126,15 @@ type Plan struct {
 	Base    string   `json:"base"` // what the old state is, e.g. "HEAD~1 (3f2a9c1)"
 	Head    string   `json:"head"` // e.g. "working tree"
 	Routers []Router `json:"routers"`
+	// Data names the outside data both states were rendered from, so
+	// that the plan can be reproduced.
+	Data []Source `json:"data"`
+}
+
+// Source is one outside data source and the version of it used.
+type Source struct {
+	Name    string `json:"name"`    // "PeeringDB", "IRR", "RPKI"
+	Version string `json:"version"` // where from and how fresh
 }
 
 // Counts returns how many routers get each action.
@@ -150,7 +159,7 @@ func (p *Plan) Changed() bool {
 // Compute compares the rendered configs of the old state (base) with the
 // new one (head). Routers are matched by name and listed in name order.
 func Compute(base, head []render.Output, baseLabel, headLabel string) *Plan {
-	p := &Plan{Base: baseLabel, Head: headLabel, Routers: []Router{}}
+	p := &Plan{Base: baseLabel, Head: headLabel, Routers: []Router{}, Data: []Source{}}
 	old := map[string]render.Output{}
 	for _, o := range base {
 		old[o.Router] = o

@@ -72,6 +72,7 @@ type planJSON struct {
 		Changed []json.RawMessage `json:"sessions_changed"`
 		Diff    string            `json:"diff"`
 	} `json:"routers"`
+	Data []struct{ Name, Version string } `json:"data"`
 }
 
 // TestPlanLastCommitAddsPeer: `plan --base HEAD~1` shows exactly the new
@@ -89,6 +90,9 @@ func TestPlanLastCommitAddsPeer(t *testing.T) {
 	}
 	if !p.Changed || p.Summary["update"] != 1 || p.Summary["no_op"] != 1 || len(p.Routers) != 2 {
 		t.Fatalf("plan %+v", p)
+	}
+	if len(p.Data) != 3 || p.Data[1].Name != "IRR" || !strings.HasPrefix(p.Data[1].Version, "127.0.0.1:") || !strings.Contains(p.Data[0].Version, "data/peeringdb") {
+		t.Errorf("data sources %+v", p.Data)
 	}
 	ams, fra := p.Routers[0], p.Routers[1]
 	if ams.Router != "ams-edge1" || ams.Action != "no-op" || ams.Diff != "" {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -70,7 +71,26 @@ func planTrees(ctx context.Context, a *app, baseFS, headFS fs.FS, tm *render.Tem
 	headOut, headErr := renderRouters(headModel, tm, routers)
 	res.RenderErr = headErr
 	res.Plan = plan.Compute(baseOut, headOut, baseLabel, headLabel)
+	res.Plan.Data = dataSources(res.Data)
 	return res, nil
+}
+
+// dataSources describes the outside data of a model for a plan.
+func dataSources(d model.DataVersions) []plan.Source {
+	when := func(what string, t time.Time) string {
+		if what == "" {
+			what = "none"
+		}
+		if !t.IsZero() {
+			what += " (" + t.UTC().Format(time.RFC3339) + ")"
+		}
+		return what
+	}
+	return []plan.Source{
+		{Name: "PeeringDB", Version: when(d.PeeringDB, d.PeeringDBTime)},
+		{Name: "IRR", Version: when(d.IRR, d.IRRTime)},
+		{Name: "RPKI", Version: when(d.RPKI, d.RPKITime)},
+	}
 }
 
 func unionRefs(a, b []bgp.ObjectRef) []bgp.ObjectRef {

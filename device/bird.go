@@ -165,7 +165,7 @@ func (b *BIRD) cmd(ctx context.Context, command string) (string, error) {
 	}
 	out := birdOutput(r.Result)
 	if r.Failed != nil {
-		return "", fmt.Errorf("%w: %q: %s", ErrRejected, command, strings.TrimSpace(out))
+		return "", fmt.Errorf("%w: %q: %s", ErrRejected, command, birdMessage(out))
 	}
 	return out, nil
 }

@@ -266,7 +266,8 @@ func writeNode(b *strings.Builder, n *frrNode, depth int) {
 	b.WriteString(strings.Repeat(" ", depth))
 	b.WriteString(n.line)
 	b.WriteByte('\n')
-	if !frrManagedBlock(n.line) && !strings.HasPrefix(n.line, "address-family ") {
+	block := (depth == 0 && frrManagedBlock(n.line)) || (depth == 1 && strings.HasPrefix(n.line, "address-family "))
+	if !block {
 		return
 	}
 	kids := slices.Clone(n.children)
@@ -395,14 +396,14 @@ func frrNeg(line string) string {
 // that nothing uses any more.
 func frrDiff(from, to *frrConfig) ([]string, error) {
 	var cmds []string
-	find := func(nodes []*frrNode, line string) *frrNode {
+	index := func(nodes []*frrNode) map[string]*frrNode {
+		m := make(map[string]*frrNode, len(nodes))
 		for _, n := range nodes {
-			if n.line == line {
-				return n
-			}
+			m[n.line] = n
 		}
-		return nil
+		return m
 	}
+	inFrom, inTo := index(from.top), index(to.top)
 	var fromBGP, toBGP *frrNode
 	for _, n := range from.top {
 		if strings.HasPrefix(n.line, "router bgp") {
@@ -423,15 +424,22 @@ func frrDiff(from, to *frrConfig) ([]string, error) {
 
 	// 1. One-line list entries: new and changed ones.
 	replaced := map[string]bool{}
+	fromByKey := map[string][]string{}
+	for _, old := range from.top {
+		if frrManagedLine(old.line) {
+			if key := frrListKey(old.line); key != old.line {
+				fromByKey[key] = append(fromByKey[key], old.line)
+			}
+		}
+	}
 	for _, n := range to.top {
-		if !frrManagedLine(n.line) || find(from.top, n.line) != nil {
+		if !frrManagedLine(n.line) || inFrom[n.line] != nil {
 			continue
 		}
-		key := frrListKey(n.line)
-		for _, old := range from.top {
-			if frrManagedLine(old.line) && old.line != n.line && frrListKey(old.line) == key && key != old.line {
-				cmds = append(cmds, frrNeg(old.line))
-				replaced[old.line] = true
+		for _, old := range fromByKey[frrListKey(n.line)] {
+			if old != n.line && !replaced[old] {
+				cmds = append(cmds, frrNeg(old))
+				replaced[old] = true
 			}
 		}
 		cmds = append(cmds, n.line)
@@ -441,7 +449,7 @@ func frrDiff(from, to *frrConfig) ([]string, error) {
 		if !strings.HasPrefix(n.line, "route-map ") {
 			continue
 		}
-		old := find(from.top, n.line)
+		old := inFrom[n.line]
 		var body []string
 		if old == nil {
 			for _, ch := range n.children {
@@ -472,10 +480,10 @@ func frrDiff(from, to *frrConfig) ([]string, error) {
 	}
 	// 4. rpki.
 	var fromRPKI, toRPKI []*frrNode
-	if n := find(from.top, "rpki"); n != nil {
+	if n := inFrom["rpki"]; n != nil {
 		fromRPKI = n.children
 	}
-	if n := find(to.top, "rpki"); n != nil {
+	if n := inTo["rpki"]; n != nil {
 		toRPKI = n.children
 	}
 	if body := frrChildDiff(fromRPKI, toRPKI, nil); len(body) > 0 {
@@ -485,12 +493,12 @@ func frrDiff(from, to *frrConfig) ([]string, error) {
 	}
 	// 5. Removed route-map entries and list entries.
 	for _, n := range from.top {
-		if strings.HasPrefix(n.line, "route-map ") && find(to.top, n.line) == nil {
+		if strings.HasPrefix(n.line, "route-map ") && inTo[n.line] == nil {
 			cmds = append(cmds, frrNeg(n.line))
 		}
 	}
 	for _, n := range from.top {
-		if frrManagedLine(n.line) && !replaced[n.line] && find(to.top, n.line) == nil {
+		if frrManagedLine(n.line) && !replaced[n.line] && inTo[n.line] == nil {
 			cmds = append(cmds, frrNeg(n.line))
 		}
 	}
@@ -502,18 +510,23 @@ func frrDiff(from, to *frrConfig) ([]string, error) {
 // creation order. Lines about neighbors in gone are skipped: the neighbor
 // is deleted as a whole.
 func frrChildDiff(from, to []*frrNode, gone map[string]bool) []string {
-	has := func(nodes []*frrNode, line string) bool {
-		return slices.ContainsFunc(nodes, func(n *frrNode) bool { return n.line == line })
+	lines := func(nodes []*frrNode) map[string]bool {
+		m := make(map[string]bool, len(nodes))
+		for _, n := range nodes {
+			m[n.line] = true
+		}
+		return m
 	}
+	inFrom, inTo := lines(from), lines(to)
 	var out []string
 	for _, n := range from {
-		if !has(to, n.line) && !gone[neighborOf(n.line)] {
+		if !inTo[n.line] && !gone[neighborOf(n.line)] {
 			out = append(out, frrNeg(n.line))
 		}
 	}
 	var adds []*frrNode
 	for _, n := range to {
-		if !has(from, n.line) {
+		if !inFrom[n.line] {
 			adds = append(adds, n)
 		}
 	}

@@ -1,0 +1,308 @@
+package device_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/peerctl/peerctl/device"
+	"github.com/peerctl/peerctl/lab"
+	"github.com/peerctl/peerctl/lab/labtest"
+)
+
+// The FRR and BIRD drivers against the real daemons of the lab: one lab,
+// subtests in order, each leaving the router confirmed or rolled back.
+
+const (
+	ams = "lab-ams-edge1"
+	fra = "lab-fra-edge1"
+)
+
+var (
+	alpha = labtest.Session{Peer: "alpha"}
+	gamma = labtest.Session{Peer: "gamma"}
+	beta  = labtest.Session{Peer: "beta"}
+)
+
+func TestDriversLab(t *testing.T) {
+	l := labtest.Start(t, lab.Options{})
+	t.Run("frr", func(t *testing.T) { testFRR(t, l) })
+	t.Run("bird", func(t *testing.T) { testBIRD(t, l) })
+}
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return c
+}
+
+func openFRR(t *testing.T, l *lab.Lab) *device.FRR {
+	t.Helper()
+	f, err := device.OpenFRR(ctx(t), labtest.Endpoint(t, l, ams), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func showRun(t *testing.T, l *lab.Lab) string {
+	t.Helper()
+	out, err := l.Vtysh(context.Background(), ams, "show running-config")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func testFRR(t *testing.T, l *lab.Lab) {
+	base := labtest.FRRConfig(l.Topology, ams, []labtest.Session{alpha})
+	bigger := labtest.FRRConfig(l.Topology, ams, []labtest.Session{alpha, gamma})
+
+	t.Run("apply and confirm", func(t *testing.T) {
+		f := openFRR(t, l)
+		if err := f.Apply(ctx(t), base, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Confirm(ctx(t)); err != nil {
+			t.Fatal(err)
+		}
+		want, _ := device.NormalizeFRR(base)
+		if got, err := f.Running(ctx(t)); err != nil || got != want {
+			t.Errorf("running (%v):\n%s\nwant:\n%s", err, got, want)
+		}
+		saved := labtest.ReadFile(t, l, ams, "frr.conf")
+		if !strings.Contains(saved, "neighbor 192.0.2.11 remote-as 64501") || strings.Contains(saved, "PEERCTL-LOCK") {
+			t.Errorf("the confirmed config was not saved, or saved with its lock:\n%s", saved)
+		}
+		if lo, err := f.Leftover(ctx(t)); lo != nil || err != nil {
+			t.Errorf("leftover after a confirm: %v %v", lo, err)
+		}
+	})
+
+	t.Run("rollback restores the running config byte for byte", func(t *testing.T) {
+		before := showRun(t, l)
+		f := openFRR(t, l)
+		if err := f.Apply(ctx(t), bigger, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if mid := showRun(t, l); mid == before || !strings.Contains(mid, "PEERCTL-LOCK") {
+			t.Fatalf("the change or its lock is not in the running config")
+		}
+		if err := f.Rollback(ctx(t)); err != nil {
+			t.Fatal(err)
+		}
+		if after := showRun(t, l); after != before {
+			t.Errorf("after the rollback:\n%s\nbefore:\n%s", after, before)
+		}
+	})
+
+	t.Run("the confirm timer rolls back", func(t *testing.T) {
+		before := showRun(t, l)
+		f := openFRR(t, l)
+		if err := f.Apply(ctx(t), bigger, 3*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Second)
+		if after := showRun(t, l); after != before {
+			t.Errorf("not rolled back at the confirm timeout:\n%s", after)
+		}
+		if err := f.Confirm(ctx(t)); err == nil {
+			t.Errorf("confirming after the timer fired succeeded")
+		}
+	})
+
+	t.Run("a refused line is ErrRejected and named", func(t *testing.T) {
+		before := showRun(t, l)
+		f := openFRR(t, l)
+		bad := strings.Replace(bigger, " neighbor 192.0.2.13 remote-as 64503\n", " neighbor 192.0.2.13 remote-as 64503\n neighbor 192.0.2.13 frobnicate\n", 1)
+		err := f.Apply(ctx(t), bad, time.Minute)
+		if !errors.Is(err, device.ErrRejected) || !strings.Contains(err.Error(), "frobnicate") {
+			t.Fatalf("error %v", err)
+		}
+		if err := f.Rollback(ctx(t)); err != nil {
+			t.Fatal(err)
+		}
+		if after := showRun(t, l); after != before {
+			t.Errorf("a refused change was not undone:\n%s", after)
+		}
+	})
+
+	t.Run("a line FRR rewrites fails verification", func(t *testing.T) {
+		f := openFRR(t, l)
+		odd := base + "bgp community-list standard BH seq 5 permit 65535:666\n"
+		err := f.Apply(ctx(t), odd, time.Minute)
+		if !errors.Is(err, device.ErrRejected) || !strings.Contains(err.Error(), "permit blackhole") {
+			t.Fatalf("error %v", err)
+		}
+		if err := f.Rollback(ctx(t)); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("another run's lock", func(t *testing.T) {
+		first, second := openFRR(t, l), openFRR(t, l)
+		if err := first.Apply(ctx(t), bigger, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if err := second.Apply(ctx(t), base, time.Minute); !errors.Is(err, device.ErrLocked) {
+			t.Errorf("second Apply during the first: %v", err)
+		}
+		lo, err := second.Leftover(ctx(t))
+		if err != nil || lo == nil || !strings.Contains(lo.Detail, "in progress") {
+			t.Errorf("leftover seen by the second session: %v %v", lo, err)
+		}
+		if err := first.Rollback(ctx(t)); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("another router's config is refused", func(t *testing.T) {
+		f := openFRR(t, l)
+		err := f.Apply(ctx(t), "hostname fra-edge1\n"+base, time.Minute)
+		if !errors.Is(err, device.ErrRejected) || !strings.Contains(err.Error(), "hostname") {
+			t.Errorf("error %v", err)
+		}
+	})
+}
+
+func openBIRD(t *testing.T, l *lab.Lab) *device.BIRD {
+	t.Helper()
+	b, err := device.OpenBIRD(ctx(t), labtest.Endpoint(t, l, fra), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
+func protocols(t *testing.T, l *lab.Lab) string {
+	t.Helper()
+	out, err := l.Birdc(context.Background(), fra, "show protocols")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, line := range strings.Split(out, "\n")[1:] {
+		if f := strings.Fields(line); len(f) > 1 {
+			names = append(names, f[0])
+		}
+	}
+	return strings.Join(names, " ")
+}
+
+// noLeftovers checks that no lock, new or temporary file stayed beside
+// the config.
+func noLeftovers(t *testing.T, l *lab.Lab) {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(l.Dir, fra))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if strings.Contains(e.Name(), "peerctl-") {
+			t.Errorf("left behind: %s", e.Name())
+		}
+	}
+}
+
+func testBIRD(t *testing.T, l *lab.Lab) {
+	base := labtest.BIRDConfig(l.Topology, fra, []labtest.Session{alpha})
+	bigger := labtest.BIRDConfig(l.Topology, fra, []labtest.Session{alpha, beta})
+
+	t.Run("apply and confirm", func(t *testing.T) {
+		b := openBIRD(t, l)
+		if err := b.Apply(ctx(t), base, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Confirm(ctx(t)); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := b.Running(ctx(t)); err != nil || got != base {
+			t.Errorf("running config (%v) is not the one applied", err)
+		}
+		if labtest.ReadFile(t, l, fra, "bird.conf") != base {
+			t.Errorf("bird.conf is not the confirmed config")
+		}
+		noLeftovers(t, l)
+	})
+
+	t.Run("rollback", func(t *testing.T) {
+		before := protocols(t, l)
+		b := openBIRD(t, l)
+		if err := b.Apply(ctx(t), bigger, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if protocols(t, l) == before {
+			t.Fatalf("the change is not active")
+		}
+		if err := b.Rollback(ctx(t)); err != nil {
+			t.Fatal(err)
+		}
+		if after := protocols(t, l); after != before {
+			t.Errorf("protocols after the rollback: %s, before: %s", after, before)
+		}
+		if labtest.ReadFile(t, l, fra, "bird.conf") != base {
+			t.Errorf("bird.conf changed")
+		}
+		noLeftovers(t, l)
+	})
+
+	t.Run("a config BIRD refuses changes nothing", func(t *testing.T) {
+		before := protocols(t, l)
+		b := openBIRD(t, l)
+		err := b.Apply(ctx(t), base+"protocol bgp broken {\n  neighbor nowhere as 1;\n}\n", time.Minute)
+		if !errors.Is(err, device.ErrRejected) || !strings.Contains(err.Error(), "bird.conf.peerctl-new:") ||
+			!strings.Contains(err.Error(), "syntax error") {
+			t.Fatalf("error %v", err)
+		}
+		t.Logf("refused: %v", err)
+		if err := b.Rollback(ctx(t)); err != nil {
+			t.Fatal(err)
+		}
+		if protocols(t, l) != before || labtest.ReadFile(t, l, fra, "bird.conf") != base {
+			t.Errorf("a refused config changed the router")
+		}
+		noLeftovers(t, l)
+	})
+
+	t.Run("BIRD undoes an unconfirmed change at its timeout", func(t *testing.T) {
+		before := protocols(t, l)
+		b := openBIRD(t, l)
+		if err := b.Apply(ctx(t), bigger, 3*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Second)
+		if after := protocols(t, l); after != before {
+			t.Errorf("not undone at the timeout: %s", after)
+		}
+		if err := b.Confirm(ctx(t)); err == nil {
+			t.Errorf("confirming after the timeout succeeded")
+		}
+		if err := b.Rollback(ctx(t)); err != nil {
+			t.Errorf("rollback after BIRD's own undo: %v", err)
+		}
+		noLeftovers(t, l)
+	})
+
+	t.Run("another run's lock", func(t *testing.T) {
+		first, second := openBIRD(t, l), openBIRD(t, l)
+		if err := first.Apply(ctx(t), bigger, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if err := second.Apply(ctx(t), base, time.Minute); !errors.Is(err, device.ErrLocked) {
+			t.Errorf("second Apply during the first: %v", err)
+		}
+		if lo, err := second.Leftover(ctx(t)); err != nil || lo == nil {
+			t.Errorf("leftover seen by the second session: %v %v", lo, err)
+		}
+		if err := first.Rollback(ctx(t)); err != nil {
+			t.Fatal(err)
+		}
+		noLeftovers(t, l)
+	})
+}

@@ -46,231 +46,318 @@ func itoa(n int) string {
 // de-duplicated first; IPv4 ranges come before IPv6, each in address order.
 // The input is not modified.
 func Aggregate(prefixes []netip.Prefix) []Range {
-	var t4, t6 trie
+	n4 := 0
+	for _, p := range prefixes {
+		if p.Addr().Is4() {
+			n4++
+		}
+	}
+	// A trie of n prefixes has fewer than n glue nodes, and aggregation
+	// adds few: sized once, the node slice is never copied.
+	t4 := trie{nodes: make([]node, 1, 2*n4+2)}
+	t6 := trie{nodes: make([]node, 1, 2*(len(prefixes)-n4)+2), v6: true}
 	for _, p := range prefixes {
 		if !p.IsValid() {
 			continue
 		}
-		p = p.Masked()
 		if p.Addr().Is4() {
-			t4.insert(p)
+			t4.insert(keyOf(p))
 		} else {
-			t6.insert(p)
+			t6.insert(keyOf(p))
 		}
 	}
 	out := make([]Range, 0, len(prefixes)/2)
 	for _, t := range []*trie{&t4, &t6} {
-		if t.root != nil {
-			t.root.aggregate()
-			out = t.root.emit(out)
+		if t.root != 0 {
+			t.aggregate(t.root)
+			out = t.emit(t.root, out)
 		}
 	}
 	return out
 }
 
-// trie is a path-compressed binary trie of prefixes. Besides the inserted
-// prefixes it holds "glue" nodes where two branches part. The aggregation
-// rules below depend on exactly this shape (a child is either one bit
-// longer than its parent or further down a compressed path).
-type trie struct {
-	root *node
-	free []node // nodes are allocated in chunks: far fewer, cheaper allocations
+// key is a prefix as a 128-bit number, left-aligned (an IPv4 address sits
+// in the top 32 bits), and its length: cheap to compare bit by bit.
+type key struct {
+	hi, lo uint64
+	bits   uint8
 }
 
-func (t *trie) newNode(n node) *node {
-	if len(t.free) == 0 {
-		t.free = make([]node, 1024)
+func keyOf(p netip.Prefix) key {
+	p = p.Masked()
+	if p.Addr().Is4() {
+		a := p.Addr().As4()
+		return key{hi: uint64(binary.BigEndian.Uint32(a[:])) << 32, bits: uint8(p.Bits())}
 	}
-	p := &t.free[0]
-	t.free = t.free[1:]
-	*p = n
-	return p
+	a := p.Addr().As16()
+	return key{hi: binary.BigEndian.Uint64(a[:8]), lo: binary.BigEndian.Uint64(a[8:]), bits: uint8(p.Bits())}
 }
 
-type node struct {
-	p     netip.Prefix
-	l, r  *node
-	glue  bool // a branching point, not a prefix of the list
-	agg   bool // stands for the lengths lo..hi below p
-	lo    int
-	hi    int
-	extra *node // a second range rooted at the same prefix
+func (k key) prefix(v6 bool) netip.Prefix {
+	if !v6 {
+		var a [4]byte
+		binary.BigEndian.PutUint32(a[:], uint32(k.hi>>32))
+		return netip.PrefixFrom(netip.AddrFrom4(a), int(k.bits))
+	}
+	var a [16]byte
+	binary.BigEndian.PutUint64(a[:8], k.hi)
+	binary.BigEndian.PutUint64(a[8:], k.lo)
+	return netip.PrefixFrom(netip.AddrFrom16(a), int(k.bits))
 }
 
-func (t *trie) insert(p netip.Prefix) {
-	link := &t.root
-	for {
-		n := *link
-		if n == nil {
-			*link = t.newNode(node{p: p})
-			return
-		}
-		common := commonBits(p, n.p)
-		switch {
-		case common < p.Bits() && common < n.p.Bits():
-			// p and n part below common: join them under a glue node.
-			g := t.newNode(node{p: netip.PrefixFrom(p.Addr(), common).Masked(), glue: true})
-			if bitAt(p.Addr(), common) {
-				g.l, g.r = n, t.newNode(node{p: p})
-			} else {
-				g.l, g.r = t.newNode(node{p: p}), n
-			}
-			*link = g
-			return
-		case common == p.Bits() && common < n.p.Bits():
-			// p contains n.
-			nn := t.newNode(node{p: p})
-			if bitAt(n.p.Addr(), common) {
-				nn.r = n
-			} else {
-				nn.l = n
-			}
-			*link = nn
-			return
-		case common == n.p.Bits() && common < p.Bits():
-			// n contains p: descend.
-			if bitAt(p.Addr(), common) {
-				link = &n.r
-			} else {
-				link = &n.l
-			}
-		default:
-			n.glue = false // same prefix, perhaps a former branching point
-			return
-		}
+// bit reports bit i (0 = most significant).
+func (k key) bit(i uint8) bool {
+	if i < 64 {
+		return k.hi>>(63-i)&1 != 0
+	}
+	return k.lo>>(127-i)&1 != 0
+}
+
+// truncate keeps the first n bits.
+func (k key) truncate(n uint8) key {
+	switch {
+	case n == 0:
+		return key{}
+	case n < 64:
+		return key{hi: k.hi &^ (1<<(64-n) - 1), bits: n}
+	case n == 64:
+		return key{hi: k.hi, bits: n}
+	default:
+		return key{hi: k.hi, lo: k.lo &^ (1<<(128-n) - 1), bits: n}
 	}
 }
 
 // commonBits counts the leading bits a and b share, up to the shorter
 // length.
-func commonBits(a, b netip.Prefix) int {
-	limit := min(a.Bits(), b.Bits())
+func commonBits(a, b key) uint8 {
 	var n int
-	if a.Addr().Is4() {
-		x, y := a.Addr().As4(), b.Addr().As4()
-		n = bits.LeadingZeros32(binary.BigEndian.Uint32(x[:]) ^ binary.BigEndian.Uint32(y[:]))
+	if x := a.hi ^ b.hi; x != 0 {
+		n = bits.LeadingZeros64(x)
 	} else {
-		x, y := a.Addr().As16(), b.Addr().As16()
-		hi := binary.BigEndian.Uint64(x[:8]) ^ binary.BigEndian.Uint64(y[:8])
-		if hi != 0 {
-			n = bits.LeadingZeros64(hi)
-		} else {
-			n = 64 + bits.LeadingZeros64(binary.BigEndian.Uint64(x[8:])^binary.BigEndian.Uint64(y[8:]))
+		n = 64 + bits.LeadingZeros64(a.lo^b.lo)
+	}
+	return min(uint8(n), a.bits, b.bits)
+}
+
+// trie is a path-compressed binary trie of prefixes. Besides the inserted
+// prefixes it holds "glue" nodes where two branches part. The aggregation
+// rules below depend on exactly this shape (a child is either one bit
+// longer than its parent or further down a compressed path). Nodes live
+// in one slice and refer to each other by index (0 = none), which keeps
+// them free of pointers: cheap to allocate and invisible to the GC.
+type trie struct {
+	nodes []node
+	root  int32
+	v6    bool
+	path  []step // see insert
+}
+
+type node struct {
+	k      key
+	glue   bool  // a branching point, not a prefix of the list
+	agg    bool  // stands for the lengths lo..hi below k
+	lo, hi uint8 // the range of an aggregate
+	l, r   int32 // lower and upper half
+	extra  int32 // a second range rooted at the same prefix
+}
+
+func (t *trie) add(n node) int32 {
+	t.nodes = append(t.nodes, n)
+	return int32(len(t.nodes) - 1)
+}
+
+// step is a node on the path to the last inserted prefix, with the link
+// that holds it (its parent, and which half it is).
+type step struct {
+	idx, parent int32
+	upper       bool
+}
+
+// insert adds k. The descent starts from the deepest node on the path to
+// the previous prefix that contains k: for sorted input, which is what
+// Aggregate gets, that is close by, and building the trie takes linear
+// time instead of a walk from the root per prefix.
+func (t *trie) insert(k key) {
+	var parent int32 // 0: the link is t.root
+	upper := false   // which child of parent the link is
+	cur := t.root
+	for len(t.path) > 0 {
+		top := t.path[len(t.path)-1]
+		t.path = t.path[:len(t.path)-1]
+		if n := t.nodes[top.idx].k; n.bits <= k.bits && commonBits(k, n) == n.bits {
+			parent, upper, cur = top.parent, top.upper, top.idx
+			break
 		}
 	}
-	return min(n, limit)
-}
-
-// bitAt reports bit i (0 = most significant) of a.
-func bitAt(a netip.Addr, i int) bool {
-	if a.Is4() {
-		b := a.As4()
-		return b[i/8]&(0x80>>(i%8)) != 0
+	link := func(i int32) {
+		switch {
+		case parent == 0:
+			t.root = i
+		case upper:
+			t.nodes[parent].r = i
+		default:
+			t.nodes[parent].l = i
+		}
+		t.path = append(t.path, step{i, parent, upper})
 	}
-	b := a.As16()
-	return b[i/8]&(0x80>>(i%8)) != 0
+	for {
+		if cur == 0 {
+			link(t.add(node{k: k}))
+			return
+		}
+		n := t.nodes[cur]
+		common := commonBits(k, n.k)
+		switch {
+		case common < k.bits && common < n.k.bits:
+			// k and n part below common: join them under a glue node.
+			leaf := t.add(node{k: k})
+			g := node{k: k.truncate(common), glue: true, l: leaf, r: cur}
+			if k.bit(common) {
+				g.l, g.r = cur, leaf
+			}
+			gi := t.add(g)
+			link(gi)
+			t.path = append(t.path, step{leaf, gi, k.bit(common)})
+			return
+		case common == k.bits && common < n.k.bits:
+			// k contains n.
+			nn := node{k: k, l: cur}
+			if n.k.bit(common) {
+				nn.l, nn.r = 0, cur
+			}
+			link(t.add(nn))
+			return
+		case common == n.k.bits && common < k.bits:
+			// n contains k: descend.
+			t.path = append(t.path, step{cur, parent, upper})
+			parent, upper = cur, k.bit(common)
+			if upper {
+				cur = n.r
+			} else {
+				cur = n.l
+			}
+		default:
+			t.nodes[cur].glue = false // same prefix, perhaps a former branching point
+			t.path = append(t.path, step{cur, parent, upper})
+			return
+		}
+	}
 }
 
-func sameRange(a, b *node) bool { return a.lo == b.lo && a.hi == b.hi }
+func (t *trie) sameRange(a, b int32) bool {
+	return t.nodes[a].lo == t.nodes[b].lo && t.nodes[a].hi == t.nodes[b].hi
+}
 
-func newRange(p netip.Prefix, lo, hi int) *node {
-	return &node{p: p, agg: true, lo: lo, hi: hi}
+// newRange adds an aggregate at the same prefix as i, with j's range.
+func (t *trie) newRange(i, j int32) int32 {
+	return t.add(node{k: t.nodes[i].k, agg: true, lo: t.nodes[j].lo, hi: t.nodes[j].hi})
 }
 
 // aggregate folds children into their parent, bottom up. A parent can
 // absorb its two children only when both are exactly one bit longer; what
 // the children stand for must then be the same range of lengths, or the
 // fold would accept prefixes the list does not contain.
-func (n *node) aggregate() {
-	if n.l != nil {
-		n.l.aggregate()
+func (t *trie) aggregate(i int32) {
+	if l := t.nodes[i].l; l != 0 {
+		t.aggregate(l)
 	}
-	if n.r != nil {
-		n.r.aggregate()
+	if r := t.nodes[i].r; r != 0 {
+		t.aggregate(r)
 	}
-	l, r := n.l, n.r
-	if l == nil || r == nil {
+	ns := t.nodes
+	l, r := ns[i].l, ns[i].r
+	if l == 0 || r == 0 {
 		return
 	}
-	b := n.p.Bits()
-	halves := l.p.Bits() == b+1 && r.p.Bits() == b+1
+	b := ns[i].k.bits
+	halves := ns[l].k.bits == b+1 && ns[r].k.bits == b+1
+	le, re := ns[l].extra, ns[r].extra
 	switch {
-	case !l.agg && !r.agg && !l.glue && !r.glue && l.p.Bits() == r.p.Bits():
+	case !ns[l].agg && !ns[r].agg && !ns[l].glue && !ns[r].glue && ns[l].k.bits == ns[r].k.bits:
 		// Two plain prefixes of equal length.
-		if r.p.Bits() == b+1 {
-			n.agg, l.glue, r.glue = true, true, true
-			n.hi = b + 1
-			n.lo = b
+		if ns[r].k.bits == b+1 {
+			n := &ns[i]
+			n.agg, n.lo, n.hi = true, b, b+1
 			if n.glue {
 				n.glue, n.lo = false, b+1
 			}
+			ns[l].glue, ns[r].glue = true, true
 		}
-		if halves && l.extra != nil && r.extra != nil && l.extra.agg && r.extra.agg && sameRange(l.extra, r.extra) {
-			n.extra = newRange(n.p, r.extra.lo, r.extra.hi)
-			l.extra.glue, r.extra.glue = true, true
+		if halves && le != 0 && re != 0 && ns[le].agg && ns[re].agg && t.sameRange(le, re) {
+			x := t.newRange(i, re)
+			t.nodes[i].extra = x
+			t.nodes[le].glue, t.nodes[re].glue = true, true
 		}
-	case l.agg && r.agg && sameRange(l, r):
+	case ns[l].agg && ns[r].agg && t.sameRange(l, r):
 		if !halves {
 			return
 		}
 		switch {
-		case n.glue:
-			n.glue, n.agg, n.lo, n.hi = false, true, r.lo, r.hi
-			l.glue, r.glue = true, true
-		case r.lo == r.p.Bits():
+		case ns[i].glue:
+			n := &ns[i]
+			n.glue, n.agg, n.lo, n.hi = false, true, ns[r].lo, ns[r].hi
+			ns[l].glue, ns[r].glue = true, true
+		case ns[r].lo == ns[r].k.bits:
 			// The children start at their own length: the parent
 			// continues them upwards.
-			n.agg, n.lo, n.hi = true, b, r.hi
-			l.glue, r.glue = true, true
+			n := &ns[i]
+			n.agg, n.lo, n.hi = true, b, ns[r].hi
+			ns[l].glue, ns[r].glue = true, true
 		default:
 			// The parent is a prefix of its own and the children start
 			// lower: keep the parent exact and hang the range beside it.
-			n.extra = newRange(n.p, r.lo, r.hi)
-			l.glue, r.glue = true, true
-			if l.extra != nil && r.extra != nil && sameRange(l.extra, r.extra) {
-				n.extra.extra = newRange(n.p, r.extra.lo, r.extra.hi)
-				l.extra.glue, r.extra.glue = true, true
+			x := t.newRange(i, r)
+			ns = t.nodes
+			ns[i].extra = x
+			ns[l].glue, ns[r].glue = true, true
+			if le != 0 && re != 0 && t.sameRange(le, re) {
+				y := t.newRange(i, re)
+				t.nodes[x].extra = y
+				t.nodes[le].glue, t.nodes[re].glue = true, true
 			}
 		}
-	case l.extra != nil && r.agg && l.extra.agg && sameRange(r, l.extra):
-		n.foldMixed(r, l.extra, halves)
-	case r.extra != nil && l.agg && r.extra.agg && sameRange(l, r.extra):
-		n.foldMixed(l, r.extra, halves)
+	case le != 0 && ns[r].agg && ns[le].agg && t.sameRange(r, le):
+		t.foldMixed(i, r, le, halves)
+	case re != 0 && ns[l].agg && ns[re].agg && t.sameRange(l, re):
+		t.foldMixed(i, l, re, halves)
 	}
 }
 
 // foldMixed folds a child's range with the range hanging beside the other
 // child.
-func (n *node) foldMixed(child, extra *node, halves bool) {
+func (t *trie) foldMixed(i, child, extra int32, halves bool) {
 	if !halves {
 		return
 	}
-	if n.glue {
-		n.glue, n.agg, n.lo, n.hi = false, true, child.lo, child.hi
+	if t.nodes[i].glue {
+		n := &t.nodes[i]
+		n.glue, n.agg, n.lo, n.hi = false, true, t.nodes[child].lo, t.nodes[child].hi
 	} else {
-		n.extra = newRange(n.p, child.lo, child.hi)
+		x := t.newRange(i, child)
+		t.nodes[i].extra = x
 	}
-	child.glue, extra.glue = true, true
+	t.nodes[child].glue, t.nodes[extra].glue = true, true
 }
 
 // emit appends the ranges in prefix order: a node, the ranges beside it,
 // then its lower and upper halves.
-func (n *node) emit(out []Range) []Range {
-	for e := n; e != nil; e = e.extra {
-		if e.glue {
+func (t *trie) emit(i int32, out []Range) []Range {
+	for e := i; e != 0; e = t.nodes[e].extra {
+		n := t.nodes[e]
+		if n.glue {
 			continue
 		}
-		if e.agg {
-			out = append(out, Range{Prefix: e.p, Min: e.lo, Max: e.hi})
-		} else {
-			out = append(out, Range{Prefix: e.p, Min: e.p.Bits(), Max: e.p.Bits()})
+		r := Range{Prefix: n.k.prefix(t.v6), Min: int(n.k.bits), Max: int(n.k.bits)}
+		if n.agg {
+			r.Min, r.Max = int(n.lo), int(n.hi)
 		}
+		out = append(out, r)
 	}
-	if n.l != nil {
-		out = n.l.emit(out)
+	if l := t.nodes[i].l; l != 0 {
+		out = t.emit(l, out)
 	}
-	if n.r != nil {
-		out = n.r.emit(out)
+	if r := t.nodes[i].r; r != 0 {
+		out = t.emit(r, out)
 	}
 	return out
 }

@@ -1,8 +1,10 @@
 package render
 
 import (
+	"fmt"
 	"net/netip"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -255,5 +257,52 @@ func TestViewRejects(t *testing.T) {
 	}
 	if _, err := NewView(base(), "nope"); err == nil {
 		t.Error("unknown router accepted")
+	}
+}
+
+// TestViewStringsAllowListed walks every view of every case: each string
+// a template can print holds only allow-listed characters, whatever field
+// it sits in (derived names included).
+func TestViewStringsAllowListed(t *testing.T) {
+	for _, c := range goldenCases {
+		m := loadCase(t, filepath.Join("testdata", c))
+		for _, r := range m.Routers {
+			v, err := NewView(m, r.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen := map[uintptr]bool{}
+			walkStrings(reflect.ValueOf(v), "View", seen, func(path, s string) {
+				for _, ch := range s {
+					if !isTextChar(ch) {
+						t.Errorf("%s/%s: %s = %q holds %q", c, r.Name, path, s, ch)
+						return
+					}
+				}
+			})
+		}
+	}
+}
+
+func walkStrings(v reflect.Value, path string, seen map[uintptr]bool, f func(path, s string)) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() || seen[v.Pointer()] {
+			return
+		}
+		seen[v.Pointer()] = true
+		walkStrings(v.Elem(), path, seen, f)
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() {
+				walkStrings(v.Field(i), path+"."+v.Type().Field(i).Name, seen, f)
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := 0; i < v.Len(); i++ {
+			walkStrings(v.Index(i), fmt.Sprintf("%s[%d]", path, i), seen, f)
+		}
+	case reflect.String:
+		f(path, v.String())
 	}
 }

@@ -220,8 +220,8 @@ var (
 	}
 	rejectTexts = []Reason{
 		{1, "bogon prefix"}, {2, "prefix length out of range"}, {3, "our own prefix or a more-specific"},
-		{4, "bogon AS in the path"}, {5, "first AS is not the peer's"}, {6, "next hop is not the peer"},
-		{7, "RPKI invalid"}, {8, "not in the peer's IRR prefixes"}, {9, "no IRR data for the peer: deny-all"},
+		{4, "bogon AS in the path"}, {5, "first AS is not the peer AS"}, {6, "next hop is not the peer"},
+		{7, "RPKI invalid"}, {8, "not in the IRR prefixes of the peer"}, {9, "no IRR data for the peer: deny-all"},
 	}
 	rpkiTags = RPKITags{Valid: 1000, NotFound: 1001, Invalid: 1002}
 )

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bytes"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -294,6 +295,7 @@ func TestHostileInputs(t *testing.T) {
 	}
 	tm := defaultTemplates(t)
 	counts := map[string]int{}
+	parse := parseQueue{}
 	for _, inj := range injections() {
 		twin := inj.twin
 		if twin == nil {
@@ -312,7 +314,7 @@ func TestHostileInputs(t *testing.T) {
 				if !ok {
 					t.Fatalf("%s: the benign twin %q does not validate", label, twin(reached))
 				}
-				if err := sameShape(tm, m, benign, reached, twin(reached), inj.variants); err != nil {
+				if err := sameShape(tm, m, benign, reached, twin(reached), inj.variants, parse); err != nil {
 					t.Errorf("%s: validated, and %v", label, err)
 				}
 				counts["validated, same shape"]++
@@ -330,19 +332,30 @@ func TestHostileInputs(t *testing.T) {
 				counts["refused by render"]++
 				continue
 			}
-			if err := sameShape(tm, m, benign, h, twin(h), inj.variants); err != nil {
+			if err := sameShape(tm, m, benign, h, twin(h), inj.variants, parse); err != nil {
 				t.Errorf("%s: reached the templates unvalidated, and %v", label, err)
 			}
 			counts["unvalidated, same shape"]++
 		}
 	}
 	t.Logf("%d strings × %d places: %v", len(hostileStrings), len(injections()), counts)
+
+	// Whatever rendered goes through the real parsers too: each BIRD
+	// config on its own, the FRR configs in one vtysh run (FRR commands
+	// may be repeated, so the concatenation is a valid config exactly
+	// when each part is).
+	for i, conf := range parse["bird2"] {
+		checkBIRD(t, fmt.Sprintf("hostile bird2 config %d", i), conf)
+	}
+	if frr := parse["frr"]; len(frr) > 0 {
+		checkFRRSyntax(t, fmt.Sprintf("%d hostile frr configs", len(frr)), bytes.Join(frr, []byte("!\n")))
+	}
 }
 
 // sameShape renders both models on every platform and requires the
 // configs to differ only where the value (in one of its variants) sits,
 // and to lex into the same token kinds.
-func sameShape(tm *Templates, hostile, benign *model.Model, value, twin string, variants func(string) []string) error {
+func sameShape(tm *Templates, hostile, benign *model.Model, value, twin string, variants func(string) []string, parse parseQueue) error {
 	for _, p := range tm.Platforms() {
 		hm, bm := withPlatform(hostile, p), withPlatform(benign, p)
 		ho, err := Render(hm, hm.Routers[0].Name, tm)
@@ -359,9 +372,13 @@ func sameShape(tm *Templates, hostile, benign *model.Model, value, twin string, 
 		if hk, bk := tokenKinds(p, string(ho)), tokenKinds(p, string(bo)); !equalStrings(hk, bk) {
 			return fmt.Errorf("%s: the config lexes differently: %s", p, firstDifference(hk, bk))
 		}
+		parse[p] = append(parse[p], ho)
 	}
 	return nil
 }
+
+// parseQueue collects rendered configs per platform for the real parsers.
+type parseQueue map[string][][]byte
 
 // onlyValuesDiffer checks that hostile and benign have the same length
 // and that every byte where they differ lies inside an occurrence of a

@@ -18,7 +18,7 @@ import (
 func TestLoadDemoSnapshot(t *testing.T) {
 	s := loadDemo(t)
 	m := s.Meta()
-	want := map[string]int{"org": 7, "fac": 5, "ix": 2, "ixfac": 3, "ixlan": 2, "ixpfx": 4, "net": 6, "netfac": 16, "netixlan": 11}
+	want := map[string]int{"org": 8, "fac": 5, "ix": 2, "ixfac": 3, "ixlan": 2, "ixpfx": 4, "net": 7, "netfac": 19, "netixlan": 12}
 	for typ, n := range want {
 		if m.Counts[typ] != n {
 			t.Errorf("Counts[%s] = %d, want %d", typ, m.Counts[typ], n)
@@ -417,7 +417,7 @@ func TestMetaIsACopy(t *testing.T) {
 	m := s.Meta()
 	m.Counts["net"] = 999
 	m.Warnings = append(m.Warnings, "x")
-	if s.Meta().Counts["net"] != 6 || len(s.Meta().Warnings) != 0 {
+	if s.Meta().Counts["net"] != 7 || len(s.Meta().Warnings) != 0 {
 		t.Error("Meta shares its map or slice with the store")
 	}
 	b, err := json.Marshal(s.Meta())

@@ -348,7 +348,7 @@ func TestOpen(t *testing.T) {
 	ctx := context.Background()
 	t.Run("a directory", func(t *testing.T) {
 		s, err := Open(ctx, Source{Spec: demoDir, Offline: true})
-		if err != nil || len(s.Nets()) != 6 {
+		if err != nil || len(s.Nets()) != 7 {
 			t.Fatalf("%v", err)
 		}
 	})
@@ -375,7 +375,7 @@ func TestOpen(t *testing.T) {
 			t.Fatalf("offline with an empty cache: %v, %d requests", err, len(fake.Requests()))
 		}
 		s, err := Open(ctx, src)
-		if err != nil || len(s.Nets()) != 6 || s.Meta().Source != filepath.Join(repo, DefaultCacheDir) {
+		if err != nil || len(s.Nets()) != 7 || s.Meta().Source != filepath.Join(repo, DefaultCacheDir) {
 			t.Fatalf("first open: %v", err)
 		}
 		n := len(fake.Requests())
@@ -391,7 +391,7 @@ func TestOpen(t *testing.T) {
 		stale.MaxAge = time.Nanosecond
 		var logs bytes.Buffer
 		stale.Logger = slog.New(slog.NewTextHandler(&logs, nil))
-		if s, err := Open(ctx, stale); err != nil || len(s.Nets()) != 6 || !strings.Contains(logs.String(), "using the cached data") {
+		if s, err := Open(ctx, stale); err != nil || len(s.Nets()) != 7 || !strings.Contains(logs.String(), "using the cached data") {
 			t.Errorf("stale cache: %v, logs %q", err, logs.String())
 		}
 	})

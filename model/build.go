@@ -224,6 +224,8 @@ func (b *builder) maxPrefix(ip *intent.Peer, p *Peer, net *peeringdb.Net) {
 // render turns that into deny-all, never accept-all.
 func (b *builder) irr(ip *intent.Peer, p *Peer) {
 	if b.in.IRR == nil {
+		// No IRR data at all: the caller says so once, rather than a
+		// warning for every peer.
 		p.IRR, p.IRRWhy = IRRMissing, "no IRR data was loaded"
 		return
 	}

@@ -45,7 +45,8 @@ func loadModel(ctx context.Context, a *app, fsys fs.FS) (*model.Model, *intent.R
 //     and sessions then come from the peer files only;
 //   - the IRR expansion of refs from the policy's servers, through the
 //     answer cache in .peerctl/irr/; with --offline nothing is asked and
-//     every peer is deny-all, with a warning;
+//     every peer is deny-all, with a warning; nil refs skip the IRR
+//     altogether (the model then says "no IRR data was loaded");
 //   - VRPs from the policy's rpki.vrps_file (with its SLURM exceptions),
 //     if it names one.
 //
@@ -92,6 +93,9 @@ func loadInputs(ctx context.Context, a *app, settings *intent.Repo, refs []bgp.O
 }
 
 func loadIRR(ctx context.Context, a *app, settings *intent.Repo, refs []bgp.ObjectRef, in *model.Inputs, warn func(string, string, ...any)) error {
+	if refs == nil {
+		return nil
+	}
 	if len(refs) == 0 {
 		in.IRR = map[bgp.ObjectRef]irr.Result{}
 		return nil

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 
 	"github.com/peerctl/peerctl/intent"
+	"github.com/peerctl/peerctl/model"
 )
 
 type validateOptions struct {
@@ -25,6 +28,11 @@ attributes, duplicate peers, labels that disagree with file names, bad AS
 numbers, AS-SETs and addresses, references to routers or IXPs that do not
 exist, and text that could change a router config (newlines, quotes, braces,
 semicolons, non-ASCII look-alikes) — all in one run.
+
+When the intents are valid they are also checked against PeeringDB (the
+repository's snapshot, the cache, or --peeringdb): peers that share no IXP
+with us, PeeringDB addresses outside the exchange LANs, missing prefix counts.
+These are warnings.
 
 Exit status: 0 when there are no errors (warnings are allowed), 1 when there
 are errors, 2 when the command itself fails.`,
@@ -59,6 +67,13 @@ are errors, 2 when the command itself fails.`,
 func validateRun(opts *validateOptions) error {
 	a := opts.app
 	repo, diags := intent.LoadDir(a.repoDir)
+	if !diags.HasErrors() {
+		more, err := checkAgainstPeeringDB(a, repo)
+		if err != nil {
+			return err
+		}
+		diags = append(diags, more...)
+	}
 	errs, warns := intent.Counts(diags)
 	var err error
 	switch opts.format {
@@ -79,6 +94,20 @@ func validateRun(opts *validateOptions) error {
 		return errFindings
 	}
 	return nil
+}
+
+// checkAgainstPeeringDB resolves valid intents against PeeringDB (the
+// repository's snapshot, the cache, or --peeringdb) and returns what that
+// finds: peers at none of our IXPs, PeeringDB addresses outside the LANs,
+// max-prefix counts missing. The IRR is not asked: validation must be fast
+// and work offline; the review reports IRR findings.
+func checkAgainstPeeringDB(a *app, repo *intent.Repo) (hcl.Diagnostics, error) {
+	in, diags, err := loadInputs(context.Background(), a, repo, nil)
+	if err != nil {
+		return diags, err
+	}
+	_, more := model.Build(repo, in)
+	return append(diags, more...), nil
 }
 
 func verdict(errs int) string {

@@ -59,6 +59,23 @@ func TestValidateExampleRepository(t *testing.T) {
 	if !strings.Contains(out, "Valid:") {
 		t.Errorf("no summary line: %q", out)
 	}
+	// Checked against the demo PeeringDB snapshot: AS64503 has a stale
+	// port outside the AMS LAN, which is skipped with a warning.
+	if !strings.Contains(out, "on peers/AS64503.hcl line 1") || !strings.Contains(out, "skipped 203.0.113.13") {
+		t.Errorf("no PeeringDB finding for AS64503:\n%s", out)
+	}
+}
+
+func TestValidatePeerWithoutCommonIXP(t *testing.T) {
+	dir := exampleRepo(t)
+	writeFile(t, dir, "peers/AS64499.hcl", []byte("peer \"AS64499\" {\n  name   = \"Nowhere\"\n  import = \"AS64499\"\n  export = \"AS-EXAMPLE\"\n}\n"))
+	out, _, code := runPeerctl(t, "validate", "--repo", dir, "--peeringdb", "../../data/peeringdb", "--format", "github")
+	if code != exitOK {
+		t.Fatalf("a warning must not fail validation: exit %d\n%s", code, out)
+	}
+	if !strings.Contains(out, "::warning file=peers/AS64499.hcl,line=1") {
+		t.Errorf("no warning for a peer without sessions:\n%s", out)
+	}
 }
 
 // TestValidateBrokenRepository breaks a copy of the example repository in

@@ -25,10 +25,11 @@ var (
 )
 
 // fast are rollout options that suit the lab: its peers retry within
-// seconds, so sessions come up fast or not at all.
+// seconds, so sessions come up fast or not at all. (A GoBGP peer that was
+// just removed can take ten seconds to accept a session again.)
 func fast(t *testing.T) deploy.Options {
 	return deploy.Options{
-		ConfirmTimeout: 60 * time.Second, VerifyTimeout: 12 * time.Second, Poll: 250 * time.Millisecond, Settle: 2 * time.Second,
+		ConfirmTimeout: 60 * time.Second, VerifyTimeout: 20 * time.Second, Poll: 250 * time.Millisecond, Settle: 2 * time.Second,
 		Progress: func(e deploy.Event) { t.Logf("%s %-9s %s", e.Router, e.Step, e.Message) },
 	}
 }
@@ -65,6 +66,7 @@ func TestLab(t *testing.T) {
 	t.Run("bad access", func(t *testing.T) { testBadAccess(t, l) })
 	t.Run("filters", func(t *testing.T) { testFilters(t, l) })
 	t.Run("max-prefix", func(t *testing.T) { testMaxPrefix(t, l) })
+	t.Run("policy", func(t *testing.T) { testPolicy(t, l) })
 	t.Run("no-op", func(t *testing.T) { testNoOp(t, l) })
 }
 
@@ -126,7 +128,9 @@ func testRollback(t *testing.T, l *lab.Lab) {
 		t.Run(tc.router, func(t *testing.T) {
 			before := tc.before()
 			tg := labtest.Target(t, l, tc.router, []labtest.Session{alpha, tc.peer})
-			rep, err := deploy.Run(ctx, []deploy.Target{tg}, fast(t))
+			o := fast(t)
+			o.VerifyTimeout = 8 * time.Second // the wrong AS never comes up: do not wait long
+			rep, err := deploy.Run(ctx, []deploy.Target{tg}, o)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -241,4 +245,53 @@ func (d countingDriver) Apply(ctx context.Context, cfg string, timeout time.Dura
 	d.c.n++
 	d.c.mu.Unlock()
 	return d.Driver.Apply(ctx, cfg, timeout)
+}
+
+// The rollout policy: order, parallelism and router pairs that must never
+// change at once, seen in when each router's change starts and ends.
+func testPolicy(t *testing.T, l *lab.Lab) {
+	base(t, l)
+	for i, tc := range []struct {
+		name     string
+		parallel int
+		never    [][2]string
+		overlap  bool
+	}{
+		{"one at a time, in order", 1, nil, false},
+		{"two at once", 2, nil, true},
+		{"never together", 2, [][2]string{{"lab-fra-edge1", "lab-ams-edge1"}}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			extra := map[bool][]labtest.Session{true: {alpha, gamma}, false: {alpha}}[i%2 == 0]
+			fraExtra := map[bool][]labtest.Session{true: {alpha, beta}, false: {alpha}}[i%2 == 0]
+			targets := []deploy.Target{ // policy order: fra first
+				labtest.Target(t, l, "lab-fra-edge1", fraExtra),
+				labtest.Target(t, l, "lab-ams-edge1", extra),
+			}
+			o := fast(t)
+			o.Parallel, o.NeverTogether = tc.parallel, tc.never
+			var mu sync.Mutex
+			start, end := map[string]time.Time{}, map[string]time.Time{}
+			o.Progress = func(e deploy.Event) {
+				mu.Lock()
+				defer mu.Unlock()
+				switch e.Step {
+				case deploy.StepApply:
+					start[e.Router] = e.Time
+				case deploy.StepDone, deploy.StepRollback, deploy.StepFailed:
+					end[e.Router] = e.Time
+				}
+			}
+			mustDeploy(t, targets, o)
+			fs, fe, as, ae := start["lab-fra-edge1"], end["lab-fra-edge1"], start["lab-ams-edge1"], end["lab-ams-edge1"]
+			overlap := fs.Before(ae) && as.Before(fe)
+			if overlap != tc.overlap {
+				t.Errorf("fra %s–%s, ams %s–%s: overlap %v, want %v", fs.Format("05.000"), fe.Format("05.000"),
+					as.Format("05.000"), ae.Format("05.000"), overlap, tc.overlap)
+			}
+			if !tc.overlap && !fs.Before(as) {
+				t.Errorf("lab-ams-edge1 changed before lab-fra-edge1, against the order")
+			}
+		})
+	}
 }

@@ -69,7 +69,8 @@ func afi(f bgp.Family) string {
 }
 
 // FRRConfig writes the managed part of an FRR config the way a peering
-// tool renders it, in FRR's own form: IRR prefix lists per peer and
+// tool renders it, in FRR's own form (with connect retry timers short
+// enough for tests): IRR prefix lists per peer and
 // family, import route-maps that reject RPKI-invalid routes and anything
 // outside the prefix list, an export route-map for our prefixes, one
 // neighbor per session with max-prefix, and the RPKI cache of each LAN.
@@ -122,6 +123,9 @@ func FRRConfig(topo lab.Topology, router string, sessions []Session) string {
 	for _, n := range nbrs {
 		w(" neighbor %s remote-as %d", n.Neighbor, uint32(n.ASN))
 		w(" neighbor %s description %s %s", n.Neighbor, n.PeerASN, n.Peer)
+		// Retry within seconds, not FRR's default two minutes: a lab
+		// peer that was just removed may refuse the first attempt.
+		w(" neighbor %s timers connect 3", n.Neighbor)
 		p, _ := topo.Peer(n.Peer)
 		if p.Password != "" {
 			w(" neighbor %s password %s", n.Neighbor, p.Password)
@@ -169,7 +173,7 @@ func FRRConfig(topo lab.Topology, router string, sessions []Session) string {
 }
 
 // BIRDConfig writes a whole BIRD 2 config the way a peering tool renders
-// it: RPKI over RTR into ROA tables, our prefixes from static protocols,
+// it (with connect timers short enough for tests): RPKI over RTR into ROA tables, our prefixes from static protocols,
 // one prefix set per peer and family from IRR data, import filters that
 // reject RPKI-invalid routes and anything outside the set, an import limit
 // per session, and one BGP protocol per neighbor.
@@ -220,6 +224,7 @@ func BIRDConfig(topo lab.Topology, router string, sessions []Session) string {
 		set := fmt.Sprintf("%s_v%d", strings.ToUpper(n.PeerASN.String()), n.Family)
 		w("protocol bgp peer%d {\n  description \"%s %s\";\n  local %s as %d;\n  neighbor %s as %d;",
 			n.Index, n.PeerASN, n.Peer, n.Local, uint32(r.ASN), n.Neighbor, uint32(n.ASN))
+		w("  connect delay time 1;\n  connect retry time 3;\n  error wait time 1, 3;")
 		p, _ := topo.Peer(n.Peer)
 		if p.Password != "" {
 			w("  password %q;", p.Password)

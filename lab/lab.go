@@ -251,7 +251,7 @@ func Load(dir string, logger *slog.Logger) (*Lab, error) {
 
 // Down stops every daemon the lab started (by PID, checking each is still
 // the process it started), deletes its namespaces and removes its
-// directory. It is safe to call on a partly started lab.
+// directory. It is safe to call on a partly started lab, and twice.
 func (l *Lab) Down(ctx context.Context) error {
 	// Reverse order: sshd and our routers before the peers and the cache.
 	for i := len(l.Processes) - 1; i >= 0; i-- {
@@ -271,5 +271,7 @@ func (l *Lab) Down(ctx context.Context) error {
 	if err := os.RemoveAll(l.Dir); err != nil {
 		errs = append(errs, err)
 	}
+	// A second Down has nothing left to do.
+	l.Processes, l.UTSMounts, l.Namespaces = nil, nil, nil
 	return errors.Join(errs...)
 }

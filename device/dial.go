@@ -18,6 +18,14 @@ func Dial(ctx context.Context, platform string, ep Endpoint, log *slog.Logger) (
 		d, err = OpenFRR(ctx, ep, log)
 	case "bird2":
 		d, err = OpenBIRD(ctx, ep, log)
+	case "junos":
+		d, err = OpenJunos(ctx, ep, CLIOptions{Logger: log})
+	case "iosxr":
+		d, err = OpenIOSXR(ctx, ep, CLIOptions{Logger: log})
+	case "eos":
+		d, err = OpenEOS(ctx, ep, CLIOptions{Logger: log})
+	case "sros":
+		d, err = OpenSROS(ctx, ep, CLIOptions{Logger: log})
 	case "netconf":
 		d, err = OpenNetconf(ctx, ep, NetconfOptions{Logger: log})
 	default:

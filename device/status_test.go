@@ -250,3 +250,9 @@ func FuzzParseFRRNeighbors(f *testing.F) {
 		_ = parseFRRInvalid(out, map[netip.Addr]int{})
 	})
 }
+
+func TestDialUnknownPlatform(t *testing.T) {
+	if _, err := Dial(t.Context(), "vyos", Endpoint{Host: "r1"}, nil); err == nil || !strings.Contains(err.Error(), `"vyos"`) {
+		t.Errorf("error %v", err)
+	}
+}

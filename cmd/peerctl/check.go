@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/peerctl/peerctl/bgp"
 	"github.com/peerctl/peerctl/deploy"
@@ -64,13 +63,6 @@ not (or a router cannot be read), 2 on usage or internal errors.`,
 	f.DurationVar(&opts.wait, "wait", 0, "wait up to `d` for every intended session to be Established")
 	f.BoolVar(&opts.json, "json", false, "print the sessions as JSON")
 	return cmd
-}
-
-// addRolloutFlags adds the flags deploy and check share.
-func addRolloutFlags(f *pflag.FlagSet, q *rolloutQuery) {
-	f.StringArrayVar(&q.routers, "router", nil, "only this router (repeatable)")
-	f.StringVar(&q.env, "env", "production", "routers of this `environment` (the router blocks' environment)")
-	f.StringVar(&q.knownHosts, "known-hosts", "", "SSH known hosts `file` (default ~/.ssh/known_hosts)")
 }
 
 func checkRun(ctx context.Context, opts *checkOptions) error {

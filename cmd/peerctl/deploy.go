@@ -120,13 +120,6 @@ func deployRun(ctx context.Context, opts *deployOptions) error {
 	return nil
 }
 
-// progressPrinter writes one line per rollout step: "router  step  message".
-func progressPrinter(w io.Writer) func(deploy.Event) {
-	return func(e deploy.Event) {
-		fmt.Fprintf(w, "%s  %-13s %-9s %s\n", e.Time.Format("15:04:05"), e.Router, e.Step, e.Message)
-	}
-}
-
 func printDeployReport(w io.Writer, rep deploy.Report, dryRun bool) {
 	if dryRun {
 		for _, r := range rep.Routers {

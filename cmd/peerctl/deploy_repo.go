@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/spf13/pflag"
 
 	"github.com/peerctl/peerctl/bgp"
 	"github.com/peerctl/peerctl/deploy"
@@ -20,6 +23,20 @@ type rolloutQuery struct {
 	routers    []string // --router; empty: all of the environment
 	env        string   // --env
 	knownHosts string   // --known-hosts; empty: ~/.ssh/known_hosts
+}
+
+// addRolloutFlags adds the flags deploy and check share.
+func addRolloutFlags(f *pflag.FlagSet, q *rolloutQuery) {
+	f.StringArrayVar(&q.routers, "router", nil, "only this router (repeatable)")
+	f.StringVar(&q.env, "env", "production", "routers of this `environment` (the router blocks' environment)")
+	f.StringVar(&q.knownHosts, "known-hosts", "", "SSH known hosts `file` (default ~/.ssh/known_hosts)")
+}
+
+// progressPrinter writes one line per rollout step: "router  step  message".
+func progressPrinter(w io.Writer) func(deploy.Event) {
+	return func(e deploy.Event) {
+		fmt.Fprintf(w, "%s  %-13s %-9s %s\n", e.Time.Format("15:04:05"), e.Router, e.Step, e.Message)
+	}
 }
 
 // rollout is what deploy and check need from the repository: a target per

@@ -143,6 +143,32 @@ func testCut(t *testing.T, l *lab.Lab) {
 		}
 	})
 
+	t.Run("bird reconnects and undoes", func(t *testing.T) {
+		base(t, l)
+		conf := labtest.ReadFile(t, l, "lab-fra-edge1", "bird.conf")
+		before, _ := l.Birdc(ctx, "lab-fra-edge1", "show protocols")
+		tg, p := viaProxy(t, l, labtest.Target(t, l, "lab-fra-edge1", []labtest.Session{alpha, beta}))
+		o := fast(t)
+		progress := o.Progress
+		o.Progress = func(e deploy.Event) {
+			if e.Step == deploy.StepVerify { // applied, not confirmed
+				p.Cut()
+			}
+			progress(e)
+		}
+		rep, err := deploy.Run(ctx, []deploy.Target{tg}, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := rep.Routers[0]; r.Status != deploy.RolledBack || p.Accepted() < 3 {
+			t.Fatalf("status %s (%s), %d connections: want a reconnect and a rollback", r.Status, r.Error, p.Accepted())
+		}
+		after, _ := l.Birdc(ctx, "lab-fra-edge1", "show protocols")
+		if protocolNames(after) != protocolNames(before) || labtest.ReadFile(t, l, "lab-fra-edge1", "bird.conf") != conf {
+			t.Errorf("not back on the old config:\n%s", after)
+		}
+	})
+
 	t.Run("bird cut during the upload; the next run converges", func(t *testing.T) {
 		base(t, l)
 		conf := labtest.ReadFile(t, l, "lab-fra-edge1", "bird.conf")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -32,6 +33,43 @@ func TestDriversLab(t *testing.T) {
 	l := labtest.Start(t, lab.Options{})
 	t.Run("frr", func(t *testing.T) { testFRR(t, l) })
 	t.Run("bird", func(t *testing.T) { testBIRD(t, l) })
+	t.Run("ssh agent", func(t *testing.T) { testAgent(t, l) })
+}
+
+// testAgent logs in with the key held by an SSH agent and no key file: the
+// OpenSSH transport for the CLI, the agent protocol for SFTP.
+func testAgent(t *testing.T, l *lab.Lab) {
+	if _, err := exec.LookPath("ssh-agent"); err != nil {
+		t.Skip("ssh-agent is not installed")
+	}
+	sock := filepath.Join(t.TempDir(), "agent.sock")
+	agent := exec.Command("ssh-agent", "-D", "-a", sock)
+	if err := agent.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { agent.Process.Kill(); agent.Wait() })
+	for i := 0; i < 50; i++ {
+		if _, err := os.Stat(sock); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Setenv("SSH_AUTH_SOCK", sock)
+	if out, err := exec.Command("ssh-add", l.KeyFile).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-add: %v\n%s", err, out)
+	}
+	for _, r := range []string{ams, fra} {
+		ep := labtest.Endpoint(t, l, r)
+		ep.KeyFile = ""
+		d, err := device.Dial(ctx(t), map[string]string{ams: "frr", fra: "bird2"}[r], ep, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", r, err)
+		}
+		if _, err := d.Running(ctx(t)); err != nil {
+			t.Errorf("%s: %v", r, err)
+		}
+		d.Close()
+	}
 }
 
 func ctx(t *testing.T) context.Context {

@@ -507,19 +507,21 @@ var birdCount = regexp.MustCompile(`(?m)^(\d+) of (\d+) routes`)
 func (b *BIRD) Sessions(ctx context.Context) ([]Session, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	status, err := b.cmd(ctx, "show status")
-	if err != nil {
-		return nil, err
-	}
-	now, err := birdServerTime(status)
-	if err != nil {
-		return nil, err
-	}
 	out, err := b.cmd(ctx, "show protocols all")
 	if err != nil {
 		return nil, err
 	}
 	protos, err := parseBIRDProtocols(out)
+	if err != nil {
+		return nil, err
+	}
+	// BIRD's clock after the protocols were read, so that no "since"
+	// is later than it.
+	status, err := b.cmd(ctx, "show status")
+	if err != nil {
+		return nil, err
+	}
+	now, err := birdServerTime(status)
 	if err != nil {
 		return nil, err
 	}

@@ -172,8 +172,14 @@ func birdSince(s string, now time.Time) (time.Time, error) {
 		if t, err := time.ParseInLocation(layout, s, now.Location()); err == nil {
 			y, m, d := now.Date()
 			t = time.Date(y, m, d, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), now.Location())
-			if t.After(now) {
-				t = t.AddDate(0, 0, -1)
+			switch {
+			case !t.After(now):
+			case t.Sub(now) < time.Hour:
+				// A state change just after now was read: not a day
+				// ago, which would make a new session look old.
+				t = now
+			default:
+				t = t.AddDate(0, 0, -1) // a time of day later than now is yesterday's
 			}
 			return t, nil
 		}

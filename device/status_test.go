@@ -124,6 +124,7 @@ func TestBIRDTimes(t *testing.T) {
 	for in, want := range map[string]time.Time{
 		"00:04:00.500":        time.Date(2026, 11, 22, 0, 4, 0, 5e8, time.Local),
 		"23:59:00":            time.Date(2026, 11, 21, 23, 59, 0, 0, time.Local), // yesterday
+		"00:05:00.200":        now,                                               // just after now: not yesterday
 		"2026-11-20":          time.Date(2026, 11, 20, 0, 0, 0, 0, time.Local),
 		"2026-11-20 10:00:00": time.Date(2026, 11, 20, 10, 0, 0, 0, time.Local),
 	} {

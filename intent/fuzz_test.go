@@ -61,7 +61,7 @@ func FuzzLoad(f *testing.F) {
 		}
 		for _, p := range repo.Peers {
 			for _, s := range []string{p.Name, p.Description} {
-				if s != "" && checkText(s, MaxDescLen) != "" {
+				if s != "" && CheckText(s, MaxDescLen) != "" {
 					t.Fatalf("unsafe text passed validation: %q", s)
 				}
 			}
@@ -72,7 +72,7 @@ func FuzzLoad(f *testing.F) {
 			}
 		}
 		for _, r := range repo.Routers {
-			if checkIdentifier(r.Name) != "" || checkHost(r.Host) != "" {
+			if CheckIdentifier(r.Name) != "" || checkHost(r.Host) != "" {
 				t.Fatalf("unsafe router passed validation: %+v", r)
 			}
 		}

@@ -279,13 +279,13 @@ func TestGitHubCommandEscapes(t *testing.T) {
 
 func TestCheckText(t *testing.T) {
 	for _, s := range []string{"Cloudflare", "Hurricane Electric", "Doc (AMS) 10G/100G", "A+B & C, Inc.", "x=y:z@w"} {
-		if msg := checkText(s, MaxNameLen); msg != "" {
-			t.Errorf("checkText(%q) = %s", s, msg)
+		if msg := CheckText(s, MaxNameLen); msg != "" {
+			t.Errorf("CheckText(%q) = %s", s, msg)
 		}
 	}
 	for _, s := range []string{"", " lead", "trail ", "a\nb", "a\"b", "a'b", "a{b", "a}b", "a;b", "a#b", "a!b", "a/*b", "a\\b", "a$b", "a`b", "a\tb", "Сloudflare", "a  b", strings.Repeat("x", MaxNameLen+1)} {
-		if msg := checkText(s, MaxNameLen); msg == "" {
-			t.Errorf("checkText(%q) accepted", s)
+		if msg := CheckText(s, MaxNameLen); msg == "" {
+			t.Errorf("CheckText(%q) accepted", s)
 		}
 	}
 }

@@ -48,11 +48,11 @@ func (v *validator) peer(r *rawPeer, repo *Repo) *Peer {
 	}
 	v.peerASN(asn, r.LabelRange, repo)
 
-	if msg := checkText(r.Name, MaxNameLen); msg != "" && written(r.NameRange) {
+	if msg := CheckText(r.Name, MaxNameLen); msg != "" && written(r.NameRange) {
 		v.errorf(r.NameRange, "Invalid peer name", "The name %s.", msg)
 	}
 	if r.Description != nil {
-		if msg := checkText(*r.Description, MaxDescLen); msg != "" {
+		if msg := CheckText(*r.Description, MaxDescLen); msg != "" {
 			v.errorf(r.DescriptionRange, "Invalid description", "The description %s.", msg)
 		} else {
 			p.Description = *r.Description

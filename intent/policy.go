@@ -169,7 +169,7 @@ func (v *validator) irr(r *rawIRR) IRR {
 	}
 	if r.Sources != nil {
 		for _, s := range *r.Sources {
-			if msg := checkIdentifier(s); msg != "" || strings.ToUpper(s) != s {
+			if msg := CheckIdentifier(s); msg != "" || strings.ToUpper(s) != s {
 				v.errorf(r.SourcesRange, "Invalid IRR source", "IRR sources are upper-case names such as RIPE, ARIN or RADB; %q is not.", s)
 				continue
 			}

@@ -196,18 +196,18 @@ type rawRPKI struct {
 }
 
 type rawScoring struct {
-	DefRange             hcl.Range          `hcl:",def_range"`
-	Beta                 *float64           `hcl:"beta,optional"`
-	Gamma                *float64           `hcl:"gamma,optional"`
-	Threshold            *float64           `hcl:"threshold,optional"`
-	MaxCommonPoPs        *int               `hcl:"max_common_pops,optional"`
-	Criterion            *string            `hcl:"criterion,optional"`
-	CandidateCriterion   *string            `hcl:"candidate_criterion,optional"`
-	Holistic             *bool              `hcl:"holistic,optional"`
-	AssumeRatio          *map[string]string `hcl:"assume_ratio,optional"`
-	FacilityCapacityMbps *float64           `hcl:"facility_capacity_mbps,optional"`
-	TrafficMbps          *float64           `hcl:"traffic_mbps,optional"`
-	Population           *string            `hcl:"population,optional"`
+	DefRange             hcl.Range           `hcl:",def_range"`
+	Beta                 *float64            `hcl:"beta,optional"`
+	Gamma                *float64            `hcl:"gamma,optional"`
+	Threshold            *float64            `hcl:"threshold,optional"`
+	MaxCommonPoPs        *int                `hcl:"max_common_pops,optional"`
+	Criterion            *string             `hcl:"criterion,optional"`
+	CandidateCriterion   *string             `hcl:"candidate_criterion,optional"`
+	Holistic             *bool               `hcl:"holistic,optional"`
+	AssumeRatio          *map[string]string  `hcl:"assume_ratio,optional"`
+	FacilityCapacityMbps *float64            `hcl:"facility_capacity_mbps,optional"`
+	TrafficMbps          *float64            `hcl:"traffic_mbps,optional"`
+	Population           *string             `hcl:"population,optional"`
 	RatioBounds          *map[string]float64 `hcl:"ratio_bounds,optional"`
 
 	BetaRange                 hcl.Range `hcl:"beta,attr_range"`

@@ -18,14 +18,14 @@ const (
 	MaxIdentifierLen = 32
 )
 
-// textChars is the allow-list for free text that reaches router configs
+// IsTextChar is the allow-list for free text that reaches router configs
 // (peer names and descriptions): ASCII letters, digits, space and a few
 // punctuation marks that no supported platform treats specially inside a
 // description. Quotes, braces, semicolons, '#', '!', '*', backslashes, '$',
 // control characters and anything outside ASCII (look-alike letters
 // included) are refused rather than escaped: a config that cannot change
 // shape needs no escaping to be right.
-func isTextChar(r rune) bool {
+func IsTextChar(r rune) bool {
 	switch {
 	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
 		return true
@@ -35,9 +35,9 @@ func isTextChar(r rune) bool {
 	return false
 }
 
-// checkText returns a message saying what is wrong with free text s, or ""
+// CheckText returns a message saying what is wrong with free text s, or ""
 // when s may reach a router config.
-func checkText(s string, maxLen int) string {
+func CheckText(s string, maxLen int) string {
 	if s == "" {
 		return "must not be empty"
 	}
@@ -48,7 +48,7 @@ func checkText(s string, maxLen int) string {
 		return "must not start or end with a space"
 	}
 	for i, r := range s {
-		if !isTextChar(r) {
+		if !IsTextChar(r) {
 			return fmt.Sprintf("contains %s at position %d; only ASCII letters, digits, spaces and . , _ - + / ( ) & @ : = are allowed, so that no router config can be changed by it", describeRune(r), utf8.RuneCountInString(s[:i])+1)
 		}
 	}
@@ -58,9 +58,9 @@ func checkText(s string, maxLen int) string {
 	return ""
 }
 
-// checkIdentifier validates names used as identifiers in configs (routers,
+// CheckIdentifier validates names used as identifiers in configs (routers,
 // IXPs, secret names): a letter first, then letters, digits, '-' and '_'.
-func checkIdentifier(s string) string {
+func CheckIdentifier(s string) string {
 	if s == "" {
 		return "must not be empty"
 	}

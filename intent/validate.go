@@ -130,7 +130,7 @@ func (v *validator) network(n *rawNetwork) Network {
 			v.errorf(n.ASNRange, "Reserved AS number", "%s is reserved and cannot identify a network.", net.ASN)
 		}
 	}
-	if msg := checkText(n.Name, MaxNameLen); msg != "" && written(n.NameRange) {
+	if msg := CheckText(n.Name, MaxNameLen); msg != "" && written(n.NameRange) {
 		v.errorf(n.NameRange, "Invalid network name", "The name %s.", msg)
 	}
 	if n.ASSet != nil {
@@ -202,7 +202,7 @@ func (v *validator) ixps(raw []*rawIXP) []*IXP {
 	var out []*IXP
 	communities := map[int]string{}
 	for _, r := range raw {
-		if msg := checkIdentifier(r.Name); msg != "" {
+		if msg := CheckIdentifier(r.Name); msg != "" {
 			v.errorf(r.LabelRange, "Invalid IXP name", "The IXP name %s.", msg)
 			continue
 		}
@@ -287,7 +287,7 @@ func (v *validator) routers(raw []*rawRouter, repo *Repo) []*Router {
 	seen := map[string]*rawRouter{}
 	var out []*Router
 	for _, r := range raw {
-		if msg := checkIdentifier(r.Name); msg != "" {
+		if msg := CheckIdentifier(r.Name); msg != "" {
 			v.errorf(r.LabelRange, "Invalid router name", "The router name %s.", msg)
 			continue
 		}
@@ -326,7 +326,7 @@ func (v *validator) routers(raw []*rawRouter, repo *Repo) []*Router {
 			rt.Port = *r.Port
 		}
 		if r.User != nil {
-			if msg := checkIdentifier(*r.User); msg != "" {
+			if msg := CheckIdentifier(*r.User); msg != "" {
 				v.errorf(r.UserRange, "Invalid user", "user %s.", msg)
 			}
 			rt.User = *r.User
@@ -351,7 +351,7 @@ func (v *validator) routers(raw []*rawRouter, repo *Repo) []*Router {
 			}
 		}
 		if r.Environment != nil {
-			if msg := checkIdentifier(*r.Environment); msg != "" {
+			if msg := CheckIdentifier(*r.Environment); msg != "" {
 				v.errorf(r.EnvironmentRange, "Invalid environment", "environment %s.", msg)
 			}
 			rt.Environment = *r.Environment

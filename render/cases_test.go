@@ -274,7 +274,7 @@ func TestViewStringsAllowListed(t *testing.T) {
 			seen := map[uintptr]bool{}
 			walkStrings(reflect.ValueOf(v), "View", seen, func(path, s string) {
 				for _, ch := range s {
-					if !isTextChar(ch) {
+					if !intent.IsTextChar(ch) {
 						t.Errorf("%s/%s: %s = %q holds %q", c, r.Name, path, s, ch)
 						return
 					}

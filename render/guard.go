@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/peerctl/peerctl/bgp"
+	"github.com/peerctl/peerctl/intent"
 )
 
 // guard checks every string on its way into a View, again: the intent
@@ -31,49 +32,20 @@ func (g *guard) err() error {
 	return errors.New(strings.Join(g.problems, "; "))
 }
 
-// isTextChar is the allow-list of free text that reaches a config (the
-// same as the intent loader's): ASCII letters, digits, space and
-// . , _ - + / ( ) & @ : =. None of them is special inside a quoted string
-// or a rest-of-line description on any platform rendered here.
-func isTextChar(r rune) bool {
-	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
-		strings.ContainsRune(" .,_-+/()&@:=", r)
-}
-
-// text checks free text: allow-listed characters, no leading, trailing or
-// doubled space, at most max bytes.
+// text checks free text against the intent loader's allow-list
+// (intent.CheckText), at most max bytes.
 func (g *guard) text(field, s string, max int) string {
-	switch {
-	case s == "":
-		g.failf("%s is empty", field)
-	case len(s) > max:
-		g.failf("%s is %d bytes long, more than %d", field, len(s), max)
-	case strings.TrimSpace(s) != s || strings.Contains(s, "  "):
-		g.failf("%s %q has leading, trailing or doubled spaces", field, s)
-	default:
-		for _, r := range s {
-			if !isTextChar(r) {
-				g.failf("%s %q contains %q, which may not reach a router config", field, s, r)
-				return ""
-			}
-		}
-		return s
+	if msg := intent.CheckText(s, max); msg != "" {
+		g.failf("%s %q %s", field, s, msg)
+		return ""
 	}
-	return ""
+	return s
 }
 
-// identifier checks a router, IXP or platform name: a letter, then
-// letters, digits, '-' or '_', at most 32 characters.
+// identifier checks a router, IXP or platform name (intent.CheckIdentifier).
 func (g *guard) identifier(field, s string) string {
-	ok := s != "" && len(s) <= 32
-	for i, r := range s {
-		letter := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
-		if !letter && (i == 0 || !(r >= '0' && r <= '9' || r == '-' || r == '_')) {
-			ok = false
-		}
-	}
-	if !ok {
-		g.failf("%s %q is not an identifier", field, s)
+	if msg := intent.CheckIdentifier(s); msg != "" {
+		g.failf("%s %q %s", field, s, msg)
 		return ""
 	}
 	return s

@@ -1,4 +1,4 @@
-package irr
+package irr_test
 
 // Benchmarks, each side by side with bgpq4 against the same test server in
 // the same run (see bench.sh for the commands and README-style notes):
@@ -24,13 +24,14 @@ import (
 	"time"
 
 	"github.com/peerctl/peerctl/bgp"
+	"github.com/peerctl/peerctl/irr"
 	"github.com/peerctl/peerctl/irr/irrtest"
 )
 
 const largeSet = "AS-LARGE"
 
-func largeDB() *irrtest.DB {
-	db := irrtest.NewDB()
+func largeDB() *irr.DB {
+	db := irr.NewDB()
 	g := irrtest.NewGenerator(db, 42)
 	g.Source = "RADB"
 	g.AddLargeSet(irrtest.LargeSet{Name: largeSet, ASNs: 716, V4: 57746, V6: 11759, Depth: 4, Loop: true})
@@ -46,9 +47,9 @@ func BenchmarkLargeSet(b *testing.B) {
 	ref := mustRef(b, largeSet)
 	ctx := context.Background()
 
-	expand := func(b *testing.B, opts Options) Result {
+	expand := func(b *testing.B, opts irr.Options) irr.Result {
 		opts.Servers = []string{srv.Addr}
-		c, err := New(opts)
+		c, err := irr.New(opts)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -58,32 +59,32 @@ func BenchmarkLargeSet(b *testing.B) {
 		}
 		return r
 	}
-	expand(b, Options{}) // let the server compute its answers once
+	expand(b, irr.Options{}) // let the server compute its answers once
 
 	b.Run("peerctl/cold", func(b *testing.B) {
 		m := startCPU()
 		for b.Loop() {
-			expand(b, Options{})
+			expand(b, irr.Options{})
 		}
 		m.report(b)
 	})
 	b.Run("peerctl/cold-no-a", func(b *testing.B) {
 		m := startCPU()
 		for b.Loop() {
-			expand(b, Options{NoA: true})
+			expand(b, irr.Options{NoA: true})
 		}
 		m.report(b)
 	})
 	b.Run("peerctl/warm-cache", func(b *testing.B) {
-		cache, err := OpenCache(b.TempDir(), CacheOptions{})
+		cache, err := irr.OpenCache(b.TempDir(), irr.CacheOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}
-		expand(b, Options{Cache: cache})
+		expand(b, irr.Options{Cache: cache})
 		srv.ResetLog()
 		m := startCPU()
 		for b.Loop() {
-			expand(b, Options{Cache: cache})
+			expand(b, irr.Options{Cache: cache})
 		}
 		m.report(b)
 		if srv.Connections() != 0 {
@@ -91,11 +92,11 @@ func BenchmarkLargeSet(b *testing.B) {
 		}
 	})
 	b.Run("peerctl/aggregate", func(b *testing.B) {
-		r := expand(b, Options{})
+		r := expand(b, irr.Options{})
 		m := startCPU()
 		for b.Loop() {
-			Aggregate(r.V4)
-			Aggregate(r.V6)
+			irr.Aggregate(r.V4)
+			irr.Aggregate(r.V6)
 		}
 		m.report(b)
 	})
@@ -154,7 +155,7 @@ func BenchmarkLargeSet(b *testing.B) {
 }
 
 func BenchmarkPeers(b *testing.B) {
-	db := irrtest.NewDB()
+	db := irr.NewDB()
 	names := irrtest.NewGenerator(db, 7).AddPeerSets(200)
 	var refs []bgp.ObjectRef
 	for _, n := range names {
@@ -171,7 +172,7 @@ func BenchmarkPeers(b *testing.B) {
 			server = "no-a"
 		}
 		expandAll := func(b *testing.B) {
-			c, err := New(Options{Servers: []string{srv.Addr}})
+			c, err := irr.New(irr.Options{Servers: []string{srv.Addr}})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package irr
+package irr_test
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/peerctl/peerctl/bgp"
+	"github.com/peerctl/peerctl/irr"
 )
 
 // requireBGPQ4 returns the bgpq4 binary, or skips the test when it is not
@@ -47,7 +48,7 @@ func bgpq4(tb testing.TB, bin, server string, args ...string) []byte {
 
 // bgpq4Ranges runs bgpq4 in JSON prefix-list mode ("-j -l X") and returns
 // the entries as ranges (exact prefixes have Min = Max = length).
-func bgpq4Ranges(tb testing.TB, bin, server string, args ...string) []Range {
+func bgpq4Ranges(tb testing.TB, bin, server string, args ...string) []irr.Range {
 	tb.Helper()
 	out := bgpq4(tb, bin, server, append([]string{"-j", "-l", "X"}, args...)...)
 	var doc map[string][]struct {
@@ -59,13 +60,13 @@ func bgpq4Ranges(tb testing.TB, bin, server string, args ...string) []Range {
 	if err := json.Unmarshal(out, &doc); err != nil {
 		tb.Fatalf("bgpq4 %v: bad JSON: %v\n%s", args, err, out)
 	}
-	var rs []Range
+	var rs []irr.Range
 	for _, e := range doc["X"] {
 		p, err := netip.ParsePrefix(e.Prefix)
 		if err != nil {
 			tb.Fatalf("bgpq4 %v: prefix %q: %v", args, e.Prefix, err)
 		}
-		r := Range{Prefix: p, Min: p.Bits(), Max: p.Bits()}
+		r := irr.Range{Prefix: p, Min: p.Bits(), Max: p.Bits()}
 		if !e.Exact {
 			if e.GE != nil {
 				r.Min = *e.GE
@@ -89,7 +90,7 @@ func bgpq4Prefixes(tb testing.TB, bin, server string, args ...string) []netip.Pr
 		}
 		ps = append(ps, r.Prefix)
 	}
-	slices.SortFunc(ps, comparePrefix)
+	slices.SortFunc(ps, irr.ComparePrefix)
 	return ps
 }
 
@@ -109,7 +110,7 @@ func bgpq4ASNs(tb testing.TB, bin, server string, args ...string) []bgp.ASN {
 	return asns
 }
 
-func rangesString(rs []Range) string {
+func rangesString(rs []irr.Range) string {
 	var b bytes.Buffer
 	for i, r := range rs {
 		if i > 0 {

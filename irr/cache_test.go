@@ -2,7 +2,9 @@ package irr
 
 import (
 	"net/netip"
+	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -66,5 +68,30 @@ func TestCacheRejectsFutureAndForeignEntries(t *testing.T) {
 	}
 	if err := c.put("bad\nkey", reply{Kind: KindOK}, now); err == nil {
 		t.Error("a key with a newline was stored")
+	}
+}
+
+func TestCachePruneBoundsSize(t *testing.T) {
+	dir := t.TempDir()
+	cache, err := OpenCache(dir, CacheOptions{MaxBytes: 2000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		if err := cache.put("k"+string(rune('a'+i)), reply{Kind: KindData, Data: []byte(strings.Repeat("x", 200))}, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := cache.Prune(); err != nil {
+		t.Fatal(err)
+	}
+	var total int64
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		info, _ := e.Info()
+		total += info.Size()
+	}
+	if total > 2000 || len(entries) == 0 {
+		t.Errorf("cache holds %d bytes in %d files, want ≤ 2000 and > 0", total, len(entries))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,8 +21,15 @@ type Options struct {
 	// Servers are tried in order when one cannot be reached
 	// (default DefaultServer). Each is "host:port".
 	Servers []string
+	// DB, if not nil, answers every query in process instead of a
+	// server (Servers, Conns and Cache are then not used): a snapshot of
+	// IRR data loaded with LoadSnapshots. Everything else, results,
+	// warnings and limits included, is as against a server holding the
+	// same objects.
+	DB *DB
 	// Sources is the IRR source order ("RIPE", "RADB", …); empty means
-	// the server's default.
+	// the server's default (with a DB: all its sources, in the order
+	// they were first read). With a DB, every source named must be in it.
 	Sources []string
 	// QueryTimeout bounds the wait for each reply (default 30s);
 	// TotalTimeout bounds a whole Expand call (default 5m).
@@ -59,7 +67,9 @@ type Client struct {
 
 // New checks the options and returns a client.
 func New(opts Options) (*Client, error) {
-	if len(opts.Servers) == 0 {
+	if opts.DB != nil {
+		opts.Servers, opts.Cache = nil, nil
+	} else if len(opts.Servers) == 0 {
 		opts.Servers = []string{DefaultServer}
 	}
 	for _, s := range opts.Servers {
@@ -67,12 +77,18 @@ func New(opts Options) (*Client, error) {
 			return nil, fmt.Errorf("IRR server %q: want host:port: %w", s, err)
 		}
 	}
+	opts.Sources = slices.Clone(opts.Sources)
 	for i, s := range opts.Sources {
 		up := strings.ToUpper(strings.TrimSpace(s))
 		if !isSourceName(up) {
 			return nil, fmt.Errorf("IRR source %q: use letters, digits and '-'", s)
 		}
 		opts.Sources[i] = up
+	}
+	if opts.DB != nil {
+		if err := checkSources(opts.DB, opts.Sources); err != nil {
+			return nil, err
+		}
 	}
 	def := func(v *time.Duration, d time.Duration) {
 		if *v <= 0 {
@@ -135,10 +151,11 @@ type Result struct {
 	Warnings []string
 	// Err is why the expansion failed; the prefix lists are then empty.
 	Err error
-	// Source says where the data came from: the server and sources.
+	// Source says where the data came from: the server or snapshot,
+	// and the sources.
 	Source string
 	// Fetched is when the oldest answer used was fetched (from the server
-	// or, earlier, into the cache); zero if nothing was asked.
+	// or, earlier, into the cache); zero if no server was asked.
 	Fetched time.Time
 }
 

@@ -1,4 +1,4 @@
-package irr
+package irr_test
 
 import (
 	"bufio"
@@ -14,14 +14,16 @@ import (
 	"time"
 
 	"github.com/peerctl/peerctl/bgp"
+	"github.com/peerctl/peerctl/irr"
 	"github.com/peerctl/peerctl/irr/irrtest"
 )
 
-func testDB(t *testing.T) *irrtest.DB {
+// testDB is testdata/crosscheck.rpsl, which must load without warnings.
+func testDB(t testing.TB) *irr.DB {
 	t.Helper()
-	db, err := irrtest.LoadRPSL("testdata/crosscheck.rpsl")
-	if err != nil {
-		t.Fatal(err)
+	db, rep, err := irr.LoadSnapshots(context.Background(), []string{"testdata/crosscheck.rpsl"}, irr.LoadOptions{})
+	if err != nil || len(rep.Warnings) > 0 {
+		t.Fatalf("%v %q", err, rep.Warnings)
 	}
 	return db
 }
@@ -39,23 +41,23 @@ func mustRefs(t *testing.T, names ...string) []bgp.ObjectRef {
 	return refs
 }
 
-func newClient(t *testing.T, opts Options) *Client {
+func newClient(t *testing.T, opts irr.Options) *irr.Client {
 	t.Helper()
-	c, err := New(opts)
+	c, err := irr.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c
 }
 
-func expandOne(t *testing.T, c *Client, name string) Result {
+func expandOne(t *testing.T, c *irr.Client, name string) irr.Result {
 	t.Helper()
 	ref := mustRefs(t, name)[0]
 	return c.Expand(context.Background(), []bgp.ObjectRef{ref})[ref]
 }
 
 // requireDenyAll checks the contract for a failed expansion.
-func requireDenyAll(t *testing.T, r Result) {
+func requireDenyAll(t *testing.T, r irr.Result) {
 	t.Helper()
 	if r.Err == nil {
 		t.Fatalf("expected an error, got %+v", r)
@@ -80,13 +82,13 @@ func closedPort(t *testing.T) string {
 }
 
 func TestExpandServerDown(t *testing.T) {
-	c := newClient(t, Options{Servers: []string{closedPort(t)}, QueryTimeout: time.Second})
+	c := newClient(t, irr.Options{Servers: []string{closedPort(t)}, QueryTimeout: time.Second})
 	requireDenyAll(t, expandOne(t, c, "AS-ALPHA"))
 }
 
 func TestExpandFailover(t *testing.T) {
 	srv := irrtest.Start(t, testDB(t), irrtest.Options{})
-	c := newClient(t, Options{Servers: []string{closedPort(t), srv.Addr}})
+	c := newClient(t, irr.Options{Servers: []string{closedPort(t), srv.Addr}})
 	r := expandOne(t, c, "AS-BETA")
 	if r.Err != nil || len(r.ASNs) == 0 {
 		t.Fatalf("failover did not work: %+v", r)
@@ -96,10 +98,10 @@ func TestExpandFailover(t *testing.T) {
 func TestExpandNotFound(t *testing.T) {
 	srv := irrtest.Start(t, testDB(t), irrtest.Options{})
 	for _, depth := range []int{0, 2} {
-		c := newClient(t, Options{Servers: []string{srv.Addr}, MaxDepth: depth})
+		c := newClient(t, irr.Options{Servers: []string{srv.Addr}, MaxDepth: depth})
 		r := expandOne(t, c, "AS-NOPE")
 		requireDenyAll(t, r)
-		if !errors.Is(r.Err, ErrNotFound) {
+		if !errors.Is(r.Err, irr.ErrNotFound) {
 			t.Errorf("depth %d: err = %v, want ErrNotFound", depth, r.Err)
 		}
 	}
@@ -107,7 +109,7 @@ func TestExpandNotFound(t *testing.T) {
 
 func TestExpandEmptyFamilyWarns(t *testing.T) {
 	srv := irrtest.Start(t, testDB(t), irrtest.Options{})
-	c := newClient(t, Options{Servers: []string{srv.Addr}})
+	c := newClient(t, irr.Options{Servers: []string{srv.Addr}})
 	r := expandOne(t, c, "AS-V6ONLY")
 	if r.Err != nil || len(r.V6) != 2 || len(r.V4) != 0 {
 		t.Fatalf("unexpected result %+v", r)
@@ -119,30 +121,30 @@ func TestExpandEmptyFamilyWarns(t *testing.T) {
 
 func TestExpandInvalidSources(t *testing.T) {
 	srv := irrtest.Start(t, testDB(t), irrtest.Options{})
-	c := newClient(t, Options{Servers: []string{srv.Addr}, Sources: []string{"NOPE"}})
+	c := newClient(t, irr.Options{Servers: []string{srv.Addr}, Sources: []string{"NOPE"}})
 	r := expandOne(t, c, "AS-ALPHA")
 	requireDenyAll(t, r)
-	var se *ServerError
+	var se *irr.ServerError
 	if !errors.As(r.Err, &se) {
 		t.Errorf("err = %v, want a ServerError", r.Err)
 	}
-	if _, err := New(Options{Sources: []string{"RI PE"}}); err == nil {
+	if _, err := irr.New(irr.Options{Sources: []string{"RI PE"}}); err == nil {
 		t.Error("a source with a space was accepted")
 	}
-	if _, err := New(Options{Servers: []string{"no-port"}}); err == nil {
+	if _, err := irr.New(irr.Options{Servers: []string{"no-port"}}); err == nil {
 		t.Error("a server without a port was accepted")
 	}
 }
 
 func TestExpandQueryTimeout(t *testing.T) {
 	srv := irrtest.Start(t, testDB(t), irrtest.Options{Latency: 2 * time.Second})
-	c := newClient(t, Options{Servers: []string{srv.Addr}, QueryTimeout: 100 * time.Millisecond})
+	c := newClient(t, irr.Options{Servers: []string{srv.Addr}, QueryTimeout: 100 * time.Millisecond})
 	requireDenyAll(t, expandOne(t, c, "AS-ALPHA"))
 }
 
 func TestExpandTotalTimeout(t *testing.T) {
 	srv := irrtest.Start(t, testDB(t), irrtest.Options{Latency: 300 * time.Millisecond})
-	c := newClient(t, Options{Servers: []string{srv.Addr}, TotalTimeout: 100 * time.Millisecond})
+	c := newClient(t, irr.Options{Servers: []string{srv.Addr}, TotalTimeout: 100 * time.Millisecond})
 	r := expandOne(t, c, "AS-ALPHA")
 	requireDenyAll(t, r)
 	if !strings.Contains(r.Err.Error(), "did not finish within") {
@@ -152,7 +154,7 @@ func TestExpandTotalTimeout(t *testing.T) {
 
 func TestExpandLimits(t *testing.T) {
 	srv := irrtest.Start(t, testDB(t), irrtest.Options{})
-	for _, opts := range []Options{
+	for _, opts := range []irr.Options{
 		{MaxMembers: 3},
 		{MaxMembers: 3, MaxDepth: 5},
 		{MaxPrefixes: 3},
@@ -161,7 +163,7 @@ func TestExpandLimits(t *testing.T) {
 		opts.Servers = []string{srv.Addr}
 		r := expandOne(t, newClient(t, opts), "AS-ALPHA")
 		requireDenyAll(t, r)
-		if opts.MaxReplyBytes == 0 && !errors.Is(r.Err, ErrLimit) {
+		if opts.MaxReplyBytes == 0 && !errors.Is(r.Err, irr.ErrLimit) {
 			t.Errorf("%+v: err = %v, want ErrLimit", opts, r.Err)
 		}
 	}
@@ -171,7 +173,7 @@ func TestSourcePinnedWalk(t *testing.T) {
 	srv := irrtest.Start(t, testDB(t), irrtest.Options{})
 	for _, depth := range []int{0, 2} {
 		srv.ResetLog()
-		c := newClient(t, Options{Servers: []string{srv.Addr}, MaxDepth: depth})
+		c := newClient(t, irr.Options{Servers: []string{srv.Addr}, MaxDepth: depth})
 		r := expandOne(t, c, "RIPE::AS-DELTA")
 		// RIPE's AS-DELTA has AS500 (and a missing set); RADB's has AS600.
 		if !slices.Equal(r.ASNs, []bgp.ASN{500}) {
@@ -191,7 +193,7 @@ func TestSourcePinnedWalk(t *testing.T) {
 // 1.9 returns nothing for "RIPE::AS100", so this is not cross-checked.)
 func TestSourcePinnedASN(t *testing.T) {
 	srv := irrtest.Start(t, testDB(t), irrtest.Options{})
-	r := expandOne(t, newClient(t, Options{Servers: []string{srv.Addr}}), "RIPE::AS100")
+	r := expandOne(t, newClient(t, irr.Options{Servers: []string{srv.Addr}}), "RIPE::AS100")
 	want := []netip.Prefix{netip.MustParsePrefix("12.0.2.0/24"), netip.MustParsePrefix("12.0.3.0/24")}
 	if r.Err != nil || !slices.Equal(r.V4, want) || len(r.V6) != 0 {
 		t.Errorf("RIPE::AS100 = %+v, want only RIPE's %v", r, want)
@@ -200,7 +202,7 @@ func TestSourcePinnedASN(t *testing.T) {
 
 func TestWalkLoopAndDepth(t *testing.T) {
 	srv := irrtest.Start(t, testDB(t), irrtest.Options{})
-	c := newClient(t, Options{Servers: []string{srv.Addr}, MaxDepth: 10})
+	c := newClient(t, irr.Options{Servers: []string{srv.Addr}, MaxDepth: 10})
 	r := expandOne(t, c, "AS-ALPHA")
 	if r.Err != nil {
 		t.Fatal(r.Err)
@@ -211,7 +213,7 @@ func TestWalkLoopAndDepth(t *testing.T) {
 	if n := strings.Count(strings.Join(srv.Queries(), " "), "!iAS-ALPHA"); n != 1 {
 		t.Errorf("AS-ALPHA asked %d times", n)
 	}
-	c = newClient(t, Options{Servers: []string{srv.Addr}, MaxDepth: 1})
+	c = newClient(t, irr.Options{Servers: []string{srv.Addr}, MaxDepth: 1})
 	r = expandOne(t, c, "AS-ALPHA")
 	if !slices.Equal(r.ASNs, []bgp.ASN{100}) {
 		t.Errorf("depth 1: ASNs = %v, want the root's own [AS100]", r.ASNs)
@@ -221,11 +223,11 @@ func TestWalkLoopAndDepth(t *testing.T) {
 // Shared members are asked once, queries are pipelined, and the number of
 // connections stays within Conns.
 func TestExpandSharesAndPipelines(t *testing.T) {
-	db := irrtest.NewDB()
+	db := irr.NewDB()
 	g := irrtest.NewGenerator(db, 3)
 	names := g.AddPeerSets(40)
 	srv := irrtest.Start(t, db, irrtest.Options{NoA: true, Latency: 5 * time.Millisecond})
-	c := newClient(t, Options{Servers: []string{srv.Addr}, Conns: 3})
+	c := newClient(t, irr.Options{Servers: []string{srv.Addr}, Conns: 3})
 	res := c.Expand(context.Background(), mustRefs(t, names...))
 	if len(res) != len(names) {
 		t.Fatalf("%d results for %d refs", len(res), len(names))
@@ -256,13 +258,13 @@ func TestCache(t *testing.T) {
 	srv := irrtest.Start(t, testDB(t), irrtest.Options{})
 	now := time.Now()
 	dir := filepath.Join(t.TempDir(), "irr")
-	cache, err := OpenCache(dir, CacheOptions{TTL: time.Hour, Now: func() time.Time { return now }})
+	cache, err := irr.OpenCache(dir, irr.CacheOptions{TTL: time.Hour, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, noA := range []bool{false, true} {
 		srv.ResetLog()
-		c := newClient(t, Options{Servers: []string{srv.Addr}, Cache: cache, NoA: noA})
+		c := newClient(t, irr.Options{Servers: []string{srv.Addr}, Cache: cache, NoA: noA})
 		first := expandOne(t, c, "AS-ALPHA")
 		if first.Err != nil || srv.Connections() == 0 {
 			t.Fatalf("first run: %+v, %d connections", first, srv.Connections())
@@ -279,7 +281,7 @@ func TestCache(t *testing.T) {
 	// After the TTL the server is asked again.
 	now = now.Add(2 * time.Hour)
 	srv.ResetLog()
-	expandOne(t, newClient(t, Options{Servers: []string{srv.Addr}, Cache: cache}), "AS-ALPHA")
+	expandOne(t, newClient(t, irr.Options{Servers: []string{srv.Addr}, Cache: cache}), "AS-ALPHA")
 	if srv.Connections() == 0 {
 		t.Error("expired answers were used")
 	}
@@ -292,34 +294,9 @@ func TestCache(t *testing.T) {
 		os.WriteFile(f, []byte("peerctl-irr-cache 1\ngarbage"), 0o600)
 	}
 	srv.ResetLog()
-	r := expandOne(t, newClient(t, Options{Servers: []string{srv.Addr}, Cache: cache}), "AS-ALPHA")
+	r := expandOne(t, newClient(t, irr.Options{Servers: []string{srv.Addr}, Cache: cache}), "AS-ALPHA")
 	if r.Err != nil || srv.Connections() == 0 {
 		t.Errorf("damaged cache: %+v, %d connections", r, srv.Connections())
-	}
-}
-
-func TestCachePruneBoundsSize(t *testing.T) {
-	dir := t.TempDir()
-	cache, err := OpenCache(dir, CacheOptions{MaxBytes: 2000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range 20 {
-		if err := cache.put("k"+string(rune('a'+i)), reply{Kind: KindData, Data: []byte(strings.Repeat("x", 200))}, time.Now()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := cache.Prune(); err != nil {
-		t.Fatal(err)
-	}
-	var total int64
-	entries, _ := os.ReadDir(dir)
-	for _, e := range entries {
-		info, _ := e.Info()
-		total += info.Size()
-	}
-	if total > 2000 || len(entries) == 0 {
-		t.Errorf("cache holds %d bytes in %d files, want ≤ 2000 and > 0", total, len(entries))
 	}
 }
 
@@ -366,7 +343,7 @@ func TestHostileServers(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			addr := hostile(t, payload)
-			c := newClient(t, Options{Servers: []string{addr}, QueryTimeout: 500 * time.Millisecond, MaxReplyBytes: 1 << 20})
+			c := newClient(t, irr.Options{Servers: []string{addr}, QueryTimeout: 500 * time.Millisecond, MaxReplyBytes: 1 << 20})
 			requireDenyAll(t, expandOne(t, c, "AS-FOO"))
 		})
 	}
@@ -374,11 +351,11 @@ func TestHostileServers(t *testing.T) {
 
 // Names from replies go into later queries only after validation.
 func TestHostileMembersIgnored(t *testing.T) {
-	db := irrtest.NewDB()
+	db := irr.NewDB()
 	db.AddSet("TEST", "AS-ROOT", "AS1", "AS-OK", "AS-BAD;!q", "RS-FOO")
 	db.AddSet("TEST", "AS-OK", "AS2")
 	srv := irrtest.Start(t, db, irrtest.Options{})
-	c := newClient(t, Options{Servers: []string{srv.Addr}, MaxDepth: 3})
+	c := newClient(t, irr.Options{Servers: []string{srv.Addr}, MaxDepth: 3})
 	r := expandOne(t, c, "AS-ROOT")
 	if !slices.Equal(r.ASNs, []bgp.ASN{1, 2}) {
 		t.Errorf("ASNs = %v", r.ASNs)
@@ -395,7 +372,7 @@ func TestHostileMembersIgnored(t *testing.T) {
 
 func TestExpandRejectsForgedRefs(t *testing.T) {
 	srv := irrtest.Start(t, testDB(t), irrtest.Options{})
-	c := newClient(t, Options{Servers: []string{srv.Addr}})
+	c := newClient(t, irr.Options{Servers: []string{srv.Addr}})
 	bad := bgp.ObjectRef{Name: "AS-FOO\n!q"}
 	r := c.Expand(context.Background(), []bgp.ObjectRef{bad})[bad]
 	requireDenyAll(t, r)
@@ -409,16 +386,16 @@ func TestExpandRejectsForgedRefs(t *testing.T) {
 // clear error, and the others are unaffected.
 func TestNoSourceList(t *testing.T) {
 	srv := irrtest.Start(t, testDB(t), irrtest.Options{NoSourceList: true, NoA: true})
-	c := newClient(t, Options{Servers: []string{srv.Addr}, Conns: 1})
+	c := newClient(t, irr.Options{Servers: []string{srv.Addr}, Conns: 1})
 	res := c.Expand(context.Background(), mustRefs(t, "RIPE::AS-DELTA", "AS-BETA"))
-	if r := res[mustRefs(t, "RIPE::AS-DELTA")[0]]; !errors.Is(r.Err, errNoSourceList) {
+	if r := res[mustRefs(t, "RIPE::AS-DELTA")[0]]; !errors.Is(r.Err, irr.ErrNoSourceList) {
 		t.Errorf("RIPE::AS-DELTA: err = %v, want errNoSourceList", r.Err)
 	}
 	if r := res[mustRefs(t, "AS-BETA")[0]]; r.Err != nil || !slices.Equal(r.ASNs, []bgp.ASN{200, 300, 600}) {
 		t.Errorf("AS-BETA = %+v", r)
 	}
 	// With explicit sources a pinned reference works.
-	c = newClient(t, Options{Servers: []string{srv.Addr}, Sources: []string{"RADB", "RIPE"}})
+	c = newClient(t, irr.Options{Servers: []string{srv.Addr}, Sources: []string{"RADB", "RIPE"}})
 	if r := expandOne(t, c, "RIPE::AS-DELTA"); r.Err != nil || !slices.Equal(r.ASNs, []bgp.ASN{500}) {
 		t.Errorf("with sources: RIPE::AS-DELTA = %+v", r)
 	}

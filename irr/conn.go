@@ -341,6 +341,13 @@ func (p *pool) put(c *conn) {
 	p.idle = append(p.idle, c)
 }
 
+// name is the server that accepted the last connection.
+func (p *pool) name() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.servers[p.server]
+}
+
 func (p *pool) close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -350,10 +357,11 @@ func (p *pool) close() {
 	p.idle = nil
 }
 
-// run answers a batch of queries over up to p.conns parallel connections,
-// each pipelined. Queries lost to a broken connection are retried once on
-// a fresh one; whatever still fails carries the error in its answer.
-func (p *pool) run(ctx context.Context, qs []query) []answer {
+// answer answers a batch of queries over up to p.conns parallel
+// connections, each pipelined. Queries lost to a broken connection are
+// retried once on a fresh one; whatever still fails carries the error in
+// its answer.
+func (p *pool) answer(ctx context.Context, qs []query) []answer {
 	ans := make([]answer, len(qs))
 	todo := make([]int, len(qs))
 	for i := range todo {

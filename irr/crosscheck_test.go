@@ -1,4 +1,4 @@
-package irr
+package irr_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/peerctl/peerctl/bgp"
+	"github.com/peerctl/peerctl/irr"
 	"github.com/peerctl/peerctl/irr/irrtest"
 )
 
@@ -18,12 +19,9 @@ import (
 // thousands of members nested four levels deep with a loop, and several
 // single-AS sets of random, clustered prefixes that give the aggregation
 // every shape of neighbour.
-func crossCheckDB(t *testing.T) (*irrtest.DB, []string) {
+func crossCheckDB(t *testing.T) (*irr.DB, []string) {
 	t.Helper()
-	db, err := irrtest.LoadRPSL("testdata/crosscheck.rpsl")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := testDB(t)
 	sets := []string{"AS-ALPHA", "AS-BETA", "AS-GAMMA", "AS-DELTA", "AS100:AS-CUSTOMERS",
 		"AS-EMPTY", "AS-V6ONLY", "AS-NOPE", "AS100", "AS400", "RIPE::AS-DELTA", "RADB::AS-DELTA", "RIPE::AS-GAMMA"}
 
@@ -82,7 +80,7 @@ func TestCrossCheckBGPQ4(t *testing.T) {
 		srv := irrtest.Start(t, db, irrtest.Options{NoA: m.noA})
 		name := fmt.Sprintf("noA=%v,sources=%s,depth=%d", m.noA, strings.Join(m.sources, ","), m.depth)
 		t.Run(name, func(t *testing.T) {
-			c, err := New(Options{Servers: []string{srv.Addr}, Sources: m.sources, MaxDepth: m.depth})
+			c, err := irr.New(irr.Options{Servers: []string{srv.Addr}, Sources: m.sources, MaxDepth: m.depth})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -117,7 +115,7 @@ func TestCrossCheckBGPQ4(t *testing.T) {
 	}
 }
 
-func compareWithBGPQ4(t *testing.T, bin, server string, ref bgp.ObjectRef, r Result, args []string) {
+func compareWithBGPQ4(t *testing.T, bin, server string, ref bgp.ObjectRef, r irr.Result, args []string) {
 	t.Helper()
 	last := len(args) - 1
 	with := func(extra ...string) []string {
@@ -136,7 +134,7 @@ func compareWithBGPQ4(t *testing.T, bin, server string, ref bgp.ObjectRef, r Res
 			t.Errorf("%s %s: prefixes differ from bgpq4 %v:\n got %v\nwant %v (err %v)", ref, fam, args, got, want, r.Err)
 			continue
 		}
-		gotAgg := Aggregate(got)
+		gotAgg := irr.Aggregate(got)
 		wantAgg := bgpq4Ranges(t, bin, server, with(fam, "-A")...)
 		if !slices.Equal(gotAgg, wantAgg) {
 			t.Errorf("%s %s: aggregation differs from bgpq4 -A:\n got %s\nwant %s", ref, fam, rangesString(gotAgg), rangesString(wantAgg))
@@ -153,7 +151,7 @@ func TestCrossCheckExampleDB(t *testing.T) {
 	names := []string{"AS-EXAMPLE", "AS13335:AS-CLOUDFLARE", "RIPE::AS-AKAMAI", "AS-AKAMAI", "AS-HURRICANE",
 		"AS-ALPHA", "AS64502", "AS-GAMMA", "AS-DOCIX-RS", "AS65537:AS-DELTA"}
 	refs := mustRefs(t, names...)
-	c := newClient(t, Options{Servers: []string{srv.Addr}})
+	c := newClient(t, irr.Options{Servers: []string{srv.Addr}})
 	results := c.Expand(context.Background(), refs)
 	for _, ref := range refs {
 		compareWithBGPQ4(t, bin, srv.Addr, ref, results[ref], []string{"-p", ref.String()})

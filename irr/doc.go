@@ -12,13 +12,22 @@
 // sets itself, breadth first, each set once. Answers can be kept in an
 // on-disk Cache with a TTL.
 //
-// Everything from the server is untrusted: replies are bounded in size,
-// every query and the whole run have timeouts, set and prefix counts have
-// limits, and names from replies are validated before they are used in
-// another query. Results are per reference: a failed or empty expansion
+// The same expansion runs without a server from a DB: RPSL files (the
+// registries' database dumps, plain or gzipped, or a few objects written
+// by hand) loaded with LoadSnapshots and given as Options.DB. The DB
+// answers each query in process exactly as an IRRd server holding the
+// same objects would, and the expansion reads those answers with the same
+// code, so results, warnings and limits are the same; only the transport
+// (and the cache, which a DB does not need) differs.
+//
+// Everything from a server or a file is untrusted: replies, lines,
+// objects and files are bounded in size, every query and the whole run
+// have timeouts, set and prefix counts have limits, and names from
+// replies are validated before they are used in another query. Results are per reference: a failed or empty expansion
 // yields empty lists and a warning, which filters must render as deny-all.
 //
 // Aggregate shortens a prefix list into prefix-list ranges exactly as
 // bgpq4 -A does. The package does not render router configs and does not
-// validate origins (see rpki); irrtest holds a test server.
+// validate origins (see rpki); irrtest holds a test server that serves
+// a DB.
 package irr

@@ -29,12 +29,17 @@ func (c *Client) Expand(ctx context.Context, refs []bgp.ObjectRef) map[bgp.Objec
 		answers: map[query]answer{},
 		fetched: map[query]time.Time{},
 		parsed:  map[query]parsedPrefixes{},
-		pool: &pool{
+	}
+	if c.opts.DB != nil {
+		s.src = newDBAnswerer(c.opts.DB, c.opts.Sources, c.opts.MaxReplyBytes)
+	} else {
+		s.src = &pool{
 			servers: c.opts.Servers, sources: strings.Join(c.opts.Sources, ","),
 			conns: c.opts.Conns, qTimeout: c.opts.QueryTimeout, maxData: c.opts.MaxReplyBytes,
-		},
+		}
+		s.remote = true
 	}
-	defer s.pool.close()
+	defer s.src.close()
 
 	var exps []*expansion
 	seen := map[bgp.ObjectRef]bool{}
@@ -97,7 +102,7 @@ func (c *Client) Expand(ctx context.Context, refs []bgp.ObjectRef) map[bgp.Objec
 			c.log.Warn("IRR cache prune failed", "err", err)
 		}
 	}
-	server := s.pool.servers[s.pool.server] // the one that answered last
+	server := s.src.name()
 	out := make(map[bgp.ObjectRef]Result, len(exps))
 	for _, e := range exps {
 		r := e.result(c)
@@ -110,7 +115,8 @@ func (c *Client) Expand(ctx context.Context, refs []bgp.ObjectRef) map[bgp.Objec
 // session is the state of one Expand call.
 type session struct {
 	c       *Client
-	pool    *pool
+	src     answerer
+	remote  bool // src asks servers: answers get a fetch time
 	answers map[query]answer
 	fetched map[query]time.Time
 	parsed  map[query]parsedPrefixes
@@ -163,11 +169,14 @@ func (s *session) fetch(ctx context.Context, qs []query) {
 	if len(miss) == 0 {
 		return
 	}
-	now := time.Now()
-	if s.c.opts.Cache != nil {
+	var now time.Time
+	switch {
+	case s.c.opts.Cache != nil:
 		now = s.c.opts.Cache.opts.Now()
+	case s.remote:
+		now = time.Now()
 	}
-	ans := s.pool.run(ctx, miss)
+	ans := s.src.answer(ctx, miss)
 	for i, q := range miss {
 		a := ans[i]
 		s.answers[q], s.fetched[q] = a, now

@@ -299,3 +299,21 @@ func (b badTokens) String() string {
 	}
 	return fmt.Sprintf("%d unusable item(s) ignored: %s%s", b.n, strings.Join(b.first, ", "), more)
 }
+
+// appendReply frames r the way IRRd 4 sends it: "A<n>\n<data>\nC\n", where
+// n counts the data and its trailing newline, or "C\n", "D\n", "E\n", or
+// "F <message>\n".
+func appendReply(b []byte, r reply) []byte {
+	switch r.Kind {
+	case KindData:
+		b = append(b, 'A')
+		b = strconv.AppendInt(b, int64(len(r.Data)+1), 10)
+		b = append(b, '\n')
+		b = append(b, r.Data...)
+		return append(b, "\nC\n"...)
+	case KindError:
+		return append(append(append(b, "F "...), r.Msg...), '\n')
+	default:
+		return append(b, byte(r.Kind), '\n')
+	}
+}

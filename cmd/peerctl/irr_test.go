@@ -5,12 +5,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/peerctl/peerctl/irr"
 	"github.com/peerctl/peerctl/irr/irrtest"
 )
 
 func irrTestServer(t *testing.T) *irrtest.Server {
 	t.Helper()
-	db := irrtest.NewDB()
+	db := irr.NewDB()
 	db.AddSet("RADB", "AS-EXAMPLE", "AS64500", "AS-EXAMPLE-CUSTOMERS")
 	db.AddSet("RADB", "AS-EXAMPLE-CUSTOMERS", "AS64501")
 	db.AddRoute("RADB", "198.51.100.0/25", 64500)

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 
 	"github.com/peerctl/peerctl/bgp"
+	"github.com/peerctl/peerctl/irr"
 )
 
 // Generator adds synthetic, deterministic IRR data to a DB: AS-SETs over
@@ -15,7 +16,7 @@ import (
 // ASN neighbours are common, so aggregation has work to do. The numbers
 // are made up: they are not real registrations.
 type Generator struct {
-	DB     *DB
+	DB     *irr.DB
 	Source string // default "TEST"
 	rng    *rand.Rand
 	next4  uint32 // next free IPv4 /24, as an address
@@ -25,7 +26,7 @@ type Generator struct {
 
 // NewGenerator starts generating into db with the given seed. ASNs start
 // at 100000 and IPv4 space at 11.0.0.0, far from bogons.
-func NewGenerator(db *DB, seed uint64) *Generator {
+func NewGenerator(db *irr.DB, seed uint64) *Generator {
 	return &Generator{
 		DB: db, Source: "TEST", rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		next4: 11 << 24, next6: 0x2a00 << 48, nextAS: 100000,

@@ -1,8 +1,10 @@
 // Package irrtest runs a small IRRd-protocol server for tests: the whois
 // "!" queries bgpq4 and peerctl's irr client send (!!, !n, !s, !a, !i, !g,
-// !6, !q), answered from a DB of RPSL objects kept in memory, with IRRd 4's
-// reply framing. It can add a fixed latency to every round trip, so that a
-// loopback test behaves like a remote IRR server.
+// !6, !q), answered from an irr.DB with IRRd 4's reply framing (the DB
+// answers each query; the server keeps the connection's state). It can
+// add a fixed latency to every round trip, so that a loopback test behaves
+// like a remote IRR server. ExampleDB holds the example repository's IRR
+// data, and Generator makes large synthetic data sets.
 //
 // It is a test fixture, not an IRR server: it keeps no history, has no
 // RIPE-style queries, ignores mbrs-by-ref and route-sets, and trusts its DB.
@@ -22,7 +24,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/peerctl/peerctl/bgp"
+	"github.com/peerctl/peerctl/irr"
 )
 
 // Options change how a Server behaves.
@@ -49,7 +51,7 @@ type Server struct {
 	// Addr is the "host:port" the server listens on.
 	Addr string
 
-	db   *DB
+	db   *irr.DB
 	opts Options
 	ln   net.Listener
 	wg   sync.WaitGroup
@@ -65,7 +67,7 @@ type Server struct {
 
 // Start listens on a free loopback port and stops the server when the
 // test ends.
-func Start(tb testing.TB, db *DB, opts Options) *Server {
+func Start(tb testing.TB, db *irr.DB, opts Options) *Server {
 	tb.Helper()
 	s, err := Listen("127.0.0.1:0", db, opts)
 	if err != nil {
@@ -76,7 +78,7 @@ func Start(tb testing.TB, db *DB, opts Options) *Server {
 }
 
 // Listen starts a server on addr ("127.0.0.1:0" picks a free port).
-func Listen(addr string, db *DB, opts Options) (*Server, error) {
+func Listen(addr string, db *irr.DB, opts Options) (*Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", addr, err)
@@ -298,7 +300,7 @@ func (ss *session) answer(q string) []byte {
 		var sel []string
 		for _, src := range strings.Split(q[2:], ",") {
 			src = strings.ToUpper(strings.TrimSpace(src))
-			if !slices.Contains(ss.srv.db.sources, src) {
+			if !ss.srv.db.HasSource(src) {
 				return fmt.Appendf(nil, "F Invalid source %s\n", src)
 			}
 			sel = append(sel, src)
@@ -321,141 +323,10 @@ func (ss *session) answer(q string) []byte {
 }
 
 func (ss *session) compute(q string) []byte {
-	switch {
-	case q == "!a":
-		if ss.srv.opts.NoA {
-			return []byte("F Unrecognized command\n")
-		}
-		return []byte("F Missing required set name for A query\n")
-	case strings.HasPrefix(q, "!a"):
-		if ss.srv.opts.NoA {
-			return []byte("F Unrecognized command\n")
-		}
-		arg := q[2:]
-		v4, v6 := true, true
-		switch {
-		case strings.HasPrefix(arg, "4"):
-			v6, arg = false, arg[1:]
-		case strings.HasPrefix(arg, "6"):
-			v4, arg = false, arg[1:]
-		}
-		asns, found := ss.resolve(strings.ToUpper(arg))
-		if !found {
-			return []byte("D\n")
-		}
-		return listReply(ss.prefixes(asns, v4, v6))
-	case strings.HasPrefix(q, "!i"):
-		arg, recursive := strings.CutSuffix(strings.ToUpper(q[2:]), ",1")
-		if recursive {
-			asns, found := ss.resolve(arg)
-			if !found {
-				return []byte("D\n")
-			}
-			out := make([]string, len(asns))
-			for i, a := range asns {
-				out[i] = a.String()
-			}
-			return listReply(out)
-		}
-		members, found := ss.lookupSet(arg)
-		if !found {
-			return []byte("D\n")
-		}
-		return listReply(members)
-	case strings.HasPrefix(q, "!g"), strings.HasPrefix(q, "!6"):
-		asn, err := bgp.ParseASN(q[2:])
-		if err != nil {
-			return []byte("F Invalid AS number\n")
-		}
-		v4 := q[1] == 'g'
-		return listReply(ss.prefixes([]bgp.ASN{asn}, v4, !v4))
+	if ss.srv.opts.NoA && strings.HasPrefix(q, "!a") {
+		return []byte("F Unrecognized command\n")
 	}
-	return []byte("F Unrecognized command\n")
-}
-
-// lookupSet finds name in the first selected source that has it.
-func (ss *session) lookupSet(name string) ([]string, bool) {
-	bySource := ss.srv.db.sets[name]
-	for _, src := range ss.sources {
-		if m, ok := bySource[src]; ok {
-			return m, true
-		}
-	}
-	return nil, false
-}
-
-// resolve expands a set recursively into sorted unique ASNs, visiting each
-// set once (so loops end), the way IRRd answers "!i<set>,1".
-func (ss *session) resolve(name string) ([]bgp.ASN, bool) {
-	if a, err := bgp.ParseASN(name); err == nil && !strings.ContainsAny(name, "-:") {
-		return []bgp.ASN{a}, true
-	}
-	if _, ok := ss.lookupSet(name); !ok {
-		return nil, false
-	}
-	seen := map[string]bool{name: true}
-	asns := map[bgp.ASN]bool{}
-	queue := []string{name}
-	for len(queue) > 0 {
-		cur := queue[0]
-		queue = queue[1:]
-		members, _ := ss.lookupSet(cur)
-		for _, m := range members {
-			if a, err := bgp.ParseASN(m); err == nil && !strings.ContainsAny(m, "-:") {
-				asns[a] = true
-				continue
-			}
-			if !seen[m] {
-				seen[m] = true
-				queue = append(queue, m)
-			}
-		}
-	}
-	out := make([]bgp.ASN, 0, len(asns))
-	for a := range asns {
-		out = append(out, a)
-	}
-	slices.Sort(out)
-	return out, true
-}
-
-func (ss *session) prefixes(asns []bgp.ASN, v4, v6 bool) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, src := range ss.sources {
-		bySource := ss.srv.db.routes[src]
-		for _, a := range asns {
-			or := bySource[a]
-			if or == nil {
-				continue
-			}
-			var lists [][]string
-			if v4 {
-				lists = append(lists, or.v4)
-			}
-			if v6 {
-				lists = append(lists, or.v6)
-			}
-			for _, l := range lists {
-				for _, p := range l {
-					if !seen[p] {
-						seen[p] = true
-						out = append(out, p)
-					}
-				}
-			}
-		}
-	}
-	return out
-}
-
-// listReply frames a space-separated list; an empty list is "D", as IRRd
-// answers.
-func listReply(items []string) []byte {
-	if len(items) == 0 {
-		return []byte("D\n")
-	}
-	return dataReply(strings.Join(items, " "))
+	return ss.srv.db.WhoisAnswer(ss.sources, q)
 }
 
 // dataReply frames data as IRRd 4 does: "A<n>\n<data>\nC\n", where n

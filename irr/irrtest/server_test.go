@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"io"
 	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/peerctl/peerctl/irr"
 )
 
 const rpsl = `
@@ -46,11 +49,17 @@ func talk(t *testing.T, addr string, queries ...string) string {
 	return string(out)
 }
 
-func TestServerAnswers(t *testing.T) {
-	db, err := ParseRPSL(strings.NewReader(rpsl))
-	if err != nil {
-		t.Fatal(err)
+func parse(t *testing.T, text string) *irr.DB {
+	t.Helper()
+	db, rep, err := irr.ParseRPSL(strings.NewReader(text), "TEST")
+	if err != nil || len(rep.Warnings) > 0 {
+		t.Fatalf("%v %q", err, rep.Warnings)
 	}
+	return db
+}
+
+func TestServerAnswers(t *testing.T) {
+	db := parse(t, rpsl)
 	s := Start(t, db, Options{})
 	got := talk(t, s.Addr, "!!", "!ntest", "!s-lc", "!a", "!iAS-A", "!iAS-A,1", "!gAS1", "!6AS3", "!a4AS-A", "!a6AS-B",
 		"!iAS-NONE", "!gAS9", "!sTWO", "!iAS-A,1", "!sNOPE", "!x", "!q")
@@ -77,8 +86,7 @@ func TestServerAnswers(t *testing.T) {
 }
 
 func TestServerNotPersistentAndNoA(t *testing.T) {
-	db, _ := ParseRPSL(strings.NewReader(rpsl))
-	s := Start(t, db, Options{NoA: true})
+	s := Start(t, parse(t, rpsl), Options{NoA: true})
 	// Without "!!" the server answers one query and closes.
 	if got := talk(t, s.Addr, "!gAS1", "!gAS1"); got != "A11\n10.0.0.0/8\nC\n" {
 		t.Errorf("got %q", got)
@@ -88,19 +96,23 @@ func TestServerNotPersistentAndNoA(t *testing.T) {
 	}
 }
 
-func TestParseRPSLErrors(t *testing.T) {
-	for _, in := range []string{" continuation first\n", "no colon here\n", "route: 1.0.0.0/8\norigin: ASX\n"} {
-		if _, err := ParseRPSL(strings.NewReader(in)); err == nil {
-			t.Errorf("ParseRPSL(%q) accepted bad input", in)
-		}
-	}
-}
-
 func TestExampleDB(t *testing.T) {
 	s := Start(t, ExampleDB(), Options{})
 	got := talk(t, s.Addr, "!!", "!iAS-ALPHA,1", "!sRIPE", "!iAS-AKAMAI", "!q")
 	want := "A16\nAS64501 AS64511\nC\n" + "C\n" + "A8\nAS20940\nC\n"
 	if got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// The example repository's snapshot and the copy embedded here are one
+// file in two places.
+func TestExampleMatchesRepository(t *testing.T) {
+	repo, err := os.ReadFile("../../data/irr/example.rpsl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(repo) != exampleRPSL {
+		t.Error("irr/irrtest/example.rpsl differs from data/irr/example.rpsl: cp data/irr/example.rpsl irr/irrtest/")
 	}
 }

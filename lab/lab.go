@@ -97,7 +97,7 @@ func Requirements() error {
 	var missing []string
 	for _, bin := range []string{"ip", "nsenter", "unshare", "mount", "bird", "birdc", "vtysh", "gobgpd", "gobgp", "stayrtr", "/usr/sbin/sshd",
 		filepath.Join(frrDaemonDir, "zebra"), filepath.Join(frrDaemonDir, "bgpd"), filepath.Join(frrDaemonDir, "staticd"),
-		"/usr/lib/x86_64-linux-gnu/frr/modules/bgpd_rpki.so"} {
+	} {
 		if filepath.IsAbs(bin) {
 			if _, err := os.Stat(bin); err != nil {
 				missing = append(missing, bin)
@@ -105,6 +105,9 @@ func Requirements() error {
 		} else if _, err := exec.LookPath(bin); err != nil {
 			missing = append(missing, bin)
 		}
+	}
+	if m, _ := filepath.Glob("/usr/lib/*/frr/modules/bgpd_rpki.so"); len(m) == 0 {
+		missing = append(missing, "bgpd_rpki.so (frr-rpki-rtrlib)")
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("%w: missing %v (Debian: apt-get install frr frr-rpki-rtrlib bird2 gobgpd openssh-server stayrtr)", ErrUnavailable, missing)

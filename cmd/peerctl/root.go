@@ -42,12 +42,19 @@ on merge it deploys the changed routers with commit-confirmed rollback.`,
 		Example: `  # Is the repository valid? (run it from the repository root)
   peerctl validate
 
-  # Same, as GitHub Actions annotations
-  peerctl validate --format github
+  # Who should we peer with, and how good is one candidate?
+  peerctl suggest --top 10
+  peerctl score AS64504
 
-  # Format every HCL file in place, or only check
-  peerctl fmt
-  peerctl fmt --check`,
+  # What would each router's config look like, and what changes since main?
+  peerctl render --out rendered/
+  peerctl plan --base origin/main
+
+  # The comment a pull request gets, printed instead of posted
+  peerctl review --base origin/main --head HEAD --dry-run
+
+  # On merge: push the changed routers, then wait for their sessions
+  peerctl deploy && peerctl check --wait 60s`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -97,8 +104,13 @@ func exitCodesTopic() *cobra.Command {
 		Long: `peerctl exits with:
   0  success: nothing to report
   1  findings: validation errors, files that need formatting, sessions not
-     Established, a deploy that was rolled back
-  2  usage error (bad flag or argument) or an internal failure`,
+     Established, a deploy that was rolled back, an RPKI-invalid route
+     (rpki validate), an AS-SET that could not be expanded (irr expand),
+     a review whose verdict fails
+  2  usage error (bad flag or argument) or an internal failure
+
+plan --detailed-exitcode changes the meaning for scripts: 0 when no router
+changes, 1 when some router changes, 2 on an error.`,
 	}
 }
 

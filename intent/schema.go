@@ -180,9 +180,11 @@ type rawIRR struct {
 	Servers       *[]string `hcl:"servers,optional"`
 	Sources       *[]string `hcl:"sources,optional"`
 	CacheTTL      *string   `hcl:"cache_ttl,optional"`
+	Snapshot      *[]string `hcl:"snapshot,optional"`
 	ServersRange  hcl.Range `hcl:"servers,attr_range"`
 	SourcesRange  hcl.Range `hcl:"sources,attr_range"`
 	CacheTTLRange hcl.Range `hcl:"cache_ttl,attr_range"`
+	SnapshotRange hcl.Range `hcl:"snapshot,attr_range"`
 }
 
 type rawRPKI struct {

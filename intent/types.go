@@ -217,11 +217,13 @@ type MaxPrefixPolicy struct {
 	Floor            AFILimits // never lower than this
 }
 
-// IRR configures the IRR servers queried for AS-SET expansion.
+// IRR configures where AS-SETs are expanded: IRR servers, or RPSL
+// snapshot files, which are used instead of the servers when given.
 type IRR struct {
 	Servers  []string
 	Sources  []string
 	CacheTTL time.Duration
+	Snapshot []string // repository-relative RPSL files (plain or gzip)
 }
 
 // RPKI configures where validated ROA payloads come from.

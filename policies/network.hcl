@@ -17,8 +17,12 @@ peeringdb {
   snapshot = "data/peeringdb"
 }
 
+# AS-SETs are expanded from the IRR snapshot shipped with the example
+# (data/irr/README.md), so that everything runs offline; without
+# snapshot, the servers are asked.
 irr {
   servers   = ["rr.ntt.net:43"]
   sources   = ["RIPE", "ARIN", "RADB"]
   cache_ttl = "12h"
+  snapshot  = ["data/irr/example.rpsl"]
 }

@@ -43,9 +43,10 @@ func loadModel(ctx context.Context, a *app, fsys fs.FS) (*model.Model, *intent.R
 //   - PeeringDB from --peeringdb, else the policy's snapshot, else the
 //     cache (see `peerctl peeringdb --help`); no data at all is a warning,
 //     and sessions then come from the peer files only;
-//   - the IRR expansion of refs from the policy's servers, through the
-//     answer cache in .peerctl/irr/; with --offline nothing is asked and
-//     every peer is deny-all, with a warning; nil refs skip the IRR
+//   - the IRR expansion of refs from the policy's irr.snapshot files
+//     (also with --offline), else from its servers through the answer
+//     cache in .peerctl/irr/; with --offline and no snapshot nothing is
+//     asked and every peer is deny-all, with a warning; nil refs skip the IRR
 //     altogether (the model then says "no IRR data was loaded");
 //   - VRPs from the policy's rpki.vrps_file (with its SLURM exceptions),
 //     if it names one.
@@ -100,8 +101,11 @@ func loadIRR(ctx context.Context, a *app, settings *intent.Repo, refs []bgp.Obje
 		in.IRR = map[bgp.ObjectRef]irr.Result{}
 		return nil
 	}
+	if len(settings.IRR.Snapshot) > 0 {
+		return loadIRRSnapshot(ctx, a, settings, refs, in, warn)
+	}
 	if a.offline {
-		warn("No IRR data (--offline)", "--offline forbids asking the IRR, so no prefix list is known and every peer is rendered deny-all. Run without --offline to expand %d AS-SET(s).", len(refs))
+		warn("No IRR data (--offline)", "--offline forbids asking the IRR, so no prefix list is known and every peer is rendered deny-all. Run without --offline to expand %d AS-SET(s), or set irr.snapshot to expand from RPSL files.", len(refs))
 		in.Data.IRR = "none (offline)"
 		return nil
 	}
@@ -125,16 +129,44 @@ func loadIRR(ctx context.Context, a *app, settings *intent.Repo, refs []bgp.Obje
 		fmt.Fprintf(a.io.ErrOut, "Expanding %d AS-SET(s) via %s…\n", len(refs), servers[0])
 	}
 	in.IRR = client.Expand(ctx, refs)
-	in.Data.IRR = strings.Join(servers, ", ")
-	if len(settings.IRR.Sources) > 0 {
-		in.Data.IRR += " (" + strings.Join(settings.IRR.Sources, ",") + ")"
-	}
+	in.Data.IRR = strings.Join(servers, ", ") + irrSourcesSuffix(settings.IRR.Sources)
 	for _, r := range in.IRR {
 		if !r.Fetched.IsZero() && (in.Data.IRRTime.IsZero() || r.Fetched.Before(in.Data.IRRTime)) {
 			in.Data.IRRTime = r.Fetched
 		}
 	}
 	return nil
+}
+
+// loadIRRSnapshot expands refs in process from the policy's RPSL files,
+// which are part of the repository (or put next to it by the job): one
+// that cannot be read is an error, like a missing rpki.vrps_file.
+func loadIRRSnapshot(ctx context.Context, a *app, settings *intent.Repo, refs []bgp.ObjectRef, in *model.Inputs, warn func(string, string, ...any)) error {
+	files := settings.IRR.Snapshot
+	if a.io.ErrTTY {
+		fmt.Fprintf(a.io.ErrOut, "Expanding %d AS-SET(s) from %s…\n", len(refs), strings.Join(files, ", "))
+	}
+	db, rep, err := irr.LoadSnapshots(ctx, files, irr.LoadOptions{BaseDir: a.repoDir, Logger: a.logger()})
+	if err != nil {
+		return fmt.Errorf("irr.snapshot: %w", err)
+	}
+	if len(rep.Warnings) > 0 {
+		warn("Parts of the IRR snapshot ignored", "Reading %s: %s.", strings.Join(files, ", "), strings.Join(rep.Warnings, "; "))
+	}
+	client, err := irr.New(irr.Options{DB: db, Sources: settings.IRR.Sources, Logger: a.logger()})
+	if err != nil {
+		return fmt.Errorf("irr.snapshot: %w", err)
+	}
+	in.IRR = client.Expand(ctx, refs)
+	in.Data.IRR = "snapshot " + strings.Join(files, ", ") + irrSourcesSuffix(settings.IRR.Sources)
+	return nil
+}
+
+func irrSourcesSuffix(sources []string) string {
+	if len(sources) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(sources, ",") + ")"
 }
 
 // loadVRPs reads a VRP file and applies the SLURM exceptions, if any.

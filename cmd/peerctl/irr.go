@@ -33,6 +33,7 @@ type irrExpandOptions struct {
 	app       *app
 	refs      []bgp.ObjectRef
 	servers   []string
+	snapshots []string
 	sources   []string
 	depth     int
 	aggregate bool
@@ -54,6 +55,12 @@ expanded in one run: queries are pipelined over a few connections, and
 members they share are asked once. Answers are cached in .peerctl/irr/ in
 the repository for --cache-ttl.
 
+With --snapshot, nothing is asked: the AS-SETs are expanded from RPSL files,
+such as the registries' database dumps (ripe.db.as-set.gz, ripe.db.route.gz,
+radb.db.gz, plain or gzipped) or data/irr/example.rpsl, with the same results
+a server holding those objects would give. This works with --offline.
+--sources then selects and orders the files' IRR sources (default: all).
+
 An argument is an AS-SET ("AS-EXAMPLE", "AS64500:AS-CUSTOMERS"), an AS-SET in
 one IRR source ("RIPE::AS-EXAMPLE") or a single AS ("AS64500"). --depth
 limits how deep nested AS-SETs are followed (like bgpq4 -L).
@@ -73,7 +80,10 @@ one or more could not be, 2 on a usage error.`,
   peerctl irr expand RIPE::AS-EXAMPLE --depth 2
 
   # Another server, JSON for scripts
-  peerctl irr expand AS-EXAMPLE --server rr.ntt.net:43 --json | jq '.results[0].ipv4'`,
+  peerctl irr expand AS-EXAMPLE --server rr.ntt.net:43 --json | jq '.results[0].ipv4'
+
+  # From RIPE's database dumps, without a network
+  peerctl irr expand AS-EXAMPLE --offline --snapshot ripe.db.as-set.gz --snapshot ripe.db.route.gz`,
 		Args: usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			for _, s := range args {
@@ -86,6 +96,9 @@ one or more could not be, 2 on a usage error.`,
 			if opts.depth < 0 {
 				return usageErrorf("--depth must be 0 (no limit) or more, not %d", opts.depth)
 			}
+			if len(opts.snapshots) > 0 && cmd.Flags().Changed("server") {
+				return usageErrorf("--server and --snapshot exclude each other: a snapshot is expanded without a server")
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -94,6 +107,7 @@ one or more could not be, 2 on a usage error.`,
 	}
 	f := cmd.Flags()
 	f.StringSliceVar(&opts.servers, "server", []string{irr.DefaultServer}, "IRR `host:port`; repeat or separate with commas for fallbacks")
+	f.StringArrayVar(&opts.snapshots, "snapshot", nil, "expand from this RPSL `file` (plain or gzip) instead of a server; repeat for more")
 	f.StringSliceVar(&opts.sources, "sources", nil, "IRR source `list` in priority order, e.g. RIPE,RADB (default: the server's)")
 	f.IntVar(&opts.depth, "depth", 0, "follow nested AS-SETs at most `n` levels (0: no limit)")
 	f.BoolVar(&opts.aggregate, "aggregate", false, "print prefixes as aggregated prefix-list ranges (like bgpq4 -A)")
@@ -107,29 +121,15 @@ one or more could not be, 2 on a usage error.`,
 
 func irrExpandRun(ctx context.Context, opts *irrExpandOptions) error {
 	a := opts.app
-	if a.offline {
-		return fmt.Errorf("irr expand queries an IRR server, which --offline forbids")
-	}
-	var cache *irr.Cache
-	if !opts.noCache {
-		var err error
-		cache, err = irr.OpenCache(filepath.Join(a.repoDir, irr.DefaultCacheDir), irr.CacheOptions{TTL: opts.cacheTTL})
-		if err != nil {
-			return err
-		}
-	}
-	client, err := irr.New(irr.Options{
-		Servers: opts.servers, Sources: opts.sources, MaxDepth: opts.depth,
-		TotalTimeout: opts.timeout, NoA: opts.noA, Cache: cache, Logger: a.logger(),
-	})
-	if err != nil {
-		return &usageError{err}
-	}
-	if a.io.ErrTTY {
-		fmt.Fprintf(a.io.ErrOut, "Expanding %d AS-SET(s) via %s…\n", len(opts.refs), opts.servers[0])
-	}
 	if ctx == nil {
 		ctx = context.Background()
+	}
+	client, from, err := irrExpandClient(ctx, opts)
+	if err != nil {
+		return err
+	}
+	if a.io.ErrTTY {
+		fmt.Fprintf(a.io.ErrOut, "Expanding %d AS-SET(s) %s…\n", len(opts.refs), from)
 	}
 	results := client.Expand(ctx, opts.refs)
 
@@ -155,6 +155,41 @@ func irrExpandRun(ctx context.Context, opts *irrExpandOptions) error {
 		return findingsf("%d of %d AS-SET(s) could not be expanded", failed, len(opts.refs))
 	}
 	return nil
+}
+
+// irrExpandClient makes the client the options ask for: one that reads
+// snapshot files in process, or one that asks servers (which --offline
+// forbids) through the cache. from says which, for the progress line.
+func irrExpandClient(ctx context.Context, opts *irrExpandOptions) (client *irr.Client, from string, err error) {
+	a := opts.app
+	o := irr.Options{Sources: opts.sources, MaxDepth: opts.depth, TotalTimeout: opts.timeout, NoA: opts.noA, Logger: a.logger()}
+	if len(opts.snapshots) > 0 {
+		db, rep, err := irr.LoadSnapshots(ctx, opts.snapshots, irr.LoadOptions{Logger: a.logger()})
+		if err != nil {
+			return nil, "", err
+		}
+		for _, w := range rep.Warnings {
+			fmt.Fprintf(a.io.ErrOut, "warning: snapshot: %s\n", w)
+		}
+		o.DB = db
+		from = "from " + db.Name()
+	} else {
+		if a.offline {
+			return nil, "", fmt.Errorf("irr expand queries an IRR server, which --offline forbids; expand from files with --snapshot")
+		}
+		if !opts.noCache {
+			if o.Cache, err = irr.OpenCache(filepath.Join(a.repoDir, irr.DefaultCacheDir), irr.CacheOptions{TTL: opts.cacheTTL}); err != nil {
+				return nil, "", err
+			}
+		}
+		o.Servers = opts.servers
+		from = "via " + opts.servers[0]
+	}
+	client, err = irr.New(o)
+	if err != nil {
+		return nil, "", &usageError{err}
+	}
+	return client, from, nil
 }
 
 func writeIRRText(a *app, opts *irrExpandOptions, results map[bgp.ObjectRef]irr.Result) error {

@@ -1,7 +1,13 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -92,5 +98,111 @@ func TestIRRExpandFlags(t *testing.T) {
 	if got.refs[0].String() != "RIPE::AS-FOO" || got.refs[1].String() != "AS13335" ||
 		strings.Join(got.servers, " ") != "a:43 b:43" || strings.Join(got.sources, " ") != "RIPE RADB" || got.depth != 2 {
 		t.Errorf("options = %+v", got)
+	}
+}
+
+// irr expand --snapshot reads RPSL files, also offline, and gives what a
+// server with the same objects gives.
+func TestIRRExpandSnapshot(t *testing.T) {
+	example := filepath.Join("..", "..", "data", "irr", "example.rpsl")
+	repo := t.TempDir()
+	out, errOut, code := runPeerctl(t, "--offline", "irr", "expand", "AS-ALPHA", "AS65537:AS-DELTA", "RIPE::AS-AKAMAI",
+		"--snapshot", example, "--sources", "RIPE,ARIN,RADB", "--json", "-C", repo)
+	if code != exitFindings {
+		t.Fatalf("exit %d, want 1 for AS65537:AS-DELTA, which the example does not have\n%s%s", code, out, errOut)
+	}
+	var doc struct {
+		Results []struct {
+			Ref    string   `json:"ref"`
+			Source string   `json:"source"`
+			ASNs   []uint32 `json:"asns"`
+			IPv4   []string `json:"ipv4"`
+			IPv6   []string `json:"ipv6"`
+			Error  *string  `json:"error"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("bad JSON: %v\n%s", err, out)
+	}
+	alpha, delta, akamai := doc.Results[0], doc.Results[1], doc.Results[2]
+	if fmt.Sprint(alpha.ASNs) != "[64501 64511]" || len(alpha.IPv4) != 4 || len(alpha.IPv6) != 1 ||
+		alpha.Source != "snapshot "+example+" (sources RIPE,ARIN,RADB)" {
+		t.Errorf("AS-ALPHA: %+v", alpha)
+	}
+	if delta.Error == nil || len(delta.IPv4)+len(delta.IPv6) != 0 {
+		t.Errorf("AS65537:AS-DELTA: %+v", delta)
+	}
+	if fmt.Sprint(akamai.ASNs) != "[20940]" {
+		t.Errorf("RIPE::AS-AKAMAI takes RADB's stale copy: %+v", akamai)
+	}
+	if !strings.Contains(errOut, "warning: AS65537:AS-DELTA: expansion failed, filters deny everything") {
+		t.Errorf("no deny-all warning on stderr:\n%s", errOut)
+	}
+	if entries, _ := os.ReadDir(repo); len(entries) != 0 {
+		t.Errorf("a snapshot expansion wrote to the repository (the cache?): %d entries", len(entries))
+	}
+
+	// A gzipped dump with a malformed object: read, with a warning.
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte("as-set: AS-X\nmembers: AS64500\nsource: RIPE\n\nroute: 198.51.100.0/24\norigin: ASX\nsource: RIPE\n\nroute: 198.51.100.0/24\norigin: AS64500\nsource: RIPE\n"))
+	zw.Close()
+	dump := filepath.Join(t.TempDir(), "ripe.db.gz")
+	if err := os.WriteFile(dump, gz.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code = runPeerctl(t, "irr", "expand", "AS-X", "--snapshot", dump, "-C", repo)
+	if code != exitOK || !strings.Contains(out, "198.51.100.0/24") || !strings.Contains(errOut, "the origin is not an AS number") {
+		t.Errorf("gzip dump: exit %d\n%s%s", code, out, errOut)
+	}
+
+	for _, args := range [][]string{
+		{"AS-X", "--snapshot", dump, "--server", "rr.ntt.net:43"},
+		{"AS-X", "--snapshot", filepath.Join(repo, "missing.rpsl")},
+		{"AS-X", "--snapshot", dump, "--sources", "RADB"},
+	} {
+		if _, errOut, code := runPeerctl(t, append(append([]string{"irr", "expand"}, args...), "-C", repo)...); code != exitError {
+			t.Errorf("%q: exit %d, want 2\n%s", args, code, errOut)
+		}
+	}
+}
+
+// The example repository's irr.snapshot: without it --offline means no
+// IRR data; a snapshot file that cannot be read stops the command; what
+// a snapshot skips is reported.
+func TestIRRSnapshotPolicy(t *testing.T) {
+	render := func(dir string) (string, string, int) {
+		return runPeerctl(t, "render", "-C", dir, "--offline", "--out", "-", "--router", "fra-edge1")
+	}
+	dir := renderExampleRepo(t)
+	network := filepath.Join(dir, "policies", "network.hcl")
+	b, err := os.ReadFile(network)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withSnapshot := string(b)
+	writeFile(t, filepath.Join(dir, "policies"), "network.hcl",
+		[]byte(regexp.MustCompile(`(?m)^\s*snapshot\s*=\s*\["data/irr[^\n]*\n`).ReplaceAllString(withSnapshot, "")))
+	out, errOut, code := render(dir)
+	if code != exitOK || !strings.Contains(errOut, "No IRR data (--offline)") || strings.Contains(out, "11.64.0.0/22") {
+		t.Errorf("without a snapshot: exit %d, prefix list present: %v\n%s", code, strings.Contains(out, "11.64.0.0/22"), errOut)
+	}
+
+	writeFile(t, filepath.Join(dir, "policies"), "network.hcl", []byte(withSnapshot))
+	snapshot, err := os.ReadFile(filepath.Join(dir, "data", "irr", "example.rpsl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "data", "irr"), "example.rpsl", append(snapshot, "\nroute: 11.99.0.0/16\norigin: nobody\nsource: RADB\n"...))
+	out, errOut, code = render(dir)
+	if code != exitOK || !strings.Contains(out, "11.64.0.0/22") || !strings.Contains(errOut, "Parts of the IRR snapshot ignored") {
+		t.Errorf("a malformed object: exit %d\n%s", code, errOut)
+	}
+
+	if err := os.Remove(filepath.Join(dir, "data", "irr", "example.rpsl")); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code = render(dir); code != exitError || !strings.Contains(errOut, "irr.snapshot") || !strings.Contains(errOut, "example.rpsl") {
+		t.Errorf("a missing snapshot: exit %d\n%s", code, errOut)
 	}
 }

@@ -35,6 +35,8 @@ func planRepo(t *testing.T) string {
 		t.Fatal(err)
 	}
 	b = regexp.MustCompile(`servers\s*=\s*\[[^]]*\]`).ReplaceAll(b, []byte(`servers = ["`+srv.Addr+`"]`))
+	// Without the snapshot the test server is asked.
+	b = regexp.MustCompile(`(?m)^[ \t]*snapshot[ \t]*=[ \t]*\[[^]]*\][ \t]*\n`).ReplaceAll(b, nil)
 	writeFile(t, filepath.Join(dir, "policies"), "network.hcl", b)
 	git(t, dir, "init", "-q", "-b", "main")
 	commitAll(t, dir, "the example repository")

@@ -44,8 +44,14 @@ func TestRenderExample(t *testing.T) {
 			t.Errorf("%s.conf does not start with its header", r.Router)
 		}
 	}
-	if !strings.Contains(stderr, "--offline") {
-		t.Errorf("no warning that --offline means deny-all:\n%s", stderr)
+	// The example expands its AS-SETs from data/irr/example.rpsl, also
+	// offline: real prefix lists, and deny-all with a warning for AS65537,
+	// which has no IRR data.
+	if fra, _ := os.ReadFile(filepath.Join(out, "fra-edge1.conf")); !strings.Contains(string(fra), "11.64.0.0/22") || !strings.Contains(string(fra), "2a10:501::/32") {
+		t.Errorf("fra-edge1.conf has no prefix list from the IRR snapshot")
+	}
+	if !strings.Contains(stderr, "AS65537:AS-DELTA") || !strings.Contains(stderr, "deny-all") {
+		t.Errorf("no deny-all warning for AS65537:\n%s", stderr)
 	}
 	// The same again gives the same bytes.
 	first, _ := os.ReadFile(filepath.Join(out, "fra-edge1.conf"))

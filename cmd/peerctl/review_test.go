@@ -107,8 +107,8 @@ func clearActionsEnv(t *testing.T) {
 func TestReviewDryRunNewPeer(t *testing.T) {
 	clearActionsEnv(t)
 	r := newReviewRepo(t)
-	// --offline: no IRR server is asked (every peer renders deny-all, with
-	// a warning), so the test needs no network.
+	// --offline: nothing is asked over the network; the IRR data comes
+	// from the example's snapshot.
 	out, errOut, code := runPeerctl(t, "review", "--repo", r.dir, "--base", "main", "--head", "add", "--dry-run", "--offline")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
@@ -123,7 +123,8 @@ func TestReviewDryRunNewPeer(t *testing.T) {
 		"DOC-IX Amsterdam (Amsterdam)",
 		"xychart-beta",
 		"PeeringDB: data/peeringdb",
-		"**No IRR data (--offline)**",
+		"IRR: snapshot data/irr/example.rpsl",
+		"permit 11.66.0.0/21 ge 22 le 22", // AS64503's prefix list, from the snapshot
 		"#### Router changes (1)",
 		"<details><summary><code>ams-edge1</code> (frr)",
 	} {

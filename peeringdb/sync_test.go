@@ -262,9 +262,9 @@ func TestAPIKeyNeverPrinted(t *testing.T) {
 	opts.Logger.Info("options", "opts", opts, "key", opts.APIKey)
 	// ClientOptions holds an http.Client, which JSON cannot encode; the
 	// key is what must not leak when a caller encodes it.
-	js, err := json.Marshal(struct{ Key APIKey }{opts.APIKey})
-	if err != nil {
-		t.Fatal(err)
+	js, jerr := json.Marshal(struct{ Key APIKey }{opts.APIKey})
+	if jerr != nil {
+		t.Fatal(jerr)
 	}
 	for _, s := range []string{err.Error(), fmt.Sprintf("%v %+v %#v %s %q %x", opts, opts, opts, opts.APIKey, opts.APIKey, opts.APIKey), logs.String(), string(js)} {
 		if strings.Contains(s, key) || strings.Contains(s, fmt.Sprintf("%x", key)) {

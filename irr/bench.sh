@@ -12,6 +12,9 @@
 #                      Expand call against bgpq4 once per peer and family,
 #                      sequentially and four at a time; against a server
 #                      with "!a" and one without.
+#   BenchmarkSnapshot  a generated IRR dump of 1,000,000 route and 200,000
+#                      route6 objects loaded (plain and gzip) and expanded
+#                      from in process: no server, no bgpq4.
 #
 # Besides ns/op, each line reports CPU time: cpu-ms/op for in-process runs
 # (client and test server), child-cpu-ms/op for the processes run. On a
@@ -26,3 +29,4 @@ echo "bgpq4 $(bgpq4 -v 2>&1 | sed -n 's/^version: //p'), $(go version), load ave
 go test ./irr/ -run '^$' -bench 'BenchmarkLargeSet' -benchtime "$benchtime" -timeout 30m
 # Each bgpq4 pass here takes about a minute: one iteration is enough.
 go test ./irr/ -run '^$' -bench 'BenchmarkPeers' -benchtime 1x -timeout 30m
+go test ./irr/ -run '^$' -bench 'BenchmarkSnapshot' -benchtime 3x -benchmem -timeout 30m

@@ -171,6 +171,9 @@ func irrExpandClient(ctx context.Context, opts *irrExpandOptions) (client *irr.C
 		for _, w := range rep.Warnings {
 			fmt.Fprintf(a.io.ErrOut, "warning: snapshot: %s\n", w)
 		}
+		if a.io.ErrTTY {
+			fmt.Fprintf(a.io.ErrOut, "Loaded %s.\n", db.Stats())
+		}
 		o.DB = db
 		from = "from " + db.Name()
 	} else {

@@ -108,6 +108,7 @@ type rawRouter struct {
 	SSHKeyFile  *string   `hcl:"ssh_key_file,optional"`
 	PasswordEnv *string   `hcl:"password_env,optional"`
 	RouterID    *string   `hcl:"router_id,optional"`
+	RTR         *[]string `hcl:"rtr,optional"`
 	Environment *string   `hcl:"environment,optional"`
 
 	Ports []*rawRouterPort `hcl:"ixp,block"`
@@ -120,6 +121,7 @@ type rawRouter struct {
 	SSHKeyFileRange  hcl.Range `hcl:"ssh_key_file,attr_range"`
 	PasswordEnvRange hcl.Range `hcl:"password_env,attr_range"`
 	RouterIDRange    hcl.Range `hcl:"router_id,attr_range"`
+	RTRRange         hcl.Range `hcl:"rtr,attr_range"`
 	EnvironmentRange hcl.Range `hcl:"environment,attr_range"`
 }
 

@@ -160,7 +160,10 @@ type Router struct {
 	// PasswordEnv names an environment variable holding a login password.
 	PasswordEnv string
 	RouterID    netip.Addr // zero: the platform picks
-	Environment string     // "production" unless set
+	// RTR overrides the policy's rpki.rtr caches for this router (a lab
+	// or a site with its own validator); nil: the policy's.
+	RTR         []string
+	Environment string // "production" unless set
 	Ports       []RouterPort
 	DeclRange   hcl.Range
 }

@@ -350,6 +350,9 @@ func (v *validator) routers(raw []*rawRouter, repo *Repo) []*Router {
 				rt.RouterID = a
 			}
 		}
+		if r.RTR != nil {
+			rt.RTR = v.hostPorts(*r.RTR, r.RTRRange, "rtr")
+		}
 		if r.Environment != nil {
 			if msg := CheckIdentifier(*r.Environment); msg != "" {
 				v.errorf(r.EnvironmentRange, "Invalid environment", "environment %s.", msg)

@@ -52,8 +52,12 @@ func Build(repo *intent.Repo, in Inputs) (*Model, hcl.Diagnostics) {
 	m := &Model{Network: repo.Network, Filters: repo.Filters, Data: in.Data}
 	routers := map[string]*Router{}
 	for _, rt := range repo.Routers {
+		rtr := repo.RPKI.RTR
+		if rt.RTR != nil {
+			rtr = rt.RTR
+		}
 		r := &Router{Name: rt.Name, Platform: rt.Platform, Environment: rt.Environment,
-			RouterID: rt.RouterID, RTR: slices.Clone(repo.RPKI.RTR), Intent: rt}
+			RouterID: rt.RouterID, RTR: slices.Clone(rtr), Intent: rt}
 		for _, p := range rt.Ports {
 			port := Port{IXP: p.IXP, IPv4: p.IPv4, IPv6: p.IPv6}
 			if x := repo.IXP(p.IXP); x != nil {

@@ -157,3 +157,16 @@ func TestBuildIsDeterministic(t *testing.T) {
 		}
 	}
 }
+
+func TestRouterRTROverridesPolicy(t *testing.T) {
+	repo := exampleRepo(t)
+	repo.RPKI.RTR = []string{"198.51.100.10:8282"}
+	repo.Routers[0].RTR = []string{"192.0.2.126:8282"}
+	m, _ := Build(repo, Inputs{})
+	if got := m.Routers[0].RTR; len(got) != 1 || got[0] != "192.0.2.126:8282" {
+		t.Errorf("%s: RTR %v, want the router's own", m.Routers[0].Name, got)
+	}
+	if got := m.Routers[1].RTR; len(got) != 1 || got[0] != "198.51.100.10:8282" {
+		t.Errorf("%s: RTR %v, want the policy's", m.Routers[1].Name, got)
+	}
+}

@@ -26,3 +26,11 @@ irr {
   cache_ttl = "12h"
   snapshot  = ["data/irr/example.rpsl"]
 }
+
+# RPKI: the routers validate origins against these RTR caches; peerctl
+# itself reads the validator's output to tag IRR prefixes in plans and
+# reviews (the example ships invented VRPs, data/rpki/README.md).
+rpki {
+  rtr       = ["198.51.100.10:8282", "198.51.100.11:8282"]
+  vrps_file = "data/rpki/vrps.json"
+}

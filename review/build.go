@@ -1,6 +1,7 @@
 package review
 
 import (
+	"fmt"
 	"path"
 	"sort"
 	"strings"
@@ -54,8 +55,13 @@ const contractsShown = 3
 // the changes, routers by name, and the verdict — Fail with any error, Warn
 // with warnings, Pass otherwise.
 func Build(in Inputs) Report {
-	r := Report{Base: in.Base, Head: in.Head, Findings: FindingsFromHCL(in.Diagnostics), Data: in.Data, Notes: in.Notes,
+	r := Report{Base: in.Base, Head: in.Head, Data: in.Data, Notes: in.Notes,
 		Planned: in.Planned || len(in.Routers) > 0}
+	var hidden int
+	r.Findings, hidden = scopeFindings(FindingsFromHCL(in.Diagnostics), in.Changes)
+	if hidden > 0 {
+		r.Notes = append(r.Notes, fmt.Sprintf("%d warning(s) about files this change does not touch are not shown; `peerctl validate` lists them.", hidden))
+	}
 	sortFindings(r.Findings)
 
 	scores := map[bgp.ASN]PeerScore{}
@@ -253,4 +259,26 @@ func FindingsFromHCL(diags hcl.Diagnostics) []Finding {
 		out = append(out, f)
 	}
 	return out
+}
+
+// scopeFindings keeps what a reviewer of this change must read: every
+// error (the change cannot merge with one anywhere), warnings without a
+// place, and warnings in the files the change touches. When a policy file
+// changes, any peer may be affected, so every warning is kept. It returns
+// how many warnings it left out.
+func scopeFindings(fs []Finding, changes []gitfs.Change) ([]Finding, int) {
+	touched := map[string]bool{}
+	for _, ch := range changes {
+		if strings.HasPrefix(ch.Path, "policies/") {
+			return fs, 0
+		}
+		touched[ch.Path] = true
+	}
+	out := fs[:0:0]
+	for _, f := range fs {
+		if f.Severity == SeverityError || f.File == "" || touched[f.File] {
+			out = append(out, f)
+		}
+	}
+	return out, len(fs) - len(out)
 }

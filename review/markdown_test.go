@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -418,5 +419,32 @@ func BenchmarkMarkdown(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+func TestBuildScopesWarningsToTheChange(t *testing.T) {
+	diags := hcl.Diagnostics{
+		{Severity: hcl.DiagWarning, Summary: "in the new file", Subject: &hcl.Range{Filename: "peers/AS64504.hcl", Start: hcl.Pos{Line: 1, Column: 1}}},
+		{Severity: hcl.DiagWarning, Summary: "elsewhere", Subject: &hcl.Range{Filename: "peers/AS65537.hcl", Start: hcl.Pos{Line: 3, Column: 3}}},
+		{Severity: hcl.DiagError, Summary: "an error elsewhere", Subject: &hcl.Range{Filename: "peers/AS6939.hcl", Start: hcl.Pos{Line: 2, Column: 3}}},
+		{Severity: hcl.DiagWarning, Summary: "no place"},
+	}
+	peerOnly := []gitfs.Change{{Path: "peers/AS64504.hcl", Action: gitfs.Insert}}
+	r := Build(Inputs{Diagnostics: diags, Changes: peerOnly})
+	var got []string
+	for _, f := range r.Findings {
+		got = append(got, f.Title)
+	}
+	want := []string{"an error elsewhere", "no place", "in the new file"}
+	if !slices.Equal(got, want) {
+		t.Errorf("findings %v, want %v", got, want)
+	}
+	if !slices.ContainsFunc(r.Notes, func(n string) bool { return strings.HasPrefix(n, "1 warning(s) about files this change does not touch") }) {
+		t.Errorf("no note about the hidden warning: %v", r.Notes)
+	}
+	// A policy change can affect every peer: nothing is left out.
+	all := Build(Inputs{Diagnostics: diags, Changes: append(peerOnly, gitfs.Change{Path: "policies/filters.hcl", Action: gitfs.Modify})})
+	if len(all.Findings) != len(diags) {
+		t.Errorf("with a policy change, %d of %d findings kept", len(all.Findings), len(diags))
 	}
 }

@@ -17,13 +17,13 @@ func runPeerctl(t *testing.T, args ...string) (stdout, stderr string, code int) 
 	return out.String(), errOut.String(), code
 }
 
-// exampleRepo copies the repository's own peers/, policies/ and the IRR
-// snapshot they expand from (data/irr/), the example peering repository,
+// exampleRepo copies the repository's own peers/, policies/ and the IRR and
+// RPKI data they use (data/irr/, data/rpki/), the example peering repository,
 // into a temporary directory that a test may break.
 func exampleRepo(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	for _, sub := range []string{"peers", "policies", "data/irr"} {
+	for _, sub := range []string{"peers", "policies", "data/irr", "data/rpki"} {
 		src := filepath.Join("..", "..", sub)
 		entries, err := os.ReadDir(src)
 		if err != nil {

@@ -17,6 +17,7 @@ type planOptions struct {
 	app              *app
 	base, head       string
 	routers          []string
+	env              string
 	templates        string
 	json             bool
 	noDiff           bool
@@ -63,6 +64,7 @@ no router changes, 1 when some do (or on errors in the intents), 2 on error.`,
 	f.StringVar(&opts.base, "base", "HEAD", "git `revision` the plan starts from")
 	f.StringVar(&opts.head, "head", "", "git `revision` the plan goes to (default: the working tree)")
 	f.StringArrayVar(&opts.routers, "router", nil, "plan only this router (repeatable)")
+	f.StringVar(&opts.env, "env", "production", "plan the routers of this `environment`; \"\" for every router")
 	f.StringVar(&opts.templates, "templates", "", "load templates from `dir`/<platform>/*.tmpl instead of the built-in ones")
 	f.BoolVar(&opts.json, "json", false, "print the plan as JSON")
 	f.BoolVar(&opts.noDiff, "no-diff", false, "leave the config diffs out of the text output")
@@ -93,7 +95,7 @@ func planRun(ctx context.Context, opts *planOptions) error {
 			return fmt.Errorf("--head: %w", err)
 		}
 	}
-	res, err := planTrees(ctx, a, baseFS, headFS, tm, baseLabel, headLabel, opts.routers)
+	res, err := planTrees(ctx, a, baseFS, headFS, tm, baseLabel, headLabel, routerSelection{names: opts.routers, env: opts.env})
 	if res != nil {
 		printDiagnostics(a, res.Diagnostics, res.HeadRepo)
 	}

@@ -31,13 +31,41 @@ type planResult struct {
 	RenderErr error
 }
 
+// routerSelection says which routers a plan covers: the named ones, else
+// every router of one environment (all routers when env is empty).
+type routerSelection struct {
+	names []string
+	env   string
+}
+
+// resolve lists the routers selected among those of both states; an
+// environment that none of them has is a usage error.
+func (sel routerSelection) resolve(routers []*intent.Router) ([]string, error) {
+	if len(sel.names) > 0 {
+		return sel.names, checkRouters(sel.names, routers)
+	}
+	if sel.env == "" {
+		return nil, nil
+	}
+	var names []string
+	for _, r := range routers {
+		if r.Environment == sel.env && !slices.Contains(names, r.Name) {
+			names = append(names, r.Name)
+		}
+	}
+	if len(names) == 0 {
+		return nil, usageErrorf("no router of environment %q", sel.env)
+	}
+	return names, nil
+}
+
 // planTrees renders two states of a peering repository, given as file
 // systems (a git tree from gitfs, or the working tree), from the same
-// outside data, and compares them. With routers, only those are planned.
-// review uses it with the merge base and the head of a pull request.
+// outside data, and compares them for the selected routers. review uses it
+// with the merge base and the head of a pull request.
 //
 // The old state must validate: a plan from a broken base would be a guess.
-func planTrees(ctx context.Context, a *app, baseFS, headFS fs.FS, tm *render.Templates, baseLabel, headLabel string, routers []string) (*planResult, error) {
+func planTrees(ctx context.Context, a *app, baseFS, headFS fs.FS, tm *render.Templates, baseLabel, headLabel string, sel routerSelection) (*planResult, error) {
 	headRepo, diags := intent.Load(headFS)
 	res := &planResult{Diagnostics: diags, HeadRepo: headRepo}
 	if diags.HasErrors() {
@@ -48,7 +76,8 @@ func planTrees(ctx context.Context, a *app, baseFS, headFS fs.FS, tm *render.Tem
 		errs, _ := intent.Counts(baseDiags)
 		return res, fmt.Errorf("%s does not validate (%d errors), so there is nothing to compare with: %s", baseLabel, errs, firstError(baseDiags))
 	}
-	if err := checkRouters(routers, slices.Concat(baseRepo.Routers, headRepo.Routers)); err != nil {
+	routers, err := sel.resolve(slices.Concat(baseRepo.Routers, headRepo.Routers))
+	if err != nil {
 		return res, err
 	}
 

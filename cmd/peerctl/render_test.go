@@ -32,7 +32,9 @@ func TestRenderExample(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
 		t.Fatalf("%v\n%s", err, stdout)
 	}
-	if len(doc.Routers) != 2 || doc.Routers[0].Router != "ams-edge1" || doc.Routers[1].Platform != "bird2" {
+	// Every router of every environment: the two production routers and
+	// the lab's two.
+	if len(doc.Routers) != 4 || doc.Routers[0].Router != "ams-edge1" || doc.Routers[1].Platform != "bird2" || doc.Routers[2].Router != "lab-ams-edge1" {
 		t.Fatalf("routers %+v", doc.Routers)
 	}
 	for _, r := range doc.Routers {

@@ -19,6 +19,7 @@ type reviewOptions struct {
 	dryRun        bool
 	commentDeploy string
 	botLogin      string
+	env           string
 	// getenv reads the Actions environment; tests replace it.
 	getenv func(string) string
 }
@@ -78,6 +79,7 @@ has errors, 2 when the review itself cannot run.`,
 	f.StringVar(&opts.head, "head", "", "head `revision` (default: the pull request's head commit, else HEAD)")
 	f.BoolVar(&opts.dryRun, "dry-run", false, "print the Markdown comment to stdout and post nothing")
 	f.StringVar(&opts.commentDeploy, "comment-deploy", "", "post the Markdown in `file` on the pull request the push event merged")
+	f.StringVar(&opts.env, "env", "production", "show the router diffs of this `environment`; \"\" for every router")
 	f.StringVar(&opts.botLogin, "bot-login", "", "only take comments by this `login` as the earlier review (default github-actions[bot] in Actions)")
 	return cmd
 }
@@ -104,7 +106,7 @@ func reviewRun(ctx context.Context, opts *reviewOptions) error {
 	if !opts.dryRun && (ev == nil || ev.Number == 0) {
 		return usageErrorf("posting needs a pull_request event ($GITHUB_EVENT_PATH or --event); add --dry-run to print the comment instead")
 	}
-	in, err := a.reviewInputs(ctx, base, cmp.Or(head, "HEAD"))
+	in, err := a.reviewInputs(ctx, base, cmp.Or(head, "HEAD"), opts.env)
 	if err != nil {
 		return err
 	}

@@ -21,7 +21,7 @@ import (
 // the intent files it touches (from the merge base, as GitHub shows it),
 // validation at head, the scores of new or changed peers, and the router
 // diffs from reviewPlan.
-func (a *app) reviewInputs(ctx context.Context, baseRev, headRev string) (review.Inputs, error) {
+func (a *app) reviewInputs(ctx context.Context, baseRev, headRev, env string) (review.Inputs, error) {
 	repo, err := gitfs.Open(ctx, a.repoDir, &gitfs.Options{Logger: a.logger()})
 	if err != nil {
 		return review.Inputs{}, err
@@ -62,7 +62,7 @@ func (a *app) reviewInputs(ctx context.Context, baseRev, headRev string) (review
 	}
 	a.reviewScores(ctx, headRepo, peers, &in)
 
-	plan, err := a.reviewPlan(ctx, repo, mb, head)
+	plan, err := a.reviewPlan(ctx, repo, mb, head, env)
 	if err != nil {
 		// The rest of the review still helps; say what is missing.
 		in.Notes = append(in.Notes, "Router diffs could not be computed: "+err.Error())

@@ -17,7 +17,7 @@ import (
 // diffs, the findings resolving head produced (IRR, RPKI, PeeringDB) and
 // the data versions used. A head that does not validate has no plan; the
 // validation findings already say why.
-func (a *app) reviewPlan(ctx context.Context, repo *gitfs.Repo, base, head gitfs.Hash) (reviewPlanResult, error) {
+func (a *app) reviewPlan(ctx context.Context, repo *gitfs.Repo, base, head gitfs.Hash, env string) (reviewPlanResult, error) {
 	var out reviewPlanResult
 	tm, err := loadTemplates("")
 	if err != nil {
@@ -31,7 +31,7 @@ func (a *app) reviewPlan(ctx context.Context, repo *gitfs.Repo, base, head gitfs
 	if err != nil {
 		return out, err
 	}
-	res, err := planTrees(ctx, a, baseFS, headFS, tm, "merge base "+base.Short(), "head "+head.Short(), nil)
+	res, err := planTrees(ctx, a, baseFS, headFS, tm, "merge base "+base.Short(), "head "+head.Short(), routerSelection{env: env})
 	if res != nil {
 		out.Diagnostics = res.Diagnostics
 		out.Data = dataVersions(res.Data)

@@ -13,24 +13,11 @@ all: build
 build:
 	$(GO) build -o $(BIN) ./cmd/peerctl
 
-# The main job on the example repository, offline, with the embedded defaults.
+# The main job on the example repository, offline, with the embedded
+# defaults: validate, suggest, score, render, plan and review a pull request
+# that adds a peer (scripts/demo.sh).
 demo: build
-	@echo "== peerctl validate"
-	./$(BIN) validate
-	@echo
-	@echo "== peerctl fmt --check"
-	./$(BIN) fmt --check
-	@echo
-	@echo "== peerctl render (--offline: no IRR data, so every peer is deny-all)"
-	./$(BIN) render --offline --out bin/rendered
-	@echo
-	@echo "== peerctl plan: a scratch git repository whose last commit adds a peer at DOC-IX-FRA"
-	@tmp=$$(mktemp -d) && cp -r peers policies data $$tmp/ && \
-	  git -C $$tmp init -q && git -C $$tmp add -A && \
-	  git -C $$tmp -c user.name=demo -c user.email=demo@example.net commit -qm "example repository" && \
-	  printf 'peer "AS64509" {\n  name   = "Doc Newcomer"\n  import = "AS-NEWCOMER"\n  export = "AS-EXAMPLE"\n\n  session "DOC-IX-FRA" {\n    ipv4 = "192.0.2.159"\n    ipv6 = "2001:db8:ffff:2::59"\n  }\n}\n' > $$tmp/peers/AS64509.hcl && \
-	  git -C $$tmp add -A && git -C $$tmp -c user.name=demo -c user.email=demo@example.net commit -qm "peer with AS64509" && \
-	  ./$(BIN) plan --offline -C $$tmp --base HEAD~1; status=$$?; rm -rf $$tmp; exit $$status
+	PEERCTL=$(BIN) scripts/demo.sh
 
 vet:
 	$(GO) vet $(PKGS)

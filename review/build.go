@@ -60,7 +60,7 @@ func Build(in Inputs) Report {
 	var hidden int
 	r.Findings, hidden = scopeFindings(FindingsFromHCL(in.Diagnostics), in.Changes)
 	if hidden > 0 {
-		r.Notes = append(r.Notes, fmt.Sprintf("%d warning(s) about files this change does not touch are not shown; `peerctl validate` lists them.", hidden))
+		r.Notes = append(r.Notes, fmt.Sprintf("%d warning(s) about files this change does not touch are not shown; peerctl validate lists them.", hidden))
 	}
 	sortFindings(r.Findings)
 

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# make demo: the main job of peerctl on the example repository in this
+# directory, offline, from the data it ships (data/peeringdb, data/irr,
+# data/rpki) and the embedded defaults. It ends with the comment a pull
+# request adding a peer would get.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+peerctl=${PEERCTL:-bin/peerctl}
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "peerctl validate: every problem, with file:line:col"
+$peerctl validate --offline
+
+step "peerctl fmt --check"
+$peerctl fmt --check && echo "all files formatted"
+
+step "peerctl peeringdb show AS64504: a network at DOC-IX Amsterdam we do not peer with yet"
+$peerctl peeringdb show AS64504 --offline
+
+step "peerctl suggest --top 5: who should we peer with?"
+$peerctl suggest --top 5 --offline
+
+step "peerctl score AS64504: how good is this peer, and where?"
+$peerctl score AS64504 --offline
+
+step "peerctl render --out bin/rendered: every router's config"
+$peerctl render --offline --out bin/rendered 2>/dev/null
+ls -l bin/rendered
+
+# A scratch git repository holding this example, and a pull request that
+# adds peers/AS64504.hcl: three lines, sessions derived from PeeringDB.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cp -r peers policies data "$tmp/"
+gitc() { git -C "$tmp" -c user.name=demo -c user.email=demo@example.net -c init.defaultBranch=main "$@"; }
+gitc init -q && gitc add -A && gitc commit -qm "the example repository"
+cat > "$tmp/peers/AS64504.hcl" <<'HCL'
+peer "AS64504" {
+  name   = "Doc Hosting Epsilon"
+  import = "AS-EPSILON"
+  export = "AS-EXAMPLE"
+}
+HCL
+gitc add -A && gitc commit -qm "peer with AS64504 (Doc Hosting Epsilon)"
+
+step "peerctl plan --base HEAD~1: what the pull request adding AS64504 changes"
+$peerctl plan -C "$tmp" --offline --base HEAD~1
+
+step "peerctl review --dry-run: the comment that pull request gets"
+$peerctl review -C "$tmp" --offline --base HEAD~1 --head HEAD --dry-run

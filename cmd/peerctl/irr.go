@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/peerctl/peerctl/bgp"
+	"github.com/peerctl/peerctl/intent"
 	"github.com/peerctl/peerctl/irr"
 )
 
@@ -61,6 +62,9 @@ radb.db.gz, plain or gzipped) or data/irr/example.rpsl, with the same results
 a server holding those objects would give. This works with --offline.
 --sources then selects and orders the files' IRR sources (default: all).
 
+Without --server and --snapshot, the repository's irr block decides
+(servers, sources, snapshot), so the answer is what peerctl's filters use.
+
 An argument is an AS-SET ("AS-EXAMPLE", "AS64500:AS-CUSTOMERS"), an AS-SET in
 one IRR source ("RIPE::AS-EXAMPLE") or a single AS ("AS64500"). --depth
 limits how deep nested AS-SETs are followed (like bgpq4 -L).
@@ -99,6 +103,9 @@ one or more could not be, 2 on a usage error.`,
 			if len(opts.snapshots) > 0 && cmd.Flags().Changed("server") {
 				return usageErrorf("--server and --snapshot exclude each other: a snapshot is expanded without a server")
 			}
+			if !cmd.Flags().Changed("server") && !cmd.Flags().Changed("snapshot") {
+				opts.fromPolicy(cmd.Flags().Changed("sources"))
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -117,6 +124,28 @@ one or more could not be, 2 on a usage error.`,
 	f.DurationVar(&opts.timeout, "timeout", 5*time.Minute, "give up after this long in total")
 	f.BoolVar(&opts.noA, "no-a", false, "do not use the server's !a query; ask per member AS instead")
 	return cmd
+}
+
+// fromPolicy takes the servers, sources and snapshots of the repository's
+// irr block, when there is a repository, so that `irr expand` answers as
+// the filters peerctl renders would. Flags win; keepSources says --sources
+// was given.
+func (opts *irrExpandOptions) fromPolicy(keepSources bool) {
+	repo, diags := intent.LoadDir(opts.app.repoDir)
+	if diags.HasErrors() || repo.Network.ASN == 0 {
+		return // no usable repository here: the flags' defaults apply
+	}
+	if len(repo.IRR.Snapshot) > 0 {
+		opts.snapshots = nil
+		for _, p := range repo.IRR.Snapshot {
+			opts.snapshots = append(opts.snapshots, filepath.Join(opts.app.repoDir, p))
+		}
+	} else if len(repo.IRR.Servers) > 0 {
+		opts.servers = repo.IRR.Servers
+	}
+	if !keepSources {
+		opts.sources = repo.IRR.Sources
+	}
 }
 
 func irrExpandRun(ctx context.Context, opts *irrExpandOptions) error {

@@ -206,3 +206,13 @@ func TestIRRSnapshotPolicy(t *testing.T) {
 		t.Errorf("a missing snapshot: exit %d\n%s", code, errOut)
 	}
 }
+
+// TestIRRExpandUsesPolicy: without --server or --snapshot, irr expand
+// answers from the repository's irr block (here its snapshot), offline.
+func TestIRRExpandUsesPolicy(t *testing.T) {
+	dir := exampleRepo(t)
+	out, errOut, code := runPeerctl(t, "irr", "expand", "-C", dir, "--offline", "AS-ALPHA")
+	if code != exitOK || !strings.Contains(out, "snapshot data/irr/example.rpsl") || !strings.Contains(out, "11.64.0.0/22") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+}

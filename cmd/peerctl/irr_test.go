@@ -212,7 +212,7 @@ func TestIRRSnapshotPolicy(t *testing.T) {
 func TestIRRExpandUsesPolicy(t *testing.T) {
 	dir := exampleRepo(t)
 	out, errOut, code := runPeerctl(t, "irr", "expand", "-C", dir, "--offline", "AS-ALPHA")
-	if code != exitOK || !strings.Contains(out, "snapshot data/irr/example.rpsl") || !strings.Contains(out, "11.64.0.0/22") {
+	if code != exitOK || !strings.Contains(out, "data/irr/example.rpsl (sources") || !strings.Contains(out, "11.64.0.0/22") {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
 }

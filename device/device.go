@@ -89,6 +89,11 @@ type Endpoint struct {
 	// with agent and ssh_config support) or "standard" (Go's x/crypto/ssh).
 	// "" lets the platform choose.
 	Transport string
+	// NETCONF says the router is managed over NETCONF (RFC 6241, port
+	// 830 unless given) instead of its CLI: always for the netconf
+	// platform, and Junos when its router block says transport =
+	// "netconf".
+	NETCONF bool
 	// ConfigFile is, on platforms whose config is a file pushed over SFTP
 	// (BIRD), its path on the router; a relative path starts at the SSH
 	// user's home directory. "" means the platform's default.

@@ -70,9 +70,12 @@ func (j *Junos) Running(ctx context.Context) (string, error) {
 // (Running never shows them). A curly-brace config is returned as it is:
 // it never equals Running, so every Apply goes to the router, which
 // commits nothing when nothing changed.
-func (j *Junos) Normalize(cfg string) (string, error) {
+func (j *Junos) Normalize(cfg string) (string, error) { return junosNormalize(cfg), nil }
+
+// junosNormalize is Normalize, for the CLI and the NETCONF driver.
+func junosNormalize(cfg string) string {
 	if junosCurly(cfg) {
-		return cfg, nil
+		return cfg
 	}
 	var sets []string
 	for _, l := range outputLines(cfg) {
@@ -83,9 +86,9 @@ func (j *Junos) Normalize(cfg string) (string, error) {
 	}
 	slices.Sort(sets)
 	if len(sets) == 0 {
-		return "", nil
+		return ""
 	}
-	return strings.Join(sets, "\n") + "\n", nil
+	return strings.Join(sets, "\n") + "\n"
 }
 
 // Apply loads cfg into an exclusive candidate, checks it and commits it
@@ -397,43 +400,71 @@ func parseJunosSummary(out string) ([]Session, error) {
 	if len(doc.Info) == 0 {
 		return nil, errors.New("bgp summary: no bgp-information in the output")
 	}
-	sessions := []Session{}
+	var peers []junosPeer
 	for _, info := range doc.Info {
 		for _, p := range info.Peers {
-			// Junos writes "192.0.2.1+179" when it knows the port.
-			host, _, _ := strings.Cut(p.Address.text(), "+")
-			addr, err := netip.ParseAddr(host)
-			if err != nil {
-				return nil, fmt.Errorf("bgp summary: peer-address %q: %w", p.Address.text(), err)
-			}
-			as, err := bgp.ParseASN(p.AS.text())
-			if err != nil {
-				return nil, fmt.Errorf("bgp summary: peer %s: %w", addr, err)
-			}
-			s := Session{Neighbor: addr, PeerASN: as, Description: p.Desc.text(), State: p.State.text(), Received: map[bgp.Family]int{}, RPKIInvalid: -1}
-			if s.State == "" {
-				return nil, fmt.Errorf("bgp summary: peer %s has no state", addr)
-			}
-			if secs := p.Elapsed.attr("junos:seconds"); secs != "" && s.Established() {
-				n, err := strconv.ParseUint(secs, 10, 32)
-				if err != nil {
-					return nil, fmt.Errorf("bgp summary: peer %s: elapsed-time %q", addr, secs)
-				}
-				s.Uptime = time.Duration(n) * time.Second
-			}
+			jp := junosPeer{address: p.Address.text(), as: p.AS.text(), desc: p.Desc.text(), state: p.State.text(),
+				seconds: p.Elapsed.attr("junos:seconds")}
 			for _, rib := range p.RIBs {
-				fam, ok := map[string]bgp.Family{"inet.0": bgp.IPv4, "inet6.0": bgp.IPv6}[rib.Name.text()]
-				if !ok || rib.Accepted.text() == "" {
-					continue
-				}
-				n, err := strconv.ParseUint(rib.Accepted.text(), 10, 31)
-				if err != nil {
-					return nil, fmt.Errorf("bgp summary: peer %s: accepted-prefix-count %q", addr, rib.Accepted.text())
-				}
-				s.Received[fam] = int(n)
+				jp.ribs = append(jp.ribs, junosRIB{name: rib.Name.text(), accepted: rib.Accepted.text()})
 			}
-			sessions = append(sessions, s)
+			peers = append(peers, jp)
 		}
+	}
+	return junosSessions(peers)
+}
+
+// junosPeer is one bgp-peer of a Junos BGP summary, from its JSON or its
+// XML form, as text.
+type junosPeer struct {
+	address, as, desc, state string
+	seconds                  string // elapsed-time's junos:seconds
+	ribs                     []junosRIB
+}
+
+// junosRIB is a peer's routing table with its accepted prefix count.
+type junosRIB struct{ name, accepted string }
+
+// junosSessions checks and converts the peers of a BGP summary: uptime
+// for Established sessions, accepted prefixes of inet.0 and inet6.0.
+func junosSessions(peers []junosPeer) ([]Session, error) {
+	sessions := []Session{}
+	for _, p := range peers {
+		// Junos writes "192.0.2.1+179" when it knows the port.
+		host, _, _ := strings.Cut(strings.TrimSpace(p.address), "+")
+		addr, err := netip.ParseAddr(host)
+		if err != nil {
+			return nil, fmt.Errorf("bgp summary: peer-address %q: %w", p.address, err)
+		}
+		as, err := bgp.ParseASN(strings.TrimSpace(p.as))
+		if err != nil {
+			return nil, fmt.Errorf("bgp summary: peer %s: %w", addr, err)
+		}
+		s := Session{Neighbor: addr, PeerASN: as, Description: strings.TrimSpace(p.desc), State: strings.TrimSpace(p.state),
+			Received: map[bgp.Family]int{}, RPKIInvalid: -1}
+		if s.State == "" {
+			return nil, fmt.Errorf("bgp summary: peer %s has no state", addr)
+		}
+		if secs := strings.TrimSpace(p.seconds); secs != "" && s.Established() {
+			n, err := strconv.ParseUint(secs, 10, 32)
+			if err != nil {
+				return nil, fmt.Errorf("bgp summary: peer %s: elapsed-time %q", addr, secs)
+			}
+			s.Uptime = time.Duration(n) * time.Second
+		}
+		for _, rib := range p.ribs {
+			fam, ok := map[string]bgp.Family{"inet.0": bgp.IPv4, "inet6.0": bgp.IPv6}[strings.TrimSpace(rib.name)]
+			accepted := strings.TrimSpace(rib.accepted)
+			if !ok || accepted == "" {
+				continue
+			}
+			n, err := strconv.ParseUint(accepted, 10, 31)
+			if err != nil {
+				return nil, fmt.Errorf("bgp summary: peer %s: accepted-prefix-count %q", addr, accepted)
+			}
+			s.Received[fam] = int(n)
+		}
+		sessions = append(sessions, s)
 	}
 	return sessions, nil
 }

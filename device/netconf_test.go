@@ -248,19 +248,19 @@ func TestNetconfRefusesYANGViolations(t *testing.T) {
 			if got := mustRunning(t, n); got != base {
 				t.Errorf("running changed:\n%s", got)
 			}
-			if n.locked || n.pending {
-				t.Errorf("after a refused Apply: locked=%v pending=%v", n.locked, n.pending)
+			if n.s.locked || n.pending {
+				t.Errorf("after a refused Apply: locked=%v pending=%v", n.s.locked, n.pending)
 			}
 			// The candidate was discarded and the lock released: another
 			// session can lock and finds the candidate equal to running.
 			other := openTestNetconf(t, serverEndpoint(srv), NetconfOptions{})
-			if err := other.lock(ctx); err != nil {
+			if err := other.s.lock(ctx); err != nil {
 				t.Fatalf("lock from another session: %v", err)
 			}
 			if cand := candidate(t, other); cand != base {
 				t.Errorf("candidate holds leftovers:\n%s", cand)
 			}
-			if err := other.unlock(ctx); err != nil {
+			if err := other.s.unlock(ctx); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -269,7 +269,7 @@ func TestNetconfRefusesYANGViolations(t *testing.T) {
 
 func candidate(t *testing.T, n *Netconf) string {
 	t.Helper()
-	r, err := n.d.GetConfig("candidate", opoptions.WithFilter(openconfig.Filter()))
+	r, err := n.s.d.GetConfig("candidate", opoptions.WithFilter(openconfig.Filter()))
 	if err != nil || r.Failed != nil {
 		t.Fatalf("get-config candidate: %v %v", err, r.Failed)
 	}
@@ -344,10 +344,10 @@ func TestNetconfDiscardReallyDiscards(t *testing.T) {
 	srv := netconftest.Start(t)
 	n := openTestNetconf(t, serverEndpoint(srv), NetconfOptions{})
 	ctx := testCtx(t)
-	if err := n.lock(ctx); err != nil {
+	if err := n.s.lock(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if r, err := n.d.EditConfig("candidate", amsPayload(t)); err != nil || r.Failed != nil {
+	if r, err := n.s.d.EditConfig("candidate", amsPayload(t)); err != nil || r.Failed != nil {
 		t.Fatalf("edit-config: %v %v", err, r.Failed)
 	}
 	if candidate(t, n) == openconfig.Remove() {
@@ -355,13 +355,13 @@ func TestNetconfDiscardReallyDiscards(t *testing.T) {
 	}
 	// discard-changes alone, without unlock: releasing the lock would
 	// discard the edit by itself and hide the pitfall.
-	if _, err := n.rpc(ctx, "discard-changes", func() (*response.NetconfResponse, error) { return n.d.Discard() }); err != nil {
+	if _, err := n.s.rpc(ctx, "discard-changes", func() (*response.NetconfResponse, error) { return n.s.d.Discard() }); err != nil {
 		t.Fatal(err)
 	}
 	if got := candidate(t, n); got != openconfig.Remove() {
 		t.Errorf("candidate after discard-changes:\n%s", got)
 	}
-	if err := n.unlock(ctx); err != nil {
+	if err := n.s.unlock(ctx); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -539,14 +539,14 @@ func TestRPCErrorText(t *testing.T) {
 <error-app-tag>must-violation</error-app-tag><error-path>/nc:rpc/nc:edit-config/nc:config/pcbgp:bgp/pcbgp:neighbors/pcbgp:neighbor[pcbgp:neighbor-address="192.0.2.99"]</error-path>
 <error-message xml:lang="en">peer-as must differ from the local AS</error-message>
 <error-info><bad-value>hunter2</bad-value></error-info></rpc-error></rpc-reply>`
-	got := rpcErrorText([]byte(reply))
+	got := rpcErrorText(rpcErrors([]byte(reply)))
 	if !strings.Contains(got, "operation-failed (must-violation) at /nc:rpc/") || !strings.Contains(got, ": peer-as must differ from the local AS") {
 		t.Errorf("rpcErrorText = %q", got)
 	}
 	if strings.Contains(got, "hunter2") {
 		t.Errorf("rpcErrorText shows error-info: %q", got)
 	}
-	if got := rpcErrorText([]byte("garbage")); got == "" {
+	if got := rpcErrorText(rpcErrors([]byte("garbage"))); got == "" {
 		t.Error("no text for an unreadable reply")
 	}
 }
@@ -564,7 +564,7 @@ func FuzzCheckPayload(f *testing.F) {
 func FuzzRPCErrorText(f *testing.F) {
 	f.Add([]byte(`<rpc-reply><rpc-error><error-tag>lock-denied</error-tag><error-message>held by 7</error-message></rpc-error></rpc-reply>`))
 	f.Fuzz(func(t *testing.T, reply []byte) {
-		if rpcErrorText(reply) == "" {
+		if rpcErrorText(rpcErrors(reply)) == "" {
 			t.Fatal("empty error text")
 		}
 	})

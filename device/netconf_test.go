@@ -569,3 +569,85 @@ func FuzzRPCErrorText(f *testing.F) {
 		}
 	})
 }
+
+// TestNetconfSessionsWithState: a router that reports the module's state
+// (replayed: netconfd cannot) gives Established with an uptime and the
+// received prefixes, the FSM state of a session that is down, and
+// StateUnknown where it reports nothing.
+func TestNetconfSessionsWithState(t *testing.T) {
+	n, r := openReplay(t, "netconf/state-reported.xml", OpenNetconf)
+	sessions, err := n.Sessions(testCtx(t))
+	if err != nil {
+		t.Fatalf("Sessions: %v (%v)", err, r.finished())
+	}
+	if len(sessions) != 3 {
+		t.Fatalf("%d sessions: %+v", len(sessions), sessions)
+	}
+	up, active, unknown := sessions[0], sessions[1], sessions[2]
+	since := time.Since(time.Date(2025, 11, 21, 8, 0, 0, 0, time.UTC))
+	if !up.Established() || up.Received[bgp.IPv4] != 3 || up.Uptime < since-time.Minute || up.Uptime > since || up.RPKIInvalid != -1 {
+		t.Errorf("established session: %+v", up)
+	}
+	if active.State != "Active" || active.Established() || active.PeerASN != 64503 {
+		t.Errorf("active session: %+v", active)
+	}
+	if unknown.State != StateUnknown || unknown.Neighbor != netip.MustParseAddr("2001:db8:ffff:1::64") {
+		t.Errorf("session without state: %+v", unknown)
+	}
+	if !r.v11 {
+		t.Error("the transcript's server offers NETCONF 1.1: the replay must frame in chunks")
+	}
+}
+
+// TestNetconfReplayOfRecording records a deploy cycle against netconfd
+// and replays the transcript: the driver reads the same answers from both,
+// which is what makes the recorded and hand-written transcripts
+// (testdata/netconf, testdata/junos-netconf) stand for a server.
+func TestNetconfReplayOfRecording(t *testing.T) {
+	t.Parallel()
+	srv := netconftest.Start(t)
+	cycle := func(d *Netconf) []string {
+		ctx := testCtx(t)
+		var out []string
+		run := func(what string, err error) {
+			if err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+		}
+		before, err := d.Running(ctx)
+		run("Running", err)
+		run("Apply", d.Apply(ctx, amsPayload(t), time.Minute))
+		sessions, err := d.Sessions(ctx)
+		run("Sessions", err)
+		run("Confirm", d.Confirm(ctx))
+		after, err := d.Running(ctx)
+		run("Running", err)
+		out = append(out, before, fmt.Sprint(len(sessions), sessions[0].Neighbor, sessions[0].State), after)
+		if err := d.Apply(ctx, readFileTB(t, "testdata", "netconf", "ibgp-neighbor.xml"), time.Minute); !errors.Is(err, ErrRejected) {
+			t.Fatalf("Apply of a must violation = %v", err)
+		}
+		return out
+	}
+	var rec syncBuffer
+	n := openTestNetconf(t, serverEndpoint(srv), NetconfOptions{Transcript: &rec})
+	recorded := cycle(n)
+	_ = n.Close()
+
+	r, err := parseReplay("recorded", rec.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	replayed, err := OpenNetconf(ctx, Endpoint{Host: "replay"}, NetconfOptions{Timeout: 5 * time.Second, Settle: time.Millisecond, transport: r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer replayed.Close()
+	if got := cycle(replayed); strings.Join(got, "|") != strings.Join(recorded, "|") {
+		t.Errorf("replayed:\n%q\nrecorded:\n%q", got, recorded)
+	}
+	if err := r.finished(); err != nil {
+		t.Error(err)
+	}
+}

@@ -2,7 +2,10 @@ package render
 
 import (
 	"bytes"
+	"encoding/xml"
+	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"strings"
 	"testing"
@@ -366,7 +369,13 @@ func sameShape(tm *Templates, hostile, benign *model.Model, value, twin string, 
 		if err != nil {
 			return fmt.Errorf("%s: benign: %v", p, err)
 		}
-		if err := onlyValuesDiffer(string(ho), string(bo), variants(value), variants(twin)); err != nil {
+		hs, bs := string(ho), string(bo)
+		if p == NetconfPlatform {
+			// Compared as the server reads them: escaping (& as &amp;)
+			// changes a value's length, not what it says.
+			hs, bs = xmlText(hs), xmlText(bs)
+		}
+		if err := onlyValuesDiffer(hs, bs, variants(value), variants(twin)); err != nil {
 			return fmt.Errorf("%s: %v", p, err)
 		}
 		if hk, bk := tokenKinds(p, string(ho)), tokenKinds(p, string(bo)); !equalStrings(hk, bk) {
@@ -440,13 +449,77 @@ func firstDifference(a, b []string) string {
 // goes: for BIRD and Junos, free-form statements of words, punctuation,
 // "strings", # and /* */ comments; for FRR, EOS and IOS-XR, lines with an
 // indentation, a comment marker or words, where quotes, comment and
-// escape characters, control and non-ASCII bytes are significant.
+// escape characters, control and non-ASCII bytes are significant; for the
+// netconf payload, XML elements, attributes, text and comments.
 func tokenKinds(platform, s string) []string {
 	switch platform {
 	case "bird2", "junos":
 		return braceTokens(s)
+	case NetconfPlatform:
+		return xmlTokens(s)
 	default:
 		return lineTokens(s)
+	}
+}
+
+// xmlTokens lists the XML structure of s: elements with their attribute
+// names, text, comments, and where the XML breaks.
+func xmlTokens(s string) []string {
+	var out []string
+	dec := xml.NewDecoder(strings.NewReader(s))
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err != nil {
+			return append(out, "error")
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			out = append(out, "start("+t.Name.Space+" "+t.Name.Local+")")
+			for _, a := range t.Attr {
+				out = append(out, "attr("+a.Name.Space+" "+a.Name.Local+")")
+			}
+		case xml.EndElement:
+			out = append(out, "end("+t.Name.Local+")")
+		case xml.CharData:
+			out = append(out, "text")
+		case xml.Comment:
+			out = append(out, "comment")
+		default:
+			out = append(out, fmt.Sprintf("%T", t))
+		}
+	}
+}
+
+// xmlText writes s again with its text and attribute values unescaped, so
+// that a value and its benign twin have the same length.
+func xmlText(s string) string {
+	var b strings.Builder
+	dec := xml.NewDecoder(strings.NewReader(s))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				b.WriteString("<error>")
+			}
+			return b.String()
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			b.WriteString("<" + t.Name.Local)
+			for _, a := range t.Attr {
+				b.WriteString(" " + a.Name.Local + "=" + a.Value)
+			}
+			b.WriteString(">")
+		case xml.EndElement:
+			b.WriteString("</" + t.Name.Local + ">")
+		case xml.CharData:
+			b.Write(t)
+		case xml.Comment:
+			b.WriteString("<!--" + string(t) + "-->")
+		}
 	}
 }
 
@@ -543,6 +616,8 @@ func TestShapeDetectsInjection(t *testing.T) {
 		{"frr", "Good Peer ! trailing"},
 		{"eos", "Good Peer 'q'"},
 		{"iosxr", "Good Peer #x"},
+		{NetconfPlatform, "Good Peer</description><enabled>false</enabled><description>x"},
+		{NetconfPlatform, "Good Peer<!-- x -->"},
 	} {
 		pm := withPlatform(m, c.platform)
 		out, err := Render(pm, pm.Routers[0].Name, tm)
@@ -552,7 +627,11 @@ func TestShapeDetectsInjection(t *testing.T) {
 		benign := string(out)
 		hostile := strings.ReplaceAll(benign, "Good Peer", c.value)
 		twin := strings.ReplaceAll(benign, "Good Peer", benignTwin(c.value))
-		lenOK := onlyValuesDiffer(hostile, twin, []string{c.value}, []string{benignTwin(c.value)}) == nil
+		hs, ts := hostile, twin
+		if c.platform == NetconfPlatform {
+			hs, ts = xmlText(hs), xmlText(ts)
+		}
+		lenOK := onlyValuesDiffer(hs, ts, []string{c.value}, []string{benignTwin(c.value)}) == nil
 		if lenOK && equalStrings(tokenKinds(c.platform, hostile), tokenKinds(c.platform, twin)) {
 			t.Errorf("%s: %q spliced into the config was not noticed", c.platform, c.value)
 		}

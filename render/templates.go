@@ -36,7 +36,8 @@ func DefaultTemplates() (*Templates, error) {
 }
 
 // LoadTemplates parses <platform>/*.tmpl for every top-level folder of
-// fsys. Each folder must define the "router" template.
+// fsys. Each folder must define the "router" template; a netconf folder
+// is refused, since that platform is built in.
 func LoadTemplates(fsys fs.FS) (*Templates, error) {
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
@@ -46,6 +47,9 @@ func LoadTemplates(fsys fs.FS) (*Templates, error) {
 	for _, e := range entries {
 		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
 			continue
+		}
+		if isBuiltin(e.Name()) {
+			return nil, fmt.Errorf("templates: %s/: the %s platform is built in, not templated (see docs/netconf.md)", e.Name(), e.Name())
 		}
 		set, err := loadPlatform(fsys, e.Name())
 		if err != nil {
@@ -90,9 +94,10 @@ func loadPlatform(fsys fs.FS, platform string) (*template.Template, error) {
 	return set, nil
 }
 
-// Platforms lists the platforms with templates, sorted.
+// Platforms lists the platforms that can be rendered, sorted: those with
+// templates and the built-in netconf.
 func (t *Templates) Platforms() []string {
-	out := make([]string, 0, len(t.sets))
+	out := append([]string(nil), builtinPlatforms...)
 	for p := range t.sets {
 		out = append(out, p)
 	}
@@ -100,11 +105,15 @@ func (t *Templates) Platforms() []string {
 	return out
 }
 
-// Has reports whether there are templates for a platform.
-func (t *Templates) Has(platform string) bool { return t.sets[platform] != nil }
+// Has reports whether a platform can be rendered.
+func (t *Templates) Has(platform string) bool { return t.sets[platform] != nil || isBuiltin(platform) }
 
-// Execute prints a view with its platform's templates.
+// Execute prints a view with its platform's templates, or builds the
+// netconf payload.
 func (t *Templates) Execute(v *View) ([]byte, error) {
+	if v.Platform == NetconfPlatform {
+		return netconfPayload(v)
+	}
 	set := t.sets[v.Platform]
 	if set == nil {
 		return nil, fmt.Errorf("%w %q (router %s)", ErrNoTemplates, v.Platform, v.Router)

@@ -68,6 +68,9 @@ type Filters struct {
 	GracefulShutdown bool // honour GRACEFUL_SHUTDOWN from peers
 	MaxPrefixAction  string
 	RestartMinutes   int
+	// LocalPref is the policy's local preference, which peers without
+	// their own local_pref get.
+	LocalPref int
 }
 
 // Family is one address family's tables and sessions.
@@ -349,7 +352,7 @@ func suffix(fam int) string {
 func filters(g *guard, f intent.Filters, haveRTR bool) Filters {
 	out := Filters{
 		RPKI: f.RPKI, Bogons: f.Bogons, RejectOwn: f.RejectOwnPrefixes, GracefulShutdown: f.GracefulShutdown,
-		MaxPrefixAction: f.MaxPrefix.Action, RestartMinutes: f.MaxPrefix.RestartMinutes,
+		MaxPrefixAction: f.MaxPrefix.Action, RestartMinutes: f.MaxPrefix.RestartMinutes, LocalPref: f.LocalPref,
 	}
 	switch f.RPKI {
 	case "reject-invalid":

@@ -26,6 +26,45 @@ type Target struct {
 	// keys read from the environment): every diff, error and event has
 	// them replaced by "<secret>".
 	Secrets []string `json:"-"`
+	// Verify is how a change is verified before it is confirmed; ""
+	// means VerifySessions. VerificationFor gives each platform's.
+	Verify Verification `json:"verify,omitempty"`
+}
+
+// Verification is how deploy decides that a change works before it
+// confirms it, and how check judges a session.
+type Verification string
+
+const (
+	// VerifySessions: every required intended session must be
+	// Established (for Options.Settle) within its max-prefix. A session
+	// whose state the router does not report fails.
+	VerifySessions Verification = "sessions"
+	// VerifyConfig: the running config, read back after the commit, must
+	// be the rendered one; sessions the router reports state for are
+	// verified as with VerifySessions, and sessions it reports no state
+	// for (device.StateUnknown) pass on the configuration alone and are
+	// reported as unverified. For routers whose management interface
+	// may not report BGP state (the netconf platform).
+	VerifyConfig Verification = "config"
+)
+
+// VerificationFor returns a platform's verification: VerifyConfig for
+// netconf, whose servers need not implement the peerctl-bgp module's
+// state (netconfd does not), VerifySessions for every other platform,
+// whose routers always report their sessions.
+func VerificationFor(platform string) Verification {
+	if platform == "netconf" {
+		return VerifyConfig
+	}
+	return VerifySessions
+}
+
+func (t Target) verification() Verification {
+	if t.Verify == VerifyConfig {
+		return VerifyConfig
+	}
+	return VerifySessions
 }
 
 // DialFunc opens a management session to a target's router.
@@ -150,6 +189,9 @@ type RouterResult struct {
 	// Diff lists the lines removed ("-") and added ("+").
 	Diff     []string       `json:"diff"`
 	Sessions []SessionCheck `json:"sessions"`
+	// Verification is how the change was verified; with VerifyConfig,
+	// Sessions marks those the router reports no state for.
+	Verification Verification `json:"verification,omitempty"`
 	// Applied is the time from the start of the push to the verified
 	// sessions (or to the failure).
 	Applied time.Duration `json:"applied_ns"`
@@ -185,6 +227,7 @@ func Run(ctx context.Context, targets []Target, o Options) (Report, error) {
 
 	// Phase 1: connect to every router and compare.
 	drivers := make([]device.Driver, len(targets))
+	wants := make([]string, len(targets)) // the rendered configs in the routers' form
 	defer func() {
 		for _, d := range drivers {
 			if d != nil {
@@ -199,10 +242,10 @@ func Run(ctx context.Context, targets []Target, o Options) (Report, error) {
 		go func() {
 			defer wg.Done()
 			r := &rep.Routers[i]
-			d, change, err := prepare(ctx, t, o, r)
+			d, want, change, err := prepare(ctx, t, o, r)
 			mu.Lock()
 			defer mu.Unlock()
-			drivers[i] = d
+			drivers[i], wants[i] = d, want
 			if err != nil {
 				r.Status, r.Error = Failed, redact(err.Error(), t.Secrets)
 				emit(o.Progress, t.Router, StepFailed, r.Error)
@@ -253,10 +296,11 @@ func Run(ctx context.Context, targets []Target, o Options) (Report, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res := rollout(ctx, drivers[i], t, o)
+			res := rollout(ctx, drivers[i], t, wants[i], o)
 			mu.Lock()
 			rep.Routers[i].Status, rep.Routers[i].Error = res.Status, redact(res.Error, t.Secrets)
 			rep.Routers[i].Sessions, rep.Routers[i].Applied = res.Sessions, res.Applied
+			rep.Routers[i].Verification = res.Verification
 			delete(active, t.Router)
 			if res.Status != Deployed {
 				stopped = true
@@ -292,27 +336,28 @@ func finish(rep Report, start time.Time) Report {
 
 // prepare connects to a router and decides whether it needs a change: its
 // config differs from the rendered one, or an earlier run left a change
-// unfinished. It fills r's status, diff and leftover.
-func prepare(ctx context.Context, t Target, o Options, r *RouterResult) (device.Driver, bool, error) {
+// unfinished. It fills r's status, diff and leftover, and returns the
+// rendered config in the form Running reads (device.Normalizer).
+func prepare(ctx context.Context, t Target, o Options, r *RouterResult) (device.Driver, string, bool, error) {
 	emit(o.Progress, t.Router, StepConnect, t.Endpoint.Host)
 	d, err := o.Dial(ctx, t)
 	if err != nil {
-		return nil, false, fmt.Errorf("%s: connecting: %w", t.Router, err)
+		return nil, "", false, fmt.Errorf("%s: connecting: %w", t.Router, err)
 	}
 	want := t.Config
 	if n, ok := d.(device.Normalizer); ok {
 		if want, err = n.Normalize(t.Config); err != nil {
-			return d, false, fmt.Errorf("%s: the rendered config: %w", t.Router, err)
+			return d, "", false, fmt.Errorf("%s: the rendered config: %w", t.Router, err)
 		}
 	}
 	have, err := d.Running(ctx)
 	if err != nil {
-		return d, false, fmt.Errorf("%s: reading the running config: %w", t.Router, err)
+		return d, want, false, fmt.Errorf("%s: reading the running config: %w", t.Router, err)
 	}
 	var left *device.Leftover
 	if lr, ok := d.(device.LeftoverReporter); ok {
 		if left, err = lr.Leftover(ctx); err != nil {
-			return d, false, fmt.Errorf("%s: looking for unfinished changes: %w", t.Router, err)
+			return d, want, false, fmt.Errorf("%s: looking for unfinished changes: %w", t.Router, err)
 		}
 	}
 	r.Diff = redactAll(lineChanges(have, want), t.Secrets)
@@ -320,26 +365,28 @@ func prepare(ctx context.Context, t Target, o Options, r *RouterResult) (device.
 		r.Leftover = left.String()
 		emit(o.Progress, t.Router, StepLeftover, r.Leftover)
 		if left.Deadline.After(time.Now()) {
-			return d, false, fmt.Errorf("%s: %w: %s", t.Router, device.ErrLocked, left)
+			return d, want, false, fmt.Errorf("%s: %w: %s", t.Router, device.ErrLocked, left)
 		}
 	}
 	switch {
 	case have == want && left == nil:
 		r.Status = Unchanged
 		emit(o.Progress, t.Router, StepUnchanged, "config is already the rendered one")
-		return d, false, nil
+		return d, want, false, nil
 	case o.DryRun:
 		r.Status = WouldChange
 		emit(o.Progress, t.Router, StepPlan, fmt.Sprintf("would change %d lines", len(r.Diff)))
-		return d, false, nil
+		return d, want, false, nil
 	}
 	emit(o.Progress, t.Router, StepPlan, fmt.Sprintf("%d lines to change", len(r.Diff)))
-	return d, true, nil
+	return d, want, true, nil
 }
 
-// rollout changes one router: apply, verify, confirm or roll back.
-func rollout(ctx context.Context, d device.Driver, t Target, o Options) RouterResult {
-	res := RouterResult{Router: t.Router}
+// rollout changes one router: apply, verify, confirm or roll back. want is
+// the rendered config in the form Running reads, for VerifyConfig.
+func rollout(ctx context.Context, d device.Driver, t Target, want string, o Options) RouterResult {
+	mode := t.verification()
+	res := RouterResult{Router: t.Router, Verification: mode}
 	before, err := d.Sessions(ctx)
 	if err != nil {
 		res.Status, res.Error = Failed, fmt.Sprintf("%s: reading sessions before the change: %v", t.Router, err)
@@ -353,10 +400,17 @@ func rollout(ctx context.Context, d device.Driver, t Target, o Options) RouterRe
 		res.Applied = time.Since(start)
 		return rollBack(ctx, d, t, o, res, before, fmt.Sprintf("%s: applying: %v", t.Router, err))
 	}
+	if mode == VerifyConfig {
+		if why := verifyConfig(ctx, d, t, want); why != "" {
+			res.Applied = time.Since(start)
+			return rollBack(ctx, d, t, o, res, before, why)
+		}
+		emit(o.Progress, t.Router, StepVerify, "configuration read back: it is the rendered one")
+	}
 	emit(o.Progress, t.Router, StepVerify, fmt.Sprintf("waiting up to %s for %d sessions", o.VerifyTimeout, len(t.Intended)))
 	checks, err := poll(ctx, d, t.Router, t.Intended, o.VerifyTimeout, o.Poll, func(cs []SessionCheck) bool {
 		// A session shut down for max-prefix stays down: no use waiting.
-		return len(verifyProblems(cs, required, o.Settle)) == 0 || slices.ContainsFunc(cs, func(c SessionCheck) bool {
+		return len(verifyProblems(cs, required, o.Settle, mode)) == 0 || slices.ContainsFunc(cs, func(c SessionCheck) bool {
 			return required[c.Neighbor.String()] && c.Reason == device.ReasonMaxPrefix
 		})
 	})
@@ -365,23 +419,60 @@ func rollout(ctx context.Context, d device.Driver, t Target, o Options) RouterRe
 	if err != nil {
 		return rollBack(ctx, d, t, o, res, before, fmt.Sprintf("%s: verifying: %v", t.Router, err))
 	}
-	if problems := verifyProblems(checks, required, o.Settle); len(problems) > 0 {
+	if problems := verifyProblems(checks, required, o.Settle, mode); len(problems) > 0 {
 		return rollBack(ctx, d, t, o, res, before, fmt.Sprintf("%s: not verified after %s: %s", t.Router,
 			res.Applied.Round(100*time.Millisecond), strings.Join(problems, "; ")))
+	}
+	if n := unknownState(checks); n > 0 {
+		emit(o.Progress, t.Router, StepVerify, fmt.Sprintf("%d of %d sessions not verified: the router reports no session state; their configuration is verified", n, len(checks)))
 	}
 	emit(o.Progress, t.Router, StepConfirm, "")
 	if err := d.Confirm(ctx); err != nil {
 		return rollBack(ctx, d, t, o, res, before, fmt.Sprintf("%s: confirming: %v", t.Router, err))
 	}
 	res.Status = Deployed
-	emit(o.Progress, t.Router, StepDone, fmt.Sprintf("deployed and verified in %s", res.Applied.Round(10*time.Millisecond)))
+	msg := fmt.Sprintf("deployed and verified in %s", res.Applied.Round(10*time.Millisecond))
+	switch n := unknownState(checks); {
+	case n > 0:
+		msg = fmt.Sprintf("deployed and verified by reading the configuration back in %s; %d sessions without reported state",
+			res.Applied.Round(10*time.Millisecond), n)
+	case mode == VerifyConfig:
+		msg += ": configuration read back, sessions Established"
+	}
+	emit(o.Progress, t.Router, StepDone, msg)
 	return res
 }
 
+// verifyConfig reads the running config back after a commit and compares
+// it with the rendered one; it returns why they differ, or "".
+func verifyConfig(ctx context.Context, d device.Driver, t Target, want string) string {
+	have, err := d.Running(ctx)
+	if err != nil {
+		return fmt.Sprintf("%s: verifying: reading the running config back: %v", t.Router, err)
+	}
+	if have != want {
+		return fmt.Sprintf("%s: not verified: the running config read back differs from the rendered one in %d lines",
+			t.Router, len(lineChanges(have, want)))
+	}
+	return ""
+}
+
+// unknownState counts the sessions the router reports no state for.
+func unknownState(cs []SessionCheck) int {
+	n := 0
+	for _, c := range cs {
+		if c.StateUnknown {
+			n++
+		}
+	}
+	return n
+}
+
 // requiredSessions are the intended sessions a change must leave
-// Established: those that were up before it, and new ones. A session that
-// was configured and down before is the peer's business, not a reason to
-// undo our change.
+// Established: those that were up before it, new ones, and those whose
+// state the router did not report (nothing says they were down). A session
+// that was configured and down before is the peer's business, not a reason
+// to undo our change.
 func requiredSessions(intended []IntendedSession, before []device.Session) map[string]bool {
 	req := map[string]bool{}
 	prior := map[string]device.Session{}
@@ -390,7 +481,7 @@ func requiredSessions(intended []IntendedSession, before []device.Session) map[s
 	}
 	for _, in := range intended {
 		s, ok := prior[in.Neighbor.Unmap().String()]
-		if !ok || s.Established() {
+		if !ok || s.Established() || s.State == device.StateUnknown {
 			req[in.Neighbor.Unmap().String()] = true
 		}
 	}
@@ -400,11 +491,12 @@ func requiredSessions(intended []IntendedSession, before []device.Session) map[s
 // verifyProblems lists the required sessions that are not fine: not
 // Established (for at least settle), or over max-prefix when policy does not say "warn" (a
 // router that enforces the limit takes the session down anyway; this
-// catches one that does not).
-func verifyProblems(cs []SessionCheck, required map[string]bool, settle time.Duration) []string {
+// catches one that does not). With VerifyConfig a session the router
+// reports no state for is no problem: its configuration was verified.
+func verifyProblems(cs []SessionCheck, required map[string]bool, settle time.Duration, mode Verification) []string {
 	var out []string
 	for _, c := range cs {
-		if !required[c.Neighbor.String()] {
+		if !required[c.Neighbor.String()] || (mode == VerifyConfig && c.StateUnknown) {
 			continue
 		}
 		switch {

@@ -61,22 +61,58 @@ func TestVerifyRules(t *testing.T) {
 		{Neighbor: n2, State: "Active"},
 		{Neighbor: n3, Established: true, Uptime: 3 * time.Second},
 	}
-	if p := verifyProblems(ok, req, settle); len(p) != 0 {
+	if p := verifyProblems(ok, req, settle, VerifySessions); len(p) != 0 {
 		t.Errorf("problems %v", p)
 	}
 	young := slices.Clone(ok)
 	young[2].Uptime = time.Second
-	if p := verifyProblems(young, req, settle); len(p) != 1 || !strings.Contains(p[0], "only") {
+	if p := verifyProblems(young, req, settle, VerifySessions); len(p) != 1 || !strings.Contains(p[0], "only") {
 		t.Errorf("a session up for 1s is not settled: %v", p)
 	}
 	over := slices.Clone(ok)
 	over[0].Received, over[0].MaxPrefix = map[bgp.Family]int{bgp.IPv4: 11}, map[bgp.Family]int{bgp.IPv4: 10}
-	if p := verifyProblems(over, req, settle); len(p) != 1 || !strings.Contains(p[0], "max-prefix") {
+	if p := verifyProblems(over, req, settle, VerifySessions); len(p) != 1 || !strings.Contains(p[0], "max-prefix") {
 		t.Errorf("over max-prefix: %v", p)
 	}
 	over[0].WarnOnly = true
-	if p := verifyProblems(over, req, settle); len(p) != 0 {
+	if p := verifyProblems(over, req, settle, VerifySessions); len(p) != 0 {
 		t.Errorf("over max-prefix with a warn policy: %v", p)
+	}
+}
+
+// TestVerifyConfigRules: with VerifyConfig a session the router reports
+// no state for passes on its configuration, one it reports as down still
+// fails, and one configured with another AS fails; with VerifySessions
+// the unknown state fails too.
+func TestVerifyConfigRules(t *testing.T) {
+	intended := []IntendedSession{{Neighbor: n1, PeerASN: 1}, {Neighbor: n2, PeerASN: 2}, {Neighbor: n3, PeerASN: 3}}
+	observed := []device.Session{
+		{Neighbor: n1, PeerASN: 1, State: device.StateUnknown},
+		{Neighbor: n2, PeerASN: 2, State: "Established", Uptime: time.Hour},
+		{Neighbor: n3, PeerASN: 3, State: device.StateUnknown},
+	}
+	req := requiredSessions(intended, nil)
+	cs := match("r1", intended, observed)
+	if !cs[0].StateUnknown || cs[0].Established || cs[1].StateUnknown || !strings.Contains(cs[0].Reason, "reports no session state") {
+		t.Fatalf("checks %+v", cs)
+	}
+	if p := verifyProblems(cs, req, time.Second, VerifyConfig); len(p) != 0 {
+		t.Errorf("VerifyConfig: problems %v", p)
+	}
+	if p := verifyProblems(cs, req, time.Second, VerifySessions); len(p) != 2 || !strings.Contains(p[0], "Unknown") {
+		t.Errorf("VerifySessions: problems %v", p)
+	}
+	observed[1].State = "Active"
+	observed[2].PeerASN = 64999
+	cs = match("r1", intended, observed)
+	if p := verifyProblems(cs, req, time.Second, VerifyConfig); len(p) != 2 || !strings.Contains(p[0], "Active") || !strings.Contains(p[1], "AS64999") {
+		t.Errorf("VerifyConfig with a session down and a wrong AS: problems %v", p)
+	}
+	if cs[2].StateUnknown || cs[2].fine(VerifyConfig) {
+		t.Errorf("a neighbor with another AS passed: %+v", cs[2])
+	}
+	if VerificationFor("netconf") != VerifyConfig || VerificationFor("junos") != VerifySessions || (Target{}).verification() != VerifySessions {
+		t.Error("platform verifications")
 	}
 }
 

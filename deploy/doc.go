@@ -3,10 +3,13 @@
 //
 // It takes already-rendered configs (Target) and, for each router whose
 // config differs from the rendered one, takes the router's change lock,
-// applies the config with commit-confirm semantics (native on BIRD, Junos
-// and IOS-XR, emulated on FRR by restoring the saved config), waits until
-// every intended session is Established within its max-prefix, and
-// confirms, or rolls back and stops the rollout. Routers are reached
+// applies the config with commit-confirm semantics (native on BIRD, Junos,
+// IOS-XR and NETCONF servers, emulated on FRR by restoring the saved
+// config), waits until every intended session is Established within its
+// max-prefix, and confirms, or rolls back and stops the rollout. Routers
+// whose management interface may not report BGP state (the netconf
+// platform: VerifyConfig) are verified by reading their configuration
+// back, and by their sessions where they do report state. Routers are reached
 // through package device; the rollout order, parallelism and the router
 // pairs that must never change at once come from policy (Options).
 //

@@ -42,6 +42,9 @@ type SessionCheck struct {
 	Reason string `json:"reason,omitempty"`
 	// Established is the pass/fail of the check.
 	Established bool `json:"established"`
+	// StateUnknown says the router has the neighbor, with the intended
+	// peer AS, but reports no state for it (device.StateUnknown).
+	StateUnknown bool `json:"state_unknown,omitempty"`
 	// Warnings are problems that do not fail the check: more routes than
 	// max-prefix (with a warn-only policy), RPKI-invalid routes accepted.
 	Warnings []string `json:"warnings"`
@@ -77,9 +80,15 @@ func match(router string, intended []IntendedSession, observed []device.Session)
 				c.Received = s.Received
 			}
 			c.Established = s.Established()
-			if s.PeerASN != in.PeerASN {
+			switch {
+			case s.PeerASN != in.PeerASN:
 				c.Established = false
 				c.Reason = fmt.Sprintf("the router has %s for this neighbor, not %s", s.PeerASN, in.PeerASN)
+			case s.State == device.StateUnknown:
+				c.StateUnknown = true
+				if c.Reason == "" {
+					c.Reason = "configured; the router reports no session state"
+				}
 			}
 		} else {
 			c.Reason = "the router has no such neighbor"
@@ -93,6 +102,12 @@ func match(router string, intended []IntendedSession, observed []device.Session)
 		out = append(out, c)
 	}
 	return out
+}
+
+// fine is the pass of a check under a verification: Established, or with
+// VerifyConfig, configured as intended on a router that reports no state.
+func (c SessionCheck) fine(mode Verification) bool {
+	return c.Established || (mode == VerifyConfig && c.StateUnknown)
 }
 
 // describe says in a few words why a session is not fine.
@@ -144,13 +159,18 @@ type CheckReport struct {
 	Sessions []SessionCheck `json:"sessions"`
 	// Errors are routers that could not be read, by router name.
 	Errors map[string]string `json:"errors"`
-	// OK is true when every intended session is Established and every
-	// router answered.
+	// StateUnknown counts the sessions of VerifyConfig routers that are
+	// configured as intended but whose state the router does not report.
+	StateUnknown int `json:"state_unknown"`
+	// OK is true when every router answered and every intended session
+	// is Established, or, on a router verified by its configuration
+	// (VerifyConfig), configured as intended with its state unknown.
 	OK bool `json:"ok"`
 }
 
 // Check reads every target router's sessions, waiting up to o.Wait for
-// the intended ones to be Established. Routers are read in parallel.
+// the intended ones to be Established (or, on VerifyConfig routers,
+// configured with no state reported). Routers are read in parallel.
 func Check(ctx context.Context, targets []Target, o CheckOptions) CheckReport {
 	if o.Poll <= 0 {
 		o.Poll = time.Second
@@ -175,8 +195,9 @@ func Check(ctx context.Context, targets []Target, o CheckOptions) CheckReport {
 				return
 			}
 			defer d.Close()
+			mode := t.verification()
 			results[i].checks, results[i].err = poll(ctx, d, t.Router, t.Intended, o.Wait, o.Poll, func(cs []SessionCheck) bool {
-				return !slices.ContainsFunc(cs, func(c SessionCheck) bool { return !c.Established })
+				return !slices.ContainsFunc(cs, func(c SessionCheck) bool { return !c.fine(mode) })
 			})
 		}()
 	}
@@ -192,13 +213,23 @@ func Check(ctx context.Context, targets []Target, o CheckOptions) CheckReport {
 			continue
 		}
 		var down []string
+		unknown := 0
+		mode := targets[i].verification()
 		for _, c := range r.checks {
-			if !c.Established {
+			switch {
+			case !c.fine(mode):
 				rep.OK = false
 				down = append(down, c.describe())
+			case !c.Established:
+				unknown++
 			}
 		}
+		rep.StateUnknown += unknown
 		msg := fmt.Sprintf("%d sessions, all Established", len(r.checks))
+		if unknown > 0 {
+			msg = fmt.Sprintf("%d sessions: %d Established, %d configured with their state unknown (the router reports none)",
+				len(r.checks), len(r.checks)-unknown-len(down), unknown)
+		}
 		if len(down) > 0 {
 			msg = fmt.Sprintf("%d of %d sessions not Established: %s", len(down), len(r.checks), strings.Join(down, "; "))
 		}

@@ -381,6 +381,10 @@ func TestRenderedConfigsPassChecks(t *testing.T) {
 			_, err = configLines(cfg, []string{"!"}, nil, iosxrDenied)
 		case strings.HasSuffix(f, ".eos.conf"):
 			_, err = configLines(cfg, []string{"!"}, nil, eosDenied)
+		case strings.HasSuffix(f, ".netconf.conf"):
+			if err = checkPayload(cfg); err == nil && canonical(cfg) == "" {
+				err = errors.New("not a whole peerctl-bgp configuration: Apply could not check its commit")
+			}
 		default:
 			continue
 		}

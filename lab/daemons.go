@@ -20,7 +20,8 @@ const frrDaemonDir = "/usr/lib/frr"
 func (l *Lab) nodeDir(node string) string { return filepath.Join(l.Dir, node) }
 
 // startRPKI runs stayrtr in the ixp namespace, serving the topology's ROAs
-// on port 8282 of every LAN's RPKI address.
+// (Example: the repository's VRPs file) on port 8282 of every LAN's RPKI
+// address.
 func (l *Lab) startRPKI(ctx context.Context) error {
 	dir := l.nodeDir("rpki")
 	if err := os.MkdirAll(dir, 0o755); err != nil {

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# make lab-demo: start the lab, deploy the example repository's lab
-# environment with peerctl, check that every intended session is
-# Established, print the session table, stop the lab. Exits 0 only if
-# every intended session came up. Needs root (network namespaces, sshd).
+# make lab-demo: start the lab (its peers announce what the example's IRR
+# data registers for them, plus crafted routes; its RPKI cache serves
+# data/rpki/vrps.json), deploy the example repository's lab environment
+# with peerctl, check that every intended session is Established, print
+# the session table, then ask the routers which routes they accepted and
+# judge them against the same IRR and RPKI data; stop the lab. Exits 0
+# only if every intended session came up and every route was accepted or
+# rejected as the data say. Needs root (network namespaces, sshd).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LAB=bin/peerctl-lab
@@ -29,6 +33,9 @@ $PEERCTL deploy "${common[@]}"
 t2=$(date +%s%N)
 $PEERCTL check "${common[@]}" --wait 30s
 t3=$(date +%s%N)
+# Routes settle after the sessions (RPKI data, route refresh).
+$LAB routes -dir "$DIR" -wait 30s
+t4=$(date +%s%N)
 
 ms() { echo "$(( ($2 - $1) / 1000000 )) ms"; }
-echo "lab up: $(ms "$t0" "$t1"); deploy: $(ms "$t1" "$t2"); check: $(ms "$t2" "$t3"); lab-up to every session Established: $(ms "$t0" "$t3")"
+echo "lab up: $(ms "$t0" "$t1"); deploy: $(ms "$t1" "$t2"); check: $(ms "$t2" "$t3"); routes: $(ms "$t3" "$t4"); lab-up to every session Established: $(ms "$t0" "$t3")"

@@ -1,9 +1,12 @@
 // Package lab starts and stops a real BGP lab in Linux network namespaces,
 // for integration tests and demos: an IXP bridge per LAN, our routers (FRR
 // and BIRD 2, each reachable by SSH on 127.0.0.1 with key authentication
-// and vtysh or birdc as the login shell), peers running BIRD and GoBGP that
-// announce crafted routes (valid, RPKI-invalid, outside their IRR data,
-// more than their max-prefix), and stayrtr as the RPKI cache.
+// and vtysh or birdc as the login shell), peers running BIRD and GoBGP, and
+// stayrtr as the RPKI cache. Example builds the lab's world from the
+// example peering repository's own data: the peers announce the routes its
+// IRR snapshot registers for them plus crafted ones (RPKI-invalid, outside
+// their IRR data), stayrtr serves its VRPs, and Topology.Acceptable judges
+// each route from the same files; Lab.CheckRoutes holds the routers to it.
 //
 // Every address lives inside the lab's namespaces; the root namespace only
 // gets the sshd listeners on 127.0.0.1. Labs with different names run side

@@ -25,7 +25,7 @@ type Options struct {
 	// be traversable by other users (the routers' SSH login shells run as
 	// the lab's peerctl user), so not under a 0700 directory.
 	Dir string
-	// Topology is the lab's content; the zero value means Default().
+	// Topology is the lab's content, usually Example's.
 	Topology Topology
 	// SSHPorts fixes the port of a router's sshd on 127.0.0.1; routers
 	// not listed get a free port.
@@ -135,9 +135,6 @@ func Up(ctx context.Context, o Options) (*Lab, error) {
 		return nil, fmt.Errorf("lab: name %q must match %s", o.Name, labName)
 	}
 	topo := o.Topology
-	if len(topo.Routers) == 0 {
-		topo = Default()
-	}
 	if err := topo.Check(); err != nil {
 		return nil, err
 	}

@@ -1,7 +1,8 @@
 # The BGP lab (lab/README.md). Included by the Makefile:
 #   make lab-up     start the lab in network namespaces (root, Linux)
 #   make lab-down   stop it
-#   make lab-demo   lab-up, peerctl deploy --env lab, peerctl check --wait 30s, lab-down
+#   make lab-demo   lab-up, peerctl deploy --env lab, peerctl check --wait 30s,
+#                   peerctl-lab routes (accepted and rejected as the data say), lab-down
 LAB_NAME  ?= demo
 LAB_DIR   ?= lab/run/$(LAB_NAME)
 LAB_PORTS ?= lab-ams-edge1=2201,lab-fra-edge1=2202

@@ -19,7 +19,7 @@ import (
 // sessions on its own, and that stopping one leaves the other running and
 // nothing of itself behind.
 func TestTwoLabsSideBySide(t *testing.T) {
-	topo := lab.Default()
+	topo := labtest.Example(t)
 	all := []labtest.Session{{Peer: "alpha"}, {Peer: "beta"}, {Peer: "beta2"}, {Peer: "gamma"}, {Peer: "delta"},
 		{Peer: "rs"}, {Peer: "cf"}, {Peer: "he"}, {Peer: "akamai"}}
 	o := lab.Options{Configs: map[string]string{

@@ -10,8 +10,8 @@ import (
 )
 
 // Topology is what a lab contains: IXP LANs, the routers peerctl manages,
-// and the peers that announce crafted routes to them. Default returns the
-// one that mirrors the example repository.
+// and the peers that announce routes to them. Example builds the one that
+// mirrors the example repository, from its data files.
 type Topology struct {
 	LANs    []LAN
 	Routers []Router
@@ -61,9 +61,13 @@ type Peer struct {
 	RouterID netip.Addr
 	Ports    []Port
 	Announce []Announcement
-	// IRR is what the peer's IRR data (route objects under its AS-SET)
-	// covers: exactly these prefixes. Announcements outside it must be
-	// filtered by our routers.
+	// Import is the AS-SET (or AS) our routers build the peer's prefix
+	// list from, as the peer's file in the peering repository says.
+	Import string
+	// IRR is what Import expands to in the IRR data: exactly these
+	// prefixes (route and route6 objects of its member ASNs). Routes
+	// outside it must be filtered by our routers; none at all means the
+	// peer has no IRR data and every route from it is rejected.
 	IRR []netip.Prefix
 	// RouteServer makes the peer a transparent route server (BIRD's
 	// `rs client`): it does not put its own ASN in the AS path.
@@ -128,14 +132,27 @@ func (t Topology) Validate(prefix netip.Prefix, origin bgp.ASN) RPKIState {
 	return RPKINotFound
 }
 
+// Why a correct import filter rejects a route (Acceptable).
+const (
+	RejectNoIRR       = "no IRR data"  // the peer's AS-SET has no prefixes: deny-all
+	RejectNotInIRR    = "not in IRR"   // the prefix is not registered under the peer's AS-SET
+	RejectRPKIInvalid = "RPKI-invalid" // a ROA covers the prefix, none for its origin
+)
+
 // Acceptable reports whether a correct import filter (IRR prefix list,
-// RPKI invalid = reject) accepts the announcement from p, and why not.
+// deny-all without IRR data, RPKI invalid = reject) accepts the
+// announcement from p, and if not, which of the Reject reasons applies.
+// It looks only at the topology's IRR data and ROAs, which Example reads
+// from the same files the renderer uses, so a test can hold the routers
+// to it.
 func (t Topology) Acceptable(p Peer, an Announcement) (bool, string) {
-	if !slices.Contains(p.IRR, an.Prefix) {
-		return false, "outside IRR"
-	}
-	if t.Validate(an.Prefix, an.Origin(p)) == RPKIInvalid {
-		return false, "RPKI invalid"
+	switch {
+	case len(p.IRR) == 0:
+		return false, RejectNoIRR
+	case !slices.Contains(p.IRR, an.Prefix):
+		return false, RejectNotInIRR
+	case t.Validate(an.Prefix, an.Origin(p)) == RPKIInvalid:
+		return false, RejectRPKIInvalid
 	}
 	return true, ""
 }
@@ -265,154 +282,4 @@ func (t Topology) Check() error {
 		}
 	}
 	return nil
-}
-
-func mustPrefixes(ss ...string) []netip.Prefix {
-	out := make([]netip.Prefix, len(ss))
-	for i, s := range ss {
-		out[i] = netip.MustParsePrefix(s)
-	}
-	return out
-}
-
-func announce(ps []netip.Prefix, path ...bgp.ASN) []Announcement {
-	out := make([]Announcement, len(ps))
-	for i, p := range ps {
-		out[i] = Announcement{Prefix: p, Path: path}
-	}
-	return out
-}
-
-var (
-	a4 = netip.MustParseAddr
-	p  = netip.MustParsePrefix
-)
-
-// LabMD5 is the TCP MD5 password of the lab's AS20940 sessions; the
-// example repository reads it from PEERCTL_SECRET_AS20940.
-const LabMD5 = "lab-md5-secret"
-
-// Default is the lab that mirrors the example repository's lab
-// environment: our AS64500 with lab-ams-edge1 (FRR) on DOC-IX-AMS and
-// lab-fra-edge1 (BIRD) on DOC-IX-FRA, every peer of the example at the
-// addresses the demo PeeringDB snapshot and the peer files give, and for
-// the documentation-ASN peers a crafted set of announcements:
-//
-//   - alpha  AS64501, BIRD, both IXPs: valid routes plus RPKI-invalid ones
-//     that are inside its IRR data (only RPKI can reject them).
-//
-//   - beta   AS64502, GoBGP, FRA: valid routes plus routes outside its IRR
-//     data that have no ROA (only the IRR filter can reject them).
-//
-//   - gamma  AS64503, GoBGP, AMS: the same pattern as beta, towards FRR.
-//
-//   - delta  AS65537, BIRD, IPv6 only: 12 valid routes, more than a
-//     max-prefix of 10. The demo snapshot has it at AMS only; the lab
-//     also puts it on FRA, so that BIRD's import limit can be tested.
-//
-//   - rs     AS64510, BIRD route server on both IXPs, relaying one route of
-//     member AS64520 without its own ASN in the path.
-//
-//   - cf     AS13335, he AS6939 (both IXPs) and akamai AS20940 (FRA, IPv4
-//     only, TCP MD5 with LabMD5): the example's explicit-session peers;
-//     cf and he announce one IPv6 prefix each.
-//
-//   - beta2  AS64502's second router on FRA (the snapshot lists two).
-//
-// alpha runs GTSM, as the example's peer file asks. Every peer is
-// configured for its sessions with our routers from the start; the lab's
-// routers start without BGP, so a session comes up once peerctl deploys a
-// config that has it.
-func Default() Topology {
-	ams := LAN{Name: "ams", IXP: "DOC-IX-AMS", IPv4: p("192.0.2.0/25"), IPv6: p("2001:db8:ffff:1::/64"), RPKI: a4("192.0.2.126")}
-	fra := LAN{Name: "fra", IXP: "DOC-IX-FRA", IPv4: p("192.0.2.128/25"), IPv6: p("2001:db8:ffff:2::/64"), RPKI: a4("192.0.2.254")}
-	ours := mustPrefixes("198.51.100.0/24", "2001:db8:100::/48")
-
-	alphaValid := mustPrefixes("203.0.113.0/26", "2001:db8:11::/48")
-	alphaInvalid := mustPrefixes("203.0.113.64/26", "2001:db8:1f::/48")
-	betaValid := mustPrefixes("203.0.113.128/27", "2001:db8:12::/48")
-	betaOutside := mustPrefixes("203.0.113.160/27", "2001:db8:1e::/48")
-	gammaValid := mustPrefixes("203.0.113.192/27", "2001:db8:13::/48")
-	gammaOutside := mustPrefixes("203.0.113.224/27", "2001:db8:1d::/48")
-	var delta []netip.Prefix
-	for i := range 12 {
-		delta = append(delta, netip.PrefixFrom(netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 0x37, byte(i)}), 48))
-	}
-	rsMember := mustPrefixes("2001:db8:20::/48")
-
-	return Topology{
-		LANs: []LAN{ams, fra},
-		Routers: []Router{
-			{Name: "lab-ams-edge1", Platform: "frr", ASN: 64500, RouterID: a4("192.0.2.1"),
-				Ports:     []Port{{LAN: "ams", IPv4: a4("192.0.2.1"), IPv6: a4("2001:db8:ffff:1::1")}},
-				Originate: ours},
-			{Name: "lab-fra-edge1", Platform: "bird2", ASN: 64500, RouterID: a4("192.0.2.129"),
-				Ports:     []Port{{LAN: "fra", IPv4: a4("192.0.2.129"), IPv6: a4("2001:db8:ffff:2::1")}},
-				Originate: ours},
-		},
-		Peers: []Peer{
-			{Name: "alpha", Daemon: "bird", ASN: 64501, RouterID: a4("192.0.2.11"),
-				Ports: []Port{
-					{LAN: "ams", IPv4: a4("192.0.2.11"), IPv6: a4("2001:db8:ffff:1::11")},
-					{LAN: "fra", IPv4: a4("192.0.2.139"), IPv6: a4("2001:db8:ffff:2::11")},
-				},
-				Announce: announce(append(slices.Clone(alphaValid), alphaInvalid...)),
-				IRR:      append(slices.Clone(alphaValid), alphaInvalid...),
-				GTSM:     true},
-			{Name: "beta", Daemon: "gobgp", ASN: 64502, RouterID: a4("192.0.2.140"),
-				Ports:    []Port{{LAN: "fra", IPv4: a4("192.0.2.140"), IPv6: a4("2001:db8:ffff:2::12")}},
-				Announce: announce(append(slices.Clone(betaValid), betaOutside...)),
-				IRR:      betaValid},
-			{Name: "gamma", Daemon: "gobgp", ASN: 64503, RouterID: a4("192.0.2.13"),
-				Ports:    []Port{{LAN: "ams", IPv4: a4("192.0.2.13"), IPv6: a4("2001:db8:ffff:1::13")}},
-				Announce: announce(append(slices.Clone(gammaValid), gammaOutside...)),
-				IRR:      gammaValid},
-			{Name: "delta", Daemon: "bird", ASN: 65537, RouterID: a4("192.0.2.37"),
-				Ports: []Port{
-					{LAN: "ams", IPv6: a4("2001:db8:ffff:1::37")},
-					{LAN: "fra", IPv6: a4("2001:db8:ffff:2::37")},
-				},
-				Announce: announce(delta),
-				IRR:      delta},
-			{Name: "rs", Daemon: "bird", ASN: 64510, RouterID: a4("192.0.2.10"), RouteServer: true,
-				Ports: []Port{
-					{LAN: "ams", IPv4: a4("192.0.2.10"), IPv6: a4("2001:db8:ffff:1::10")},
-					{LAN: "fra", IPv4: a4("192.0.2.138"), IPv6: a4("2001:db8:ffff:2::10")},
-				},
-				Announce: announce(rsMember, 64520),
-				IRR:      rsMember},
-			{Name: "beta2", Daemon: "gobgp", ASN: 64502, RouterID: a4("192.0.2.150"),
-				Ports:    []Port{{LAN: "fra", IPv4: a4("192.0.2.150"), IPv6: a4("2001:db8:ffff:2::22")}},
-				Announce: announce(betaValid),
-				IRR:      betaValid},
-			{Name: "cf", Daemon: "gobgp", ASN: 13335, RouterID: a4("192.0.2.40"),
-				Ports:    []Port{{LAN: "ams", IPv4: a4("192.0.2.40"), IPv6: a4("2001:db8:ffff:1::40")}},
-				Announce: announce(mustPrefixes("2001:db8:1000::/48")),
-				IRR:      mustPrefixes("2001:db8:1000::/48")},
-			{Name: "he", Daemon: "bird", ASN: 6939, RouterID: a4("192.0.2.41"),
-				Ports: []Port{
-					{LAN: "ams", IPv4: a4("192.0.2.41"), IPv6: a4("2001:db8:ffff:1::41")},
-					{LAN: "fra", IPv4: a4("192.0.2.141"), IPv6: a4("2001:db8:ffff:2::41")},
-				},
-				Announce: announce(mustPrefixes("2001:db8:6939::/48")),
-				IRR:      mustPrefixes("2001:db8:6939::/48")},
-			{Name: "akamai", Daemon: "gobgp", ASN: 20940, RouterID: a4("192.0.2.142"),
-				Ports:    []Port{{LAN: "fra", IPv4: a4("192.0.2.142")}},
-				Password: LabMD5},
-		},
-		ROAs: []ROA{
-			{p("198.51.100.0/24"), 24, 64500},
-			{p("2001:db8:100::/48"), 48, 64500},
-			{p("203.0.113.0/26"), 26, 64501},
-			{p("2001:db8:11::/48"), 48, 64501},
-			{p("203.0.113.64/26"), 26, 64999}, // alpha's routes here are invalid
-			{p("2001:db8:1f::/48"), 48, 64999},
-			{p("203.0.113.128/27"), 27, 64502},
-			{p("2001:db8:12::/48"), 48, 64502},
-			{p("203.0.113.192/27"), 27, 64503},
-			{p("2001:db8:13::/48"), 48, 64503},
-			{p("2001:db8:3700::/40"), 48, 65537},
-			{p("2001:db8:20::/48"), 48, 64520},
-		},
-	}
 }

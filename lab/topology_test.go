@@ -1,21 +1,33 @@
 package lab
 
 import (
+	"context"
+	"encoding/json"
 	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/peerctl/peerctl/bgp"
 )
 
-func TestDefaultTopology(t *testing.T) {
-	topo := Default()
-	if err := topo.Check(); err != nil {
+// The example repository is the module's root, the lab package's parent.
+const exampleRepo = ".."
+
+func example(t *testing.T) Topology {
+	t.Helper()
+	topo, err := Example(context.Background(), exampleRepo)
+	if err != nil {
 		t.Fatal(err)
 	}
+	return topo
+}
+
+func TestExampleTopology(t *testing.T) {
+	topo := example(t)
 	links := topo.Links()
 	count := map[string]int{}
 	for _, l := range links {
@@ -32,12 +44,90 @@ func TestDefaultTopology(t *testing.T) {
 	if got := LinksOf(links, "lab-ams-edge1", "alpha", bgp.IPv6); len(got) != 1 || got[0].Neighbor != netip.MustParseAddr("2001:db8:ffff:1::11") {
 		t.Errorf("LinksOf %+v", got)
 	}
+	// Our routers originate the example network's prefixes.
+	if r, _ := topo.Router("lab-fra-edge1"); len(r.Originate) != 2 || r.Originate[0] != netip.MustParsePrefix("198.51.100.0/24") {
+		t.Errorf("originate %v", r.Originate)
+	}
+}
+
+// The world comes from the repository's files: the peers' IRR data is
+// their AS-SETs' expansion in data/irr/example.rpsl, the ROAs are
+// data/rpki/vrps.json, and each peer announces what is registered for it
+// (plus the crafted routes). These expectations are written out by hand
+// from the two files.
+func TestExampleWorldFromFiles(t *testing.T) {
+	topo := example(t)
+	p := netip.MustParsePrefix
+	for _, c := range []struct {
+		peer, imp string
+		irr       []string
+	}{
+		{"alpha", "AS-ALPHA", []string{"11.64.0.0/22", "11.64.4.0/24", "11.64.5.0/24", "2a10:501::/32", "11.64.16.0/20"}},
+		{"beta", "AS64502", []string{"11.65.0.0/20", "2a10:502::/32"}},
+		{"gamma", "AS-GAMMA", []string{"11.66.0.0/22", "11.66.4.0/22", "2a10:503::/32"}},
+		{"delta", "AS65537:AS-DELTA", nil},
+		{"akamai", "RIPE::AS-AKAMAI", []string{"23.32.0.0/11", "2a02:26f0::/29"}},
+		{"he", "AS-HURRICANE", []string{"11.64.0.0/22", "11.64.4.0/24", "11.64.5.0/24", "2a10:501::/32",
+			"216.218.128.0/17", "2001:470::/32"}},
+	} {
+		peer, _ := topo.Peer(c.peer)
+		var want []netip.Prefix
+		for _, s := range c.irr {
+			want = append(want, p(s))
+		}
+		got := slices.Clone(peer.IRR)
+		slices.SortFunc(got, comparePrefix)
+		slices.SortFunc(want, comparePrefix)
+		if peer.Import != c.imp || !slices.Equal(got, want) {
+			t.Errorf("%s: import %s, IRR %v; want %s, %v", c.peer, peer.Import, got, c.imp, want)
+		}
+	}
+	// AS-DOCIX-RS reaches every member's routes, relayed with the
+	// member's ASN as the origin and not the route server's.
+	rs, _ := topo.Peer("rs")
+	if len(rs.IRR) != 13 {
+		t.Errorf("rs has %d IRR prefixes, want 13: %v", len(rs.IRR), rs.IRR)
+	}
+	for _, an := range rs.Announce {
+		if len(an.Path) != 1 || an.Origin(rs) == 64510 {
+			t.Errorf("rs relays %s with path %v", an.Prefix, an.Path)
+		}
+	}
+
+	var file struct {
+		ROAs []struct {
+			Prefix    string `json:"prefix"`
+			MaxLength int    `json:"maxLength"`
+			ASN       string `json:"asn"`
+		} `json:"roas"`
+	}
+	b, err := os.ReadFile(filepath.Join(exampleRepo, "data", "rpki", "vrps.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &file); err != nil {
+		t.Fatal(err)
+	}
+	var want []ROA
+	for _, r := range file.ROAs {
+		asn, err := bgp.ParseASN(r.ASN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, ROA{p(r.Prefix), r.MaxLength, asn})
+	}
+	got := slices.Clone(topo.ROAs)
+	SortROAs(got)
+	SortROAs(want)
+	if len(want) == 0 || !slices.Equal(got, want) {
+		t.Errorf("ROAs %v, want the file's %v", got, want)
+	}
 }
 
 // The crafted announcements are what the tests rely on: each filter has
 // something to reject that only it rejects.
 func TestCraftedAnnouncements(t *testing.T) {
-	topo := Default()
+	topo := example(t)
 	p := netip.MustParsePrefix
 	for _, c := range []struct {
 		peer   string
@@ -46,12 +136,19 @@ func TestCraftedAnnouncements(t *testing.T) {
 		ok     bool
 		why    string
 	}{
-		{"alpha", p("203.0.113.0/26"), RPKIValid, true, ""},
-		{"alpha", p("203.0.113.64/26"), RPKIInvalid, false, "RPKI invalid"},
-		{"beta", p("203.0.113.160/27"), RPKINotFound, false, "outside IRR"},
-		{"gamma", p("2001:db8:1d::/48"), RPKINotFound, false, "outside IRR"},
-		{"rs", p("2001:db8:20::/48"), RPKIValid, true, ""}, // origin is the member, AS64520
-		{"delta", p("2001:db8:370b::/48"), RPKIValid, true, ""},
+		{"alpha", p("11.64.0.0/22"), RPKIValid, true, ""},
+		{"alpha", p("11.64.16.0/20"), RPKIValid, true, ""},                  // its customer AS64511's route
+		{"alpha", p("11.64.5.0/24"), RPKIInvalid, false, RejectRPKIInvalid}, // in AS-ALPHA, originated by AS64511
+		{"alpha", p("2a10:501::/32"), RPKINotFound, true, ""},
+		{"gamma", p("11.66.4.0/22"), RPKIInvalid, false, RejectRPKIInvalid}, // registered; the ROA names AS64999
+		{"gamma", p("11.66.8.0/22"), RPKINotFound, false, RejectNotInIRR},
+		{"gamma", p("2a10:503:1::/48"), RPKINotFound, false, RejectNotInIRR},
+		{"beta", p("11.65.16.0/20"), RPKINotFound, false, RejectNotInIRR},
+		{"beta", p("11.65.0.0/20"), RPKIValid, true, ""},
+		{"rs", p("11.66.4.0/22"), RPKIInvalid, false, RejectRPKIInvalid}, // relayed from AS64503
+		{"rs", p("11.67.0.0/21"), RPKIValid, true, ""},                   // origin AS64504, a member
+		{"delta", p("2a10:537::/32"), RPKINotFound, false, RejectNoIRR},
+		{"cf", p("1.1.1.0/24"), RPKINotFound, true, ""},
 	} {
 		peer, _ := topo.Peer(c.peer)
 		var an Announcement
@@ -70,9 +167,39 @@ func TestCraftedAnnouncements(t *testing.T) {
 			t.Errorf("%s %s: acceptable %v %q, want %v %q", c.peer, c.prefix, ok, why, c.ok, c.why)
 		}
 	}
-	delta, _ := topo.Peer("delta")
-	if len(delta.Announce) != 12 {
-		t.Errorf("delta announces %d routes, want 12 (more than a max-prefix of 10)", len(delta.Announce))
+	// Every peer with IRR data announces something a correct filter
+	// accepts, and the world has each kind of rejection.
+	why := map[string]int{}
+	for _, peer := range topo.Peers {
+		accepted := 0
+		for _, an := range peer.Announce {
+			ok, r := topo.Acceptable(peer, an)
+			if ok {
+				accepted++
+			}
+			why[r]++
+		}
+		if accepted == 0 && len(peer.IRR) > 0 {
+			t.Errorf("%s announces nothing acceptable", peer.Name)
+		}
+	}
+	if why[RejectRPKIInvalid] == 0 || why[RejectNotInIRR] == 0 || why[RejectNoIRR] == 0 {
+		t.Errorf("rejections by reason %v", why)
+	}
+}
+
+func TestExampleNeedsItsData(t *testing.T) {
+	dir := t.TempDir()
+	for _, sub := range []string{"peers", "policies"} {
+		if err := os.CopyFS(filepath.Join(dir, sub), os.DirFS(filepath.Join(exampleRepo, sub))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := Example(context.Background(), dir); err == nil || !strings.Contains(err.Error(), "example.rpsl") {
+		t.Errorf("without the IRR snapshot: %v", err)
+	}
+	if _, err := Example(context.Background(), t.TempDir()); err == nil {
+		t.Errorf("an empty directory is an example repository")
 	}
 }
 
@@ -88,7 +215,7 @@ func TestTopologyCheck(t *testing.T) {
 		"gobgp route server": func(t *Topology) { t.Peers[1].RouteServer = true },
 		"peer without ports": func(t *Topology) { t.Peers[0].Ports = nil },
 	} {
-		topo := Default()
+		topo := example(t)
 		break_(&topo)
 		if err := topo.Check(); err == nil {
 			t.Errorf("%s: accepted", name)
@@ -98,7 +225,7 @@ func TestTopologyCheck(t *testing.T) {
 
 // The configs the lab writes for its peers pass the daemons' own checks.
 func TestPeerConfigsParse(t *testing.T) {
-	l := &Lab{Name: "x", Topology: Default()}
+	l := &Lab{Name: "x", Topology: example(t)}
 	dir := t.TempDir()
 	for _, p := range l.Topology.Peers {
 		path := filepath.Join(dir, p.Name)

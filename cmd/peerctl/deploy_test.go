@@ -5,12 +5,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"net/netip"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/peerctl/peerctl/deploy"
+	"github.com/peerctl/peerctl/device"
 	"github.com/peerctl/peerctl/lab"
 	"github.com/peerctl/peerctl/lab/labtest"
 )
@@ -178,26 +183,43 @@ func TestDeployAndCheckLab(t *testing.T) {
 	}
 }
 
-// TestDeployExampleLab is `make lab-demo` as a test: the example
-// repository, with a lab environment whose routers are the lab's, is
-// rendered and deployed by `peerctl deploy`, and `peerctl check --wait`
-// finds every intended session Established (11 per router when this was
-// written, from PeeringDB and the peer files, with GTSM, BFD and TCP MD5
-// where the peers ask for them).
-func TestDeployExampleLab(t *testing.T) {
-	l := labtest.Start(t, lab.Options{})
-	dir := renderExampleRepo(t)
+// writeLabEnv writes the example's lab environment (policies/lab.hcl)
+// for a running lab: its routers' SSH ports and key, and as each router's
+// RTR cache the lab's stayrtr on the router's LAN.
+func writeLabEnv(t *testing.T, l *lab.Lab, dir string) {
+	t.Helper()
 	var hcl strings.Builder
 	for _, r := range []struct{ name, platform, ixp, v4, v6, id string }{
 		{"lab-ams-edge1", "frr", "DOC-IX-AMS", "192.0.2.1", "2001:db8:ffff:1::1", "198.51.100.1"},
 		{"lab-fra-edge1", "bird2", "DOC-IX-FRA", "192.0.2.129", "2001:db8:ffff:2::1", "198.51.100.2"},
 	} {
 		e, _ := l.Endpoint(r.name)
+		lr, _ := l.Topology.Router(r.name)
+		lan, _ := l.Topology.LAN(lr.Ports[0].LAN)
 		fmt.Fprintf(&hcl, "router %q {\n  platform = %q\n  host = \"127.0.0.1\"\n  port = %d\n  user = %q\n  ssh_key_file = %q\n"+
-			"  router_id = %q\n  environment = \"lab\"\n  ixp %q {\n    ipv4 = %q\n    ipv6 = %q\n  }\n}\n",
-			r.name, r.platform, e.SSH.Port(), l.User, l.KeyFile, r.id, r.ixp, r.v4, r.v6)
+			"  router_id = %q\n  environment = \"lab\"\n  rtr = [\"%s:8282\"]\n  ixp %q {\n    ipv4 = %q\n    ipv6 = %q\n  }\n}\n",
+			r.name, r.platform, e.SSH.Port(), l.User, l.KeyFile, r.id, lan.RPKI, r.ixp, r.v4, r.v6)
 	}
 	writeFile(t, filepath.Join(dir, "policies"), "lab.hcl", []byte(hcl.String()))
+}
+
+// TestDeployExampleLab is `make lab-demo` as a test: the example
+// repository, with a lab environment whose routers are the lab's, is
+// rendered and deployed by `peerctl deploy`, and `peerctl check --wait`
+// finds every intended session Established (11 per router when this was
+// written, from PeeringDB and the peer files, with GTSM, BFD and TCP MD5
+// where the peers ask for them). The lab's peers announce what the
+// example's IRR snapshot registers for them plus crafted routes, and its
+// RPKI cache serves the example's VRPs (lab.Example); the routers, asked
+// route by route, must have accepted exactly what that data allows, and
+// check's counts must agree with them. Then a max_prefix tighter than
+// what alpha sends is rolled back, and enforced by the routers when
+// applied anyway.
+func TestDeployExampleLab(t *testing.T) {
+	l := labtest.Start(t, lab.Options{})
+	ctx := context.Background()
+	dir := renderExampleRepo(t)
+	writeLabEnv(t, l, dir)
 	t.Setenv("PEERCTL_SECRET_AS20940", lab.LabMD5)
 	args := []string{"-C", dir, "--offline", "--env", "lab", "--known-hosts", l.KnownHostsFile}
 
@@ -224,8 +246,208 @@ func TestDeployExampleLab(t *testing.T) {
 	if strings.Contains(out+errOut, lab.LabMD5) {
 		t.Errorf("the MD5 secret was printed")
 	}
+
+	t.Run("routes", func(t *testing.T) { testExampleRoutes(t, l, chk) })
+
 	out, _, code = runPeerctl(t, append([]string{"deploy"}, args...)...)
 	if code != exitOK || strings.Count(out, "unchanged") != 2 {
 		t.Errorf("a rerun changed something: exit %d\n%s", code, out)
 	}
+
+	t.Run("max-prefix", func(t *testing.T) {
+		// No peer of the example sends more than the limit the example
+		// gives it (the derived limits are at least the policy floor of
+		// 10), so a peer file tightens one: alpha sends 3 acceptable
+		// IPv4 routes, against a limit of 2.
+		src, err := os.ReadFile(filepath.Join(dir, "peers", "AS64501.hcl"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tight := strings.Replace(string(src), "  bfd    = true\n", "  bfd    = true\n\n  max_prefix {\n    ipv4 = 2\n  }\n", 1)
+		if tight == string(src) {
+			t.Fatalf("cannot add max_prefix to peers/AS64501.hcl:\n%s", src)
+		}
+		writeFile(t, filepath.Join(dir, "peers"), "AS64501.hcl", []byte(tight))
+
+		// The policy's max_prefix_action is "shutdown": the change takes
+		// alpha's session down, so it is rolled back and the rollout
+		// stops (fra-edge1 goes first, as the deploy block says).
+		out, errOut, code := runPeerctl(t, append([]string{"deploy", "--json"}, args...)...)
+		var rep deploy.Report
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatalf("deploy: exit %d, %v\n%s%s", code, err, out, errOut)
+		}
+		if code != exitFindings || len(rep.Routers) != 2 || rep.Routers[0].Status != deploy.RolledBack ||
+			!strings.Contains(rep.Routers[0].Error, "max-prefix exceeded") || rep.Routers[1].Status != deploy.Skipped {
+			t.Errorf("deploy with a tight max_prefix: exit %d, %+v", code, rep.Routers)
+		}
+
+		// Applied anyway, bypassing verification, each router enforces
+		// the limit itself, and check says why alpha's sessions are down.
+		a := &app{io: &ioStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}, repoDir: dir, offline: true}
+		ro, err := repoRollout(ctx, a, rolloutQuery{env: "lab", knownHosts: l.KnownHostsFile})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tg := range ro.targets {
+			d, err := device.Dial(ctx, tg.Platform, tg.Endpoint, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := d.Apply(ctx, tg.Config, time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			if err := d.Confirm(ctx); err != nil {
+				t.Fatal(err)
+			}
+			d.Close()
+		}
+		var down map[string]string
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			out, errOut, code = runPeerctl(t, append([]string{"check", "--json"}, args...)...)
+			var chk deploy.CheckReport
+			if err := json.Unmarshal([]byte(out), &chk); err != nil {
+				t.Fatalf("check: exit %d, %v\n%s%s", code, err, out, errOut)
+			}
+			down = map[string]string{}
+			for _, s := range chk.Sessions {
+				if !s.Established {
+					down[s.Router+" "+s.Neighbor.String()+" "+s.Peer] = s.Reason
+				}
+			}
+			if len(down) == 2 || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(time.Second)
+		}
+		want := map[string]string{
+			"lab-ams-edge1 192.0.2.11 Doc Transit Alpha":  "max-prefix exceeded",
+			"lab-fra-edge1 192.0.2.139 Doc Transit Alpha": "max-prefix exceeded",
+		}
+		if code != exitFindings || !maps.Equal(down, want) {
+			t.Errorf("check with alpha over its limit: exit %d, sessions down %v, want %v\n%s", code, down, want, errOut)
+		}
+	})
+}
+
+// testExampleRoutes asks both routers, route by route, what they accepted
+// from each neighbor, and holds them to the example's IRR and RPKI data.
+func testExampleRoutes(t *testing.T, l *lab.Lab, chk deploy.CheckReport) {
+	ctx := context.Background()
+	// RPKI data and route refresh settle after the sessions.
+	rep, err := l.WaitRoutes(ctx, 30*time.Second)
+	if err != nil {
+		for _, v := range rep.Mismatches() {
+			t.Errorf("%s", v)
+		}
+		t.Fatal(err)
+	}
+	for _, router := range []string{"lab-ams-edge1", "lab-fra-edge1"} {
+		t.Logf("%s: %s", router, rep.Summary(router))
+	}
+
+	// Every kind of route reached both routers (delta, without IRR data,
+	// is at DOC-IX-AMS only).
+	kinds := map[string]map[string]int{}
+	for _, v := range rep.Routes {
+		if kinds[v.Router] == nil {
+			kinds[v.Router] = map[string]int{}
+		}
+		if v.Want {
+			kinds[v.Router]["accepted"]++
+		} else {
+			kinds[v.Router][v.Reason]++
+		}
+	}
+	for router, want := range map[string][]string{
+		"lab-ams-edge1": {"accepted", lab.RejectRPKIInvalid, lab.RejectNotInIRR, lab.RejectNoIRR},
+		"lab-fra-edge1": {"accepted", lab.RejectRPKIInvalid, lab.RejectNotInIRR},
+	} {
+		for _, k := range want {
+			if kinds[router][k] == 0 {
+				t.Errorf("%s: no route %s: %v", router, k, kinds[router])
+			}
+		}
+	}
+
+	// check counts what the routers accepted, session by session.
+	got := map[string]int{}
+	for _, v := range rep.Routes {
+		if v.Accepted {
+			got[v.Router+" "+v.Neighbor.String()]++
+		}
+	}
+	for _, s := range chk.Sessions {
+		n := 0
+		for _, c := range s.Received {
+			n += c
+		}
+		if k := s.Router + " " + s.Neighbor.String(); n != got[k] {
+			t.Errorf("check says %s received %d routes, the router holds %d", k, n, got[k])
+		}
+	}
+
+	// BIRD keeps what it rejected, marked with the reasons
+	// (64500, 0, reason): 7 RPKI-invalid, 8 not in the IRR prefixes, 9 no
+	// IRR data. The renderer leaves a registered prefix out of the prefix
+	// list only when it is RPKI-invalid for every member AS; otherwise
+	// (alpha's 11.64.5.0/24 from its customer) only RPKI rejects it.
+	filtered, err := l.BIRDFiltered(ctx, "lab-fra-edge1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	marks := map[string][]string{}
+	for _, f := range filtered {
+		marks[f.Neighbor.String()+" "+f.Prefix.String()] = f.LargeCommunities
+	}
+	for _, v := range rep.Routes {
+		if v.Router != "lab-fra-edge1" || v.Want {
+			continue
+		}
+		m, kept := marks[v.Neighbor.String()+" "+v.Prefix.String()]
+		has := func(code int) bool { return slices.Contains(m, fmt.Sprintf("(64500, 0, %d)", code)) }
+		var ok bool
+		switch v.Reason {
+		case lab.RejectRPKIInvalid:
+			ok = has(7) && has(8) != listed(l.Topology, v.Peer, v.Prefix)
+		case lab.RejectNotInIRR:
+			ok = has(8) && !has(7)
+		case lab.RejectNoIRR:
+			ok = has(9)
+		}
+		if !kept || !ok {
+			t.Errorf("BIRD rejected %s from %s (%s) marked %v", v.Prefix, v.Peer, v.Reason, m)
+		}
+	}
+
+	// The routers validate against the example's VRPs, served by the
+	// lab's stayrtr.
+	want := slices.Clone(l.Topology.ROAs)
+	lab.SortROAs(want)
+	for _, router := range []string{"lab-ams-edge1", "lab-fra-edge1"} {
+		roas, err := l.RouterROAs(ctx, router)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(roas, want) {
+			t.Errorf("%s validates against %v, want data/rpki/vrps.json: %v", router, roas, want)
+		}
+	}
+}
+
+// listed reports whether a peer's prefix list has prefix: the IRR
+// registers it under the peer's AS-SET, and it is not RPKI-invalid for
+// every member AS (the ASNs the peer's routes come from).
+func listed(topo lab.Topology, peer string, prefix netip.Prefix) bool {
+	p, _ := topo.Peer(peer)
+	if !slices.Contains(p.IRR, prefix) {
+		return false
+	}
+	for _, an := range p.Announce {
+		if topo.Validate(prefix, an.Origin(p)) != lab.RPKIInvalid {
+			return true
+		}
+	}
+	return false
 }

@@ -7,13 +7,12 @@ import (
 	"testing"
 
 	"github.com/peerctl/peerctl/bgp"
-	"github.com/peerctl/peerctl/lab"
 )
 
 // The test configs are valid for the real parsers: BIRD's `bird -p` and
 // FRR's `vtysh --dryrun`, with every feature the tests use.
 func TestConfigsParse(t *testing.T) {
-	topo := lab.Default()
+	topo := Example(t)
 	sessions := []Session{{Peer: "alpha"}, {Peer: "beta"}, {Peer: "akamai"}, {Peer: "rs"},
 		{Peer: "delta", MaxPrefix: map[bgp.Family]int{bgp.IPv6: 10}, MaxPrefixAction: "warn"},
 		{Peer: "he", ASN: 64599, MaxPrefix: map[bgp.Family]int{bgp.IPv4: 10, bgp.IPv6: 10}, MaxPrefixAction: "restart"}}

@@ -29,10 +29,14 @@ func Required() bool { return os.Getenv("PEERCTL_LAB") == "required" }
 
 // Start starts a lab with a unique name and directory, and stops it when
 // the test ends. On failure it prints the tail of every daemon's log.
+// Without a topology in o it starts the example repository's (Example).
 func Start(t testing.TB, o lab.Options) *lab.Lab {
 	t.Helper()
 	if err := lab.Requirements(); err != nil {
 		unavailable(t, err)
+	}
+	if len(o.Topology.Routers) == 0 {
+		o.Topology = Example(t)
 	}
 	b := make([]byte, 3)
 	_, _ = rand.Read(b)
@@ -58,6 +62,38 @@ func Start(t testing.TB, o lab.Options) *lab.Lab {
 		}
 	})
 	return l
+}
+
+// Example is the topology of the example repository this module holds
+// (lab.Example on RepoRoot).
+func Example(t testing.TB) lab.Topology {
+	t.Helper()
+	topo, err := lab.Example(context.Background(), RepoRoot(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return topo
+}
+
+// RepoRoot is the root of the module the test runs in: the nearest
+// directory above the test's package directory that holds go.mod. The
+// example peering repository lives there.
+func RepoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test's directory")
+		}
+		dir = parent
+	}
 }
 
 func unavailable(t testing.TB, err error) {

@@ -1,11 +1,19 @@
 // Command peerctl-lab starts, inspects and stops the BGP lab of package lab
-// from a shell: `make lab-up` and `make lab-down` call it. The lab keeps
-// running after `up` returns; `down` stops it by the PIDs saved in the lab
-// directory.
+// from a shell: `make lab-up`, `make lab-down` and `make lab-demo` call it.
+// The lab keeps running after `up` returns; `down` stops it by the PIDs
+// saved in the lab directory. The lab's world (what its peers announce,
+// what its RPKI cache serves) comes from the example repository in -repo.
 //
-//	peerctl-lab up     [-name demo] [-dir lab/run/demo] [-ports lab-ams-edge1=2201,lab-fra-edge1=2202]
+//	peerctl-lab up     [-name demo] [-dir lab/run/demo] [-ports lab-ams-edge1=2201,lab-fra-edge1=2202] [-repo .]
 //	peerctl-lab status [-dir lab/run/demo]
+//	peerctl-lab routes [-dir lab/run/demo] [-wait 30s] [-v]
 //	peerctl-lab down   [-dir lab/run/demo]
+//
+// `routes` asks each router which routes it accepted over the sessions
+// that are up, judges every route the peers announce against the
+// example's IRR and RPKI data (lab.Topology.Acceptable), prints a summary
+// per router, and exits 1 if a router accepted or rejected a route against
+// that data.
 package main
 
 import (
@@ -31,7 +39,7 @@ func main() {
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: peerctl-lab up|status|down [flags]")
+		fmt.Fprintln(stderr, "usage: peerctl-lab up|status|routes|down [flags]")
 		return 2
 	}
 	fs := flag.NewFlagSet("peerctl-lab "+args[0], flag.ContinueOnError)
@@ -39,8 +47,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	name := fs.String("name", "demo", "lab name (prefix of its network namespaces)")
 	dir := fs.String("dir", "lab/run/demo", "lab directory (configs, keys, sockets, logs, lab.json)")
 	ports := fs.String("ports", "lab-ams-edge1=2201,lab-fra-edge1=2202", "SSH port per router, router=port,…")
-	wait := fs.Duration("wait", 0, "up: also wait this long for every peer session to be Established")
-	verbose := fs.Bool("v", false, "log progress")
+	repo := fs.String("repo", ".", "up: the example peering repository whose IRR and RPKI data make the lab's world")
+	wait := fs.Duration("wait", 0, "up: also wait this long for every peer session to be Established; routes: for the routes to settle")
+	verbose := fs.Bool("v", false, "log progress; routes: list every route")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
@@ -55,9 +64,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var err error
 	switch args[0] {
 	case "up":
-		err = up(ctx, stdout, lab.Options{Name: *name, Dir: *dir, Logger: log}, *ports, *wait)
+		o := lab.Options{Name: *name, Dir: *dir, Logger: log}
+		if o.Topology, err = lab.Example(ctx, *repo); err == nil {
+			err = up(ctx, stdout, o, *ports, *wait)
+		}
 	case "status":
 		err = status(stdout, *dir)
+	case "routes":
+		err = routes(ctx, stdout, *dir, *wait, *verbose)
 	case "down":
 		var l *lab.Lab
 		if l, err = lab.Load(*dir, log); err == nil {
@@ -121,6 +135,37 @@ func status(stdout io.Writer, dir string) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s\n", b)
+	return nil
+}
+
+func routes(ctx context.Context, stdout io.Writer, dir string, wait time.Duration, all bool) error {
+	l, err := lab.Load(dir, nil)
+	if err != nil {
+		return err
+	}
+	rep, err := l.WaitRoutes(ctx, wait)
+	if all {
+		for _, v := range rep.Routes {
+			verdict := "accepted"
+			if !v.Accepted {
+				verdict = "rejected"
+			}
+			if v.Want != v.Accepted {
+				verdict += " (wrong)"
+			}
+			fmt.Fprintf(stdout, "  %-14s %-7s %-20s %-18s %-17s %s\n", v.Router, v.Peer, v.Neighbor, v.Prefix, verdict, v.Reason)
+		}
+	}
+	for _, r := range rep.Routers() {
+		fmt.Fprintf(stdout, "%s: %s\n", r, rep.Summary(r))
+	}
+	if err != nil {
+		for _, v := range rep.Mismatches() {
+			fmt.Fprintf(stdout, "  wrong: %s\n", v)
+		}
+		return err
+	}
+	fmt.Fprintf(stdout, "every route accepted or rejected as the example's IRR and RPKI data say; in all: %s\n", rep.Summary(""))
 	return nil
 }
 

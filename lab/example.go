@@ -138,6 +138,7 @@ func registered(db *irr.DB, sources []string, ref bgp.ObjectRef) ([]route, error
 	}
 	slices.Sort(asns)
 	var out []route
+	seen := map[netip.Prefix]bool{}
 	for _, a := range asns {
 		for _, q := range []string{"!g", "!6"} {
 			words, err := whois(db, sources, q+a.String())
@@ -149,8 +150,9 @@ func registered(db *irr.DB, sources []string, ref bgp.ObjectRef) ([]route, error
 				if err != nil {
 					return nil, fmt.Errorf("routes of %s: %w", a, err)
 				}
-				if !slices.ContainsFunc(out, func(r route) bool { return r.Prefix == pfx.Masked() }) {
-					out = append(out, route{pfx.Masked(), a})
+				if pfx = pfx.Masked(); !seen[pfx] {
+					seen[pfx] = true
+					out = append(out, route{pfx, a})
 				}
 			}
 		}

@@ -135,6 +135,9 @@ func Up(ctx context.Context, o Options) (*Lab, error) {
 		return nil, fmt.Errorf("lab: name %q must match %s", o.Name, labName)
 	}
 	topo := o.Topology
+	if len(topo.Routers) == 0 {
+		return nil, fmt.Errorf("lab: no topology; lab.Example builds the example repository's")
+	}
 	if err := topo.Check(); err != nil {
 		return nil, err
 	}

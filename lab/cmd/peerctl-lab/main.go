@@ -144,6 +144,10 @@ func routes(ctx context.Context, stdout io.Writer, dir string, wait time.Duratio
 		return err
 	}
 	rep, err := l.WaitRoutes(ctx, wait)
+	if err == nil && len(rep.Routes) == 0 {
+		// Nothing judged is not a pass.
+		return fmt.Errorf("no routes to judge: no session of the lab is Established")
+	}
 	if all {
 		for _, v := range rep.Routes {
 			verdict := "accepted"

@@ -37,8 +37,15 @@ family against the max-prefix limit, and RPKI-invalid routes accepted
 (which a working filter keeps at 0). With --wait it polls until every
 intended session is Established or the time is up.
 
-Exit status: 0 when every intended session is Established, 1 when one is
-not (or a router cannot be read), 2 on usage or internal errors.`,
+A router that does not report BGP state (a netconf router whose NETCONF
+server implements the module's configuration only) shows what can be
+known: each intended neighbor configured with its peer AS, or not, and
+its state as Unknown. Such a session counts as fine for the exit status
+when it is configured as intended; it is counted apart in the output.
+
+Exit status: 0 when every intended session is Established (or, on a
+router that reports no state, configured as intended), 1 when one is not
+(or a router cannot be read), 2 on usage or internal errors.`,
 		Example: `  # Right now
   peerctl check
 
@@ -89,9 +96,9 @@ func checkRun(ctx context.Context, opts *checkOptions) error {
 		printSessions(a.io.Out, rep)
 	}
 	if !rep.OK {
-		down := slices.DeleteFunc(slices.Clone(rep.Sessions), func(c deploy.SessionCheck) bool { return c.Established })
+		up := slices.DeleteFunc(slices.Clone(rep.Sessions), func(c deploy.SessionCheck) bool { return !c.Established })
 		return findingsf("%d of %d intended sessions not Established, %d routers unreadable",
-			len(down), len(rep.Sessions), len(rep.Errors))
+			len(rep.Sessions)-len(up)-rep.StateUnknown, len(rep.Sessions), len(rep.Errors))
 	}
 	return nil
 }
@@ -117,6 +124,9 @@ func printSessions(w io.Writer, rep deploy.CheckReport) {
 	tw.Flush()
 	for r, e := range rep.Errors {
 		fmt.Fprintf(w, "%s: %s\n", r, e)
+	}
+	if rep.StateUnknown > 0 {
+		fmt.Fprintf(w, "%d sessions are configured as intended on routers that report no session state: their state is unknown\n", rep.StateUnknown)
 	}
 }
 

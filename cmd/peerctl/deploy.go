@@ -39,15 +39,24 @@ a refused login stops the deploy before anything changes.
 
 Each change takes the router's lock, keeps the running config, applies the
 new one with commit-confirm (BIRD's configure timeout, Junos and IOS-XR
-commit confirmed, emulated on FRR), waits until every intended session is
-Established within its max-prefix, and confirms. A change that does not
-verify in time is rolled back and stops the rollout. A change an earlier
-run left unfinished (a lost connection) is reported and converged.
+commit confirmed, a NETCONF confirmed commit, emulated on FRR), waits until
+every intended session is Established within its max-prefix, and confirms.
+A change that does not verify in time is rolled back and stops the
+rollout. A change an earlier run left unfinished (a lost connection) is
+reported and converged.
+
+Routers of the netconf platform are verified by reading their running
+configuration back: it must be the rendered payload. Their sessions must
+be Established where the router reports BGP state; a router that reports
+none (a NETCONF server without the module's state) has its sessions shown
+as not verified, with their state Unknown (docs/netconf.md).
 
 Routers are reached over SSH with the router block's user and key file (or
 the SSH agent, or the password variable); host keys are checked against
---known-hosts. Secrets (md5 = secret("NAME")) are read from
-PEERCTL_SECRET_NAME at this point and never printed.
+--known-hosts. transport = "netconf" (the netconf platform, and Junos)
+uses NETCONF over SSH, port 830 unless given. Secrets (md5 =
+secret("NAME")) are read from PEERCTL_SECRET_NAME at this point and never
+printed.
 
 Exit status: 0 when every router is deployed or unchanged, 1 when one was
 rolled back, failed or skipped, 2 on usage or internal errors.`,
@@ -137,7 +146,7 @@ func printDeployReport(w io.Writer, rep deploy.Report, dryRun bool) {
 	for _, r := range rep.Routers {
 		detail := r.Error
 		if detail == "" && r.Status == deploy.Deployed {
-			detail = fmt.Sprintf("%d sessions Established", len(r.Sessions))
+			detail = deployedDetail(r)
 		}
 		if r.Leftover != "" {
 			detail = "converged an " + r.Leftover + "; " + detail
@@ -146,4 +155,25 @@ func printDeployReport(w io.Writer, rep deploy.Report, dryRun bool) {
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "%d routers in %s\n", len(rep.Routers), rep.Duration.Round(10*time.Millisecond))
+}
+
+// deployedDetail says how a deployed router was verified: its sessions,
+// or (VerifyConfig) its configuration read back, with the sessions whose
+// state the router does not report counted apart.
+func deployedDetail(r deploy.RouterResult) string {
+	unknown := 0
+	for _, s := range r.Sessions {
+		if s.StateUnknown {
+			unknown++
+		}
+	}
+	established := len(r.Sessions) - unknown
+	switch {
+	case r.Verification != deploy.VerifyConfig:
+		return fmt.Sprintf("%d sessions Established", established)
+	case unknown == 0:
+		return fmt.Sprintf("configuration verified; %d sessions Established", established)
+	}
+	return fmt.Sprintf("configuration verified; %d sessions Established, %d not verified: the router reports no session state",
+		established, unknown)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"os"
@@ -104,12 +105,14 @@ func rank(order []string, router string) int {
 
 // target builds one router's deploy target. Secret placeholders in the
 // rendered config are replaced by their values here, just before the
-// push, and the values are handed to deploy to redact.
+// push, and the values are handed to deploy to redact. In a netconf
+// payload the value goes in XML-escaped (a key holding "&" or "<" must not
+// change the payload's shape), and both forms are redacted.
 func target(m *model.Model, r *model.Router, cfg, repoDir string, q rolloutQuery) (deploy.Target, error) {
 	in := r.Intent
-	t := deploy.Target{Router: r.Name, Platform: r.Platform, Endpoint: device.Endpoint{
+	t := deploy.Target{Router: r.Name, Platform: r.Platform, Verify: deploy.VerificationFor(r.Platform), Endpoint: device.Endpoint{
 		Host: in.Host, Port: in.Port, User: in.User, KeyFile: in.SSHKeyFile, PasswordEnv: in.PasswordEnv,
-		KnownHostsFile: q.knownHosts,
+		KnownHostsFile: q.knownHosts, NETCONF: in.Transport == "netconf",
 	}}
 	if t.Endpoint.KeyFile != "" && !filepath.IsAbs(t.Endpoint.KeyFile) {
 		// A key file in the repository's policy is relative to it.
@@ -123,8 +126,15 @@ func target(m *model.Model, r *model.Router, cfg, repoDir string, q rolloutQuery
 		if !ok || v == "" {
 			return t, fmt.Errorf("%s: %s needs the secret %s, which is not set", r.Name, p.ASN, p.MD5.EnvVar())
 		}
-		cfg = strings.ReplaceAll(cfg, model.SecretPlaceholder(*p.MD5), v)
 		t.Secrets = append(t.Secrets, v)
+		if r.Platform == render.NetconfPlatform {
+			var b strings.Builder
+			_ = xml.EscapeText(&b, []byte(v)) // a strings.Builder does not fail
+			if v = b.String(); v != t.Secrets[len(t.Secrets)-1] {
+				t.Secrets = append(t.Secrets, v)
+			}
+		}
+		cfg = strings.ReplaceAll(cfg, model.SecretPlaceholder(*p.MD5), v)
 	}
 	t.Config = cfg
 	for _, s := range r.Sessions {

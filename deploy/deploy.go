@@ -361,6 +361,11 @@ func prepare(ctx context.Context, t Target, o Options, r *RouterResult) (device.
 		}
 	}
 	r.Diff = redactAll(lineChanges(have, want), t.Secrets)
+	if sr, ok := d.(device.SecretRedactor); ok {
+		for i, l := range r.Diff {
+			r.Diff[i] = sr.RedactSecrets(l)
+		}
+	}
 	if left != nil {
 		r.Leftover = left.String()
 		emit(o.Progress, t.Router, StepLeftover, r.Leftover)

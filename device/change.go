@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -52,6 +53,21 @@ type LeftoverReporter interface {
 // that "did anything change" is a byte comparison.
 type Normalizer interface {
 	Normalize(cfg string) (string, error)
+}
+
+// SecretRedactor is implemented by drivers that know where their
+// platform's configuration holds keys: RedactSecrets replaces them in one
+// line of Running's output with "<secret>". A diff then never shows a key
+// the router already has (the old one, when a secret is changed), which
+// deploy cannot know to redact.
+type SecretRedactor interface {
+	RedactSecrets(line string) string
+}
+
+// redactPattern replaces group 2 of every match of re with <secret>,
+// keeping groups 1 and 3.
+func redactPattern(re *regexp.Regexp, line string) string {
+	return re.ReplaceAllString(line, "${1}<secret>${3}")
 }
 
 // lockNote is what a change lock on a router says: which run holds it and

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,9 +33,17 @@ type Junos struct {
 }
 
 var (
-	_ Driver     = (*Junos)(nil)
-	_ Normalizer = (*Junos)(nil)
+	_ Driver         = (*Junos)(nil)
+	_ Normalizer     = (*Junos)(nil)
+	_ SecretRedactor = (*Junos)(nil)
 )
+
+// junosKey finds an MD5 key in a Junos line, set or curly-brace style
+// (Junos shows the keys it has as "$9$…" hashes, which are secrets too).
+var junosKey = regexp.MustCompile(`(authentication-key\s+)("[^"]*"|[^\s;]+)(.*)`)
+
+// RedactSecrets hides the authentication-key of a Junos line.
+func (j *Junos) RedactSecrets(line string) string { return redactPattern(junosKey, line) }
 
 const junosConfigPriv = "configuration-exclusive"
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"time"
 
@@ -39,9 +40,16 @@ type Netconf struct {
 }
 
 var (
-	_ Driver     = (*Netconf)(nil)
-	_ Normalizer = (*Netconf)(nil)
+	_ Driver         = (*Netconf)(nil)
+	_ Normalizer     = (*Netconf)(nil)
+	_ SecretRedactor = (*Netconf)(nil)
 )
+
+// authPassword finds the MD5 key of a payload line.
+var authPassword = regexp.MustCompile(`(<auth-password>)([^<]*)(</auth-password>)`)
+
+// RedactSecrets hides the auth-password of a payload line.
+func (n *Netconf) RedactSecrets(line string) string { return redactPattern(authPassword, line) }
 
 // StateUnknown is Session.State for a configured neighbor whose state the
 // router does not report (a NETCONF server that implements peerctl-bgp's
@@ -110,7 +118,7 @@ func (n *Netconf) Apply(ctx context.Context, cfg string, confirmTimeout time.Dur
 	after := canonical(cfg)
 	send := after
 	if send == "" {
-		send = cfg
+		send = withoutComments(cfg)
 	}
 	if err := n.s.lock(ctx); err != nil {
 		return err
@@ -205,7 +213,27 @@ func (n *Netconf) Normalize(cfg string) (string, error) {
 	if c := canonical(cfg); c != "" {
 		return c, nil
 	}
-	return cfg, nil
+	return withoutComments(cfg), nil
+}
+
+// withoutComments drops the comments in front of a payload's <config>:
+// notes for people, which are neither sent nor compared.
+func withoutComments(cfg string) string {
+	dec := xml.NewDecoder(strings.NewReader(cfg))
+	for {
+		start := dec.InputOffset()
+		tok, err := dec.Token()
+		if err != nil {
+			return cfg
+		}
+		switch tok.(type) {
+		case xml.Comment, xml.CharData:
+			continue
+		case xml.StartElement:
+			return cfg[start:]
+		}
+		return cfg
+	}
 }
 
 // Sessions reads the configured neighbors and the state the server

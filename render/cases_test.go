@@ -151,7 +151,7 @@ func TestCaseShutdown(t *testing.T) {
 	if !strings.Contains(bird, "bgp_community.add((65535, 0));") || !strings.Contains(bird, "export filter PEERCTL_EXPORT_V4_GSHUT;") {
 		t.Error("bird2: no GRACEFUL_SHUTDOWN on the drained peer's exports")
 	}
-	if !strings.Contains(bird, "receive limit 100 action warn;") {
+	if !strings.Contains(bird, "import limit 100 action warn;") {
 		t.Error("bird2: max-prefix action warn not rendered")
 	}
 	frr := renderAs(t, m, "r1", "frr")

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/peerctl/peerctl/bgp"
+	"github.com/peerctl/peerctl/model"
 	"github.com/peerctl/peerctl/openconfig"
 )
 
@@ -155,4 +156,27 @@ func TestNetconfGoldensWellFormed(t *testing.T) {
 	if _, err := LoadTemplates(os.DirFS(dir)); err == nil || !strings.Contains(err.Error(), "built in") {
 		t.Errorf("a netconf templates folder: %v", err)
 	}
+}
+
+// BenchmarkRenderNetconf renders the 1,000-peer model's four routers as
+// netconf payloads (1,000 neighbors each).
+func BenchmarkRenderNetconf(b *testing.B) {
+	repo, in := benchRepo(b, 1000)
+	m, _ := model.Build(repo, in)
+	m = withPlatform(m, NetconfPlatform)
+	tm := defaultTemplates(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	var size int
+	for b.Loop() {
+		out, err := RenderAll(m, tm)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = 0
+		for _, o := range out {
+			size += len(o.Config)
+		}
+	}
+	b.ReportMetric(float64(size), "payload-bytes")
 }

@@ -245,7 +245,9 @@ func refusal(out string) string {
 
 // drop abandons a session after a transport error or timeout: scrapligo
 // may still be typing or reading for the operation that timed out, so
-// nothing more is sent on it. The router's commit timer undoes a change
+// nothing more is sent on it — not even the platform's logout, which
+// scrapligo's Close would type (after a return to find the prompt): the
+// channel is closed under it. The router's commit timer undoes a change
 // left pending.
 func (c *cliSession) drop() {
 	if c.d == nil {
@@ -254,7 +256,7 @@ func (c *cliSession) drop() {
 	d := c.d
 	c.d = nil
 	c.log.Warn("session dropped after an error")
-	go func() { _ = guard(d.Close) }()
+	go func() { _ = guard(d.Channel.Close) }()
 }
 
 func (c *cliSession) close() error {

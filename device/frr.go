@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -297,8 +298,34 @@ func (f *FRR) Apply(ctx context.Context, cfg string, confirmTimeout time.Duratio
 		return fmt.Errorf("%w: after the push the router runs a different config than the one rendered "+
 			"(templates must use FRR's own form of each line):\n%s", ErrRejected, lineDiff(want.flat(), got.flat()))
 	}
+	if err := f.reevaluateLimits(ctx, diff); err != nil {
+		return err
+	}
 	f.timer = time.AfterFunc(time.Until(note.until), func() { f.expire(note) })
 	f.log.Info("applied", "lines", len(diff), "run", note.run, "confirm_by", note.until)
+	return nil
+}
+
+// frrMaxPrefixLine matches a neighbor's maximum-prefix line in a diff.
+var frrMaxPrefixLine = regexp.MustCompile(`^\s*neighbor (\S+) maximum-prefix `)
+
+// reevaluateLimits asks every neighbor whose maximum-prefix changed for
+// its routes again (a route refresh, "clear bgp … soft in"): FRR checks
+// the limit only as routes arrive, so a limit lowered below what a peer
+// already sends would otherwise not act until the session next resets,
+// while BIRD applies it at once. Verification then sees the real outcome.
+func (f *FRR) reevaluateLimits(ctx context.Context, diff []string) error {
+	seen := map[string]bool{}
+	for _, l := range diff {
+		m := frrMaxPrefixLine.FindStringSubmatch(l)
+		if m == nil || seen[m[1]] {
+			continue
+		}
+		seen[m[1]] = true
+		if _, err := f.cmd(ctx, "clear bgp "+m[1]+" soft in"); err != nil {
+			return fmt.Errorf("asking %s for its routes again after a max-prefix change: %w", m[1], err)
+		}
+	}
 	return nil
 }
 

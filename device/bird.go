@@ -59,7 +59,13 @@ type BIRD struct {
 var (
 	_ Driver           = (*BIRD)(nil)
 	_ LeftoverReporter = (*BIRD)(nil)
+	_ SecretRedactor   = (*BIRD)(nil)
 )
+
+var birdPassword = regexp.MustCompile(`^(\s*password ")([^"]*)(";.*)$`)
+
+// RedactSecrets hides a session's TCP MD5 password in a config line.
+func (b *BIRD) RedactSecrets(line string) string { return redactPattern(birdPassword, line) }
 
 // OpenBIRD opens the birdc and SFTP sessions to a BIRD router.
 func OpenBIRD(ctx context.Context, ep Endpoint, log *slog.Logger) (*BIRD, error) {

@@ -67,7 +67,13 @@ var (
 	_ Driver           = (*FRR)(nil)
 	_ LeftoverReporter = (*FRR)(nil)
 	_ Normalizer       = (*FRR)(nil)
+	_ SecretRedactor   = (*FRR)(nil)
 )
+
+var frrPassword = regexp.MustCompile(`^(\s*neighbor \S+ password )(\S+)()$`)
+
+// RedactSecrets hides a neighbor's TCP MD5 password in a config line.
+func (f *FRR) RedactSecrets(line string) string { return redactPattern(frrPassword, line) }
 
 // OpenFRR opens a session to an FRR router.
 func OpenFRR(ctx context.Context, ep Endpoint, log *slog.Logger) (*FRR, error) {

@@ -312,6 +312,9 @@ func (v *validator) routers(raw []*rawRouter, repo *Repo) []*Router {
 		} else if r.Platform == "netconf" {
 			rt.Transport = "netconf"
 		}
+		if rt.Transport == "netconf" && r.Platform != "netconf" && r.Platform != "junos" {
+			v.errorf(r.TransportRange, "No NETCONF for this platform", "Platform %q is deployed over SSH; NETCONF is for the netconf and junos platforms.", r.Platform)
+		}
 		if r.Platform == "netconf" && rt.Transport != "netconf" {
 			v.errorf(r.TransportRange, "Platform needs NETCONF", "The netconf platform is deployed over transport = \"netconf\".")
 		}

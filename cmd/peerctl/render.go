@@ -31,7 +31,8 @@ func newCmdRender(a *app, runF func(*renderOptions) error) *cobra.Command {
 		Short:   "Render each router's configuration from the intents",
 		Long: `Render resolves the intents against PeeringDB, the IRR and RPKI (see
 --peeringdb and --offline) and writes each router's configuration, from the
-templates of its platform (bird2, frr, junos, iosxr, eos), to DIR/<router>.conf.
+templates of its platform (bird2, frr, junos, iosxr, eos; netconf routers get
+their peerctl-bgp edit-config payload), to DIR/<router>.conf.
 
 Every config has the safe defaults: no route without a policy (RFC 8212),
 bogon prefixes and AS numbers, prefix-length limits, the peer's IRR prefix

@@ -162,13 +162,10 @@ func (e *EOS) Sessions(ctx context.Context) ([]Session, error) {
 		cmd string
 		fam bgp.Family
 	}{{"show ip bgp summary | json", bgp.IPv4}, {"show ipv6 bgp summary | json", bgp.IPv6}} {
-		out, err := e.cli.command(ctx, c.cmd)
+		s, err := e.cli.summary(ctx, "eos", c.cmd,
+			func(out string) ([]Session, error) { return parseEOSSummary(out, c.fam, e.cli.now()) })
 		if err != nil {
 			return nil, err
-		}
-		s, err := parseEOSSummary(out, c.fam, e.cli.now())
-		if err != nil {
-			return nil, fmt.Errorf("%s: eos: %w", e.cli.host, err)
 		}
 		all = append(all, s...)
 	}

@@ -173,13 +173,10 @@ func (x *IOSXR) Rollback(ctx context.Context) error {
 func (x *IOSXR) Sessions(ctx context.Context) ([]Session, error) {
 	var all []Session
 	for _, f := range []bgp.Family{bgp.IPv4, bgp.IPv6} {
-		out, err := x.cli.command(ctx, fmt.Sprintf("show bgp %s unicast summary", f))
+		s, err := x.cli.summary(ctx, "iosxr", fmt.Sprintf("show bgp %s unicast summary", f),
+			func(out string) ([]Session, error) { return parseIOSXRSummary(out, f) })
 		if err != nil {
 			return nil, err
-		}
-		s, err := parseIOSXRSummary(out, f)
-		if err != nil {
-			return nil, fmt.Errorf("%s: iosxr: %w", x.cli.host, err)
 		}
 		all = append(all, s...)
 	}

@@ -338,15 +338,7 @@ func (j *Junos) Rollback(ctx context.Context) error {
 
 // Sessions reads `show bgp summary | display json`.
 func (j *Junos) Sessions(ctx context.Context) ([]Session, error) {
-	out, err := j.cli.command(ctx, "show bgp summary | display json")
-	if err != nil {
-		return nil, err
-	}
-	s, err := parseJunosSummary(out)
-	if err != nil {
-		return nil, fmt.Errorf("%s: junos: %w", j.cli.host, err)
-	}
-	return s, nil
+	return j.cli.summary(ctx, "junos", "show bgp summary | display json", parseJunosSummary)
 }
 
 // Close ends the session; a pending commit is rolled back by the router

@@ -149,6 +149,20 @@ func (c *cliSession) command(ctx context.Context, cmd string) (string, error) {
 // configure sends lines in the configuration mode priv, stopping at the
 // first one the router refuses. Output containing one of the platform's
 // failure strings or one of failures counts as a refusal.
+// summary runs a BGP summary command and parses what it prints; platform
+// names the parser in errors.
+func (c *cliSession) summary(ctx context.Context, platform, cmd string, parse func(string) ([]Session, error)) ([]Session, error) {
+	out, err := c.command(ctx, cmd)
+	if err != nil {
+		return nil, err
+	}
+	s, err := parse(out)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s: %w", c.host, platform, err)
+	}
+	return s, nil
+}
+
 func (c *cliSession) configure(ctx context.Context, priv string, lines []string, failures ...string) (*response.MultiResponse, error) {
 	if c.d == nil {
 		return nil, fmt.Errorf("%s: configure: session is closed", c.host)

@@ -156,15 +156,7 @@ func (s *SROS) Rollback(ctx context.Context) error {
 
 // Sessions reads `show router bgp summary`.
 func (s *SROS) Sessions(ctx context.Context) ([]Session, error) {
-	out, err := s.cli.command(ctx, "show router bgp summary")
-	if err != nil {
-		return nil, err
-	}
-	sessions, err := parseSROSSummary(out)
-	if err != nil {
-		return nil, fmt.Errorf("%s: sros: %w", s.cli.host, err)
-	}
-	return sessions, nil
+	return s.cli.summary(ctx, "sros", "show router bgp summary", parseSROSSummary)
 }
 
 // Close ends the session; a pending confirmed commit is undone by the

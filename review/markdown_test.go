@@ -439,7 +439,9 @@ func TestBuildScopesWarningsToTheChange(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("findings %v, want %v", got, want)
 	}
-	if !slices.ContainsFunc(r.Notes, func(n string) bool { return strings.HasPrefix(n, "1 warning(s) about files this change does not touch") }) {
+	if !slices.ContainsFunc(r.Notes, func(n string) bool {
+		return strings.HasPrefix(n, "1 warning(s) about files this change does not touch")
+	}) {
 		t.Errorf("no note about the hidden warning: %v", r.Notes)
 	}
 	// A policy change can affect every peer: nothing is left out.

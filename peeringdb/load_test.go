@@ -31,7 +31,7 @@ func TestLoadDemoSnapshot(t *testing.T) {
 		t.Errorf("Generated = %s", got)
 	}
 
-	// The facts the example repository is written against (common brief).
+	// The facts the example repository is written against (data/peeringdb/README.md).
 	for _, tc := range []struct {
 		id       int
 		name     string

@@ -138,24 +138,7 @@ func (b *BIRD) ensure(ctx context.Context) error {
 		return nil
 	}
 	b.drop()
-	wait := 250 * time.Millisecond
-	var err error
-	for attempt := 1; attempt <= 4; attempt++ {
-		if err = b.connect(ctx); err == nil {
-			if attempt > 1 {
-				b.log.Info("reconnected", "attempt", attempt)
-			}
-			return nil
-		}
-		b.log.Warn("reconnect failed", "attempt", attempt, "err", err)
-		select {
-		case <-ctx.Done():
-			return errors.Join(err, ctx.Err())
-		case <-time.After(wait):
-		}
-		wait *= 2
-	}
-	return err
+	return reconnect(ctx, b.log, b.connect)
 }
 
 // cmd runs one birdc command and returns its output without the prompt

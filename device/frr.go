@@ -118,24 +118,7 @@ func (f *FRR) ensure(ctx context.Context) error {
 		return nil
 	}
 	f.drop()
-	wait := 250 * time.Millisecond
-	var err error
-	for attempt := 1; attempt <= 4; attempt++ {
-		if err = f.connect(ctx); err == nil {
-			if attempt > 1 {
-				f.log.Info("reconnected", "attempt", attempt)
-			}
-			return nil
-		}
-		f.log.Warn("reconnect failed", "attempt", attempt, "err", err)
-		select {
-		case <-ctx.Done():
-			return errors.Join(err, ctx.Err())
-		case <-time.After(wait):
-		}
-		wait *= 2
-	}
-	return err
+	return reconnect(ctx, f.log, f.connect)
 }
 
 // drop closes a session that failed: after a transport error scrapligo's

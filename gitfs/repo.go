@@ -240,12 +240,19 @@ func (r *Repo) Diff(ctx context.Context, from, to Hash, prefixes ...string) ([]C
 
 // FS returns the tree of a commit as a read-only file system. Paths are
 // slash-separated and relative to the repository root, as io/fs wants.
+// Files larger than Options.MaxFileSize cannot be opened.
 func (r *Repo) FS(ctx context.Context, commit Hash) (fs.FS, error) {
+	return r.FSLimit(ctx, commit, r.maxFile)
+}
+
+// FSLimit is FS with another bound on the size of a file: data snapshots
+// may be larger than intents.
+func (r *Repo) FSLimit(ctx context.Context, commit Hash, maxFile int64) (fs.FS, error) {
 	root, err := r.b.rootTree(ctx, commit)
 	if err != nil {
 		return nil, fmt.Errorf("tree of %s: %w", commit.Short(), err)
 	}
-	return newTreeFS(ctx, r.b, root, r.maxFile), nil
+	return newTreeFS(ctx, r.b, root, maxFile), nil
 }
 
 // checkRev rejects revisions that could be taken for options or that no

@@ -44,6 +44,7 @@ func (v *validator) peer(r *rawPeer, repo *Repo) *Peer {
 		ranges: map[string]hcl.Range{
 			"name": r.NameRange, "import": r.ImportRange, "export": r.ExportRange,
 			"description": r.DescriptionRange, "ixps": r.IXPsRange, "local_pref": r.LocalPrefRange,
+			"md5": r.MD5Range,
 		},
 	}
 	v.peerASN(asn, r.LabelRange, repo)
@@ -125,8 +126,8 @@ func (v *validator) peer(r *rawPeer, repo *Repo) *Peer {
 	}
 	if r.LocalPref != nil {
 		switch lp := *r.LocalPref; {
-		case lp < 0 || lp > 4294967295:
-			v.errorf(r.LocalPrefRange, "Invalid local preference", "local_pref is between 0 and 4294967295.")
+		case lp < 0 || lp > MaxLocalPref:
+			v.errorf(r.LocalPrefRange, "Invalid local preference", "local_pref is between 0 and %d, the largest value every platform accepts.", MaxLocalPref)
 		case lp > 1000:
 			v.warnf(r.LocalPrefRange, "Suspicious local preference", "local_pref %d is far above the usual range; routes from this peer may win over customer routes.", lp)
 			p.LocalPref = lp

@@ -69,15 +69,15 @@ func (v *validator) filters(r *rawFilters) Filters {
 	f.IPv6Length = v.lengthRange(r.IPv6Length, r.IPv6LengthRange, "ipv6_prefix_length", 128, f.IPv6Length)
 	mp := &f.MaxPrefix
 	if r.MaxPrefixHeadroom != nil {
-		if *r.MaxPrefixHeadroom < 0 || *r.MaxPrefixHeadroom > 1000 {
-			v.errorf(r.MaxPrefixHeadroomRange, "Invalid headroom", "max_prefix_headroom_percent must be between 0 and 1000.")
+		if *r.MaxPrefixHeadroom < 0 || *r.MaxPrefixHeadroom > MaxHeadroomPercent {
+			v.errorf(r.MaxPrefixHeadroomRange, "Invalid headroom", "max_prefix_headroom_percent must be between 0 and %d.", MaxHeadroomPercent)
 		} else {
 			mp.HeadroomPercent = *r.MaxPrefixHeadroom
 		}
 	}
 	if r.MaxPrefixAbsolute != nil {
-		if *r.MaxPrefixAbsolute < 0 || *r.MaxPrefixAbsolute > 1000000 {
-			v.errorf(r.MaxPrefixAbsoluteRange, "Invalid headroom", "max_prefix_headroom_absolute must be between 0 and 1000000.")
+		if *r.MaxPrefixAbsolute < 0 || *r.MaxPrefixAbsolute > MaxHeadroomAbsolute {
+			v.errorf(r.MaxPrefixAbsoluteRange, "Invalid headroom", "max_prefix_headroom_absolute must be between 0 and %d.", MaxHeadroomAbsolute)
 		} else {
 			mp.HeadroomAbsolute = *r.MaxPrefixAbsolute
 		}
@@ -91,8 +91,8 @@ func (v *validator) filters(r *rawFilters) Filters {
 		}
 	}
 	if r.MaxPrefixRestart != nil {
-		if *r.MaxPrefixRestart < 1 || *r.MaxPrefixRestart > 1440 {
-			v.errorf(r.MaxPrefixRestartRange, "Invalid restart time", "max_prefix_restart_minutes must be between 1 and 1440.")
+		if *r.MaxPrefixRestart < 1 || *r.MaxPrefixRestart > MaxRestartMinutes {
+			v.errorf(r.MaxPrefixRestartRange, "Invalid restart time", "max_prefix_restart_minutes must be between 1 and %d.", MaxRestartMinutes)
 		} else {
 			mp.RestartMinutes = *r.MaxPrefixRestart
 		}
@@ -104,8 +104,8 @@ func (v *validator) filters(r *rawFilters) Filters {
 		mp.Floor = v.limits(b, mp.Floor)
 	}
 	if r.DefaultLocalPref != nil {
-		if *r.DefaultLocalPref < 0 || *r.DefaultLocalPref > 4294967295 {
-			v.errorf(r.DefaultLocalPrefRange, "Invalid local preference", "local_pref is between 0 and 4294967295.")
+		if *r.DefaultLocalPref < 0 || *r.DefaultLocalPref > MaxLocalPref {
+			v.errorf(r.DefaultLocalPrefRange, "Invalid local preference", "local_pref is between 0 and %d, the largest value every platform accepts.", MaxLocalPref)
 		} else {
 			f.LocalPref = *r.DefaultLocalPref
 		}
@@ -138,8 +138,8 @@ func (v *validator) limits(b *rawAFILimits, def AFILimits) AFILimits {
 		if n == nil {
 			return nil
 		}
-		if *n < 1 {
-			v.errorf(rng, "Invalid max-prefix", "The %s limit must be at least 1; to stop a session use shutdown = true.", fam)
+		if *n < 1 || *n > MaxPrefixLimit {
+			v.errorf(rng, "Invalid max-prefix", "The %s limit must be between 1 and %d; to stop a session use shutdown = true.", fam, MaxPrefixLimit)
 			return nil
 		}
 		if *n > ceil {

@@ -166,6 +166,8 @@ type Router struct {
 	Environment string // "production" unless set
 	Ports       []RouterPort
 	DeclRange   hcl.Range
+	// passwordEnvRange locates password_env for the cross-checks.
+	passwordEnvRange hcl.Range
 }
 
 // PortAt returns the router's port at an IXP, if it has one.

@@ -1,7 +1,9 @@
 package intent
 
 import (
+	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"path"
 	"sort"
@@ -96,6 +98,7 @@ func (v *validator) build(policies []*rawPolicyFile, peers []*rawPeer) *Repo {
 	repo.PeeringDB = v.peeringDB(single(v, "peeringdb", pdbs, func(b *rawPeeringDB) hcl.Range { return b.DefRange }))
 	repo.Deploy = v.deploy(single(v, "deploy", deploys, func(b *rawDeploy) hcl.Range { return b.DefRange }), repo)
 	repo.Peers = v.peers(peers, repo)
+	v.crossCheck(repo)
 	return repo
 }
 
@@ -241,8 +244,8 @@ func (v *validator) ixps(raw []*rawIXP) []*IXP {
 		}
 		if r.Community != nil {
 			c := *r.Community
-			if c < 1 || c > 65535 {
-				v.errorf(r.CommunityRange, "Invalid community id", "community must be between 1 and 65535; it tags routes learnt at this IXP.")
+			if c < 1 || c > MaxCommunityID {
+				v.errorf(r.CommunityRange, "Invalid community id", "community must be between 1 and %d; it tags routes learnt at this IXP.", MaxCommunityID)
 			} else if other, dup := communities[c]; dup {
 				v.errorf(r.CommunityRange, "Community id used twice", "IXP %q already uses community %d.", other, c)
 			} else {
@@ -272,19 +275,30 @@ func routerNames(repo *Repo) []string {
 	return names
 }
 
-// inLAN reports an address outside the IXP's LAN (when the LAN is known).
+// inLAN reports an address outside the IXP's LAN (when the LAN is known),
+// and the LAN's own network and broadcast addresses, which no interface
+// can have.
 func (v *validator) inLAN(x *IXP, a netip.Addr, rng hcl.Range, who string) {
 	lan := x.IPv4LAN
 	if a.Is6() {
 		lan = x.IPv6LAN
 	}
-	if lan.IsValid() && !lan.Contains(a) {
+	switch {
+	case !lan.IsValid():
+	case !lan.Contains(a):
 		v.errorf(rng, "Address outside the IXP LAN", "%s %s is not inside %s's LAN %s.", who, a, x.Name, lan)
+	default:
+		if edge := bgp.LANEdge(lan, a); edge != "" {
+			v.errorf(rng, "Not a host address of the LAN", "%s %s is the %s address of %s's LAN %s; no router or peer can have it.", who, a, edge, x.Name, lan)
+		}
 	}
 }
 
 func (v *validator) routers(raw []*rawRouter, repo *Repo) []*Router {
 	seen := map[string]*rawRouter{}
+	// Routers of different environments (a lab and its twin in
+	// production) may share addresses; within one they may not.
+	ours := map[string]addressBook{}
 	var out []*Router
 	for _, r := range raw {
 		if msg := CheckIdentifier(r.Name); msg != "" {
@@ -344,7 +358,7 @@ func (v *validator) routers(raw []*rawRouter, repo *Repo) []*Router {
 			if msg := checkSecretName(*r.PasswordEnv); msg != "" {
 				v.errorf(r.PasswordEnvRange, "Invalid environment variable name", "password_env %s.", msg)
 			}
-			rt.PasswordEnv = *r.PasswordEnv
+			rt.PasswordEnv, rt.passwordEnvRange = *r.PasswordEnv, r.PasswordEnvRange
 		}
 		if r.RouterID != nil {
 			if a, err := netip.ParseAddr(*r.RouterID); err != nil || !a.Is4() {
@@ -362,6 +376,9 @@ func (v *validator) routers(raw []*rawRouter, repo *Repo) []*Router {
 			}
 			rt.Environment = *r.Environment
 		}
+		if ours[rt.Environment] == nil {
+			ours[rt.Environment] = addressBook{}
+		}
 		for _, p := range r.Ports {
 			x := repo.IXP(p.IXP)
 			if x == nil {
@@ -377,12 +394,14 @@ func (v *validator) routers(raw []*rawRouter, repo *Repo) []*Router {
 				if a, ok := v.addr(*p.IPv4, bgp.IPv4, p.IPv4Range, "ipv4"); ok {
 					v.inLAN(x, a, p.IPv4Range, "Router address")
 					port.IPv4 = a
+					ours[rt.Environment].claim(v, a, p.IPv4Range, fmt.Sprintf("router %s at %s", r.Name, p.IXP))
 				}
 			}
 			if p.IPv6 != nil {
 				if a, ok := v.addr(*p.IPv6, bgp.IPv6, p.IPv6Range, "ipv6"); ok {
 					v.inLAN(x, a, p.IPv6Range, "Router address")
 					port.IPv6 = a
+					ours[rt.Environment].claim(v, a, p.IPv6Range, fmt.Sprintf("router %s at %s", r.Name, p.IXP))
 				}
 			}
 			if p.IPv4 == nil && p.IPv6 == nil {
@@ -431,9 +450,8 @@ func contains(list []string, s string) bool {
 func (v *validator) hostPorts(list []string, rng hcl.Range, attr string) []string {
 	var out []string
 	for _, s := range list {
-		host, _, err := splitHostPort(s)
-		if err != nil || checkHost(host) != "" {
-			v.errorf(rng, "Invalid server address", "%s: %q is not host:port.", attr, s)
+		if _, _, err := ParseServer(s); err != nil {
+			v.errorf(rng, "Invalid server address", "%s: %q %s.", attr, s, err)
 			continue
 		}
 		out = append(out, s)
@@ -441,18 +459,25 @@ func (v *validator) hostPorts(list []string, rng hcl.Range, attr string) []strin
 	return out
 }
 
-func splitHostPort(s string) (string, int, error) {
-	i := strings.LastIndexByte(s, ':')
-	if i < 0 {
-		return "", 0, fmt.Errorf("no port")
+// ParseServer splits a server address, "host:port" or "[v6]:port", the way
+// the renderers and clients read it: the host is an IP address or a DNS
+// name, the port 1 to 65535. An IPv6 address needs its brackets.
+func ParseServer(s string) (host string, port int, err error) {
+	host, ps, err := net.SplitHostPort(s)
+	if err != nil {
+		return "", 0, errors.New("is not host:port (an IPv6 address goes in brackets: [2001:db8::1]:8282)")
 	}
-	host, ps := s[:i], s[i+1:]
-	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
-	p, err := strconv.Atoi(ps)
-	if err != nil || p < 1 || p > 65535 || host == "" {
-		return "", 0, fmt.Errorf("bad port")
+	port, err = strconv.Atoi(ps)
+	if err != nil || port < 1 || port > 65535 {
+		return "", 0, errors.New("has no port between 1 and 65535")
 	}
-	return host, p, nil
+	if a, err := netip.ParseAddr(host); err == nil && a.Zone() == "" {
+		return host, port, nil
+	}
+	if msg := checkHost(host); msg != "" || strings.Contains(host, ":") {
+		return "", 0, errors.New("has a host that is neither an IP address nor a DNS name")
+	}
+	return host, port, nil
 }
 
 func (v *validator) duration(s *string, rng hcl.Range, attr string, def time.Duration) time.Duration {

@@ -46,7 +46,10 @@ func ImportRefs(repo *intent.Repo) []bgp.ObjectRef {
 // Build resolves repo against the inputs. The diagnostics are warnings
 // about the outside data (a peer at none of our IXPs, an empty IRR
 // expansion, an RPKI-invalid route object, a max-prefix that fell back to
-// the default), each pointing at the peer file line it concerns.
+// the default), each pointing at the peer file line it concerns, and
+// errors for sessions that cannot work: a neighbor address two peers
+// claim, or a written address that is ours or the LAN's network or
+// broadcast address (known from PeeringDB only).
 func Build(repo *intent.Repo, in Inputs) (*Model, hcl.Diagnostics) {
 	b := &builder{repo: repo, in: in}
 	m := &Model{Network: repo.Network, Filters: repo.Filters, Data: in.Data}
@@ -86,7 +89,43 @@ func Build(repo *intent.Repo, in Inputs) (*Model, hcl.Diagnostics) {
 	for _, r := range m.Routers {
 		sort.SliceStable(r.Sessions, func(i, j int) bool { return sessionLess(r.Sessions[i], r.Sessions[j]) })
 	}
+	b.checkNeighbors(m)
 	return m, b.diags
+}
+
+// checkNeighbors reports neighbor addresses that two peers claim on one
+// router (a PeeringDB row naming another peer's address, say): the router
+// would keep one session and filter the other peer's routes with the
+// wrong policy. The error goes to the peer whose address came from
+// PeeringDB, else to the later one; explicit duplicates were refused by
+// validation already.
+func (b *builder) checkNeighbors(m *Model) {
+	reported := map[string]bool{}
+	for _, r := range m.Routers {
+		first := map[netip.Addr]*Session{}
+		for _, s := range r.Sessions {
+			o, ok := first[s.Neighbor]
+			if !ok {
+				first[s.Neighbor] = s
+				continue
+			}
+			if o.Peer.ASN == s.Peer.ASN {
+				continue
+			}
+			blame, other := s, o
+			if o.Provenance.Origin == peeringdb.FromPeeringDB && s.Provenance.Origin != peeringdb.FromPeeringDB {
+				blame, other = o, s
+			}
+			key := fmt.Sprintf("%s %s %s", blame.Peer.ASN, other.Peer.ASN, s.Neighbor)
+			if reported[key] {
+				continue
+			}
+			reported[key] = true
+			b.errorf(blame.Peer.Intent.Range("ixps"), "Neighbor address used twice",
+				"%s at %s is claimed by %s (%s) and by %s (%s); one address can be one BGP neighbor only, so router %s would keep just one of the sessions. Fix the PeeringDB record, or write the right address in a session block.",
+				s.Neighbor, s.IXP, other.Peer.ASN, other.Provenance.Detail, blame.Peer.ASN, blame.Provenance.Detail, r.Name)
+		}
+	}
 }
 
 func sessionLess(a, b *Session) bool {
@@ -110,6 +149,12 @@ type builder struct {
 func (b *builder) warn(rng hcl.Range, summary, format string, args ...any) {
 	b.diags = append(b.diags, &hcl.Diagnostic{
 		Severity: hcl.DiagWarning, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: rng.Ptr(),
+	})
+}
+
+func (b *builder) errorf(rng hcl.Range, summary, format string, args ...any) {
+	b.diags = append(b.diags, &hcl.Diagnostic{
+		Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: rng.Ptr(),
 	})
 }
 
@@ -149,10 +194,16 @@ func (b *builder) sessions(ip *intent.Peer, p *Peer, ours []peeringdb.OurIX) []p
 		switch w.Code {
 		case peeringdb.WarnUnknownIXP, peeringdb.WarnNotAtIXP:
 			rng = ip.Range("ixps")
-		case peeringdb.WarnOutsideLAN, peeringdb.WarnNoRouter:
+		case peeringdb.WarnOutsideLAN, peeringdb.WarnNoRouter, peeringdb.WarnOwnAddress, peeringdb.WarnLANAddress:
 			if w.IX != "" {
 				rng = ip.Range("session." + w.IX)
 			}
+		}
+		if w.Explicit {
+			// An address the peer file wrote that cannot be a
+			// neighbor: the session it asks for is missing.
+			b.errorf(rng, "Not a neighbor address", "%s.", strings.TrimSuffix(w.Message, "."))
+			continue
 		}
 		summary := "Session derivation"
 		if w.Code == peeringdb.WarnNoCommonIXP {

@@ -44,13 +44,42 @@ func (m *Model) Peer(asn bgp.ASN) *Peer {
 
 // DataVersions says which outside data a model was built from.
 type DataVersions struct {
-	PeeringDB     string    // snapshot source, e.g. "data/peeringdb" or "api"
-	PeeringDBTime time.Time // when the snapshot was taken (zero if unknown)
-	IRR           string    // servers and sources queried, or "cache"
-	IRRTime       time.Time
-	RPKI          string // RTR cache or VRP file
-	RPKISerial    uint32
-	RPKITime      time.Time
+	PeeringDB, IRR, RPKI DataSource
+}
+
+// Sources lists the three sources in a fixed order: PeeringDB, IRR, RPKI.
+func (d DataVersions) Sources() []DataSource {
+	return []DataSource{d.PeeringDB, d.IRR, d.RPKI}
+}
+
+// DataSource describes one outside data source as a model used it.
+type DataSource struct {
+	// Kind is "PeeringDB", "IRR" or "RPKI".
+	Kind string
+	// Name says where the data came from ("snapshot
+	// data/irr/example.rpsl (RIPE,ARIN)", "rr.ntt.net:43", "none
+	// (offline)"); empty when there was none.
+	Name   string
+	Time   time.Time // when the data was produced; zero if unknown
+	Serial uint32    // RPKI serial, when known
+	// Files are the repository files the data was read from; empty for
+	// live data.
+	Files []string
+	// Digest identifies the data together with the settings that shape
+	// it: two models whose sources have equal digests used the same data.
+	// Empty when unknown.
+	Digest string
+	// Live is set for data fetched from outside the repository (an API,
+	// IRR servers, a cache), which a plan fetches once for both states.
+	Live bool
+	// Counts says how much the data held, e.g. {"route objects", 43}.
+	Counts []Count
+}
+
+// Count is a number of things in a data source.
+type Count struct {
+	What string
+	N    int
 }
 
 // Provenance says where a value came from (intent, PeeringDB, policy,

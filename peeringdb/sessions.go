@@ -102,6 +102,9 @@ const (
 	WarnOutsideLAN WarningCode = "outside-lan"
 	// WarnOwnAddress: a peer address is one of our routers' addresses.
 	WarnOwnAddress WarningCode = "own-address"
+	// WarnLANAddress: a peer address is the network or broadcast address
+	// of the IXP's LAN, which no interface can have.
+	WarnLANAddress WarningCode = "lan-address"
 	// WarnNotOperational: PeeringDB marks the port as not operational.
 	WarnNotOperational WarningCode = "not-operational"
 	// WarnNoLAN: neither policy nor PeeringDB gives the IXP's LANs.
@@ -117,6 +120,9 @@ type Warning struct {
 	Code    WarningCode `json:"code"`
 	IX      string      `json:"ix,omitempty"`
 	Message string      `json:"message"`
+	// Explicit is set when the address at fault was written in the peer
+	// file (and is ignored) rather than derived from PeeringDB.
+	Explicit bool `json:"explicit,omitempty"`
 }
 
 func (w Warning) String() string { return w.Message }
@@ -222,6 +228,12 @@ func (d *Derivation) warn(code WarningCode, ix, format string, args ...any) {
 	d.Warnings = append(d.Warnings, Warning{Code: code, IX: ix, Message: fmt.Sprintf(format, args...)})
 }
 
+// warnExplicit records a problem with an address the peer file wrote.
+func (d *Derivation) warnExplicit(code WarningCode, ix, format string, args ...any) {
+	d.warn(code, ix, format, args...)
+	d.Warnings[len(d.Warnings)-1].Explicit = true
+}
+
 func (d *Derivation) addExplicit(asn bgp.ASN, ix OurIX, lans []netip.Prefix, ss []ExplicitSession) {
 	for _, s := range ss {
 		routers := ix.Routers
@@ -237,7 +249,11 @@ func (d *Derivation) addExplicit(asn bgp.ASN, ix OurIX, lans []netip.Prefix, ss 
 				continue
 			}
 			if ownAddress(ix, addr) {
-				d.warn(WarnOwnAddress, ix.Name, "session %q: %s is our own router's address; ignored", ix.Name, addr)
+				d.warnExplicit(WarnOwnAddress, ix.Name, "session %q: %s is our own router's address; ignored", ix.Name, addr)
+				continue
+			}
+			if lan, ok := containing(lans, addr); ok && bgp.LANEdge(lan, addr) != "" {
+				d.warnExplicit(WarnLANAddress, ix.Name, "session %q: %s is the %s address of the LAN %s; ignored", ix.Name, addr, bgp.LANEdge(lan, addr), lan)
 				continue
 			}
 			if len(lans) > 0 && !inside(lans, addr) {
@@ -270,6 +286,8 @@ func (d *Derivation) addDerived(asn bgp.ASN, ix OurIX, lans []netip.Prefix, lanO
 				skip(WarnOutsideLAN, fmt.Sprintf("outside the LANs %s", prefixList(lans)))
 			case ownAddress(ix, addr):
 				skip(WarnOwnAddress, "it is one of our routers' addresses")
+			case bgp.LANEdge(lan, addr) != "":
+				skip(WarnLANAddress, fmt.Sprintf("it is the %s address of the LAN %s", bgp.LANEdge(lan, addr), lan))
 			default:
 				detail := fmt.Sprintf("netixlan %d (%s at ix %d), inside %s from %s", p.ID, asn, ix.IXID, lan, lanOrigin)
 				if !p.Updated.IsZero() {

@@ -4,12 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
 // FormatVersion is the version of the JSON output; it changes only when a
 // field changes meaning or disappears.
-const FormatVersion = 1
+const FormatVersion = 2
 
 // TextOptions tune the human output.
 type TextOptions struct {
@@ -44,15 +45,59 @@ func (p *Plan) WriteText(w io.Writer, opts TextOptions) error {
 			ew.printf("\n")
 		}
 	}
-	ew.printf("\n%s\n", p.countLine())
-	if len(p.Data) > 0 {
-		var parts []string
-		for _, d := range p.Data {
-			parts = append(parts, d.Name+" "+d.Version)
+	if len(p.Management) > 0 || len(p.DeployPolicy) > 0 {
+		ew.printf("\nManagement (how routers are reached and deployed; no config shows this):\n")
+		for _, r := range p.Management {
+			ew.printf("  %s:\n", r.Router)
+			for _, c := range r.Changes {
+				ew.printf("    %s\n", settingLine(c))
+			}
+			if r.LeavesEnvironment != "" {
+				ew.printf("    ! leaves environment %s: deploy --env %s no longer manages it\n", r.LeavesEnvironment, r.LeavesEnvironment)
+			}
 		}
-		ew.printf("Data: %s.\n", strings.Join(parts, "; "))
+		if len(p.DeployPolicy) > 0 {
+			ew.printf("  deploy policy:\n")
+			for _, c := range p.DeployPolicy {
+				ew.printf("    %s\n", settingLine(c))
+			}
+		}
+	}
+	if len(p.DataChanges) > 0 {
+		ew.printf("\nData changed:\n")
+		for _, c := range p.DataChanges {
+			ew.printf("  %s\n", c.Line())
+		}
+	}
+	ew.printf("\n%s\n", p.countLine())
+	if slices.Equal(p.BaseData, p.Data) {
+		ew.printf("Data: %s.\n", sourcesLine(p.Data))
+	} else {
+		ew.printf("Data: base %s; head %s.\n", sourcesLine(p.BaseData), sourcesLine(p.Data))
 	}
 	return ew.err
+}
+
+func settingLine(c Setting) string {
+	return fmt.Sprintf("~ %s: %s -> %s", c.Name, settingValue(c.Old), settingValue(c.New))
+}
+
+func settingValue(v string) string {
+	if v == "" {
+		return "(unset)"
+	}
+	return fmt.Sprintf("%q", v)
+}
+
+func sourcesLine(ss []Source) string {
+	if len(ss) == 0 {
+		return "none"
+	}
+	parts := make([]string, len(ss))
+	for i, d := range ss {
+		parts[i] = d.Name + " " + d.Version
+	}
+	return strings.Join(parts, ", ")
 }
 
 func sessionLine(s Session) string {
@@ -108,24 +153,31 @@ func routers(n int) string {
 func (p *Plan) WriteJSON(w io.Writer) error {
 	c := p.Counts()
 	doc := struct {
-		FormatVersion int      `json:"format_version"`
-		Base          string   `json:"base"`
-		Head          string   `json:"head"`
-		Changed       bool     `json:"changed"`
-		Summary       summary  `json:"summary"`
-		Routers       []Router `json:"routers"`
-		Data          []Source `json:"data"`
-	}{FormatVersion, p.Base, p.Head, p.Changed(),
-		summary{Create: c[Create], Update: c[Update], Delete: c[Delete], NoOp: c[NoOp]}, p.Routers, p.Data}
-	if doc.Routers == nil {
-		doc.Routers = []Router{}
-	}
-	if doc.Data == nil {
-		doc.Data = []Source{}
+		FormatVersion int     `json:"format_version"`
+		Changed       bool    `json:"changed"`
+		Summary       summary `json:"summary"`
+		Plan
+	}{FormatVersion, p.Changed(), summary{Create: c[Create], Update: c[Update], Delete: c[Delete], NoOp: c[NoOp]}, *p}
+	nonNil(&doc.Routers)
+	nonNil(&doc.BaseData)
+	nonNil(&doc.Data)
+	nonNil(&doc.DataChanges)
+	nonNil(&doc.Management)
+	nonNil(&doc.DeployPolicy)
+	for i := range doc.DataChanges {
+		nonNil(&doc.DataChanges[i].Details)
+		nonNil(&doc.DataChanges[i].Affects)
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(doc)
+}
+
+// nonNil makes a nil list an empty one, so that JSON never has null.
+func nonNil[T any](s *[]T) {
+	if *s == nil {
+		*s = []T{}
+	}
 }
 
 type summary struct {

@@ -126,9 +126,18 @@ type Plan struct {
 	Base    string   `json:"base"` // what the old state is, e.g. "HEAD~1 (3f2a9c1)"
 	Head    string   `json:"head"` // e.g. "working tree"
 	Routers []Router `json:"routers"`
-	// Data names the outside data both states were rendered from, so
-	// that the plan can be reproduced.
-	Data []Source `json:"data"`
+	// BaseData and Data name the outside data each state was rendered
+	// from (the base's and the head's), so that the plan can be
+	// reproduced.
+	BaseData []Source `json:"data_base"`
+	Data     []Source `json:"data"`
+	// DataChanges are the differences between the two, each with the
+	// peers it affects.
+	DataChanges []DataChange `json:"data_changes"`
+	// Management lists the routers whose management settings change;
+	// DeployPolicy the changes of the deploy block.
+	Management   []RouterSettings `json:"management"`
+	DeployPolicy []Setting        `json:"deploy_policy"`
 }
 
 // Source is one outside data source and the version of it used.
@@ -146,20 +155,21 @@ func (p *Plan) Counts() map[Action]int {
 	return c
 }
 
-// Changed reports whether any router's config changes.
+// Changed reports whether anything a deploy does changes: a router's
+// config, how a router is reached, or the deploy policy.
 func (p *Plan) Changed() bool {
 	for _, r := range p.Routers {
 		if r.Action != NoOp {
 			return true
 		}
 	}
-	return false
+	return len(p.Management) > 0 || len(p.DeployPolicy) > 0
 }
 
 // Compute compares the rendered configs of the old state (base) with the
 // new one (head). Routers are matched by name and listed in name order.
 func Compute(base, head []render.Output, baseLabel, headLabel string) *Plan {
-	p := &Plan{Base: baseLabel, Head: headLabel, Routers: []Router{}, Data: []Source{}}
+	p := &Plan{Base: baseLabel, Head: headLabel, Routers: []Router{}}
 	old := map[string]render.Output{}
 	for _, o := range base {
 		old[o.Router] = o
@@ -191,8 +201,12 @@ func Compute(base, head []render.Output, baseLabel, headLabel string) *Plan {
 		default:
 			r.Action, r.Platform = Update, h.Platform
 		}
-		if r.Action != NoOp {
+		// A rendering without its view (read back from elsewhere) has
+		// no sessions to compare; the diff still shows everything.
+		if r.Action != NoOp && (!inBase || b.View != nil) && (!inHead || h.View != nil) {
 			r.Added, r.Removed, r.Changed = compareSessions(b.View, h.View)
+		}
+		if r.Action != NoOp {
 			r.Diff = unified("a/"+name+".conf", "b/"+name+".conf", string(b.Config), string(h.Config))
 		}
 		p.Routers = append(p.Routers, r)

@@ -3,9 +3,7 @@ package render
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
-	"strconv"
 	"strings"
 
 	"github.com/peerctl/peerctl/bgp"
@@ -76,27 +74,21 @@ func (g *guard) objectRef(field string, r bgp.ObjectRef) string {
 	return g.word(field, r.String(), "-_:")
 }
 
-// rtrCaches parses the RTR caches ("host:port", "[v6]:port").
+// rtrCaches parses the RTR caches ("host:port", "[v6]:port") as
+// validation does (intent.ParseServer).
 func rtrCaches(g *guard, list []string) []RTRCache {
 	var out []RTRCache
 	for i, s := range list {
-		host, ps, err := net.SplitHostPort(s)
-		port, perr := strconv.Atoi(ps)
-		if err != nil || perr != nil || port < 1 || port > 65535 {
-			g.failf("RTR cache %q is not host:port", s)
+		host, port, err := intent.ParseServer(s)
+		if err != nil {
+			g.failf("RTR cache %q %v", s, err)
 			continue
 		}
-		c := RTRCache{Name: fmt.Sprintf("PEERCTL_RTR_%d", i+1), Port: port, Preference: i + 1}
-		if a, err := netip.ParseAddr(host); err == nil && a.Zone() == "" {
+		c := RTRCache{Name: fmt.Sprintf("PEERCTL_RTR_%d", i+1), Host: host, Port: port, Preference: i + 1}
+		if a, err := netip.ParseAddr(host); err == nil {
 			c.Host, c.IsAddr = a.String(), true
-		} else {
-			c.Host = g.word("RTR cache host", host, "-.")
 		}
 		out = append(out, c)
 	}
 	return out
 }
-
-// symbol turns an identifier into a name every platform accepts for
-// protocols, policies and lists: '-' becomes '_'.
-func symbol(id string) string { return strings.ReplaceAll(id, "-", "_") }

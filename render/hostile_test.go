@@ -215,7 +215,7 @@ func injections() []injection {
 					}
 				}
 			},
-			variants: func(s string) []string { return []string{s, symbol(s)} },
+			variants: func(s string) []string { return []string{s, intent.ConfigSymbol(s)} },
 		},
 		{
 			name:     "router name",

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"sort"
 	"strings"
@@ -21,6 +22,11 @@ const EntryTemplate = "router"
 // MaxTemplateBytes bounds one template file, so a --templates directory
 // cannot make rendering read something huge.
 const MaxTemplateBytes = 1 << 20
+
+// MaxConfigBytes bounds one rendered configuration: templates can come
+// from a repository, as untrusted as the rest of it, and a loop must not
+// fill the memory.
+const MaxConfigBytes = 64 << 20
 
 // ErrNoTemplates is returned for a platform without templates.
 var ErrNoTemplates = errors.New("no templates for platform")
@@ -94,6 +100,15 @@ func loadPlatform(fsys fs.FS, platform string) (*template.Template, error) {
 	return set, nil
 }
 
+// Override returns templates that render o's platforms with o and every
+// other platform with t: a repository's own templates/ folder replaces the
+// built-in templates of the platforms it has.
+func (t *Templates) Override(o *Templates) *Templates {
+	out := &Templates{sets: maps.Clone(t.sets)}
+	maps.Copy(out.sets, o.sets)
+	return out
+}
+
 // Platforms lists the platforms that can be rendered, sorted: those with
 // templates and the built-in netconf.
 func (t *Templates) Platforms() []string {
@@ -118,9 +133,23 @@ func (t *Templates) Execute(v *View) ([]byte, error) {
 	if set == nil {
 		return nil, fmt.Errorf("%w %q (router %s)", ErrNoTemplates, v.Platform, v.Router)
 	}
-	var b bytes.Buffer
-	if err := set.ExecuteTemplate(&b, EntryTemplate, v); err != nil {
+	b := &boundedBuffer{max: MaxConfigBytes}
+	if err := set.ExecuteTemplate(b, EntryTemplate, v); err != nil {
 		return nil, fmt.Errorf("router %s: %w", v.Router, err)
 	}
 	return b.Bytes(), nil
+}
+
+// boundedBuffer is a bytes.Buffer that refuses to grow past max bytes,
+// which stops the template that writes them.
+type boundedBuffer struct {
+	bytes.Buffer
+	max int
+}
+
+func (b *boundedBuffer) Write(p []byte) (int, error) {
+	if b.Len()+len(p) > b.max {
+		return 0, fmt.Errorf("the config is larger than %d bytes", b.max)
+	}
+	return b.Buffer.Write(p)
 }

@@ -267,9 +267,13 @@ func NewView(m *model.Model, router string) (*View, error) {
 	ixpIDs := map[string]string{} // symbol -> IXP name, to catch collisions
 	communities := map[string]int{}
 	for _, p := range r.Ports {
+		if p.Community < 0 || p.Community > intent.MaxCommunityID {
+			g.failf("IXP %s: community id %d is not between 0 and %d", p.IXP, p.Community, intent.MaxCommunityID)
+		}
 		communities[p.IXP] = p.Community
 	}
 	count := map[string]int{}
+	neighbors := map[netip.Addr]string{}
 	for _, s := range r.Sessions {
 		p := peers[s.Peer.ASN]
 		if p == nil {
@@ -280,7 +284,7 @@ func NewView(m *model.Model, router string) (*View, error) {
 		fam := familyOf(s.Family)
 		pf := p.family(g, s.Peer, fam, m.Filters.RPKI == "reject-invalid")
 		ixp := g.identifier("IXP name", s.IXP)
-		id := symbol(ixp)
+		id := intent.ConfigSymbol(ixp)
 		if other, ok := ixpIDs[id]; ok && other != ixp {
 			g.failf("IXP names %q and %q give the same configuration symbol %q; rename one", other, ixp, id)
 		}
@@ -291,9 +295,13 @@ func NewView(m *model.Model, router string) (*View, error) {
 		if n := count[base]; n > 1 {
 			name = fmt.Sprintf("%s_%d", base, n)
 		}
-		if s.MaxPrefix < 1 {
-			g.failf("session %s has no max-prefix limit", name)
+		if s.MaxPrefix < 1 || s.MaxPrefix > intent.MaxPrefixLimit {
+			g.failf("session %s: max-prefix %d is not between 1 and %d", name, s.MaxPrefix, intent.MaxPrefixLimit)
 		}
+		if other, dup := neighbors[s.Neighbor]; dup {
+			g.failf("sessions %s and %s have the same neighbor %s: the router would keep only one of them", other, name, s.Neighbor)
+		}
+		neighbors[s.Neighbor] = name
 		if bgp.FamilyOf(s.Neighbor) != s.Family || s.Neighbor.Is4In6() || s.Neighbor.Zone() != "" {
 			g.failf("session %s: neighbor %s is not a plain %s address", name, s.Neighbor, s.Family)
 		}
@@ -363,11 +371,14 @@ func filters(g *guard, f intent.Filters, haveRTR bool) Filters {
 	default:
 		g.failf("unknown rpki mode %q", f.RPKI)
 	}
+	if f.LocalPref < 0 || f.LocalPref > intent.MaxLocalPref {
+		g.failf("local_pref %d is not between 0 and %d", f.LocalPref, intent.MaxLocalPref)
+	}
 	switch f.MaxPrefix.Action {
 	case "shutdown", "warn":
 	case "restart":
-		if out.RestartMinutes < 1 {
-			g.failf("max-prefix action restart needs a restart time")
+		if out.RestartMinutes < 1 || out.RestartMinutes > intent.MaxRestartMinutes {
+			g.failf("max-prefix restart time %d is not between 1 and %d minutes", out.RestartMinutes, intent.MaxRestartMinutes)
 		}
 	default:
 		g.failf("unknown max-prefix action %q", f.MaxPrefix.Action)
@@ -487,8 +498,8 @@ func newPeer(g *guard, mp *model.Peer) *Peer {
 		// preference here as well as the community on our announcements.
 		p.LocalPref = 0
 	}
-	if p.LocalPref < 0 || p.LocalPref > 1<<31-1 {
-		g.failf("%s: local_pref %d out of range", p.ID, p.LocalPref)
+	if p.LocalPref < 0 || p.LocalPref > intent.MaxLocalPref {
+		g.failf("%s: local_pref %d is not between 0 and %d", p.ID, p.LocalPref, intent.MaxLocalPref)
 	}
 	if mp.MD5 != nil {
 		p.Password = g.word("MD5 secret placeholder", model.SecretPlaceholder(*mp.MD5), "-_")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/peerctl/peerctl/bgp"
 	"github.com/peerctl/peerctl/gitfs"
+	"github.com/peerctl/peerctl/plan"
 	"github.com/peerctl/peerctl/score"
 )
 
@@ -31,8 +32,16 @@ type Inputs struct {
 	// and head; Planned says that comparison was made.
 	Routers []RouterDiff
 	Planned bool
-	Data    []DataVersion
-	Notes   []string
+	// The rest is copied into the Report (see there).
+	BaseData, HeadData []DataVersion
+	DataChanges        []plan.DataChange
+	Management         []plan.RouterSettings
+	DeployPolicy       []plan.Setting
+	Code, Templates    []string
+	Workflows          []string
+	HeadBuild          *HeadBuild
+	Reviewer           string
+	Notes              []string
 }
 
 // PeerScore is the scoring outcome for one peer: a result, or why there is
@@ -55,10 +64,12 @@ const contractsShown = 3
 // the changes, routers by name, and the verdict — Fail with any error, Warn
 // with warnings, Pass otherwise.
 func Build(in Inputs) Report {
-	r := Report{Base: in.Base, Head: in.Head, Data: in.Data, Notes: in.Notes,
+	r := Report{Base: in.Base, Head: in.Head, BaseData: in.BaseData, HeadData: in.HeadData, Notes: in.Notes,
+		DataChanges: in.DataChanges, Management: in.Management, DeployPolicy: in.DeployPolicy,
+		Code: in.Code, Templates: in.Templates, Workflows: in.Workflows, HeadBuild: in.HeadBuild, Reviewer: in.Reviewer,
 		Planned: in.Planned || len(in.Routers) > 0}
 	var hidden int
-	r.Findings, hidden = scopeFindings(FindingsFromHCL(in.Diagnostics), in.Changes)
+	r.Findings, hidden = scopeFindings(FindingsFromHCL(in.Diagnostics), in.Changes, len(in.DataChanges) > 0)
 	if hidden > 0 {
 		r.Notes = append(r.Notes, fmt.Sprintf("%d warning(s) about files this change does not touch are not shown; peerctl validate lists them.", hidden))
 	}
@@ -264,9 +275,12 @@ func FindingsFromHCL(diags hcl.Diagnostics) []Finding {
 // scopeFindings keeps what a reviewer of this change must read: every
 // error (the change cannot merge with one anywhere), warnings without a
 // place, and warnings in the files the change touches. When a policy file
-// changes, any peer may be affected, so every warning is kept. It returns
-// how many warnings it left out.
-func scopeFindings(fs []Finding, changes []gitfs.Change) ([]Finding, int) {
+// or the outside data changes, any peer may be affected, so every warning
+// is kept. It returns how many warnings it left out.
+func scopeFindings(fs []Finding, changes []gitfs.Change, dataChanged bool) ([]Finding, int) {
+	if dataChanged {
+		return fs, 0
+	}
 	touched := map[string]bool{}
 	for _, ch := range changes {
 		if strings.HasPrefix(ch.Path, "policies/") {

@@ -3,10 +3,13 @@ package review
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/peerctl/peerctl/plan"
 )
 
 // Markers are the hidden first lines by which Publisher finds its own
@@ -91,7 +94,11 @@ func largestFitting(max int, fits func(int) bool) int {
 
 func maxDiffLines(r Report) int {
 	n := 0
-	for _, d := range r.Routers {
+	routers := r.Routers
+	if r.HeadBuild != nil {
+		routers = append(slices.Clip(routers), r.HeadBuild.Routers...)
+	}
+	for _, d := range routers {
 		n = max(n, strings.Count(d.Diff, "\n")+1)
 	}
 	return n
@@ -127,22 +134,31 @@ type caps struct {
 // prepared holds the parts of a report that are rendered the same way at
 // every cap, computed once for the search.
 type prepared struct {
-	findings []string   // one list item per finding
-	diffs    [][]string // each router's diff, as valid UTF-8 lines
+	findings  []string   // one list item per finding
+	diffs     [][]string // each router's diff, as valid UTF-8 lines
+	headDiffs [][]string // the same for the head's own build
 }
 
 func prepare(r Report) *prepared {
-	p := &prepared{findings: make([]string, len(r.Findings)), diffs: make([][]string, len(r.Routers))}
+	p := &prepared{findings: make([]string, len(r.Findings)), diffs: diffLinesOf(r.Routers)}
 	for i, f := range r.Findings {
 		p.findings[i] = findingLine(f)
 	}
-	for i, d := range r.Routers {
-		diff := strings.ToValidUTF8(strings.TrimRight(d.Diff, "\n"), "\uFFFD")
-		if strings.TrimSpace(diff) != "" {
-			p.diffs[i] = strings.Split(diff, "\n")
-		}
+	if r.HeadBuild != nil {
+		p.headDiffs = diffLinesOf(r.HeadBuild.Routers)
 	}
 	return p
+}
+
+func diffLinesOf(rs []RouterDiff) [][]string {
+	out := make([][]string, len(rs))
+	for i, d := range rs {
+		diff := strings.ToValidUTF8(strings.TrimRight(d.Diff, "\n"), "\uFFFD")
+		if strings.TrimSpace(diff) != "" {
+			out[i] = strings.Split(diff, "\n")
+		}
+	}
+	return out
 }
 
 func render(r Report, c caps, pre *prepared) string {
@@ -151,6 +167,7 @@ func render(r Report, c caps, pre *prepared) string {
 	w("%s\n", Marker)
 	w("### %s\n\n", verdictLine(r))
 	w("%s\n\n", summaryLine(r))
+	renderTrust(&b, r)
 
 	if len(r.Files) > 0 {
 		var parts []string
@@ -176,8 +193,14 @@ func render(r Report, c caps, pre *prepared) string {
 			plural(hidden, "more peer"))
 	}
 
-	renderFindings(&b, r.Findings, pre.findings, c.findings)
-	renderRouters(&b, r.Routers, pre.diffs, c.diffLines)
+	renderFindings(&b, r.Findings, pre.findings, c.findings, r.Fallback)
+	renderDataChanges(&b, r.DataChanges)
+	renderManagement(&b, r.Management, r.DeployPolicy)
+	if len(r.Routers) > 0 {
+		fmt.Fprintf(&b, "#### Router changes (%d)\n\n", len(r.Routers))
+		renderRouters(&b, r.Routers, pre.diffs, c.diffLines)
+	}
+	renderHeadBuild(&b, r, pre.headDiffs, c.diffLines)
 
 	if len(r.Notes) > 0 {
 		w("#### Notes\n\n")
@@ -190,16 +213,162 @@ func render(r Report, c caps, pre *prepared) string {
 		}
 		w("\n")
 	}
-	if len(r.Data) > 0 {
-		var parts []string
-		for _, d := range r.Data {
-			parts = append(parts, text(d.Name)+": "+text(d.Version))
-		}
-		w("<sub>Data used: %s</sub>\n\n", strings.Join(parts, " · "))
+	switch {
+	case slices.Equal(r.BaseData, r.HeadData) && len(r.HeadData) > 0:
+		w("<sub>Data used by base and head: %s</sub>\n\n", dataLine(r.HeadData))
+	case len(r.BaseData)+len(r.HeadData) > 0:
+		w("<sub>Data used by the base: %s</sub><br>\n<sub>Data used by the head: %s</sub>\n\n", dataLine(r.BaseData), dataLine(r.HeadData))
 	}
-	w("<sub>Posted by `peerctl review`, updated on every push. Reproduce locally with `peerctl review --base %s --head %s --dry-run`.</sub>\n",
-		shortRev(r.Base, "BASE"), shortRev(r.Head, "HEAD"))
+	reviewer := ""
+	if r.Reviewer != "" {
+		reviewer = " " + code(r.Reviewer)
+	}
+	w("<sub>Posted by `peerctl review`%s, updated on every push. Reproduce locally with `peerctl review --base %s --head %s --dry-run`.</sub>\n",
+		reviewer, shortRev(r.Base, "BASE"), shortRev(r.Head, "HEAD"))
 	return b.String()
+}
+
+func dataLine(ds []DataVersion) string {
+	if len(ds) == 0 {
+		return "none"
+	}
+	parts := make([]string, len(ds))
+	for i, d := range ds {
+		parts[i] = text(d.Name) + ": " + text(d.Version)
+	}
+	return strings.Join(parts, " · ")
+}
+
+// maxListed bounds the files a trust banner names and the routers of the
+// management section.
+const maxListed = 10
+
+// renderTrust puts first what limits how far the comment can be trusted:
+// a change to peerctl itself (the diffs below come from the base's build,
+// so the head's own rendering is shown apart) or to the CI workflows that
+// produce this comment.
+func renderTrust(b *strings.Builder, r Report) {
+	if len(r.Templates) > 0 {
+		fmt.Fprintf(b, "> [!WARNING]\n> **This pull request changes router templates:** %s. ", fileList(r.Templates))
+		b.WriteString("Every router of their platforms is affected; the router changes below render each side with its own templates.\n\n")
+	}
+	if len(r.Code) > 0 {
+		fmt.Fprintf(b, "> [!WARNING]\n> **This pull request changes peerctl itself:** %s. ", fileList(r.Code))
+		b.WriteString("The router changes below are rendered by peerctl built from the base, which cannot show what the new code does. ")
+		if r.HeadBuild != nil {
+			b.WriteString("What the head's own build renders is shown apart, under *What the head's build renders*: it comes from the pull request's code, so read it as a claim.\n\n")
+		} else {
+			b.WriteString("What the head's own build renders is not part of this review; review the code itself.\n\n")
+		}
+	}
+	if len(r.Workflows) > 0 {
+		fmt.Fprintf(b, "> [!CAUTION]\n> **This pull request changes the CI workflows:** %s. This comment may have been produced by the changed workflow; review those files before trusting it.\n\n", fileList(r.Workflows))
+	}
+}
+
+func fileList(files []string) string {
+	parts := make([]string, 0, min(len(files), maxListed)+1)
+	for i, f := range files {
+		if i == maxListed {
+			parts = append(parts, fmt.Sprintf("and %d more", len(files)-i))
+			break
+		}
+		parts = append(parts, code(f))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// renderDataChanges lists the changes of outside data: each moves router
+// configs without any intent changing.
+func renderDataChanges(b *strings.Builder, changes []plan.DataChange) {
+	if len(changes) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "#### Data changed (%d)\n\n", len(changes))
+	for _, c := range changes {
+		what := text(c.New)
+		if c.Old != c.New {
+			what = text(c.Old) + " → " + text(c.New)
+		}
+		line := fmt.Sprintf("- **%s** %s", text(c.Source), what)
+		for _, d := range c.Details {
+			line += ", " + text(strings.ReplaceAll(d, "->", "→"))
+		}
+		asns := make([]string, 0, len(c.Affects))
+		for _, a := range c.Affects {
+			asns = append(asns, a.String())
+		}
+		switch {
+		case len(asns) > maxListed:
+			line += "; affects " + strings.Join(asns[:maxListed], ", ") + fmt.Sprintf(" and %d more", len(asns)-maxListed)
+		case len(asns) > 0:
+			line += "; affects " + strings.Join(asns, ", ")
+		default:
+			line += "; affects no peer"
+		}
+		b.WriteString(line + "\n")
+	}
+	b.WriteString("\n")
+}
+
+// renderManagement shows how routers are reached and deployed, per
+// router: no rendered config shows it. Values are names (hosts, users,
+// environment variables, key files), never a secret's value.
+func renderManagement(b *strings.Builder, routers []plan.RouterSettings, deploy []plan.Setting) {
+	if len(routers) == 0 && len(deploy) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "#### Management plane (%s)\n\n", plural(len(routers), "router"))
+	b.WriteString("How peerctl reaches and deploys each router; no rendered config shows this. Credentials appear by the name they are read from, never by value.\n\n")
+	for i, r := range routers {
+		if i == maxListed {
+			fmt.Fprintf(b, "_…and %s; run `peerctl plan` to see them._\n\n", plural(len(routers)-i, "more router"))
+			break
+		}
+		head := "**" + code(r.Router) + "**"
+		if r.LeavesEnvironment != "" {
+			head += " — ⚠️ leaves environment " + code(r.LeavesEnvironment) + ": deploy stops managing it"
+		}
+		b.WriteString(head + "\n\n")
+		settingsTable(b, r.Changes)
+	}
+	if len(deploy) > 0 {
+		b.WriteString("**Deploy policy**\n\n")
+		settingsTable(b, deploy)
+	}
+}
+
+func settingsTable(b *strings.Builder, changes []plan.Setting) {
+	b.WriteString("| Setting | Base | Head |\n|---|---|---|\n")
+	for _, c := range changes {
+		fmt.Fprintf(b, "| %s | %s | %s |\n", code(c.Name), settingValue(c.Old), settingValue(c.New))
+	}
+	b.WriteString("\n")
+}
+
+func settingValue(v string) string {
+	if v == "" {
+		return "_unset_"
+	}
+	return code(v)
+}
+
+// renderHeadBuild shows what the head's own build renders, apart from the
+// trusted diffs and marked as the pull request's claim.
+func renderHeadBuild(b *strings.Builder, r Report, diffs [][]string, diffLines int) {
+	hb := r.HeadBuild
+	if hb == nil || len(r.Code) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "#### What the head's build renders (%s, untrusted)\n\n", plural(len(hb.Routers), "router change"))
+	b.WriteString("peerctl built from this pull request's code rendered the head; below is how that differs from what the base renders today. It is output of the code under review.\n\n")
+	for _, m := range hb.Missing {
+		fmt.Fprintf(b, "- ❌ no config for %s\n", code(m))
+	}
+	if len(hb.Missing) > 0 {
+		b.WriteString("\n")
+	}
+	renderRouters(b, hb.Routers, diffs, diffLines)
 }
 
 func verdictLine(r Report) string {
@@ -236,9 +405,24 @@ func summaryLine(r Report) string {
 	parts = append(parts, plural(errs, "error"), plural(warns, "warning"))
 	switch n := len(r.Routers); {
 	case n > 0:
-		parts = append(parts, plural(n, "router")+" change")
+		parts = append(parts, plural(n, "router config")+" change")
 	case r.Planned:
-		parts = append(parts, "no router changes")
+		parts = append(parts, "no router config changes")
+	}
+	if n := len(r.Management); n > 0 {
+		parts = append(parts, "management of "+plural(n, "router")+" changes")
+	}
+	if len(r.DeployPolicy) > 0 {
+		parts = append(parts, "deploy policy changes")
+	}
+	if n := len(r.DataChanges); n > 0 {
+		parts = append(parts, plural(n, "data source")+" changed")
+	}
+	if len(r.Templates) > 0 {
+		parts = append(parts, "**templates change**")
+	}
+	if len(r.Code) > 0 {
+		parts = append(parts, "**peerctl itself changes**")
 	}
 	return strings.Join(parts, " · ")
 }
@@ -349,7 +533,7 @@ func trafficSource(s string) string {
 	return text(s)
 }
 
-func renderFindings(b *strings.Builder, fs []Finding, lines []string, limit int) {
+func renderFindings(b *strings.Builder, fs []Finding, lines []string, limit int, fallback string) {
 	if len(fs) == 0 {
 		return
 	}
@@ -363,8 +547,11 @@ func renderFindings(b *strings.Builder, fs []Finding, lines []string, limit int)
 		b.WriteString(l)
 	}
 	if hidden := len(lines) - len(shown); hidden > 0 {
-		fmt.Fprintf(b, "- _%s not shown here: the check run has all of them as annotations, or run `peerctl validate`._\n",
-			plural(hidden, "more finding"))
+		where := "the check run has all of them as annotations"
+		if fallback != "" {
+			where = fallback
+		}
+		fmt.Fprintf(b, "- _%s not shown here: %s, or run `peerctl validate`._\n", plural(hidden, "more finding"), where)
 	}
 	b.WriteString("\n")
 }
@@ -396,10 +583,6 @@ func location(f Finding) string {
 }
 
 func renderRouters(b *strings.Builder, rs []RouterDiff, diffs [][]string, diffLines int) {
-	if len(rs) == 0 {
-		return
-	}
-	fmt.Fprintf(b, "#### Router changes (%d)\n\n", len(rs))
 	for i, d := range rs {
 		plus, minus := diffStat(d.Diff)
 		summary := fmt.Sprintf("<code>%s</code> (%s)", html(d.Router), html(d.Platform))
@@ -509,9 +692,14 @@ func html(s string) string {
 }
 
 // code renders s as an inline code span. Pipes are escaped because GitHub
-// splits table cells on them even inside code.
+// splits table cells on them even inside code. Text with HTML syntax is
+// escaped prose instead: a code span would be safe in Markdown, but not
+// inside every HTML element a comment puts it in.
 func code(s string) string {
 	s = oneLine(s)
+	if strings.ContainsAny(s, "<>&") {
+		return text(s)
+	}
 	fence := strings.Repeat("`", longestBacktickRun(s)+1)
 	pad := ""
 	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/peerctl/peerctl/bgp"
 	"github.com/peerctl/peerctl/gitfs"
+	"github.com/peerctl/peerctl/plan"
 	"github.com/peerctl/peerctl/score"
 )
 
@@ -146,8 +147,9 @@ func sampleInputs(t testing.TB) Inputs {
 			Router: "ams-edge1", Platform: "frr", Summary: "1 session added",
 			Diff: "--- ams-edge1 (base)\n+++ ams-edge1 (head)\n@@ -12,3 +12,6 @@\n router bgp 64500\n  bgp router-id 192.0.2.1\n+ neighbor 192.0.2.20 remote-as 13335\n+ neighbor 192.0.2.20 description AS13335 Cloudflare\n+ neighbor 192.0.2.20 ttl-security hops 1\n",
 		}},
-		Data:    []DataVersion{{Name: "PeeringDB", Version: "data/peeringdb, 2024-05-01T00:00:00Z"}, {Name: "RPKI", Version: "serial 4242"}},
-		Planned: true,
+		BaseData: []DataVersion{{Name: "PeeringDB", Version: "data/peeringdb, 2024-05-01T00:00:00Z"}, {Name: "RPKI", Version: "serial 4242"}},
+		HeadData: []DataVersion{{Name: "PeeringDB", Version: "data/peeringdb, 2024-05-01T00:00:00Z"}, {Name: "RPKI", Version: "serial 4242"}},
+		Planned:  true,
 	}
 }
 
@@ -330,13 +332,22 @@ func TestMarkdownLimits(t *testing.T) {
 func TestMarkdownHostileText(t *testing.T) {
 	evil := "x\n::error::injected\n</details><script>alert(1)</script> | col ``` fence [link](http://evil) @team $x$ and $y$"
 	r := Report{
-		Verdict:  Fail,
-		Files:    []FileChange{{Path: "peers/`AS1`|.hcl", Change: "added"}},
-		Peers:    []PeerReport{{ASN: 1, Name: evil, Unscored: evil}},
-		Findings: []Finding{{Severity: SeverityError, File: "peers/AS1.hcl", Line: 1, Title: evil, Message: evil}},
-		Routers:  []RouterDiff{{Router: evil, Platform: evil, Summary: evil, Diff: "+```\n+</details>\n+ok\n"}},
-		Data:     []DataVersion{{Name: evil, Version: evil}},
-		Notes:    []string{evil},
+		Verdict:      Fail,
+		Files:        []FileChange{{Path: "peers/`AS1`|.hcl", Change: "added"}},
+		Peers:        []PeerReport{{ASN: 1, Name: evil, Unscored: evil}},
+		Findings:     []Finding{{Severity: SeverityError, File: "peers/AS1.hcl", Line: 1, Title: evil, Message: evil}},
+		Routers:      []RouterDiff{{Router: evil, Platform: evil, Summary: evil, Diff: "+```\n+</details>\n+ok\n"}},
+		BaseData:     []DataVersion{{Name: evil, Version: evil}},
+		HeadData:     []DataVersion{{Name: evil, Version: evil + "2"}},
+		DataChanges:  []plan.DataChange{{Source: evil, Old: evil, New: evil + "2", Details: []string{evil}, Affects: []bgp.ASN{1}}},
+		Management:   []plan.RouterSettings{{Router: evil, Changes: []plan.Setting{{Name: evil, Old: evil, New: evil}}, LeavesEnvironment: evil}},
+		DeployPolicy: []plan.Setting{{Name: evil, Old: evil, New: evil}},
+		Code:         []string{evil},
+		Templates:    []string{evil},
+		Workflows:    []string{evil},
+		HeadBuild:    &HeadBuild{Routers: []RouterDiff{{Router: evil, Platform: evil, Summary: evil, Diff: "+```\n+</details>\n+ok\n"}}, Missing: []string{evil}},
+		Reviewer:     evil,
+		Notes:        []string{evil},
 	}
 	out := Markdown(r, 0)
 	for _, bad := range []string{"<script>", "</details><", "\n::"} {
@@ -349,7 +360,8 @@ func TestMarkdownHostileText(t *testing.T) {
 	}
 	// Outside code blocks (where "</details>" is text) the tags pair up.
 	prose := regexp.MustCompile("(?s)````diff\n.*?\n````").ReplaceAllString(out, "")
-	if strings.Count(prose, "<details>") != 1 || strings.Count(prose, "</details>") != 1 {
+	// One for the router, one for the head build's rendering of it.
+	if strings.Count(prose, "<details>") != 2 || strings.Count(prose, "</details>") != 2 {
 		t.Errorf("unbalanced <details>:\n%s", out)
 	}
 	if !strings.Contains(out, "````diff") {

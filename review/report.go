@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/peerctl/peerctl/bgp"
+	"github.com/peerctl/peerctl/plan"
 )
 
 // Verdict is the one-line outcome of a review.
@@ -80,12 +81,45 @@ type Report struct {
 	// Planned says router configs were rendered and compared; when false
 	// the report makes no claim about router changes.
 	Planned bool
-	// Data says which outside data the review used, so it can be
-	// reproduced.
-	Data []DataVersion
+	// BaseData and HeadData say which outside data and templates each
+	// state was rendered from, so the review can be reproduced.
+	BaseData, HeadData []DataVersion
+	// DataChanges are the differences between them, with the peers each
+	// one affects.
+	DataChanges []plan.DataChange
+	// Management lists the routers whose management settings change (how
+	// peerctl reaches and deploys them); DeployPolicy the changes of the
+	// deploy block.
+	Management   []plan.RouterSettings
+	DeployPolicy []plan.Setting
+	// Code lists the changed files that are peerctl itself (Go code, its
+	// module files, embedded files), Templates the changed router
+	// templates of the repository's templates/ folder (which the diffs
+	// render, each state with its own), Workflows the changed CI files.
+	Code, Templates, Workflows []string
+	// HeadBuild is what peerctl built from the head renders, when the
+	// change touches Code and that rendering was provided.
+	HeadBuild *HeadBuild
+	// Reviewer is the version of peerctl that made the report.
+	Reviewer string
 	// Notes are remarks about the review itself (a step that could not
 	// run, data that was unavailable).
 	Notes []string
+	// Fallback, when set, says where the findings are when the report
+	// is not the pull request comment (the job summary of a fork's
+	// pull request): Markdown cites it instead of the check run.
+	Fallback string
+}
+
+// HeadBuild is the rendering of the head by peerctl built from the head:
+// untrusted output of the pull request's own code, compared with what the
+// base renders.
+type HeadBuild struct {
+	// Routers are the routers whose config it renders differently from
+	// the base.
+	Routers []RouterDiff
+	// Missing lists routers it rendered no config for.
+	Missing []string
 }
 
 // FileChange is one intent file the change adds, modifies or deletes.

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,147 +21,278 @@ import (
 	"github.com/peerctl/peerctl/rpki"
 )
 
-// loadModel loads the intents in fsys, fetches the outside data they need
-// (see loadInputs) and resolves them into the model. Validation errors are
-// returned as diagnostics with a nil model; an error means the data could
-// not be loaded at all.
+// loadModel loads the intents of the working tree (fsys, the repository
+// directory), fetches the outside data they need (see dataLoader) and
+// resolves them into the model. Validation errors, and committed data
+// that cannot be read, are returned as diagnostics with a nil model; an
+// error means live data could not be loaded at all.
 func loadModel(ctx context.Context, a *app, fsys fs.FS) (*model.Model, *intent.Repo, hcl.Diagnostics, error) {
 	repo, diags := intent.Load(fsys)
 	if diags.HasErrors() {
 		return nil, repo, diags, nil
 	}
-	in, more, err := loadInputs(ctx, a, repo, model.ImportRefs(repo))
+	st := &repoState{label: "working tree", fsys: fsys, dir: a.repoDir}
+	l := newDataLoader(a, model.ImportRefs(repo))
+	in, more, err := l.inputs(ctx, st, repo)
 	diags = append(diags, more...)
-	if err != nil {
+	if err != nil || diags.HasErrors() {
 		return nil, repo, diags, err
 	}
 	m, more := model.Build(repo, in)
-	return m, repo, append(diags, more...), nil
+	diags = append(diags, more...)
+	if diags.HasErrors() {
+		return nil, repo, diags, nil
+	}
+	return m, repo, diags, nil
 }
 
-// loadInputs fetches the outside data a model is built from, as the
-// repository's policies (settings) and the global flags say:
+// dataLoader loads the outside data that states of a repository are
+// built from, as each state's policies (and the global flags) say:
 //
-//   - PeeringDB from --peeringdb, else the policy's snapshot, else the
-//     cache (see `peerctl peeringdb --help`); no data at all is a warning,
-//     and sessions then come from the peer files only;
-//   - the IRR expansion of refs from the policy's irr.snapshot files
-//     (also with --offline), else from its servers through the answer
-//     cache in .peerctl/irr/; with --offline and no snapshot nothing is
-//     asked and every peer is deny-all, with a warning; nil refs skip the IRR
+//   - PeeringDB from --peeringdb (for every state), else the state's own
+//     peeringdb.snapshot, else the cache (see `peerctl peeringdb --help`);
+//     no data at all is a warning, and sessions then come from the peer
+//     files only;
+//   - the IRR expansion of refs from the state's irr.snapshot files (also
+//     with --offline), else from its servers through the answer cache in
+//     .peerctl/irr/; with --offline and no snapshot nothing is asked and
+//     every peer is deny-all, with a warning; nil refs skip the IRR
 //     altogether (the model then says "no IRR data was loaded");
-//   - VRPs from the policy's rpki.vrps_file (with its SLURM exceptions),
-//     if it names one.
+//   - VRPs from the state's rpki.vrps_file (with its SLURM exceptions).
 //
-// Plans call it once for both states of a repository so that the diff
-// shows what the change to the intents does, not what the world did.
-func loadInputs(ctx context.Context, a *app, settings *intent.Repo, refs []bgp.ObjectRef) (model.Inputs, hcl.Diagnostics, error) {
+// Files a state's policies name are read from that state (a commit's
+// tree, or the working tree). Live data — the PeeringDB API or cache,
+// IRR servers — is fetched once and shared by every state with the same
+// settings. Every load is kept by content, so states with the same data
+// share one load and their sources have the same digest.
+//
+// Committed data that cannot be read is an error diagnostic naming the
+// file: the repository is wrong. Live data that cannot be fetched is an
+// error: the command cannot do its job.
+type dataLoader struct {
+	a    *app
+	refs []bgp.ObjectRef
+	done map[string]loaded
+}
+
+// loaded is one load, kept for the next state that needs the same data.
+type loaded struct {
+	src   model.DataSource
+	pdb   *peeringdb.Store
+	irr   map[bgp.ObjectRef]irr.Result
+	rpki  *rpki.Table
+	diags hcl.Diagnostics
+	err   error
+}
+
+func newDataLoader(a *app, refs []bgp.ObjectRef) *dataLoader {
+	return &dataLoader{a: a, refs: refs, done: map[string]loaded{}}
+}
+
+// once runs load the first time key is asked for and keeps its result.
+func (l *dataLoader) once(key string, load func() loaded) loaded {
+	if r, ok := l.done[key]; ok {
+		return r
+	}
+	r := load()
+	if r.src.Digest == "" {
+		r.src.Digest = key
+	}
+	l.done[key] = r
+	return r
+}
+
+// inputs loads the data of one state whose policies are settings.
+func (l *dataLoader) inputs(ctx context.Context, st *repoState, settings *intent.Repo) (model.Inputs, hcl.Diagnostics, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	var in model.Inputs
 	var diags hcl.Diagnostics
-	warn := func(summary, format string, args ...any) {
-		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: summary, Detail: fmt.Sprintf(format, args...)})
-	}
-
-	store, err := a.openPeeringDB(ctx, settings.PeeringDB)
-	switch {
-	case errors.Is(err, peeringdb.ErrNoData):
-		warn("No PeeringDB data", "%v. Sessions come from the peer files only.", err)
-	case err != nil:
-		return in, diags, fmt.Errorf("PeeringDB: %w", err)
-	default:
-		in.PeeringDB = store
-		meta := store.Meta()
-		in.Data.PeeringDB, in.Data.PeeringDBTime = meta.Source, meta.Generated
-		if in.Data.PeeringDBTime.IsZero() {
-			in.Data.PeeringDBTime = meta.Synced
+	for _, step := range []func() loaded{
+		func() loaded { return l.peeringDB(ctx, st, settings.PeeringDB) },
+		func() loaded { return l.irrData(ctx, st, settings.IRR) },
+		func() loaded { return l.vrps(st, settings.RPKI) },
+	} {
+		r := step()
+		diags = append(diags, r.diags...)
+		if r.err != nil {
+			return in, diags, r.err
 		}
-	}
-
-	if err := loadIRR(ctx, a, settings, refs, &in, warn); err != nil {
-		return in, diags, err
-	}
-
-	if f := settings.RPKI.VRPsFile; f != "" {
-		table, rep, err := loadVRPs(filepath.Join(a.repoDir, f), settings.RPKI.SLURM, a.repoDir)
-		if err != nil {
-			return in, diags, fmt.Errorf("rpki.vrps_file: %w", err)
+		switch r.src.Kind {
+		case "PeeringDB":
+			in.PeeringDB, in.Data.PeeringDB = r.pdb, r.src
+		case "IRR":
+			in.IRR, in.Data.IRR = r.irr, r.src
+		case "RPKI":
+			in.RPKI, in.Data.RPKI = r.rpki, r.src
 		}
-		in.RPKI = table
-		in.Data.RPKI, in.Data.RPKITime = fmt.Sprintf("%s (%d VRPs)", f, table.Len()), rep.Generated
 	}
 	return in, diags, nil
 }
 
-func loadIRR(ctx context.Context, a *app, settings *intent.Repo, refs []bgp.ObjectRef, in *model.Inputs, warn func(string, string, ...any)) error {
-	if refs == nil {
-		return nil
+// committed turns the failure to read a data file of the repository into
+// an error diagnostic at that file; paths under a commit's scratch copy
+// are shown repository-relative.
+func committed(kind, file, root string, err error) loaded {
+	msg := err.Error()
+	if root != "" {
+		msg = strings.ReplaceAll(msg, root+string(filepath.Separator), "")
 	}
-	if len(refs) == 0 {
-		in.IRR = map[bgp.ObjectRef]irr.Result{}
-		return nil
+	at := file
+	// A snapshot directory: point at the file inside it that failed.
+	if i := strings.Index(msg, file+"/"); i >= 0 {
+		at = msg[i:]
+		if j := strings.IndexAny(at, ": "); j >= 0 {
+			at = at[:j]
+		}
 	}
-	if len(settings.IRR.Snapshot) > 0 {
-		return loadIRRSnapshot(ctx, a, settings, refs, in, warn)
+	return loaded{src: model.DataSource{Kind: kind, Name: "unreadable " + file}, diags: hcl.Diagnostics{{
+		Severity: hcl.DiagError, Summary: kind + " data cannot be read",
+		Detail:  fmt.Sprintf("%s, which the policies name, cannot be loaded: %s. Fix or replace the file; nothing can be rendered from it.", file, msg),
+		Subject: &hcl.Range{Filename: at, Start: hcl.InitialPos, End: hcl.InitialPos},
+	}}}
+}
+
+func warning(summary, format string, args ...any) *hcl.Diagnostic {
+	return &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: summary, Detail: fmt.Sprintf(format, args...)}
+}
+
+func (l *dataLoader) peeringDB(ctx context.Context, st *repoState, cfg intent.PeeringDB) loaded {
+	const kind = "PeeringDB"
+	if l.a.peeringdb == "" && cfg.Snapshot != "" {
+		root, err := st.dataRoot(cfg.Snapshot)
+		var key string
+		if err == nil {
+			key, err = digest(root, []string{cfg.Snapshot})
+		}
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			r := l.livePeeringDB(ctx, cfg)
+			r.diags = append(slices.Clip(r.diags), warning("PeeringDB snapshot missing",
+				"peeringdb.snapshot names %s, which %s does not have; the PeeringDB cache is used instead.", cfg.Snapshot, st.label))
+			return r
+		case err != nil:
+			return committed(kind, cfg.Snapshot, root, err)
+		}
+		return l.once("pdb snapshot "+key, func() loaded {
+			store, err := peeringdb.Loader{Logger: l.a.logger()}.LoadDir(filepath.Join(root, filepath.FromSlash(cfg.Snapshot)))
+			if err != nil {
+				return committed(kind, cfg.Snapshot, root, err)
+			}
+			meta := store.Meta()
+			src := model.DataSource{Kind: kind, Name: cfg.Snapshot, Files: []string{cfg.Snapshot}, Digest: key,
+				Time: cmp.Or(meta.Generated, meta.Synced, meta.Newest), Counts: pdbCounts(meta)}
+			return loaded{src: src, pdb: store}
+		})
 	}
-	if a.offline {
-		warn("No IRR data (--offline)", "--offline forbids asking the IRR, so no prefix list is known and every peer is rendered deny-all. Run without --offline to expand %d AS-SET(s), or set irr.snapshot to expand from RPSL files.", len(refs))
-		in.Data.IRR = "none (offline)"
-		return nil
+	return l.livePeeringDB(ctx, cfg)
+}
+
+// livePeeringDB is --peeringdb, or the cache: the same for every state.
+func (l *dataLoader) livePeeringDB(ctx context.Context, cfg intent.PeeringDB) loaded {
+	return l.once("pdb live "+l.a.peeringdb+" "+cfg.Cache, func() loaded {
+		src := model.DataSource{Kind: "PeeringDB", Live: true}
+		store, err := l.a.openPeeringDB(ctx, intent.PeeringDB{Cache: cfg.Cache})
+		switch {
+		case errors.Is(err, peeringdb.ErrNoData):
+			src.Name = "none"
+			return loaded{src: src, diags: hcl.Diagnostics{warning("No PeeringDB data", "%v. Sessions come from the peer files only.", err)}}
+		case err != nil:
+			return loaded{src: src, err: fmt.Errorf("PeeringDB: %w", err)}
+		}
+		meta := store.Meta()
+		src.Name = meta.Source
+		if rel, err := filepath.Rel(l.a.repoDir, meta.Source); err == nil && filepath.IsLocal(rel) {
+			src.Name = filepath.ToSlash(rel)
+		}
+		src.Time, src.Counts = cmp.Or(meta.Generated, meta.Synced, meta.Newest), pdbCounts(meta)
+		return loaded{src: src, pdb: store}
+	})
+}
+
+// pdbCounts are the PeeringDB object counts a change description cites.
+func pdbCounts(meta peeringdb.Meta) []model.Count {
+	var out []model.Count
+	for _, typ := range []string{"net", "ix", "ixlan", "ixpfx", "netixlan", "fac", "netfac"} {
+		out = append(out, model.Count{What: typ + " records", N: meta.Counts[typ]})
 	}
-	ttl := settings.IRR.CacheTTL
-	if ttl <= 0 {
-		ttl = time.Hour
+	return out
+}
+
+func (l *dataLoader) irrData(ctx context.Context, st *repoState, cfg intent.IRR) loaded {
+	const kind = "IRR"
+	switch {
+	case l.refs == nil:
+		return loaded{src: model.DataSource{Kind: kind}}
+	case len(cfg.Snapshot) > 0:
+		root, err := st.dataRoot(cfg.Snapshot...)
+		var key string
+		if err == nil {
+			key, err = digest(root, cfg.Snapshot, cfg.Sources...)
+		}
+		if err != nil {
+			return committed(kind, strings.Join(cfg.Snapshot, ", "), root, err)
+		}
+		return l.once("irr snapshot "+key, func() loaded { return l.irrSnapshot(ctx, root, key, cfg) })
+	case l.a.offline:
+		return loaded{src: model.DataSource{Kind: kind, Name: "none (offline)", Live: true}, diags: hcl.Diagnostics{warning("No IRR data (--offline)",
+			"--offline forbids asking the IRR, so no prefix list is known and every peer is rendered deny-all. Run without --offline to expand %d AS-SET(s), or set irr.snapshot to expand from RPSL files.", len(l.refs))}}
 	}
-	cache, err := irr.OpenCache(filepath.Join(a.repoDir, irr.DefaultCacheDir), irr.CacheOptions{TTL: ttl})
-	if err != nil {
-		return err
-	}
-	client, err := irr.New(irr.Options{Servers: settings.IRR.Servers, Sources: settings.IRR.Sources, Cache: cache, Logger: a.logger()})
-	if err != nil {
-		return fmt.Errorf("irr: %w", err)
-	}
-	servers := settings.IRR.Servers
+	servers := cfg.Servers
 	if len(servers) == 0 {
 		servers = []string{irr.DefaultServer}
 	}
-	if a.io.ErrTTY {
-		fmt.Fprintf(a.io.ErrOut, "Expanding %d AS-SET(s) via %s…\n", len(refs), servers[0])
-	}
-	in.IRR = client.Expand(ctx, refs)
-	in.Data.IRR = strings.Join(servers, ", ") + irrSourcesSuffix(settings.IRR.Sources)
-	for _, r := range in.IRR {
-		if !r.Fetched.IsZero() && (in.Data.IRRTime.IsZero() || r.Fetched.Before(in.Data.IRRTime)) {
-			in.Data.IRRTime = r.Fetched
+	return l.once(fmt.Sprintf("irr servers %q %q %s", servers, cfg.Sources, cfg.CacheTTL), func() loaded {
+		src := model.DataSource{Kind: kind, Name: strings.Join(servers, ", ") + irrSourcesSuffix(cfg.Sources), Live: true}
+		ttl := cfg.CacheTTL
+		if ttl <= 0 {
+			ttl = time.Hour
 		}
-	}
-	return nil
+		cache, err := irr.OpenCache(filepath.Join(l.a.repoDir, irr.DefaultCacheDir), irr.CacheOptions{TTL: ttl})
+		if err != nil {
+			return loaded{src: src, err: err}
+		}
+		client, err := irr.New(irr.Options{Servers: cfg.Servers, Sources: cfg.Sources, Cache: cache, Logger: l.a.logger()})
+		if err != nil {
+			return loaded{src: src, err: fmt.Errorf("irr: %w", err)}
+		}
+		if l.a.io.ErrTTY {
+			fmt.Fprintf(l.a.io.ErrOut, "Expanding %d AS-SET(s) via %s…\n", len(l.refs), servers[0])
+		}
+		res := client.Expand(ctx, l.refs)
+		for _, r := range res {
+			if !r.Fetched.IsZero() && (src.Time.IsZero() || r.Fetched.Before(src.Time)) {
+				src.Time = r.Fetched
+			}
+		}
+		return loaded{src: src, irr: res}
+	})
 }
 
-// loadIRRSnapshot expands refs in process from the policy's RPSL files,
-// which are part of the repository (or put next to it by the job): one
-// that cannot be read is an error, like a missing rpki.vrps_file.
-func loadIRRSnapshot(ctx context.Context, a *app, settings *intent.Repo, refs []bgp.ObjectRef, in *model.Inputs, warn func(string, string, ...any)) error {
-	files := settings.IRR.Snapshot
-	if a.io.ErrTTY {
-		fmt.Fprintf(a.io.ErrOut, "Expanding %d AS-SET(s) from %s…\n", len(refs), strings.Join(files, ", "))
+// irrSnapshot expands the refs in process from RPSL files, which are part
+// of the repository (or put next to it by the job).
+func (l *dataLoader) irrSnapshot(ctx context.Context, root, key string, cfg intent.IRR) loaded {
+	files := cfg.Snapshot
+	if l.a.io.ErrTTY {
+		fmt.Fprintf(l.a.io.ErrOut, "Expanding %d AS-SET(s) from %s…\n", len(l.refs), strings.Join(files, ", "))
 	}
-	db, rep, err := irr.LoadSnapshots(ctx, files, irr.LoadOptions{BaseDir: a.repoDir, Logger: a.logger()})
+	db, rep, err := irr.LoadSnapshots(ctx, files, irr.LoadOptions{BaseDir: root, Logger: l.a.logger()})
 	if err != nil {
-		return fmt.Errorf("irr.snapshot: %w", err)
+		return committed("IRR", strings.Join(files, ", "), root, err)
 	}
+	r := loaded{src: model.DataSource{Kind: "IRR", Name: "snapshot " + strings.Join(files, ", ") + irrSourcesSuffix(cfg.Sources),
+		Files: slices.Clone(files), Digest: key,
+		Counts: []model.Count{{What: "route objects", N: rep.Routes + rep.Routes6}, {What: "AS-SETs", N: rep.Sets}}}}
 	if len(rep.Warnings) > 0 {
-		warn("Parts of the IRR snapshot ignored", "Reading %s: %s.", strings.Join(files, ", "), strings.Join(rep.Warnings, "; "))
+		r.diags = append(r.diags, warning("Parts of the IRR snapshot ignored", "Reading %s: %s.", strings.Join(files, ", "), strings.Join(rep.Warnings, "; ")))
 	}
-	client, err := irr.New(irr.Options{DB: db, Sources: settings.IRR.Sources, Logger: a.logger()})
+	client, err := irr.New(irr.Options{DB: db, Sources: cfg.Sources, Logger: l.a.logger()})
 	if err != nil {
-		return fmt.Errorf("irr.snapshot: %w", err)
+		return loaded{src: r.src, err: fmt.Errorf("irr.snapshot: %w", err)}
 	}
-	in.IRR = client.Expand(ctx, refs)
-	in.Data.IRR = "snapshot " + strings.Join(files, ", ") + irrSourcesSuffix(settings.IRR.Sources)
-	return nil
+	r.irr = client.Expand(ctx, l.refs)
+	return r
 }
 
 func irrSourcesSuffix(sources []string) string {
@@ -167,6 +300,39 @@ func irrSourcesSuffix(sources []string) string {
 		return ""
 	}
 	return " (" + strings.Join(sources, ",") + ")"
+}
+
+// vrps loads the state's rpki.vrps_file with its SLURM exceptions, if it
+// names one.
+func (l *dataLoader) vrps(st *repoState, cfg intent.RPKI) loaded {
+	const kind = "RPKI"
+	if cfg.VRPsFile == "" {
+		return loaded{src: model.DataSource{Kind: kind, Name: "none"}}
+	}
+	files := []string{cfg.VRPsFile}
+	if cfg.SLURM != "" {
+		files = append(files, cfg.SLURM)
+	}
+	root, err := st.dataRoot(files...)
+	var key string
+	if err == nil {
+		key, err = digest(root, files)
+	}
+	if err != nil {
+		return committed(kind, strings.Join(files, ", "), root, err)
+	}
+	return l.once("rpki "+key, func() loaded {
+		table, rep, err := loadVRPs(filepath.Join(root, filepath.FromSlash(cfg.VRPsFile)), cfg.SLURM, root)
+		if err != nil {
+			return committed(kind, strings.Join(files, ", "), root, err)
+		}
+		name := cfg.VRPsFile
+		if cfg.SLURM != "" {
+			name += " with " + cfg.SLURM
+		}
+		return loaded{rpki: table, src: model.DataSource{Kind: kind, Name: name, Files: files, Digest: key, Time: rep.Generated,
+			Counts: []model.Count{{What: "VRPs", N: table.Len()}}}}
+	})
 }
 
 // loadVRPs reads a VRP file and applies the SLURM exceptions, if any.

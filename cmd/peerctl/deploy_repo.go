@@ -67,7 +67,7 @@ func repoRollout(ctx context.Context, a *app, q rolloutQuery) (rollout, error) {
 	if err := checkRouters(q.routers, repo.Routers); err != nil {
 		return rollout{}, err
 	}
-	tm, err := loadTemplates("")
+	tm, _, err := repoTemplates(os.DirFS(a.repoDir), "")
 	if err != nil {
 		return rollout{}, err
 	}

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -77,25 +75,28 @@ func planRun(ctx context.Context, opts *planOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	tm, err := loadTemplates(opts.templates)
-	if err != nil {
-		return err
+	if opts.templates != "" {
+		if _, err := loadTemplates(opts.templates); err != nil {
+			return err
+		}
 	}
 	repo, err := gitfs.Open(ctx, a.repoDir, &gitfs.Options{Logger: a.logger()})
 	if err != nil {
 		return err
 	}
-	baseFS, baseLabel, err := revisionFS(ctx, a, repo, opts.base)
+	base, err := revisionState(ctx, a, repo, opts.base)
 	if err != nil {
 		return fmt.Errorf("--base: %w", err)
 	}
-	headFS, headLabel := fs.FS(os.DirFS(a.repoDir)), "working tree"
+	defer base.close()
+	head := worktreeState(a)
 	if opts.head != "" {
-		if headFS, headLabel, err = revisionFS(ctx, a, repo, opts.head); err != nil {
+		if head, err = revisionState(ctx, a, repo, opts.head); err != nil {
 			return fmt.Errorf("--head: %w", err)
 		}
+		defer head.close()
 	}
-	res, err := planTrees(ctx, a, baseFS, headFS, tm, baseLabel, headLabel, routerSelection{names: opts.routers, env: opts.env})
+	res, err := planStates(ctx, a, base, head, opts.templates, routerSelection{names: opts.routers, env: opts.env})
 	if res != nil {
 		printDiagnostics(a, res.Diagnostics, res.HeadRepo)
 	}
@@ -103,7 +104,7 @@ func planRun(ctx context.Context, opts *planOptions) error {
 		return err
 	}
 	if res.Plan == nil {
-		return findingsf("%s has errors; run peerctl validate", headLabel)
+		return findingsf("%s has errors; run peerctl validate", head.label)
 	}
 	if opts.json {
 		err = res.Plan.WriteJSON(a.io.Out)
@@ -113,32 +114,26 @@ func planRun(ctx context.Context, opts *planOptions) error {
 	switch {
 	case err != nil:
 		return err
-	case res.RenderErr != nil:
-		return findingsf("%v", res.RenderErr)
+	case res.Diagnostics.HasErrors():
+		return findingsf("the plan is incomplete: see the errors above")
 	case opts.detailedExitCode && res.Plan.Changed():
 		return errFindings
 	}
 	return nil
 }
 
-// revisionFS returns the peering repository as it is in a commit: the
+// revisionState returns the peering repository as it is in a commit: the
 // commit's tree, or the subdirectory of it that --repo points into.
-func revisionFS(ctx context.Context, a *app, repo *gitfs.Repo, rev string) (fs.FS, string, error) {
+func revisionState(ctx context.Context, a *app, repo *gitfs.Repo, rev string) (*repoState, error) {
 	h, err := repo.Resolve(ctx, rev)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	tree, err := repo.FS(ctx, h)
-	if err != nil {
-		return nil, "", err
-	}
-	label := fmt.Sprintf("%s (%s)", rev, h.Short())
 	rel, err := relativeTo(repo.Root(), a.repoDir)
-	if err != nil || rel == "." {
-		return tree, label, err
+	if err != nil {
+		return nil, err
 	}
-	sub, err := fs.Sub(tree, rel)
-	return sub, label, err
+	return commitState(ctx, repo, h, fmt.Sprintf("%s (%s)", rev, h.Short()), rel)
 }
 
 // relativeTo returns dir relative to root, slash-separated, for fs.Sub.

@@ -6,10 +6,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/peerctl/peerctl/irr/irrtest"
+	"github.com/peerctl/peerctl/plan"
 )
 
 // planRepo is a real git repository with the example peering repository
@@ -74,7 +76,9 @@ type planJSON struct {
 		Changed []json.RawMessage `json:"sessions_changed"`
 		Diff    string            `json:"diff"`
 	} `json:"routers"`
-	Data []struct{ Name, Version string } `json:"data"`
+	Data        []plan.Source     `json:"data"`
+	BaseData    []plan.Source     `json:"data_base"`
+	DataChanges []plan.DataChange `json:"data_changes"`
 }
 
 // TestPlanLastCommitAddsPeer: `plan --base HEAD~1` shows exactly the new
@@ -93,8 +97,11 @@ func TestPlanLastCommitAddsPeer(t *testing.T) {
 	if !p.Changed || p.Summary["update"] != 1 || p.Summary["no_op"] != 1 || len(p.Routers) != 2 {
 		t.Fatalf("plan %+v", p)
 	}
-	if len(p.Data) != 3 || p.Data[1].Name != "IRR" || !strings.HasPrefix(p.Data[1].Version, "127.0.0.1:") || !strings.Contains(p.Data[0].Version, "data/peeringdb") {
-		t.Errorf("data sources %+v", p.Data)
+	// Both states use the same data (the live IRR answers fetched once),
+	// and the built-in templates.
+	if len(p.Data) != 4 || p.Data[1].Name != "IRR" || !strings.HasPrefix(p.Data[1].Version, "127.0.0.1:") || !strings.Contains(p.Data[0].Version, "data/peeringdb") ||
+		p.Data[3] != (plan.Source{Name: "Templates", Version: "built-in"}) || !slices.Equal(p.BaseData, p.Data) || len(p.DataChanges) != 0 {
+		t.Errorf("data sources %+v, base %+v, changes %+v", p.Data, p.BaseData, p.DataChanges)
 	}
 	ams, fra := p.Routers[0], p.Routers[1]
 	if ams.Router != "ams-edge1" || ams.Action != "no-op" || ams.Diff != "" {

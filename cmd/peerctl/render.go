@@ -32,7 +32,10 @@ func newCmdRender(a *app, runF func(*renderOptions) error) *cobra.Command {
 		Long: `Render resolves the intents against PeeringDB, the IRR and RPKI (see
 --peeringdb and --offline) and writes each router's configuration, from the
 templates of its platform (bird2, frr, junos, iosxr, eos; netconf routers get
-their peerctl-bgp edit-config payload), to DIR/<router>.conf.
+their peerctl-bgp edit-config payload), to DIR/<router>.conf. The templates
+are the built-in ones, except for the platforms the repository's own
+templates/ folder has (<platform>/*.tmpl), or those of --templates; plan,
+review and deploy use the same.
 
 Every config has the safe defaults: no route without a policy (RFC 8212),
 bogon prefixes and AS numbers, prefix-length limits, the peer's IRR prefix
@@ -75,7 +78,7 @@ or a router could not be rendered, 2 on a usage or internal error.`,
 
 func renderRun(ctx context.Context, opts *renderOptions) error {
 	a := opts.app
-	tm, err := loadTemplates(opts.templates)
+	tm, _, err := repoTemplates(os.DirFS(a.repoDir), opts.templates)
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ type reviewOptions struct {
 	commentDeploy string
 	botLogin      string
 	env           string
+	headRendered  string
 	// getenv reads the Actions environment; tests replace it.
 	getenv func(string) string
 }
@@ -80,7 +81,8 @@ has errors, 2 when the review itself cannot run.`,
 	f.BoolVar(&opts.dryRun, "dry-run", false, "print the Markdown comment to stdout and post nothing")
 	f.StringVar(&opts.commentDeploy, "comment-deploy", "", "post the Markdown in `file` on the pull request the push event merged")
 	f.StringVar(&opts.env, "env", "production", "show the router diffs of this `environment`; \"\" for every router")
-	f.StringVar(&opts.botLogin, "bot-login", "", "only take comments by this `login` as the earlier review (default github-actions[bot] in Actions)")
+	f.StringVar(&opts.botLogin, "bot-login", "", "only take comments by this `login` as the earlier review (default: the token's own identity)")
+	f.StringVar(&opts.headRendered, "head-rendered", "", "`dir` of <router>.conf files that peerctl built from the head rendered; shown apart when the change touches peerctl itself")
 	return cmd
 }
 
@@ -106,7 +108,7 @@ func reviewRun(ctx context.Context, opts *reviewOptions) error {
 	if !opts.dryRun && (ev == nil || ev.Number == 0) {
 		return usageErrorf("posting needs a pull_request event ($GITHUB_EVENT_PATH or --event); add --dry-run to print the comment instead")
 	}
-	in, err := a.reviewInputs(ctx, base, cmp.Or(head, "HEAD"), opts.env)
+	in, err := a.reviewInputs(ctx, base, cmp.Or(head, "HEAD"), opts.env, opts.headRendered)
 	if err != nil {
 		return err
 	}

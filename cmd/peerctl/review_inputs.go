@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -13,15 +15,19 @@ import (
 	"github.com/peerctl/peerctl/bgp"
 	"github.com/peerctl/peerctl/gitfs"
 	"github.com/peerctl/peerctl/intent"
+	"github.com/peerctl/peerctl/plan"
 	"github.com/peerctl/peerctl/review"
 	"github.com/peerctl/peerctl/score"
 )
 
-// reviewInputs gathers what a review reports on the change base...head:
-// the intent files it touches (from the merge base, as GitHub shows it),
-// validation at head, the scores of new or changed peers, and the router
-// diffs from reviewPlan.
-func (a *app) reviewInputs(ctx context.Context, baseRev, headRev, env string) (review.Inputs, error) {
+// reviewInputs gathers what a review reports on the change base...head,
+// as GitHub shows it (from the merge base): the intent files it touches,
+// the plan of the two states — each rendered from its own intents, data
+// and templates — with its findings, data changes and management changes,
+// the changed files that are peerctl itself, and the scores of new or
+// changed peers. headRendered is the directory where the head's own build
+// wrote its configs, or "".
+func (a *app) reviewInputs(ctx context.Context, baseRev, headRev, env, headRendered string) (review.Inputs, error) {
 	repo, err := gitfs.Open(ctx, a.repoDir, &gitfs.Options{Logger: a.logger()})
 	if err != nil {
 		return review.Inputs{}, err
@@ -43,58 +49,125 @@ func (a *app) reviewInputs(ctx context.Context, baseRev, headRev, env string) (r
 	if err != nil {
 		return review.Inputs{}, err
 	}
-	changes, err := repo.Diff(ctx, mb, head, intent.PeersDir, "policies")
+	all, err := repo.Diff(ctx, mb, head)
 	if err != nil {
 		return review.Inputs{}, err
 	}
-	headFS, err := repo.FS(ctx, head)
+	baseState, err := commitState(ctx, repo, mb, "merge base "+mb.Short(), "")
 	if err != nil {
 		return review.Inputs{}, err
 	}
-	headRepo, diags := intent.Load(headFS)
-	in := review.Inputs{Base: string(mb), Head: string(head), Changes: changes, Diagnostics: diags}
+	defer baseState.close()
+	headState, err := commitState(ctx, repo, head, "head "+head.Short(), "")
+	if err != nil {
+		return review.Inputs{}, err
+	}
+	defer headState.close()
+
+	in := review.Inputs{Base: string(mb), Head: string(head), Reviewer: peerctlVersion()}
+	for _, ch := range all {
+		if strings.HasPrefix(ch.Path, intent.PeersDir+"/") || strings.HasPrefix(ch.Path, intent.PoliciesDir+"/") {
+			in.Changes = append(in.Changes, ch)
+		}
+	}
+	in.Code, in.Workflows = selfChanges(all, baseState.fsys, headState.fsys)
+	// The repository's own templates are rendered by both sides of the
+	// plan, so their effect is in the diffs; they are flagged apart.
+	in.Code = slices.DeleteFunc(in.Code, func(p string) bool {
+		if isRepoTemplate(p) {
+			in.Templates = append(in.Templates, p)
+			return true
+		}
+		return false
+	})
+
+	res, err := planStates(ctx, a, baseState, headState, "", routerSelection{env: env})
+	in.Diagnostics = res.Diagnostics
+	switch {
+	case err != nil:
+		in.Diagnostics = append(in.Diagnostics, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Router configs could not be rendered",
+			Detail: err.Error() + ". Without them this review cannot say what merging changes."})
+	case res.Plan == nil:
+		in.Notes = append(in.Notes, "Router configs are not rendered because the change has errors; fix them to see the diffs.")
+	default:
+		p := res.Plan
+		in.Planned = true
+		for _, r := range p.Routers {
+			if r.Action != plan.NoOp {
+				in.Routers = append(in.Routers, routerDiff(r))
+			}
+		}
+		in.BaseData, in.HeadData = dataVersions(p.BaseData), dataVersions(p.Data)
+		in.DataChanges, in.Management, in.DeployPolicy = p.DataChanges, p.Management, p.DeployPolicy
+	}
+	if len(in.Templates) > 0 {
+		in.Diagnostics = append(in.Diagnostics, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Router templates change",
+			Detail: fmt.Sprintf("%d template file(s) change; every router of their platforms renders from them.", len(in.Templates))})
+	}
+	if len(in.Code) > 0 {
+		in.Diagnostics = append(in.Diagnostics, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "peerctl itself changes",
+			Detail: fmt.Sprintf("%d changed file(s) are peerctl's own code or embedded files; the router diffs come from peerctl built from the base and cannot show what the new code renders.", len(in.Code))})
+		if headRendered != "" && res.Plan != nil {
+			var more hcl.Diagnostics
+			in.HeadBuild, more = readHeadBuild(headRendered, res.HeadRepo, res.Routers, res.BaseOutputs)
+			in.Diagnostics = append(in.Diagnostics, more...)
+		}
+	}
 
 	var peers []bgp.ASN
-	for _, ch := range changes {
+	for _, ch := range in.Changes {
 		if asn, ok := review.PeerFile(ch.Path); ok && ch.Action != gitfs.Delete {
 			peers = append(peers, asn)
 		}
 	}
-	a.reviewScores(ctx, headRepo, peers, &in)
-
-	plan, err := a.reviewPlan(ctx, repo, mb, head, env)
-	if err != nil {
-		// The rest of the review still helps; say what is missing.
-		in.Notes = append(in.Notes, "Router diffs could not be computed: "+err.Error())
-	}
-	in.Routers, in.Planned = plan.Routers, plan.Planned
-	in.Notes = append(in.Notes, plan.Notes...)
-	// Planning validates head again and may name the same data source;
-	// each finding and each source is reported once.
-	seen := map[string]bool{}
-	for _, d := range in.Diagnostics {
-		seen[diagKey(d)] = true
-	}
-	for _, d := range plan.Diagnostics {
-		if k := diagKey(d); !seen[k] {
-			seen[k] = true
-			in.Diagnostics = append(in.Diagnostics, d)
-		}
-	}
-	for _, d := range plan.Data {
-		if !slices.ContainsFunc(in.Data, func(x review.DataVersion) bool { return x.Name == d.Name }) {
-			in.Data = append(in.Data, d)
-		}
+	if res.HeadRepo != nil {
+		a.reviewScores(ctx, res.HeadRepo, peers, &in)
 	}
 	return in, nil
 }
 
-func diagKey(d *hcl.Diagnostic) string {
-	k := fmt.Sprintf("%d\x00%s\x00%s", d.Severity, d.Summary, d.Detail)
-	if d.Subject != nil {
-		k += "\x00" + d.Subject.String()
+func routerDiff(r plan.Router) review.RouterDiff {
+	return review.RouterDiff{Router: r.Router, Platform: r.Platform, Summary: fmt.Sprintf("%s: %s", r.Action, r.Summary()), Diff: r.Diff}
+}
+
+// dataVersions turns a plan's sources into the review's.
+func dataVersions(ss []plan.Source) []review.DataVersion {
+	out := make([]review.DataVersion, len(ss))
+	for i, s := range ss {
+		out[i] = review.DataVersion{Name: s.Name, Version: s.Version}
 	}
-	return k
+	return out
+}
+
+// peerctlVersion says which build of peerctl runs: the commit it was built
+// from (with "+dirty" for uncommitted changes), else the module version.
+func peerctlVersion() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	rev, dirty := "", false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		if bi.Main.Version == "(devel)" {
+			return ""
+		}
+		return bi.Main.Version
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if dirty {
+		rev += "+dirty"
+	}
+	return "built from " + rev
 }
 
 // reviewScores scores each peer against our network with the policy's
@@ -130,7 +203,7 @@ func (a *app) reviewScores(ctx context.Context, headRepo *intent.Repo, peers []b
 	if rel, err := filepath.Rel(a.repoDir, source); err == nil && filepath.IsLocal(rel) {
 		source = filepath.ToSlash(rel)
 	}
-	in.Data = append(in.Data, review.DataVersion{Name: "PeeringDB", Version: describeSnapshot(source, meta.Generated, meta.Newest)})
+	in.Notes = append(in.Notes, "Peers are scored with PeeringDB "+describeSnapshot(source, meta.Generated, meta.Newest)+".")
 	for _, asn := range peers {
 		s := review.PeerScore{ASN: asn, Name: names[asn]}
 		them, err := env.scorer.Profile(asn, 0)
@@ -158,14 +231,4 @@ func describeSnapshot(source string, generated, newest time.Time) string {
 		return fmt.Sprintf("%s, data up to %s", source, newest.UTC().Format(time.RFC3339))
 	}
 	return source
-}
-
-// reviewPlanResult is what planning adds to a review.
-type reviewPlanResult struct {
-	// Planned is true when configs were rendered and compared.
-	Planned     bool
-	Routers     []review.RouterDiff // routers whose rendered config changes
-	Diagnostics hcl.Diagnostics     // findings from resolving intents (IRR, RPKI)
-	Data        []review.DataVersion
-	Notes       []string
 }

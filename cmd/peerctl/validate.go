@@ -97,13 +97,14 @@ func validateRun(opts *validateOptions) error {
 }
 
 // checkAgainstPeeringDB resolves valid intents against PeeringDB (the
-// repository's snapshot, the cache, or --peeringdb) and returns what that
-// finds: peers at none of our IXPs, PeeringDB addresses outside the LANs,
-// max-prefix counts missing. The IRR is not asked: validation must be fast
-// and work offline; the review reports IRR findings.
+// repository's snapshot, the cache, or --peeringdb) and the VRPs, and
+// returns what that finds: data files that cannot be read, peers at none
+// of our IXPs, PeeringDB addresses outside the LANs or claimed by two
+// peers, max-prefix counts missing. The IRR is not asked: validation must
+// be fast and work offline; the review reports IRR findings.
 func checkAgainstPeeringDB(a *app, repo *intent.Repo) (hcl.Diagnostics, error) {
-	in, diags, err := loadInputs(context.Background(), a, repo, nil)
-	if err != nil {
+	in, diags, err := newDataLoader(a, nil).inputs(context.Background(), worktreeState(a), repo)
+	if err != nil || diags.HasErrors() {
 		return diags, err
 	}
 	_, more := model.Build(repo, in)

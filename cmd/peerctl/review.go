@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -21,8 +22,11 @@ type reviewOptions struct {
 	botLogin      string
 	env           string
 	headRendered  string
-	// getenv reads the Actions environment; tests replace it.
-	getenv func(string) string
+	// getenv reads the Actions environment; tests replace it, and the
+	// clock and time limit of the GitHub client (nil, 0: the defaults).
+	getenv      func(string) string
+	clock       review.Clock
+	callTimeout time.Duration
 }
 
 func newCmdReview(a *app, runF func(*reviewOptions) error) *cobra.Command {
@@ -64,9 +68,6 @@ has errors, 2 when the review itself cannot run.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.commentDeploy != "" && (opts.base != "" || opts.head != "" || opts.dryRun) {
 				return usageErrorf("--comment-deploy posts a deploy outcome; it takes no --base, --head or --dry-run")
-			}
-			if opts.botLogin == "" && opts.getenv("GITHUB_ACTIONS") == "true" {
-				opts.botLogin = "github-actions[bot]"
 			}
 			if runF != nil {
 				return runF(opts)
@@ -113,13 +114,11 @@ func reviewRun(ctx context.Context, opts *reviewOptions) error {
 		return err
 	}
 	report := review.Build(in)
-	body := review.Markdown(report, 0)
 	if opts.dryRun {
-		fmt.Fprint(a.io.Out, body)
+		fmt.Fprint(a.io.Out, review.Markdown(report, 0))
 	} else {
 		pub, target := opts.publisher(ev, review.Target{Number: ev.Number, HeadSHA: in.Head})
-		out := pub.Publish(ctx, target, body, report.Verdict, report.Findings)
-		reportOutcome(a, out)
+		reportOutcome(a, pub.Publish(ctx, target, report))
 	}
 	if report.Verdict == review.Fail {
 		return errFindings
@@ -166,13 +165,11 @@ func (o *reviewOptions) publisher(ev *review.Event, t review.Target) (*review.Pu
 			a.logger().Warn("ignoring GITHUB_REPOSITORY; using the event's repository", "err", err)
 		}
 	}
-	pub := &review.Publisher{BotLogin: o.botLogin, Stdout: a.io.Out, SummaryPath: o.getenv("GITHUB_STEP_SUMMARY"), Logger: a.logger()}
+	pub := &review.Publisher{BotLogin: o.botLogin, Stdout: a.io.Out, SummaryPath: o.getenv("GITHUB_STEP_SUMMARY"), Logger: a.logger(),
+		Clock: o.clock, CallTimeout: o.callTimeout}
 	if token := o.getenv("GITHUB_TOKEN"); token != "" {
-		c, err := review.NewClient(token, o.getenv("GITHUB_API_URL"), nil)
-		if err != nil {
+		if err := pub.Connect(token, o.getenv("GITHUB_API_URL"), nil); err != nil {
 			a.logger().Warn("cannot reach GitHub; using the fallbacks", "err", err)
-		} else {
-			pub.Client = c
 		}
 	}
 	return pub, t

@@ -191,6 +191,13 @@ type githubRecorder struct {
 func newGitHubRecorder(t *testing.T, pulls []*github.PullRequest) (*githubRecorder, *httptest.Server) {
 	g := &githubRecorder{}
 	mux := http.NewServeMux()
+	// The job's token is an App installation token: no user, an App.
+	mux.HandleFunc("GET /api/v3/user", func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, `{"message":"Resource not accessible by integration"}`, http.StatusForbidden)
+	})
+	mux.HandleFunc("GET /api/v3/app", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"slug": "github-actions"}`)
+	})
 	mux.HandleFunc("GET /api/v3/repos/example/peering/issues/{n}/comments", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, "[]")
 	})
@@ -360,7 +367,7 @@ func TestReviewUsage(t *testing.T) {
 	t.Setenv("GITHUB_ACTIONS", "true")
 	cmd := newCmdReview(&app{io: &ioStreams{Out: io.Discard, ErrOut: io.Discard}}, func(o *reviewOptions) error { got = o; return nil })
 	cmd.SetArgs([]string{"--base", "main", "--dry-run"})
-	if err := cmd.Execute(); err != nil || got.botLogin != "github-actions[bot]" || got.base != "main" || !got.dryRun {
+	if err := cmd.Execute(); err != nil || got.botLogin != "" || got.base != "main" || !got.dryRun {
 		t.Errorf("options = %+v, %v", got, err)
 	}
 }

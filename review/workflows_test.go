@@ -21,22 +21,29 @@ type workflow struct {
 		Group            string `yaml:"group"`
 		CancelInProgress bool   `yaml:"cancel-in-progress"`
 	} `yaml:"concurrency"`
-	Jobs map[string]struct {
-		Name           string            `yaml:"name"`
-		RunsOn         string            `yaml:"runs-on"`
-		TimeoutMinutes int               `yaml:"timeout-minutes"`
-		Permissions    map[string]string `yaml:"permissions"`
-		Environment    string            `yaml:"environment"`
-		Steps          []struct {
-			Name string            `yaml:"name"`
-			ID   string            `yaml:"id"`
-			If   string            `yaml:"if"`
-			Uses string            `yaml:"uses"`
-			With map[string]string `yaml:"with"`
-			Env  map[string]string `yaml:"env"`
-			Run  string            `yaml:"run"`
-		} `yaml:"steps"`
-	} `yaml:"jobs"`
+	Jobs map[string]job `yaml:"jobs"`
+}
+
+type job struct {
+	Name           string            `yaml:"name"`
+	Needs          string            `yaml:"needs"`
+	If             string            `yaml:"if"`
+	RunsOn         string            `yaml:"runs-on"`
+	TimeoutMinutes int               `yaml:"timeout-minutes"`
+	Permissions    map[string]string `yaml:"permissions"`
+	Environment    string            `yaml:"environment"`
+	Steps          []step            `yaml:"steps"`
+}
+
+type step struct {
+	Name            string            `yaml:"name"`
+	ID              string            `yaml:"id"`
+	If              string            `yaml:"if"`
+	Uses            string            `yaml:"uses"`
+	With            map[string]string `yaml:"with"`
+	Env             map[string]string `yaml:"env"`
+	Run             string            `yaml:"run"`
+	ContinueOnError bool              `yaml:"continue-on-error"`
 }
 
 func loadWorkflow(t *testing.T, name string) (workflow, string) {
@@ -61,14 +68,14 @@ func loadWorkflow(t *testing.T, name string) (workflow, string) {
 // major tag or a branch.
 var pinned = regexp.MustCompile(`^[A-Za-z0-9-]+/[A-Za-z0-9._-]+@(v\d+\.\d+\.\d+|[0-9a-f]{40})$`)
 
+// checkCommon holds every job to the rules both workflows share: a
+// runner and a timeout, actions pinned to versions, no token left in
+// .git/config, no expressions inside scripts.
 func checkCommon(t *testing.T, name string, w workflow) {
 	t.Helper()
 	for jobName, job := range w.Jobs {
 		if job.RunsOn == "" || job.TimeoutMinutes <= 0 || job.TimeoutMinutes > 60 {
 			t.Errorf("%s: job %s: runs-on %q, timeout %d min; want a runner and a timeout of at most an hour", name, jobName, job.RunsOn, job.TimeoutMinutes)
-		}
-		if len(job.Permissions) > 0 {
-			t.Errorf("%s: job %s widens permissions; keep them at the top", name, jobName)
 		}
 		checkouts := 0
 		for _, s := range job.Steps {
@@ -77,9 +84,6 @@ func checkCommon(t *testing.T, name string, w workflow) {
 			}
 			if strings.HasPrefix(s.Uses, "actions/checkout@") {
 				checkouts++
-				if s.With["fetch-depth"] != "0" {
-					t.Errorf("%s: checkout without fetch-depth: 0 (the merge base would be missing)", name)
-				}
 				if _, ok := s.With["sparse-checkout"]; ok {
 					t.Errorf("%s: sparse-checkout writes extensions.worktreeConfig, which go-git refuses", name)
 				}
@@ -101,12 +105,10 @@ func checkCommon(t *testing.T, name string, w workflow) {
 
 // runsInOrder reports whether the job's scripts mention each command, in
 // this order.
-func runsInOrder(w workflow, cmds ...string) bool {
+func runsInOrder(j job, cmds ...string) bool {
 	var all strings.Builder
-	for _, job := range w.Jobs {
-		for _, s := range job.Steps {
-			all.WriteString(s.Run + "\n")
-		}
+	for _, s := range j.Steps {
+		all.WriteString(s.Run + "\n")
 	}
 	rest := all.String()
 	for _, c := range cmds {
@@ -119,6 +121,10 @@ func runsInOrder(w workflow, cmds ...string) bool {
 	return true
 }
 
+// TestPRWorkflow holds pr.yml to its trust model: the comment comes from
+// peerctl built from the base commit, with the write token, and runs no
+// code of the pull request; the pull request's own build runs in a job of
+// its own, without the token, and hands over only files.
 func TestPRWorkflow(t *testing.T) {
 	w, raw := loadWorkflow(t, "pr.yml")
 	checkCommon(t, "pr.yml", w)
@@ -133,20 +139,114 @@ func TestPRWorkflow(t *testing.T) {
 	if strings.Contains(raw, "secrets.") {
 		t.Error("pr.yml references secrets; a pull request's code must not see any")
 	}
-	want := map[string]string{"contents": "read", "pull-requests": "write", "checks": "write"}
-	if !equalMaps(w.Permissions, want) {
-		t.Errorf("permissions = %v, want %v", w.Permissions, want)
+	if len(w.Permissions) != 0 {
+		t.Errorf("top-level permissions = %v, want none (each job asks for its own)", w.Permissions)
 	}
-	if !runsInOrder(w, "go build", "peerctl\" validate --format github", "peerctl\" review") {
-		t.Error("pr.yml does not build, validate --format github, then review")
-	}
-	for _, job := range w.Jobs {
-		for _, s := range job.Steps {
-			if strings.Contains(s.Run, "review") && (s.If != "${{ !cancelled() }}" || s.Env["GITHUB_TOKEN"] != "${{ github.token }}") {
-				t.Errorf("review step: if %q, token %q; it must run after a failed validation and get the job token", s.If, s.Env["GITHUB_TOKEN"])
+	// No cache: a pull request's jobs share one cache scope, so what the
+	// head's build saves, the reviewer would restore.
+	for name, j := range w.Jobs {
+		for _, s := range j.Steps {
+			if strings.HasPrefix(s.Uses, "actions/setup-go@") && s.With["cache"] != "false" ||
+				strings.HasPrefix(s.Uses, "actions/cache") {
+				t.Errorf("pr.yml: job %s restores a cache (%s); set cache: false", name, s.Uses)
 			}
 		}
 	}
+	head, review := w.Jobs["head-build"], w.Jobs["review"]
+	if len(w.Jobs) != 2 || head.RunsOn == "" || review.RunsOn == "" {
+		t.Fatalf("jobs %v, want head-build and review", len(w.Jobs))
+	}
+
+	// The head's build: read access only, the head's tree, no token in
+	// reach of its code, and nothing handed on but an artifact.
+	if !equalMaps(head.Permissions, map[string]string{"contents": "read"}) {
+		t.Errorf("head-build permissions = %v, want contents: read only", head.Permissions)
+	}
+	for _, s := range head.Steps {
+		if strings.HasPrefix(s.Uses, "actions/checkout@") && s.With["ref"] != "${{ github.event.pull_request.head.sha }}" {
+			t.Errorf("head-build checks out %q, want the head commit", s.With["ref"])
+		}
+		for k, v := range s.Env {
+			if strings.Contains(v, "token") || strings.Contains(k, "TOKEN") {
+				t.Errorf("head-build step %q hands a token to the pull request's code", s.Name)
+			}
+		}
+		if strings.HasPrefix(s.Uses, "actions/download-artifact@") {
+			t.Error("head-build takes artifacts in")
+		}
+	}
+	if !runsInOrder(head, "go build -o \"$RUNNER_TEMP/peerctl-head\"", "\"$RUNNER_TEMP/peerctl-head\" render --out \"$RUNNER_TEMP/head-rendered\"") ||
+		!uses(head, "actions/upload-artifact@", "head-rendered") {
+		t.Error("head-build does not build the head, render with it and upload the configs as head-rendered")
+	}
+
+	// The reviewer: built from the base, the only job with write access.
+	if review.Needs != "head-build" || review.If != "${{ !cancelled() }}" {
+		t.Errorf("review: needs %q, if %q; it must wait for head-build and run when that fails", review.Needs, review.If)
+	}
+	want := map[string]string{"contents": "read", "pull-requests": "write", "checks": "write"}
+	if !equalMaps(review.Permissions, want) {
+		t.Errorf("review permissions = %v, want %v", review.Permissions, want)
+	}
+	var baseSrc bool
+	for _, s := range review.Steps {
+		switch {
+		case strings.HasPrefix(s.Uses, "actions/checkout@"):
+			if s.With["fetch-depth"] != "0" || s.With["ref"] != "" {
+				t.Errorf("review checks out ref %q with fetch-depth %q; want the pull request with full history (the merge base)", s.With["ref"], s.With["fetch-depth"])
+			}
+		case strings.Contains(s.Run, "git worktree add --detach \"$RUNNER_TEMP/base-src\" \"$BASE_SHA\""):
+			baseSrc = s.Env["BASE_SHA"] == "${{ github.event.pull_request.base.sha }}"
+		case strings.HasPrefix(s.Uses, "actions/setup-go@"):
+			if s.With["go-version-file"] != "${{ runner.temp }}/base-src/go.mod" {
+				t.Errorf("review's Go version comes from %q; the pull request's go.mod must not choose it", s.With["go-version-file"])
+			}
+		case strings.HasPrefix(s.Uses, "actions/download-artifact@"):
+			if s.With["name"] != "head-rendered" || !s.ContinueOnError {
+				t.Errorf("review fetches %q (continue-on-error %v); want head-rendered, tolerating its absence", s.With["name"], s.ContinueOnError)
+			}
+		}
+		// Code of the pull request never runs here: Go is built in the
+		// base's source only, and only that build runs.
+		for _, line := range strings.Split(s.Run, "\n") {
+			for _, f := range strings.Fields(line) {
+				if f == "go" && !strings.HasPrefix(strings.TrimSpace(line), "cd \"$RUNNER_TEMP/base-src\" && go build ") {
+					t.Errorf("review runs Go outside the base's source: %q", line)
+				}
+			}
+			for _, cmd := range regexp.MustCompile(`&&|\|\||[;|]`).Split(line, -1) {
+				if f := strings.Fields(strings.Trim(strings.TrimSpace(cmd), "'")); len(f) > 0 &&
+					(f[0] == "make" || f[0] == "sh" || f[0] == "bash" || strings.Contains(f[0], "/") && !strings.HasPrefix(f[0], "\"$RUNNER_TEMP/peerctl\"")) {
+					t.Errorf("review runs a file of the pull request: %q", line)
+				}
+			}
+			if strings.Contains(line, "peerctl") && !strings.HasPrefix(strings.TrimSpace(strings.Trim(line, "'")), "\"$RUNNER_TEMP/peerctl\" ") &&
+				!strings.Contains(line, "-o \"$RUNNER_TEMP/peerctl\"") {
+				t.Errorf("review runs a peerctl other than the base's build: %q", line)
+			}
+		}
+		if strings.Contains(s.Run, "review") && (s.If != "${{ !cancelled() }}" || s.Env["GITHUB_TOKEN"] != "${{ github.token }}" ||
+			!strings.Contains(s.Run, "--head-rendered \"$RUNNER_TEMP/head-rendered\"")) {
+			t.Errorf("review step: if %q, token %q, %q; it must run after a failed validation, get the job token and the head build's configs", s.If, s.Env["GITHUB_TOKEN"], s.Run)
+		}
+	}
+	if !baseSrc {
+		t.Error("review does not check out the base commit (github.event.pull_request.base.sha) to build peerctl from")
+	}
+	if !runsInOrder(review, "git worktree add", "cd \"$RUNNER_TEMP/base-src\" && go build -o \"$RUNNER_TEMP/peerctl\" ./cmd/peerctl",
+		"\"$RUNNER_TEMP/peerctl\" validate --format github", "\"$RUNNER_TEMP/peerctl\" review") {
+		t.Error("review does not build from the base, validate --format github, then review")
+	}
+}
+
+// uses reports whether a job uses an action with the given name input.
+func uses(j job, action, name string) bool {
+	for _, s := range j.Steps {
+		if strings.HasPrefix(s.Uses, action) && s.With["name"] == name {
+			return true
+		}
+	}
+	return false
 }
 
 func TestDeployWorkflow(t *testing.T) {
@@ -166,8 +266,18 @@ func TestDeployWorkflow(t *testing.T) {
 	if !equalMaps(w.Permissions, want) {
 		t.Errorf("permissions = %v, want %v", w.Permissions, want)
 	}
-	if !runsInOrder(w, "go build", "peerctl\" deploy", "peerctl\" check", "peerctl\" review --comment-deploy") {
-		t.Error("deploy.yml does not build, deploy, check, then comment")
+	for name, job := range w.Jobs {
+		if len(job.Permissions) > 0 {
+			t.Errorf("deploy.yml: job %s widens permissions; keep them at the top", name)
+		}
+		for _, s := range job.Steps {
+			if strings.HasPrefix(s.Uses, "actions/checkout@") && s.With["fetch-depth"] != "0" {
+				t.Errorf("deploy.yml: checkout without fetch-depth: 0")
+			}
+		}
+		if !runsInOrder(job, "go build", "peerctl\" deploy", "peerctl\" check", "peerctl\" review --comment-deploy") {
+			t.Error("deploy.yml does not build, deploy, check, then comment")
+		}
 	}
 	if !strings.Contains(raw, "chmod 600 \"$HOME/.ssh/peerctl_deploy\"") {
 		t.Error("the SSH key file is not made mode 600")

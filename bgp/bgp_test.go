@@ -1,6 +1,9 @@
 package bgp
 
-import "testing"
+import (
+	"net/netip"
+	"testing"
+)
 
 func TestParseASN(t *testing.T) {
 	tests := []struct {
@@ -86,6 +89,25 @@ func TestBogonTablesParse(t *testing.T) {
 	for _, b := range append(BogonsV4, BogonsV6...) {
 		if !b.Prefix.IsValid() || b.Prefix != b.Prefix.Masked() || b.Reason == "" {
 			t.Errorf("bad bogon %v", b)
+		}
+	}
+}
+
+func TestLANEdge(t *testing.T) {
+	for _, tc := range []struct{ lan, addr, want string }{
+		{"192.0.2.0/25", "192.0.2.0", "network"},
+		{"192.0.2.0/25", "192.0.2.127", "broadcast"},
+		{"192.0.2.128/25", "192.0.2.255", "broadcast"},
+		{"192.0.2.0/25", "192.0.2.1", ""},
+		{"192.0.2.0/25", "192.0.2.128", ""}, // outside: not this LAN's
+		{"10.0.0.0/8", "10.255.255.255", "broadcast"},
+		{"192.0.2.0/31", "192.0.2.0", ""}, // point-to-point: both are hosts
+		{"2001:db8:ffff:1::/64", "2001:db8:ffff:1::", "network"},
+		{"2001:db8:ffff:1::/64", "2001:db8:ffff:1:ffff:ffff:ffff:ffff", ""}, // no broadcast in IPv6
+		{"2001:db8::/127", "2001:db8::", ""},
+	} {
+		if got := LANEdge(netip.MustParsePrefix(tc.lan), netip.MustParseAddr(tc.addr)); got != tc.want {
+			t.Errorf("LANEdge(%s, %s) = %q, want %q", tc.lan, tc.addr, got, tc.want)
 		}
 	}
 }

@@ -41,7 +41,7 @@ func (v *validator) crossCheck(repo *Repo) {
 	for _, r := range repo.Routers {
 		for _, p := range r.Ports {
 			for _, a := range []netip.Addr{p.IPv4, p.IPv6} {
-				if a.IsValid() {
+				if _, seen := ours[a]; a.IsValid() && !seen {
 					ours[a] = fmt.Sprintf("router %s at %s", r.Name, p.IXP)
 				}
 			}
@@ -52,17 +52,16 @@ func (v *validator) crossCheck(repo *Repo) {
 		for _, s := range p.Sessions {
 			for _, fam := range []struct {
 				addr netip.Addr
-				key  string
-			}{{s.IPv4, ".ipv4"}, {s.IPv6, ".ipv6"}} {
+				rng  hcl.Range
+			}{{s.IPv4, s.rng4}, {s.IPv6, s.rng6}} {
 				if !fam.addr.IsValid() {
 					continue
 				}
-				rng := p.Range("session." + s.IXP + fam.key)
 				if who, ok := ours[fam.addr]; ok {
-					v.errorf(rng, "Our own address", "%s is the address of %s, not of a peer.", fam.addr, who)
+					v.errorf(fam.rng, "Our own address", "%s is the address of %s, not of a peer.", fam.addr, who)
 					continue
 				}
-				neighbors.claim(v, fam.addr, rng, p.ASN.String())
+				neighbors.claim(v, fam.addr, fam.rng, p.ASN.String())
 			}
 		}
 	}

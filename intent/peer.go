@@ -210,14 +210,14 @@ func (v *validator) sessions(r *rawPeer, p *Peer, repo *Repo) []Session {
 		if s.IPv4 != nil {
 			if a, ok := v.addr(*s.IPv4, bgp.IPv4, s.IPv4Range, "ipv4"); ok {
 				v.inLAN(x, a, s.IPv4Range, "Neighbor address")
-				sess.IPv4 = a
+				sess.IPv4, sess.rng4 = a, s.IPv4Range
 			}
 			p.ranges[prefix+".ipv4"] = s.IPv4Range
 		}
 		if s.IPv6 != nil {
 			if a, ok := v.addr(*s.IPv6, bgp.IPv6, s.IPv6Range, "ipv6"); ok {
 				v.inLAN(x, a, s.IPv6Range, "Neighbor address")
-				sess.IPv6 = a
+				sess.IPv6, sess.rng6 = a, s.IPv6Range
 			}
 			p.ranges[prefix+".ipv6"] = s.IPv6Range
 		}

@@ -104,6 +104,8 @@ type Session struct {
 	Router string     // empty: every router of ours at that IXP
 	IPv4   netip.Addr // zero when not given
 	IPv6   netip.Addr
+	// rng4 and rng6 locate the addresses for the cross-checks.
+	rng4, rng6 hcl.Range
 }
 
 // AFILimits holds an optional per-family number (nil = not set).

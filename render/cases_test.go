@@ -247,6 +247,24 @@ func TestViewRejects(t *testing.T) {
 		"no limit":          func(m *model.Model) { m.Routers[0].Sessions[0].MaxPrefix = 0 },
 		"mapped neighbor":   func(m *model.Model) { m.Routers[0].Sessions[0].Neighbor = netip.MustParseAddr("::ffff:192.0.2.13") },
 		"unknown rpki mode": func(m *model.Model) { m.Filters.RPKI = "maybe" },
+		// The limits validation checks, from the same constants.
+		"limit past BIRD's": func(m *model.Model) { m.Routers[0].Sessions[0].MaxPrefix = intent.MaxPrefixLimit + 1 },
+		"local_pref past BIRD's": func(m *model.Model) {
+			m.Peers[0].LocalPref, m.Peers[0].Shutdown = intent.MaxLocalPref+1, false
+		},
+		"policy local_pref": func(m *model.Model) { m.Filters.LocalPref = -1 },
+		"restart time": func(m *model.Model) {
+			m.Filters.MaxPrefix.Action, m.Filters.MaxPrefix.RestartMinutes = "restart", intent.MaxRestartMinutes+1
+		},
+		"community":          func(m *model.Model) { m.Routers[0].Ports[0].Community = intent.MaxCommunityID + 1 },
+		"unbracketed v6 RTR": func(m *model.Model) { m.Routers[0].RTR = []string{"2001:db8::1:323"} },
+		// Two sessions with one neighbor: the router would keep one.
+		"neighbor twice": func(m *model.Model) {
+			r := m.Routers[0]
+			dup := *r.Sessions[0]
+			dup.Peer = &model.Peer{ASN: 64999, Name: "Other", Import: dup.Peer.Import, Export: dup.Peer.Export, IRR: model.IRRMissing, LocalPref: 100}
+			r.Sessions = append(r.Sessions, &dup)
+		},
 	}
 	for name, mutate := range cases {
 		m := base()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-github/v60/github"
 
@@ -369,5 +371,77 @@ func TestReviewUsage(t *testing.T) {
 	cmd.SetArgs([]string{"--base", "main", "--dry-run"})
 	if err := cmd.Execute(); err != nil || got.botLogin != "" || got.base != "main" || !got.dryRun {
 		t.Errorf("options = %+v, %v", got, err)
+	}
+}
+
+// instantClock is a review.Clock whose sleeps take no time.
+type instantClock struct{ now time.Time }
+
+func (c *instantClock) Now() time.Time { return c.now }
+func (c *instantClock) Sleep(ctx context.Context, d time.Duration) error {
+	c.now = c.now.Add(d)
+	return ctx.Err()
+}
+
+// TestReviewExitCodesWhenGitHubFails: whatever GitHub does — answer 502
+// to everything, or never answer — review ends within its time limits,
+// writes the report to the job summary, and exits as README says: 1 for
+// a change with errors, 0 for one without; posting problems never change
+// the exit status.
+func TestReviewExitCodesWhenGitHubFails(t *testing.T) {
+	clearActionsEnv(t)
+	r := newReviewRepo(t)
+	badGateway := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "<html>502 Bad Gateway</html>", http.StatusBadGateway)
+	}))
+	defer badGateway.Close()
+	done := make(chan struct{})
+	silent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		select {
+		case <-r.Context().Done():
+		case <-done:
+		}
+	}))
+	defer silent.Close()
+	defer close(done)
+
+	for _, srv := range []*httptest.Server{badGateway, silent} {
+		for _, tc := range []struct {
+			head string
+			want int
+		}{{r.broken, exitFindings}, {r.add, exitOK}} {
+			summary := filepath.Join(t.TempDir(), "summary.md")
+			t.Setenv("GITHUB_EVENT_NAME", "pull_request")
+			t.Setenv("GITHUB_EVENT_PATH", eventFile(t, "pull_request.json", map[string]string{
+				"2e65efe2a145dda7ee51d1741299f848e5bf752e": r.main, "d00491fd7e5bb6fa28c517a0bb32b8b506539d4d": tc.head,
+			}))
+			t.Setenv("GITHUB_REPOSITORY", "example/peering")
+			t.Setenv("GITHUB_TOKEN", "ghs_test")
+			t.Setenv("GITHUB_API_URL", srv.URL+"/api/v3")
+			t.Setenv("GITHUB_STEP_SUMMARY", summary)
+			var out, errOut strings.Builder
+			a := &app{io: &ioStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, repoDir: r.dir, offline: true}
+			cmd := newCmdReview(a, func(o *reviewOptions) error {
+				o.clock, o.callTimeout = &instantClock{now: time.Now()}, 50*time.Millisecond
+				return reviewRun(context.Background(), o)
+			})
+			cmd.SetArgs(nil)
+			cmd.SilenceUsage, cmd.SilenceErrors = true, true
+			start := time.Now()
+			code := exitCode(cmd.Execute())
+			if took := time.Since(start); took > 30*time.Second {
+				t.Errorf("review took %v against a failing GitHub", took)
+			}
+			if code != tc.want {
+				t.Errorf("exit %d, want %d\n%s", code, tc.want, errOut.String())
+			}
+			if b, _ := os.ReadFile(summary); !strings.HasPrefix(string(b), review.Marker) {
+				t.Errorf("summary = %q", b)
+			}
+			if strings.Contains(out.String()+errOut.String(), "ghs_test") {
+				t.Error("the token was printed")
+			}
+		}
 	}
 }

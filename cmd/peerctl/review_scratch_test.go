@@ -230,7 +230,9 @@ func TestReviewCodeChange(t *testing.T) {
 	if _, errOut, code := runPeerctl(t, "render", "-C", r.dir, "--offline", "--out", rendered); code != exitOK {
 		t.Fatalf("render: %s", errOut)
 	}
-	edit(t, rendered, "ams-edge1.conf", func(s string) string { return strings.Replace(s, "router bgp 64500\n", "router bgp 64500\n shutdown\n", 1) })
+	edit(t, rendered, "ams-edge1.conf", func(s string) string {
+		return strings.Replace(s, "router bgp 64500\n", "router bgp 64500\n shutdown\n", 1)
+	})
 	os.Remove(filepath.Join(rendered, "fra-edge1.conf"))
 	out, errOut, code = r.review("go", "--head-rendered", rendered)
 	if code != exitFindings {

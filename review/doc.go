@@ -11,14 +11,20 @@
 //   - Report is the typed content of a review; Build assembles it from the
 //     results of validation, scoring and planning, and Markdown renders it,
 //     always within GitHub's 65,536-character comment limit (router diffs are
-//     cut first, then findings, each with a note saying so).
-//   - Publisher posts a report with go-github: it edits its earlier comment
-//     instead of adding one per push, sends annotations 50 per request, waits
-//     out primary and secondary rate limits, and falls back to workflow
-//     commands and the job summary when the token cannot write (a pull
-//     request from a fork) or there is none. Posting problems are logged,
-//     never returned as a failure: the review must not fail a job because
-//     GitHub refused a comment.
+//     cut first, then findings, each with a note saying so). What limits the
+//     trust in it comes first: a change to peerctl itself or to the CI
+//     workflows.
+//   - Publisher posts a report with go-github over a transport that bounds
+//     every request in time and size, paces writes a second apart and waits
+//     out 403/429 rate limits as GitHub's headers say. It edits its earlier
+//     comment (found by marker and the token's own account) instead of
+//     adding one per push, looks for what an unanswered create may have made
+//     before making it again, creates the check run already completed and
+//     sends annotations 50 per request, and falls back to workflow commands
+//     and the job summary when the token cannot write (a pull request from a
+//     fork) or there is none. Posting problems are logged, never returned as
+//     a failure: the review must not fail a job because GitHub refused a
+//     comment.
 //
 // The package does no validation, scoring or rendering of its own; callers
 // pass the results in.

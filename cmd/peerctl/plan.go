@@ -32,16 +32,26 @@ func newCmdPlan(a *app, runF func(*planOptions) error) *cobra.Command {
 checkout) and as it is now (the working tree, or --head), and shows per
 router whether its configuration is created, updated, deleted or unchanged,
 the BGP sessions added, removed or changed, and the unified diff of the
-config. Both states are rendered from the same PeeringDB, IRR and RPKI data,
-so the plan shows what the change to the intents does.
+config.
+
+Each state is rendered from its own files: its intents, the data files its
+policies name (PeeringDB, IRR and RPKI snapshots) and its templates/ folder.
+Live data — the PeeringDB API or cache, IRR servers — is fetched once and
+used for both. So a change of data, or of the settings that choose it,
+shows in the diffs, and is listed under "Data changed" with the peers it
+affects. Changes of how routers are reached and deployed (host, port, user,
+credential names, transport, environment, the deploy block) are listed
+under "Management"; no config shows them.
 
 It needs the base commit in the clone: in CI check out with fetch-depth: 0
 (a shallow clone is reported as such). Repositories go-git cannot read
 (sparse checkout, worktree extensions) are read through the git command.
 
 Exit status: 0 when the plan was made, 1 when the working tree (or --head)
-has errors, 2 on a usage or internal error. With --detailed-exitcode: 0 when
-no router changes, 1 when some do (or on errors in the intents), 2 on error.`,
+has errors or something of either state could not be read or rendered, 2 on
+a usage or internal error. With --detailed-exitcode: 0 when nothing changes,
+1 when a router config, a management setting or the deploy policy does (or
+on errors), 2 on error.`,
 		Example: `  # What the uncommitted changes do
   peerctl plan
 

@@ -38,21 +38,36 @@ func newCmdReview(a *app, runF func(*reviewOptions) error) *cobra.Command {
 		Long: `Review compares the merge base of --base and --head with --head, as GitHub
 shows a pull request, and builds one Markdown report: a verdict, the
 felicity, willingness and affinity of every new or changed peer with the
-best places to peer (APC*) and what each saves, every finding, each
-router's config diff, and the data versions used.
+best places to peer (APC*) and what each saves, every finding, the changes
+of outside data and of router management, each router's config diff, and
+the data each side used. Base and head are each rendered from their own
+tree (see peerctl plan --help), so what the comment shows is what merging
+deploys. The verdict follows the facts: any error — validation, data that
+cannot be read, a router either side cannot render — fails it.
+
+A change to peerctl itself (Go code, go.mod, embedded files) is flagged at
+the top: this build cannot show what the new code renders. In CI the head's
+own build renders the head in a job of its own and hands the configs over
+(--head-rendered); they are shown apart, marked untrusted. A change to the
+CI workflows is flagged too.
 
 In GitHub Actions it reads the pull_request event ($GITHUB_EVENT_PATH) for
 the base and head commits and posts the report as one comment, edited on
 later pushes, plus a check run with annotations on the HCL lines. The token
-comes from $GITHUB_TOKEN and GitHub Enterprise from $GITHUB_API_URL. Without
-a token, or with the read-only token of a pull request from a fork, the
-report goes to the job summary and the findings become workflow-command
-annotations; posting problems never fail the job.
+comes from $GITHUB_TOKEN and GitHub Enterprise from $GITHUB_API_URL. The
+earlier comment is the one with the review's hidden marker written by the
+token's own account (GET /user, or the App's bot user). Every request has a
+time limit and the posting a deadline; rate limits are waited out as GitHub
+asks, writes are paced a second apart, and the check run is created already
+completed. Without a token, or with the read-only token of a pull request
+from a fork, the report goes to the job summary and the findings become
+workflow-command annotations; posting problems never fail the job.
 
 The repository must have full history (actions/checkout with fetch-depth: 0).
 
 Exit status: 0 when the change is mergeable (warnings allowed), 1 when it
-has errors, 2 when the review itself cannot run.`,
+has errors, 2 when the review itself cannot run. Posting problems do not
+change it.`,
 		Example: `  # See the comment a branch would get, without posting anything
   peerctl review --base origin/main --dry-run
 

@@ -170,15 +170,11 @@ func render(r Report, c caps, pre *prepared) string {
 	renderTrust(&b, r)
 
 	if len(r.Files) > 0 {
-		var parts []string
+		parts := make([]string, len(r.Files))
 		for i, f := range r.Files {
-			if i == maxFilesListed {
-				parts = append(parts, fmt.Sprintf("and %d more", len(r.Files)-i))
-				break
-			}
-			parts = append(parts, code(f.Path)+" "+text(f.Change))
+			parts[i] = code(f.Path) + " " + text(f.Change)
 		}
-		w("**Intent files:** %s\n\n", strings.Join(parts, " · "))
+		w("**Intent files:** %s\n\n", capped(parts, maxFilesListed, " · "))
 	}
 
 	peers := r.Peers
@@ -267,15 +263,20 @@ func renderTrust(b *strings.Builder, r Report) {
 }
 
 func fileList(files []string) string {
-	parts := make([]string, 0, min(len(files), maxListed)+1)
+	parts := make([]string, len(files))
 	for i, f := range files {
-		if i == maxListed {
-			parts = append(parts, fmt.Sprintf("and %d more", len(files)-i))
-			break
-		}
-		parts = append(parts, code(f))
+		parts[i] = code(f)
 	}
-	return strings.Join(parts, ", ")
+	return capped(parts, maxListed, ", ")
+}
+
+// capped joins items with sep, naming at most max of them and counting
+// the rest.
+func capped(items []string, max int, sep string) string {
+	if len(items) > max {
+		items = append(items[:max:max], fmt.Sprintf("and %d more", len(items)-max))
+	}
+	return strings.Join(items, sep)
 }
 
 // renderDataChanges lists the changes of outside data: each moves router
@@ -298,12 +299,9 @@ func renderDataChanges(b *strings.Builder, changes []plan.DataChange) {
 		for _, a := range c.Affects {
 			asns = append(asns, a.String())
 		}
-		switch {
-		case len(asns) > maxListed:
-			line += "; affects " + strings.Join(asns[:maxListed], ", ") + fmt.Sprintf(" and %d more", len(asns)-maxListed)
-		case len(asns) > 0:
-			line += "; affects " + strings.Join(asns, ", ")
-		default:
+		if len(asns) > 0 {
+			line += "; affects " + capped(asns, maxListed, ", ")
+		} else {
 			line += "; affects no peer"
 		}
 		b.WriteString(line + "\n")

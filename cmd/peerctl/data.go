@@ -225,6 +225,8 @@ func (l *dataLoader) irrData(ctx context.Context, st *repoState, cfg intent.IRR)
 	switch {
 	case l.refs == nil:
 		return loaded{src: model.DataSource{Kind: kind}}
+	case len(l.refs) == 0:
+		return loaded{src: model.DataSource{Kind: kind}, irr: map[bgp.ObjectRef]irr.Result{}}
 	case len(cfg.Snapshot) > 0:
 		root, err := st.dataRoot(cfg.Snapshot...)
 		var key string

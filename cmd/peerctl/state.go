@@ -152,7 +152,9 @@ func (s *repoState) exportFile(p string) error {
 
 // digest identifies the content of repository-relative files and
 // directories under root (as dataRoot returns it), with extra settings
-// that shape what is loaded from them.
+// that shape what is loaded from them. Only regular files are read: a
+// symbolic link, a FIFO or a device is an error, before anything blocks
+// on it or reads outside the repository.
 func digest(root string, paths []string, extra ...string) (string, error) {
 	h := sha256.New()
 	for _, e := range extra {
@@ -160,7 +162,7 @@ func digest(root string, paths []string, extra ...string) (string, error) {
 	}
 	for _, p := range paths {
 		full := filepath.Join(root, filepath.FromSlash(p))
-		info, err := os.Stat(full)
+		info, err := os.Lstat(full)
 		if err != nil {
 			return "", err
 		}
@@ -172,7 +174,7 @@ func digest(root string, paths []string, extra ...string) (string, error) {
 			}
 			files = files[:0]
 			for _, e := range entries {
-				if e.Type().IsRegular() {
+				if !e.IsDir() {
 					files = append(files, filepath.Join(full, e.Name()))
 				}
 			}
@@ -186,13 +188,15 @@ func digest(root string, paths []string, extra ...string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// hashFile adds a regular file's name and content to h, streaming: a
+// snapshot in the working tree may be large.
 func hashFile(h io.Writer, root, file string) error {
-	f, err := os.Open(file)
+	rel, _ := filepath.Rel(root, file)
+	f, err := openRegular(file)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", filepath.ToSlash(rel), err)
 	}
 	defer f.Close()
-	rel, _ := filepath.Rel(root, file)
 	fmt.Fprintf(h, "%q\n", filepath.ToSlash(rel))
 	_, err = io.Copy(h, f)
 	return err

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/peerctl/peerctl/gitfs"
@@ -101,5 +102,24 @@ func TestRepoTemplates(t *testing.T) {
 	}
 	if _, _, err := repoTemplates(os.DirFS(dir), ""); err == nil || !strings.Contains(err.Error(), "not a regular file") {
 		t.Errorf("a symlinked template: %v", err)
+	}
+}
+
+// TestDigestRefusesSpecialFiles: data files in the working tree are read
+// only when they are regular files: a FIFO would block, a link could lead
+// out of the repository.
+func TestDigestRefusesSpecialFiles(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "data"), 0o755)
+	if err := syscall.Mkfifo(filepath.Join(dir, "data", "fifo.rpsl"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "data", "link.rpsl")); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"data/fifo.rpsl", "data/link.rpsl", "data"} {
+		if _, err := digest(dir, []string{p}); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("%s: %v", p, err)
+		}
 	}
 }

@@ -389,7 +389,11 @@ func FuzzMarkdown(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name, msg, diff string, n, limit int) {
 		n = min(max(n, 0), 3000)
 		r := Report{Verdict: Fail, Peers: []PeerReport{{ASN: 64500, Name: name, APC: []Contract{{Rank: 1, PoPs: []string{name}}}}},
-			Routers: []RouterDiff{{Router: name, Platform: "frr", Diff: diff}}}
+			Routers:     []RouterDiff{{Router: name, Platform: "frr", Diff: diff}},
+			DataChanges: []plan.DataChange{{Source: name, Old: msg, New: name, Details: []string{msg}}},
+			Management:  []plan.RouterSettings{{Router: name, Changes: []plan.Setting{{Name: name, Old: msg, New: name}}, LeavesEnvironment: msg}},
+			Code:        []string{name}, Workflows: []string{msg},
+			HeadBuild: &HeadBuild{Routers: []RouterDiff{{Router: name, Platform: msg, Diff: diff}}, Missing: []string{name}}}
 		for i := range n {
 			r.Findings = append(r.Findings, Finding{File: name, Line: i, Title: msg, Message: msg})
 		}

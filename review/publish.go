@@ -269,15 +269,20 @@ func (p *Publisher) identity(ctx context.Context) string {
 	if p.self != "" {
 		return p.self
 	}
-	if u, _, err := p.Client.Users.Get(ctx, ""); err == nil && u.GetLogin() != "" {
+	u, _, err := p.Client.Users.Get(ctx, "")
+	if err == nil && u.GetLogin() != "" {
 		p.self = u.GetLogin()
 		return p.self
 	}
 	// An App installation token (GitHub Actions' GITHUB_TOKEN) has no
-	// user; its comments are by the App's bot user.
-	if app, _, err := p.Client.Apps.Get(ctx, ""); err == nil && app.GetSlug() != "" {
-		p.self = app.GetSlug() + "[bot]"
-		return p.self
+	// user (GitHub refuses GET /user); its comments are by the App's bot
+	// user. Without an answer at all, asking again is no use.
+	var ere *github.ErrorResponse
+	if errors.As(err, &ere) && ere.Response != nil && ere.Response.StatusCode < 500 {
+		if app, _, err := p.Client.Apps.Get(ctx, ""); err == nil && app.GetSlug() != "" {
+			p.self = app.GetSlug() + "[bot]"
+			return p.self
+		}
 	}
 	p.log().Warn("GitHub does not say whose token this is; taking a bot account's comment with our marker as ours")
 	return ""

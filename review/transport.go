@@ -13,6 +13,10 @@ import (
 	"time"
 )
 
+// maxReadAttempts bounds the tries of a read that gets no answer or a
+// server error.
+const maxReadAttempts = 3
+
 // maxResponseBytes bounds one answer of the API (a page of 100 comments
 // of up to 65,536 characters each fits).
 const maxResponseBytes = 16 << 20
@@ -144,8 +148,11 @@ func (p *Publisher) retryAfter(req *http.Request, resp *http.Response, err error
 	var wait time.Duration
 	switch {
 	case err != nil || resp.StatusCode >= 500:
-		if req.Method != http.MethodGet {
-			return 0, false // may have been carried out: the caller looks first
+		// A write may have been carried out: the caller looks first. A
+		// read is tried three times at most; a GitHub that does not
+		// answer is not worth the whole deadline.
+		if req.Method != http.MethodGet || attempt >= maxReadAttempts {
+			return 0, false
 		}
 		wait = time.Second << (attempt - 1)
 	case rateLimited(resp):
@@ -195,5 +202,5 @@ func (p *Publisher) rateLimitWait(h http.Header, attempt int) time.Duration {
 			return max(time.Unix(s, 0).Sub(now)+time.Second, time.Second)
 		}
 	}
-	return time.Minute << (attempt - 1)
+	return time.Minute << min(attempt-1, 10)
 }

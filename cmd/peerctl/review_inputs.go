@@ -82,6 +82,10 @@ func (a *app) reviewInputs(ctx context.Context, baseRev, headRev, env, headRende
 	})
 
 	res, err := planStates(ctx, a, baseState, headState, "", routerSelection{env: env})
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return review.Inputs{}, err
+	}
 	in.Diagnostics = res.Diagnostics
 	switch {
 	case err != nil:
@@ -99,6 +103,10 @@ func (a *app) reviewInputs(ctx context.Context, baseRev, headRev, env, headRende
 		}
 		in.BaseData, in.HeadData = dataVersions(p.BaseData), dataVersions(p.Data)
 		in.DataChanges, in.Management, in.DeployPolicy = p.DataChanges, p.Management, p.DeployPolicy
+	}
+	if len(in.Workflows) > 0 {
+		in.Diagnostics = append(in.Diagnostics, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "CI workflows change",
+			Detail: fmt.Sprintf("%d file(s) under .github/ change; they decide how this pull request is reviewed and deployed.", len(in.Workflows))})
 	}
 	if len(in.Templates) > 0 {
 		in.Diagnostics = append(in.Diagnostics, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Router templates change",

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/peerctl/peerctl/bgp"
 	"github.com/peerctl/peerctl/intent"
 	"github.com/peerctl/peerctl/model"
 )
@@ -275,6 +276,16 @@ func TestViewRejects(t *testing.T) {
 	}
 	if _, err := NewView(base(), "nope"); err == nil {
 		t.Error("unknown router accepted")
+	}
+	// What validation accepts renders: the longest source-qualified set.
+	m := base()
+	ref, err := bgp.ParseObjectRef("RADB-MIRROR::AS64500:AS-" + strings.Repeat("X", bgp.MaxObjectNameLen-11))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Peers[0].Import = ref
+	if _, err := NewView(m, "r1"); err != nil {
+		t.Errorf("a valid import %s: %v", ref, err)
 	}
 }
 

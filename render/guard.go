@@ -65,13 +65,16 @@ func (g *guard) word(field, s, extra string) string {
 	return s
 }
 
-// objectRef checks an IRR reference ("RIPE::AS-FOO", "AS64500:AS-BAR").
+// objectRef checks an IRR reference ("RIPE::AS-FOO", "AS64500:AS-BAR")
+// as validation does: bgp.ParseObjectRef admits letters, digits, '-', '_'
+// and ':' only, within its own length bounds.
 func (g *guard) objectRef(field string, r bgp.ObjectRef) string {
-	if _, err := bgp.ParseObjectRef(r.String()); err != nil {
-		g.failf("%s: %v", field, err)
+	parsed, err := bgp.ParseObjectRef(r.String())
+	if err != nil || parsed != r {
+		g.failf("%s %q is not an AS-SET or AS reference: %v", field, r, err)
 		return ""
 	}
-	return g.word(field, r.String(), "-_:")
+	return r.String()
 }
 
 // rtrCaches parses the RTR caches ("host:port", "[v6]:port") as

@@ -225,6 +225,20 @@ func TestFSLimitsAndLinks(t *testing.T) {
 			if got := readFile(t, fsys, "small.txt"); got != "ok\n" {
 				t.Errorf("small.txt = %q", got)
 			}
+			// A larger bound for one tree (data snapshots) leaves the
+			// repository's bound as it was.
+			data, err := repo.FSLimit(ctx, c, 8192)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b, err := fs.ReadFile(data, "big.bin"); err != nil || len(b) != 4096 {
+				t.Errorf("FSLimit: ReadFile(big.bin) = %d bytes, %v", len(b), err)
+			}
+			if again, _ := repo.FS(ctx, c); again != nil {
+				if _, err := fs.ReadFile(again, "big.bin"); !errors.Is(err, ErrFileTooLarge) {
+					t.Errorf("FS after FSLimit: %v, want ErrFileTooLarge", err)
+				}
+			}
 			// The link's target is never followed, inside the tree or out.
 			if _, err := fsys.Open("peers.hcl"); !errors.Is(err, ErrSymlink) {
 				t.Errorf("Open(symlink) error = %v, want ErrSymlink", err)

@@ -217,7 +217,7 @@ func render(r Report, c caps, pre *prepared) string {
 	}
 	reviewer := ""
 	if r.Reviewer != "" {
-		reviewer = " " + code(r.Reviewer)
+		reviewer = " (" + text(r.Reviewer) + ")"
 	}
 	w("<sub>Posted by `peerctl review`%s, updated on every push. Reproduce locally with `peerctl review --base %s --head %s --dry-run`.</sub>\n",
 		reviewer, shortRev(r.Base, "BASE"), shortRev(r.Head, "HEAD"))

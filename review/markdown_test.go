@@ -187,6 +187,7 @@ func TestMarkdownGolden(t *testing.T) {
 		{"new_peer", sampleInputs(t), 0},
 		{"broken_peer", brokenInputs(), 0},
 		{"truncated_diff", big, 9000},
+		{"data_management_code", selfChangeInputs(), 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Markdown(Build(tc.in), tc.limit)
@@ -195,6 +196,36 @@ func TestMarkdownGolden(t *testing.T) {
 			}
 			golden(t, filepath.Join("testdata", "golden", tc.name+".md"), got)
 		})
+	}
+}
+
+// selfChangeInputs is a pull request that changes data, a router's
+// management, a template and peerctl's code, with what the head's own
+// build rendered.
+func selfChangeInputs() Inputs {
+	data := []DataVersion{{Name: "PeeringDB", Version: "data/peeringdb (2026-01-01T00:00:00Z), content 6929f0d304be"},
+		{Name: "Templates", Version: "built-in"}}
+	return Inputs{
+		Base: "2e65efe2a145dda7ee51d1741299f848e5bf752e", Head: "d00491fd7e5bb6fa28c517a0bb32b8b506539d4d",
+		Changes: []gitfs.Change{{Path: "policies/routers.hcl", Action: gitfs.Modify}},
+		Diagnostics: hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: "Router leaves the environment",
+			Detail:  "fra-edge1 is no longer in environment production.",
+			Subject: &hcl.Range{Filename: "policies/routers.hcl", Start: hcl.Pos{Line: 15, Column: 1}, End: hcl.Pos{Line: 15, Column: 20}}}},
+		Routers: []RouterDiff{{Router: "ams-edge1", Platform: "frr", Summary: "update: 1 session changed",
+			Diff: "--- a/ams-edge1.conf\n+++ b/ams-edge1.conf\n@@ -1,2 +1,2 @@\n-ip prefix-list AS64501_V4 seq 5 permit 11.64.0.0/22\n+ip prefix-list AS64501_V4 seq 5 permit 8.0.0.0/8\n"}},
+		Planned:  true,
+		BaseData: data, HeadData: []DataVersion{data[0], {Name: "Templates", Version: "templates/ (frr; built-in for the rest), content 1a2b3c4d5e6f"}},
+		DataChanges: []plan.DataChange{{Source: "IRR", Old: "snapshot data/irr/example.rpsl", New: "snapshot data/irr/example.rpsl",
+			Details: []string{"route objects 22 -> 24 (+2)"}, Affects: []bgp.ASN{6939, 64501}}},
+		Management: []plan.RouterSettings{{Router: "fra-edge1", LeavesEnvironment: "production", Changes: []plan.Setting{
+			{Name: "environment", Old: "production", New: "staging"}, {Name: "password_env", Old: "", New: "PEERCTL_SECRET_FRA_LOGIN"}}}},
+		DeployPolicy: []plan.Setting{{Name: "parallel", Old: "1", New: "2"}},
+		Code:         []string{"render/view.go"},
+		Templates:    []string{"templates/frr/router.tmpl"},
+		Workflows:    []string{".github/workflows/pr.yml"},
+		HeadBuild: &HeadBuild{Missing: []string{"fra-edge1"}, Routers: []RouterDiff{{Router: "ams-edge1", Platform: "frr", Summary: "update",
+			Diff: "--- a/ams-edge1.conf\n+++ b/ams-edge1.conf\n@@ -1,1 +1,2 @@\n router bgp 64500\n+ shutdown\n"}}},
+		Reviewer: "built from 2e65efe2a145",
 	}
 }
 

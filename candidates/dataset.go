@@ -18,9 +18,12 @@ type LabelledPair struct {
 	Pair  likelihood.Pair
 	Label bool
 	// PaperAB and PaperBA are the paper's F for A asking B and B asking A
-	// (−1 when it cannot be computed, or when not asked for).
+	// (−1 when it cannot be computed; NotScored when not asked for).
 	PaperAB, PaperBA float64
 }
+
+// NotScored marks a paper felicity that was not computed.
+const NotScored = -2
 
 // Labelled is a set of pairs over a list of networks.
 type Labelled struct {
@@ -125,10 +128,10 @@ func (s *Scorer) Label(ctx context.Context, f *Features, opts LabelOptions, prog
 			return
 		}
 		res := score.Score(a, b, params, s.Econ)
-		lp := LabelledPair{Pair: f.Pair(&res), Label: labels[i], PaperAB: -1, PaperBA: -1}
+		lp := LabelledPair{Pair: f.Pair(&res), Label: labels[i], PaperAB: NotScored, PaperBA: NotScored}
 		if opts.Paper != nil {
 			paper := score.Score(paperProfiles[pairs[i].a], paperProfiles[pairs[i].b], pp, score.Economics{})
-			lp.PaperAB = paper.PaperFelicity
+			lp.PaperAB, lp.PaperBA = paper.PaperFelicity, -1
 			if paper.Reverse != nil {
 				lp.PaperBA = paper.Reverse.Felicity
 			}
@@ -148,7 +151,8 @@ func (s *Scorer) Label(ctx context.Context, f *Features, opts LabelOptions, prog
 	return out, nil
 }
 
-// Dataset turns the pairs into model rows, both directions of each.
+// Dataset turns the pairs into model rows, both directions of each: row
+// 2i is pair i as A asks B, row 2i+1 as B asks A.
 func (l *Labelled) Dataset(topology bool) *likelihood.Dataset {
 	d := likelihood.NewDataset(topology)
 	for i := range l.Pairs {

@@ -3,6 +3,7 @@ package likelihood
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -111,6 +112,7 @@ const (
 	fNeighbours   = "common neighbours"
 	fPolicyPair   = "both peering policies"
 	fRouteServers = "route servers"
+	fTypePair     = "the kinds of network"
 )
 
 // sideFeatures are the features of one side; which picks it from a pair.
@@ -123,13 +125,7 @@ func sideFeatures(prefix string, which func(*Pair) *Side, policy, typ, ratio, sc
 		add("policy_"+v, policy, false, func(s *Side) float64 { return b2f(norm(s.Policy) == v) })
 	}
 	for _, v := range infoTypes {
-		add("type_"+v, typ, false, func(s *Side) float64 {
-			t := norm(s.InfoType)
-			if t == "cable/dsl/isp" || t == "nsp" {
-				t = map[string]string{"cable/dsl/isp": "access", "nsp": "transit"}[t]
-			}
-			return b2f(t == v)
-		})
+		add("type_"+v, typ, false, func(s *Side) float64 { return b2f(typeOf(s) == v) })
 	}
 	for _, v := range ratios {
 		add("ratio_"+strings.ReplaceAll(v, " ", "_"), ratio, false, func(s *Side) float64 { return b2f(norm(s.Ratio) == v) })
@@ -168,11 +164,17 @@ func pairFeatures() []feature {
 	}
 	open := func(s *Side) bool { return norm(s.Policy) == "open" }
 	closed := func(s *Side) bool { return norm(s.Policy) == "restrictive" || norm(s.Policy) == "no" }
-	return []feature{
+	fs := []feature{
 		{name: "log_shared_ixps", factor: fShared, value: func(p *Pair) float64 { return l1p(float64(p.SharedIXPs)) }},
 		{name: "log_shared_facilities", factor: fShared, value: func(p *Pair) float64 { return l1p(float64(p.SharedFacilities)) }},
 		{name: "log_shared_metros", factor: fShared, value: func(p *Pair) float64 { return l1p(float64(p.SharedMetros)) }},
 		{name: "shared_share_of_smaller", factor: fShared, value: func(p *Pair) float64 { return shared(p) / minPoPs(p) }},
+		{name: "log_shared_ix_members", factor: fShared, value: func(p *Pair) float64 { return l1p(float64(p.SharedIXMembers)) }},
+		{name: "log_largest_shared_ix", factor: fShared, value: func(p *Pair) float64 { return l1p(float64(p.LargestSharedIX)) }},
+		{name: "jaccard_pops", factor: fShared, value: func(p *Pair) float64 {
+			union := float64(p.R.IXPs+p.R.Facilities+p.C.IXPs+p.C.Facilities) - shared(p)
+			return shared(p) / math.Max(1, union)
+		}},
 		{name: "log_colocated_product", factor: fShared, value: func(p *Pair) float64 {
 			return l1p(float64(p.R.Colocated)) * l1p(float64(p.C.Colocated))
 		}},
@@ -181,6 +183,12 @@ func pairFeatures() []feature {
 		{name: "either_closed", factor: fPolicyPair, value: func(p *Pair) float64 { return b2f(closed(&p.R) || closed(&p.C)) }},
 		{name: "open_x_shared_ixps", factor: fPolicyPair, value: func(p *Pair) float64 {
 			return b2f(open(&p.C)) * l1p(float64(p.SharedIXPs))
+		}},
+		{name: "log_colocated_min", factor: fShared, value: func(p *Pair) float64 {
+			return math.Min(l1p(float64(p.R.Colocated)), l1p(float64(p.C.Colocated)))
+		}},
+		{name: "log_colocated_max", factor: fShared, value: func(p *Pair) float64 {
+			return math.Max(l1p(float64(p.R.Colocated)), l1p(float64(p.C.Colocated)))
 		}},
 		{name: "willingness", factor: fMeta, value: func(p *Pair) float64 { return math.Max(p.W, 0) }},
 		{name: "willingness_reverse", factor: fMeta, value: func(p *Pair) float64 { return math.Max(p.WReverse, 0) }},
@@ -192,6 +200,37 @@ func pairFeatures() []feature {
 		{name: "no_contract", factor: fContracts, value: func(p *Pair) float64 { return b2f(p.AcceptR == 0 || p.AcceptC == 0) }},
 		{name: "log_common_neighbours", factor: fNeighbours, topology: true, value: func(p *Pair) float64 { return l1p(float64(p.CommonNeighbours)) }},
 	}
+	// Which kinds of network meet: one indicator per pair of types, in
+	// either order (transit–content is content–transit).
+	kinds := append(slices.Clone(infoTypes), "other")
+	kindOf := func(s *Side) string {
+		t := typeOf(s)
+		if !slices.Contains(infoTypes, t) {
+			return "other"
+		}
+		return t
+	}
+	for i, x := range kinds {
+		for _, y := range kinds[i:] {
+			fs = append(fs, feature{name: "types_" + x + "_" + y, factor: fTypePair, value: func(p *Pair) float64 {
+				a, b := kindOf(&p.R), kindOf(&p.C)
+				return b2f((a == x && b == y) || (a == y && b == x))
+			}})
+		}
+	}
+	return fs
+}
+
+// typeOf is a side's info_type, with PeeringDB's older spellings mapped.
+func typeOf(s *Side) string {
+	t := norm(s.InfoType)
+	switch t {
+	case "cable/dsl/isp":
+		return "access"
+	case "nsp":
+		return "transit"
+	}
+	return t
 }
 
 func share(a, b float64) float64 {
@@ -320,6 +359,8 @@ func describe(factor string, p *Pair) string {
 		return fmt.Sprintf("we accept %.0f and they accept %.0f of %.0f contracts", p.AcceptR, p.AcceptC, p.Possible)
 	case fNeighbours:
 		return fmt.Sprintf("%d common neighbours", p.CommonNeighbours)
+	case fTypePair:
+		return fmt.Sprintf("a %s network meets a %s network", or(p.R.InfoType, "undisclosed"), or(p.C.InfoType, "undisclosed"))
 	case fRouteServers:
 		return fmt.Sprintf("route-server use %.0f%% / %.0f%% of ports", 100*p.R.RouteServerShare, 100*p.C.RouteServerShare)
 	}

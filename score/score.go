@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/peerctl/peerctl/bgp"
+	"github.com/peerctl/peerctl/likelihood"
 )
 
 // Party describes one side of a scored pair.
@@ -73,8 +74,13 @@ type Result struct {
 	Requester Party `json:"requester"`
 	Candidate Party `json:"candidate"`
 
-	Felicity    float64 `json:"felicity"`
-	Willingness float64 `json:"willingness"`
+	// Felicity is the pair's score: the paper's F, or under a likelihood
+	// model the calibrated probability (then Likelihood is set).
+	Felicity float64 `json:"felicity"`
+	// PaperFelicity is F = (W^β·A^γ)^(1/(β+γ)) whatever the profile.
+	PaperFelicity float64                `json:"paper_felicity"`
+	Likelihood    *likelihood.Prediction `json:"likelihood,omitempty"`
+	Willingness   float64                `json:"willingness"`
 	// WillingnessInterval is set when W was estimated (|K| > ExactLimit).
 	WillingnessInterval *Interval `json:"willingness_interval,omitempty"`
 	Affinity            float64   `json:"affinity"`
@@ -89,7 +95,8 @@ type Result struct {
 	Gamma       float64 `json:"gamma"`
 	Holistic    bool    `json:"holistic"`
 	// Reverse is the pair seen with the roles swapped (C asks R); set in
-	// the holistic view, where both directions must reach the threshold.
+	// the holistic view, where both directions must reach the threshold,
+	// and when Params.BothWays asks for it.
 	Reverse *Direction `json:"reverse,omitempty"`
 
 	CommonPoPs  []CommonPoP   `json:"common_pops"`
@@ -129,7 +136,7 @@ func Score(r, c *Profile, p Params, econ Economics) Result {
 		Notes:       []string{},
 		Rejections:  []Rejection{},
 		Traffic:     p.Traffic,
-		Willingness: -1, Felicity: -1,
+		Willingness: -1, Felicity: -1, PaperFelicity: -1,
 	}
 	note := func(format string, args ...any) { res.Notes = append(res.Notes, fmt.Sprintf(format, args...)) }
 
@@ -205,6 +212,7 @@ func Score(r, c *Profile, p Params, econ Economics) Result {
 		note("%v accepts no contract: %s", rj.ASN, rj.Reason)
 	}
 	res.Felicity = felicity(fwd.w, res.Affinity, p)
+	res.PaperFelicity = res.Felicity
 	res.Recommended = res.Felicity >= 0 && res.Felicity >= p.Threshold
 	for _, ct := range fwd.top {
 		pops := make([]CommonPoP, len(ct.Positions))
@@ -214,7 +222,7 @@ func Score(r, c *Profile, p Params, econ Economics) Result {
 		res.APC = append(res.APC, Ranked{Contract: ct, PoPs: pops})
 	}
 
-	if p.Holistic {
+	if p.Holistic || p.BothWays {
 		// Roles swapped: C is the requester, K in C's order, capped by κ_C.
 		kr := commonPoPs(c, r, p)
 		rev := rank(kr, geography(c, kr, p), tC, tR, c.Ratio, r.Ratio, p.CriterionR, p.CriterionC, p)
@@ -223,7 +231,9 @@ func Score(r, c *Profile, p Params, econ Economics) Result {
 			d.Interval = &Interval{rev.wLow, rev.wHigh}
 		}
 		res.Reverse = d
-		res.Recommended = res.Recommended && d.Felicity >= p.Threshold
+		if p.Holistic {
+			res.Recommended = res.Recommended && d.Felicity >= p.Threshold
+		}
 	}
 	if p.AllCriteria {
 		for _, crit := range Criteria {

@@ -181,6 +181,9 @@ type Params struct {
 	Threshold float64
 	// Holistic requires F(R→C) ≥ θ and F(C→R) ≥ θ (paper §4.3).
 	Holistic bool
+	// BothWays also ranks the reverse direction (C asks R) without
+	// changing the decision, for models that use both.
+	BothWays bool
 	// MaxCommonPoPs is the cap on |K| (SCORING.md §2). 0 means no cap:
 	// up to ExactLimit PoPs are enumerated exactly and more are estimated.
 	MaxCommonPoPs int

@@ -94,8 +94,10 @@ type scoringEnv struct {
 	repo   *intent.Repo // nil outside a peering repository
 	store  *peeringdb.Store
 	scorer *candidates.Scorer
-	// profile is "likelihood" or "paper".
+	// profile is "likelihood" or "paper"; graph is the relationships
+	// file's AS graph when one is configured.
 	profile string
+	graph   *asrel.Graph
 	// ours is our network from policy (0 without a repository) and
 	// trafficMbps its measured traffic.
 	ours        bgp.ASN
@@ -178,17 +180,13 @@ func (a *app) loadModel(env *scoringEnv, scoring intent.Scoring, f scoringFlags)
 		return cmp.Or(flag, policy)
 	}
 	relPath, modelPath := path(f.relationships, scoring.Relationships), path(f.model, scoring.Model)
-	var graph *asrel.Graph
-	if relPath != "" {
-		rels, err := asrel.Load(relPath)
-		if err != nil {
-			return err
-		}
-		graph = rels.Graph()
+	graph, err := loadGraph(relPath)
+	if err != nil {
+		return err
 	}
+	env.graph = graph
 	m := likelihood.Default(graph != nil)
 	if modelPath != "" {
-		var err error
 		if m, err = loadModelFile(modelPath); err != nil {
 			return err
 		}

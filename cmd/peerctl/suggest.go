@@ -80,10 +80,10 @@ a terminal. See 'peerctl score --help' for the method.`,
 
 // suggestion is one ranked candidate, and the --json shape.
 type suggestion struct {
-	Rank        int     `json:"rank"`
-	ASN         bgp.ASN `json:"asn"`
-	Name        string  `json:"name"`
-	Felicity    float64 `json:"felicity"`
+	Rank     int     `json:"rank"`
+	ASN      bgp.ASN `json:"asn"`
+	Name     string  `json:"name"`
+	Felicity float64 `json:"felicity"`
 	// Probability is set under the likelihood profile (= felicity).
 	Probability   *float64 `json:"probability,omitempty"`
 	PaperFelicity float64  `json:"paper_felicity"`
@@ -96,7 +96,7 @@ type suggestion struct {
 	Where       []string `json:"where"` // PoP keys of the best contract
 	// NetSavingUSD is the best contract's monthly net saving when traffic
 	// and prices are known.
-	NetSavingUSD *float64           `json:"net_saving_usd_per_month,omitempty"`
+	NetSavingUSD *float64            `json:"net_saving_usd_per_month,omitempty"`
 	For          []likelihood.Factor `json:"for"`
 	Against      []likelihood.Factor `json:"against"`
 	Rejections   []score.Rejection   `json:"rejections"`

@@ -113,6 +113,7 @@ const (
 	fPolicyPair   = "both peering policies"
 	fRouteServers = "route servers"
 	fTypePair     = "the kinds of network"
+	fSizes        = "both sizes together"
 )
 
 // sideFeatures are the features of one side; which picks it from a pair.
@@ -199,6 +200,20 @@ func pairFeatures() []feature {
 		{name: "accepted_share_candidate", factor: fContracts, value: func(p *Pair) float64 { return share(p.AcceptC, p.Possible) }},
 		{name: "no_contract", factor: fContracts, value: func(p *Pair) float64 { return b2f(p.AcceptR == 0 || p.AcceptC == 0) }},
 		{name: "log_common_neighbours", factor: fNeighbours, topology: true, value: func(p *Pair) float64 { return l1p(float64(p.CommonNeighbours)) }},
+	}
+	// Sizes interact: two large networks peer (visibly) far more often
+	// than the sum of their sizes says.
+	for _, x := range []struct {
+		name string
+		v    func(s *Side) float64
+	}{
+		{"ixps", func(s *Side) float64 { return l1p(float64(s.IXPs)) }},
+		{"facilities", func(s *Side) float64 { return l1p(float64(s.Facilities)) }},
+		{"port_mbps", func(s *Side) float64 { return l1p(s.PortMbps) }},
+		{"prefixes4", func(s *Side) float64 { return l1p(float64(s.Prefixes4)) }},
+		{"traffic", func(s *Side) float64 { return l1p(s.TrafficMbps) }},
+	} {
+		fs = append(fs, feature{name: "log_" + x.name + "_product", factor: fSizes, value: func(p *Pair) float64 { return x.v(&p.R) * x.v(&p.C) }})
 	}
 	// Which kinds of network meet: one indicator per pair of types, in
 	// either order (transit–content is content–transit).
@@ -359,6 +374,8 @@ func describe(factor string, p *Pair) string {
 		return fmt.Sprintf("we accept %.0f and they accept %.0f of %.0f contracts", p.AcceptR, p.AcceptC, p.Possible)
 	case fNeighbours:
 		return fmt.Sprintf("%d common neighbours", p.CommonNeighbours)
+	case fSizes:
+		return fmt.Sprintf("sizes together: %d and %d IXPs, %s and %s of IX ports", p.R.IXPs, p.C.IXPs, formatMbps(p.R.PortMbps), formatMbps(p.C.PortMbps))
 	case fTypePair:
 		return fmt.Sprintf("a %s network meets a %s network", or(p.R.InfoType, "undisclosed"), or(p.C.InfoType, "undisclosed"))
 	case fRouteServers:

@@ -1,7 +1,9 @@
 package score
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -101,5 +103,51 @@ func TestByCriterionReusesMainRanking(t *testing.T) {
 	p.AllCriteria = false
 	if res := Score(Prepare(r, g, p), Prepare(c, g, p), p, Economics{}); res.ByCriterion != nil {
 		t.Errorf("by-criterion table without asking: %+v", res.ByCriterion)
+	}
+}
+
+// BenchmarkScore15 and BenchmarkScore20 time one whole pair (both sides'
+// rankings, affinity, economics) at 15 and 20 common PoPs under the
+// product's parameters, and under the paper's with the per-criterion
+// table that `score --by-criterion` adds.
+func BenchmarkScore15(b *testing.B) { benchScore(b, 15, ExchangeParams()) }
+func BenchmarkScore20(b *testing.B) { benchScore(b, 20, ExchangeParams()) }
+func BenchmarkScore20ByCriterion(b *testing.B) {
+	p := DefaultParams()
+	p.AllCriteria = true
+	benchScore(b, 20, p)
+}
+
+func benchScore(b *testing.B, n int, p Params) {
+	g := newGridPop(40, 60, -10, 20)
+	var r, c Network
+	r.ASN, c.ASN, r.Ratio, c.Ratio = 64500, 64501, Balanced, MostlyOutbound
+	for i := 0; i < n; i++ {
+		q := pop("ix:"+string(rune('a'+i)), 40+float64(i), -10+float64(i), float64(1000*(i%4+1)))
+		r.PoPs = append(r.PoPs, q)
+		q.CapacityMbps = float64(1000 * (i%3 + 1))
+		c.PoPs = append(c.PoPs, q)
+	}
+	p.MaxCommonPoPs = n
+	pr, pc := Prepare(r, g, p), Prepare(c, g, p)
+	b.ReportAllocs()
+	for b.Loop() {
+		Score(pr, pc, p, Economics{})
+	}
+}
+
+// TestRadixSortMatchesStableSort on both sides of the size at which the
+// digit sort takes over, with many equal keys (stability matters).
+func TestRadixSortMatchesStableSort(t *testing.T) {
+	for _, n := range []int{0, 1, 7, radixMin - 1, radixMin, 3 * radixMin} {
+		a := make([]keyed, n)
+		for i := range a {
+			a[i] = keyed{k: orderedBits(float64((i * 7919) % 13)), m: uint32(i)}
+		}
+		want := slices.Clone(a)
+		slices.SortStableFunc(want, func(x, y keyed) int { return cmp.Compare(x.k, y.k) })
+		if got := radixSort(a, make([]keyed, n)); !slices.Equal(got, want) {
+			t.Errorf("n=%d: radix sort differs from a stable sort", n)
+		}
 	}
 }

@@ -9,28 +9,6 @@ import (
 	"github.com/peerctl/peerctl/score"
 )
 
-// LabelledPair is one unordered pair of networks with what evaluation and
-// fitting need: the model's inputs (with R the first network; Swap gives
-// the other direction), the label, and the paper profile's felicity in
-// both directions when it was asked for.
-type LabelledPair struct {
-	A, B  int // indexes into Labelled.Networks
-	Pair  likelihood.Pair
-	Label bool
-	// PaperAB and PaperBA are the paper's F for A asking B and B asking A
-	// (−1 when it cannot be computed; NotScored when not asked for).
-	PaperAB, PaperBA float64
-}
-
-// NotScored marks a paper felicity that was not computed.
-const NotScored = -2
-
-// Labelled is a set of pairs over a list of networks.
-type Labelled struct {
-	Networks []bgp.ASN
-	Pairs    []LabelledPair
-}
-
 // PairFilter decides which pairs to keep and their labels: keep false
 // drops the pair (a temporal evaluation drops pairs already linked).
 type PairFilter func(a, b bgp.ASN) (label, keep bool)
@@ -50,8 +28,8 @@ type LabelOptions struct {
 
 // Label scores the selected pairs with s (both directions, exchange model
 // features) and labels them. Scoring runs on every CPU.
-func (s *Scorer) Label(ctx context.Context, f *Features, opts LabelOptions, progress Progress) (*Labelled, error) {
-	out := &Labelled{}
+func (s *Scorer) Label(ctx context.Context, f *Features, opts LabelOptions, progress Progress) (*likelihood.Labelled, error) {
+	out := &likelihood.Labelled{}
 	index := map[bgp.ASN]int{}
 	add := func(asn bgp.ASN) int {
 		if i, ok := index[asn]; ok {
@@ -120,7 +98,7 @@ func (s *Scorer) Label(ctx context.Context, f *Features, opts LabelOptions, prog
 			return nil, err
 		}
 	}
-	results := make([]LabelledPair, len(pairs))
+	results := make([]likelihood.LabelledPair, len(pairs))
 	err = parallel(ctx, len(pairs), progress, func(i int) {
 		a, b := profiles[pairs[i].a], profiles[pairs[i].b]
 		if !kept[i] || a == nil || b == nil {
@@ -128,7 +106,7 @@ func (s *Scorer) Label(ctx context.Context, f *Features, opts LabelOptions, prog
 			return
 		}
 		res := score.Score(a, b, params, s.Econ)
-		lp := LabelledPair{Pair: f.Pair(&res), Label: labels[i], PaperAB: NotScored, PaperBA: NotScored}
+		lp := likelihood.LabelledPair{Pair: f.Pair(&res), Label: labels[i], PaperAB: likelihood.NotScored, PaperBA: likelihood.NotScored}
 		if opts.Paper != nil {
 			paper := score.Score(paperProfiles[pairs[i].a], paperProfiles[pairs[i].b], pp, score.Economics{})
 			lp.PaperAB, lp.PaperBA = paper.PaperFelicity, -1
@@ -149,19 +127,6 @@ func (s *Scorer) Label(ctx context.Context, f *Features, opts LabelOptions, prog
 		out.Pairs = append(out.Pairs, lp)
 	}
 	return out, nil
-}
-
-// Dataset turns the pairs into model rows, both directions of each: row
-// 2i is pair i as A asks B, row 2i+1 as B asks A.
-func (l *Labelled) Dataset(topology bool) *likelihood.Dataset {
-	d := likelihood.NewDataset(topology)
-	for i := range l.Pairs {
-		lp := &l.Pairs[i]
-		d.Add(&lp.Pair, lp.Label, lp.A, lp.B)
-		rev := lp.Pair.Swap()
-		d.Add(&rev, lp.Label, lp.B, lp.A)
-	}
-	return d
 }
 
 // profiles prepares each network once with params (nil for networks not

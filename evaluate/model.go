@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/peerctl/peerctl/candidates"
 	"github.com/peerctl/peerctl/likelihood"
 )
 
@@ -34,16 +33,16 @@ const PaperTheta = 0.55
 // baseline is a score read off a pair; bigger means more likely peers.
 type baseline struct {
 	name  string
-	score func(lp *candidates.LabelledPair, reversed bool) float64
+	score func(lp *likelihood.LabelledPair, reversed bool) float64
 }
 
 var baselines = []baseline{
-	{"common PoPs", func(lp *candidates.LabelledPair, _ bool) float64 {
+	{"common PoPs", func(lp *likelihood.LabelledPair, _ bool) float64 {
 		return float64(lp.Pair.SharedIXPs + lp.Pair.SharedFacilities)
 	}},
-	{"shared IXPs", func(lp *candidates.LabelledPair, _ bool) float64 { return float64(lp.Pair.SharedIXPs) }},
-	{"affinity A", func(lp *candidates.LabelledPair, _ bool) float64 { return lp.Pair.A }},
-	{"willingness W (exchange model)", func(lp *candidates.LabelledPair, reversed bool) float64 {
+	{"shared IXPs", func(lp *likelihood.LabelledPair, _ bool) float64 { return float64(lp.Pair.SharedIXPs) }},
+	{"affinity A", func(lp *likelihood.LabelledPair, _ bool) float64 { return lp.Pair.A }},
+	{"willingness W (exchange model)", func(lp *likelihood.LabelledPair, reversed bool) float64 {
 		if reversed {
 			return lp.Pair.WReverse
 		}
@@ -53,17 +52,17 @@ var baselines = []baseline{
 
 // row is one ordered pair of a Labelled set: Dataset row 2i is pair i as
 // A asks B, row 2i+1 as B asks A.
-func row(l *candidates.Labelled, i int) (*candidates.LabelledPair, bool) {
+func row(l *likelihood.Labelled, i int) (*likelihood.LabelledPair, bool) {
 	return &l.Pairs[i/2], i%2 == 1
 }
 
 // compare measures the model's predictions (scores per row, with their
 // decisions) next to the paper's felicity and the baselines on the same
 // rows.
-func compare(l *candidates.Labelled, rows []int, model []likelihood.Scored, paper bool) []Method {
+func compare(l *likelihood.Labelled, rows []int, model []likelihood.Scored, paper bool) []Method {
 	out := []Method{{Name: "likelihood model", Rule: "the model's threshold (chosen for 85% recall on held-out training networks)",
 		Metrics: likelihood.Measure(model, true)}}
-	scoredBy := func(f func(lp *candidates.LabelledPair, reversed bool) float64) []likelihood.Scored {
+	scoredBy := func(f func(lp *likelihood.LabelledPair, reversed bool) float64) []likelihood.Scored {
 		xs := make([]likelihood.Scored, len(rows))
 		for k, i := range rows {
 			lp, rev := row(l, i)
@@ -72,7 +71,7 @@ func compare(l *candidates.Labelled, rows []int, model []likelihood.Scored, pape
 		return xs
 	}
 	if paper {
-		xs := scoredBy(func(lp *candidates.LabelledPair, rev bool) float64 {
+		xs := scoredBy(func(lp *likelihood.LabelledPair, rev bool) float64 {
 			if rev {
 				return lp.PaperBA
 			}
@@ -95,7 +94,7 @@ func compare(l *candidates.Labelled, rows []int, model []likelihood.Scored, pape
 	return out
 }
 
-func requester(lp *candidates.LabelledPair, reversed bool) int {
+func requester(lp *likelihood.LabelledPair, reversed bool) int {
 	if reversed {
 		return lp.B
 	}
@@ -106,7 +105,7 @@ func requester(lp *candidates.LabelledPair, reversed bool) int {
 // pairs whose networks are all in the fold, next to the baselines. No
 // network is on both sides of a split; a pair straddling two folds is
 // neither trained nor tested on in that round.
-func CrossValidate(ctx context.Context, l *candidates.Labelled, topology bool, folds int, opts likelihood.FitOptions) (Comparison, error) {
+func CrossValidate(ctx context.Context, l *likelihood.Labelled, topology bool, folds int, opts likelihood.FitOptions) (Comparison, error) {
 	d := l.Dataset(topology)
 	fold := likelihood.Folds(len(l.Networks), folds, opts.Seed+1)
 	all := make([]int, d.Len())
@@ -134,14 +133,14 @@ func CrossValidate(ctx context.Context, l *candidates.Labelled, topology bool, f
 		}
 		rows = append(rows, test...)
 	}
-	paper := len(l.Pairs) > 0 && l.Pairs[0].PaperAB != candidates.NotScored
+	paper := len(l.Pairs) > 0 && l.Pairs[0].PaperAB != likelihood.NotScored
 	return Comparison{Mode: "cross-validation", Folds: folds, Networks: len(l.Networks), Methods: compare(l, rows, model, paper)}, nil
 }
 
 // HeldOut measures a model fitted elsewhere on every ordered pair of l.
 // A pair without a common PoP scores 0: the model covers pairs that can
 // meet somewhere.
-func HeldOut(l *candidates.Labelled, m *likelihood.Model) Comparison {
+func HeldOut(l *likelihood.Labelled, m *likelihood.Model) Comparison {
 	d := l.Dataset(m.Topology)
 	rows := make([]int, d.Len())
 	model := make([]likelihood.Scored, d.Len())
@@ -154,6 +153,6 @@ func HeldOut(l *candidates.Labelled, m *likelihood.Model) Comparison {
 		}
 		model[i] = likelihood.Scored{Score: p, Label: lp.Label, Requester: requester(lp, rev), Recommended: p >= m.Threshold}
 	}
-	paper := len(l.Pairs) > 0 && l.Pairs[0].PaperAB != candidates.NotScored
+	paper := len(l.Pairs) > 0 && l.Pairs[0].PaperAB != likelihood.NotScored
 	return Comparison{Mode: "held-out", Networks: len(l.Networks), Methods: compare(l, rows, model, paper)}
 }

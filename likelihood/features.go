@@ -85,7 +85,7 @@ func norm(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
 var (
 	infoTypes = []string{"transit", "access", "content", "enterprise"} // others: "other"
-	policies  = []string{"open", "selective", "restrictive", "no"}       // others: undisclosed
+	policies  = []string{"open", "selective", "restrictive", "no"}     // others: undisclosed
 	ratios    = []string{"heavy inbound", "mostly inbound", "balanced", "mostly outbound", "heavy outbound"}
 	scopes    = []string{"global", "regional", "north america"}
 )
@@ -142,6 +142,21 @@ func sideFeatures(prefix string, which func(*Pair) *Side, policy, typ, ratio, sc
 	add("log_facilities", reach, false, func(s *Side) float64 { return l1p(float64(s.Facilities)) })
 	add("log_port_mbps", reach, false, func(s *Side) float64 { return l1p(s.PortMbps) })
 	add("log_colocated", reach, false, func(s *Side) float64 { return l1p(float64(s.Colocated)) })
+	// Squares let the model bend: the peering rate does not grow with
+	// the log of size at one slope.
+	for _, x := range []struct {
+		name string
+		v    func(s *Side) float64
+	}{
+		{"ixps", func(s *Side) float64 { return l1p(float64(s.IXPs)) }},
+		{"facilities", func(s *Side) float64 { return l1p(float64(s.Facilities)) }},
+		{"port_mbps", func(s *Side) float64 { return l1p(s.PortMbps) }},
+		{"colocated", func(s *Side) float64 { return l1p(float64(s.Colocated)) }},
+		{"prefixes4", func(s *Side) float64 { return l1p(float64(s.Prefixes4)) }},
+		{"traffic", func(s *Side) float64 { return l1p(s.TrafficMbps) }},
+	} {
+		add("log_"+x.name+"_squared", reach, false, func(s *Side) float64 { v := x.v(s); return v * v })
+	}
 	add("route_server_share", fRouteServers, false, func(s *Side) float64 { return s.RouteServerShare })
 	add("never_via_route_servers", fRouteServers, false, func(s *Side) float64 { return b2f(s.NeverViaRouteServers) })
 	topoOf := func(s *Side) Topology {
@@ -155,6 +170,8 @@ func sideFeatures(prefix string, which func(*Pair) *Side, policy, typ, ratio, sc
 	add("log_peer_degree", topo, true, func(s *Side) float64 { return l1p(float64(topoOf(s).Peers)) })
 	add("log_providers", topo, true, func(s *Side) float64 { return l1p(float64(topoOf(s).Providers)) })
 	add("log_customers", topo, true, func(s *Side) float64 { return l1p(float64(topoOf(s).Customs)) })
+	add("log_peer_degree_squared", topo, true, func(s *Side) float64 { v := l1p(float64(topoOf(s).Peers)); return v * v })
+	add("log_cone_squared", topo, true, func(s *Side) float64 { v := l1p(float64(topoOf(s).Cone)); return v * v })
 	return fs
 }
 
@@ -200,6 +217,15 @@ func pairFeatures() []feature {
 		{name: "accepted_share_candidate", factor: fContracts, value: func(p *Pair) float64 { return share(p.AcceptC, p.Possible) }},
 		{name: "no_contract", factor: fContracts, value: func(p *Pair) float64 { return b2f(p.AcceptR == 0 || p.AcceptC == 0) }},
 		{name: "log_common_neighbours", factor: fNeighbours, topology: true, value: func(p *Pair) float64 { return l1p(float64(p.CommonNeighbours)) }},
+		{name: "common_neighbours_share", factor: fNeighbours, topology: true, value: func(p *Pair) float64 {
+			return float64(p.CommonNeighbours) / math.Max(1, math.Min(degree(p.R.Topology), degree(p.C.Topology)))
+		}},
+		{name: "log_peer_degree_product", factor: fNeighbours, topology: true, value: func(p *Pair) float64 {
+			return l1p(float64(peers(p.R.Topology))) * l1p(float64(peers(p.C.Topology)))
+		}},
+		{name: "log_cone_product", factor: fNeighbours, topology: true, value: func(p *Pair) float64 {
+			return l1p(float64(cone(p.R.Topology))) * l1p(float64(cone(p.C.Topology)))
+		}},
 	}
 	// Sizes interact: two large networks peer (visibly) far more often
 	// than the sum of their sizes says.
@@ -246,6 +272,27 @@ func typeOf(s *Side) string {
 		return "transit"
 	}
 	return t
+}
+
+func degree(t *Topology) float64 {
+	if t == nil {
+		return 0
+	}
+	return float64(t.Peers + t.Providers + t.Customs)
+}
+
+func peers(t *Topology) int {
+	if t == nil {
+		return 0
+	}
+	return t.Peers
+}
+
+func cone(t *Topology) int {
+	if t == nil {
+		return 0
+	}
+	return t.Cone
 }
 
 func share(a, b float64) float64 {

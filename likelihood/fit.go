@@ -100,13 +100,6 @@ func Fit(d *Dataset, rows []int, opts FitOptions) (*Model, error) {
 			rows[i] = i
 		}
 	}
-	if opts.Folds == -1 { // EXPLORATION HACK
-		m, err := fitLogistic(d, rows, opts.L2)
-		if err == nil {
-			m.Calibration = Calibration{X: []float64{0, 1}, Y: []float64{0, 1}}
-		}
-		return m, err
-	}
 	if opts.Folds < 2 {
 		return nil, errors.New("fit needs at least 2 folds")
 	}

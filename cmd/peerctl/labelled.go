@@ -8,6 +8,7 @@ import (
 	"github.com/peerctl/peerctl/asrel"
 	"github.com/peerctl/peerctl/bgp"
 	"github.com/peerctl/peerctl/candidates"
+	"github.com/peerctl/peerctl/likelihood"
 	"github.com/peerctl/peerctl/score"
 )
 
@@ -37,7 +38,7 @@ type pairSource struct {
 
 // labelledPairs scores and labels the pairs of src with the environment's
 // scorer; features use graph for topology (nil: none).
-func (a *app) labelledPairs(ctx context.Context, env *scoringEnv, graph *asrel.Graph, src pairSource) (*candidates.Labelled, error) {
+func (a *app) labelledPairs(ctx context.Context, env *scoringEnv, graph *asrel.Graph, src pairSource) (*likelihood.Labelled, error) {
 	ex := map[bgp.ASN]bool{}
 	for _, asn := range src.exclude {
 		ex[asn] = true

@@ -103,6 +103,7 @@ cone, peer degree, providers and customers, common neighbours. Point
 	fl.IntVar(&opts.folds, "folds", 5, "network-disjoint folds for calibration and the held-out metrics")
 	fl.Float64Var(&opts.l2, "l2", likelihood.DefaultFitOptions().L2, "ridge penalty on standardised coefficients")
 	fl.StringVar(&opts.out, "out", "", "write the model to `file`")
+	opts.flags.fitting = true
 	fl.BoolVar(&opts.json, "json", false, "print the model's provenance as JSON")
 	return cmd
 }

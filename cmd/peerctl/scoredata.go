@@ -34,6 +34,8 @@ type scoringFlags struct {
 	profile, model, relationships string
 	// byCriterion adds the per-criterion table (three more rankings).
 	byCriterion bool
+	// fitting says the command fits a model: none is loaded.
+	fitting bool
 }
 
 func (f *scoringFlags) add(cmd *cobra.Command) {
@@ -185,6 +187,9 @@ func (a *app) loadModel(env *scoringEnv, scoring intent.Scoring, f scoringFlags)
 		return err
 	}
 	env.graph = graph
+	if f.fitting {
+		return nil
+	}
 	m := likelihood.Default(graph != nil)
 	if modelPath != "" {
 		if m, err = loadModelFile(modelPath); err != nil {

@@ -112,7 +112,7 @@ excluded:
 	mm, pm := likelihood.Measure(model, true), likelihood.Measure(paper, false)
 	t.Logf("paper's networks: model AUC %.3f (non-peers recommended at 85%% recall: %.3f), paper felicity AUC %.3f (%.3f)",
 		mm.AUC, mm.FalseRecAt85, pm.AUC, pm.FalseRecAt85)
-	if mm.Positives != 300 || mm.AUC < 0.7 || mm.AUC <= pm.AUC {
+	if mm.Positives != 150 || mm.AUC < 0.65 || mm.AUC < pm.AUC+0.1 {
 		t.Errorf("model AUC %.3f over %d peer rows; paper felicity %.3f", mm.AUC, mm.Positives, pm.AUC)
 	}
 }

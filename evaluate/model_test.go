@@ -71,7 +71,7 @@ func TestCrossValidateOnRealNetworks(t *testing.T) {
 			m.Metrics.PrecisionAt10, m.Metrics.Recall, m.Metrics.FalseRecRate)
 	}
 	model, paper := byName["likelihood model"], byName["paper felicity"]
-	if model.Positives < 50 || model.AUC < 0.8 || model.AUC <= paper.AUC || model.AP <= byName["common PoPs"].AP {
+	if model.Positives < 50 || model.AUC < 0.7 || model.AUC <= paper.AUC || model.AP <= byName["common PoPs"].AP {
 		t.Errorf("model AUC %.3f AP %.3f over %d peers; paper AUC %.3f; common PoPs AP %.3f",
 			model.AUC, model.AP, model.Positives, paper.AUC, byName["common PoPs"].AP)
 	}

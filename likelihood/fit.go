@@ -165,12 +165,14 @@ func fitLogistic(d *Dataset, rows []int, l2 float64) (*Model, error) {
 		return nil, errors.New("no training pairs")
 	}
 	m := &Model{Format: FormatVersion, Topology: d.Topology, Features: FeatureNames(d.Topology),
-		Mean: make([]float64, d.D), Scale: make([]float64, d.D), Coef: make([]float64, d.D)}
+		Mean: make([]float64, d.D), Scale: make([]float64, d.D), Coef: make([]float64, d.D),
+		Low: make([]float64, d.D), High: make([]float64, d.D)}
 	col := make([]float64, len(rows))
 	for j := 0; j < d.D; j++ {
 		for k, i := range rows {
 			col[k] = d.X[i*d.D+j]
 		}
+		m.Low[j], m.High[j] = floats.Min(col), floats.Max(col)
 		mean, sd := stat.MeanStdDev(col, nil)
 		if !(sd > 1e-9) {
 			sd = 1 // a constant feature: its coefficient stays 0

@@ -179,6 +179,7 @@ func TestReadRejectsBadModels(t *testing.T) {
 		"features":    func(m *Model) { m.Features = m.Features[1:] },
 		"coef length": func(m *Model) { m.Coef = m.Coef[1:] },
 		"scale zero":  func(m *Model) { m.Scale[0] = 0 },
+		"range":       func(m *Model) { m.Low[0], m.High[0] = 1, 0 },
 		"threshold":   func(m *Model) { m.Threshold = 2 },
 		"calibration": func(m *Model) { m.Calibration.Y = []float64{0.5, 0.1}; m.Calibration.X = []float64{0, 1} },
 	} {

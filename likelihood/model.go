@@ -28,6 +28,11 @@ type Model struct {
 	// Mean and Scale standardise each feature: (x − Mean)/Scale.
 	Mean  []float64 `json:"mean"`
 	Scale []float64 `json:"scale"`
+	// Low and High are each feature's range in the training data; inputs
+	// are clipped to it, so a network larger than any the model saw does
+	// not ride a square or a product off into extrapolation.
+	Low  []float64 `json:"low"`
+	High []float64 `json:"high"`
 	// Coef are the logistic regression's weights on standardised
 	// features; Intercept its bias.
 	Coef      []float64 `json:"coefficients"`
@@ -51,14 +56,15 @@ type Calibration struct {
 // Provenance says where a model came from and how well it did on data it
 // was not fitted on.
 type Provenance struct {
-	Created   time.Time `json:"created"`
-	Data      string    `json:"data"`
-	Labels    string    `json:"labels"`
-	Topology  string    `json:"topology,omitempty"`
-	Command   string    `json:"command,omitempty"`
-	Pairs     int       `json:"pairs"`
-	Positives int       `json:"positives"`
-	Networks  int       `json:"networks"`
+	Created  time.Time `json:"created"`
+	Data     string    `json:"data"`
+	Labels   string    `json:"labels"`
+	Topology string    `json:"topology,omitempty"`
+	Command  string    `json:"command,omitempty"`
+	// Pairs and Positives count ordered pairs (both directions of each).
+	Pairs     int `json:"pairs"`
+	Positives int `json:"positives"`
+	Networks  int `json:"networks"`
 	// Excluded are networks kept out of the training data entirely.
 	Excluded      []string `json:"excluded,omitempty"`
 	Folds         int      `json:"folds"`
@@ -97,8 +103,14 @@ func (m *Model) Check() error {
 		return errors.New("model features differ from this peerctl's (refit it with peerctl model fit)")
 	}
 	n := len(want)
-	if len(m.Mean) != n || len(m.Scale) != n || len(m.Coef) != n {
-		return fmt.Errorf("model has %d/%d/%d mean/scale/coefficients for %d features", len(m.Mean), len(m.Scale), len(m.Coef), n)
+	if len(m.Mean) != n || len(m.Scale) != n || len(m.Coef) != n || len(m.Low) != n || len(m.High) != n {
+		return fmt.Errorf("model has %d/%d/%d/%d/%d mean/scale/coefficients/low/high for %d features",
+			len(m.Mean), len(m.Scale), len(m.Coef), len(m.Low), len(m.High), n)
+	}
+	for j := range m.Low {
+		if !(m.Low[j] <= m.High[j]) {
+			return fmt.Errorf("model range of %s is empty", m.Features[j])
+		}
 	}
 	finite := func(xs ...float64) bool {
 		for _, x := range xs {
@@ -108,7 +120,7 @@ func (m *Model) Check() error {
 		}
 		return true
 	}
-	if !finite(m.Mean...) || !finite(m.Coef...) || !finite(m.Intercept, m.Threshold) || !finite(m.Calibration.X...) || !finite(m.Calibration.Y...) {
+	if !finite(m.Mean...) || !finite(m.Coef...) || !finite(m.Low...) || !finite(m.High...) || !finite(m.Intercept, m.Threshold) || !finite(m.Calibration.X...) || !finite(m.Calibration.Y...) {
 		return errors.New("model holds a number that is not finite")
 	}
 	for _, s := range m.Scale {
@@ -159,6 +171,7 @@ func (m *Model) raw(x []float64) (float64, []float64) {
 	z := m.Intercept
 	contrib := make([]float64, len(x))
 	for j, v := range x {
+		v = min(max(v, m.Low[j]), m.High[j])
 		contrib[j] = m.Coef[j] * (v - m.Mean[j]) / m.Scale[j]
 		z += contrib[j]
 	}

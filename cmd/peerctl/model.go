@@ -148,7 +148,7 @@ func modelFitRun(ctx context.Context, opts *modelFitOptions) error {
 		return enc.Encode(m.Provenance)
 	}
 	h := m.Provenance.HeldOut
-	fmt.Fprintf(a.io.Out, "wrote %s: %d pairs (%d peers) of %d networks, %d features\n", opts.out, m.Provenance.Pairs, m.Provenance.Positives, m.Provenance.Networks, len(m.Features))
+	fmt.Fprintf(a.io.Out, "wrote %s: %d ordered pairs (%d of them peers) of %d networks, %d features\n", opts.out, m.Provenance.Pairs, m.Provenance.Positives, m.Provenance.Networks, len(m.Features))
 	fmt.Fprintf(a.io.Out, "held out (%d folds of networks): ROC AUC %.3f, average precision %.3f, precision@10 %.3f (random %.3f)\n",
 		fo.Folds, h.AUC, h.AP, h.PrecisionAt10, h.RandomAt10)
 	fmt.Fprintf(a.io.Out, "threshold %.4f: recall %.3f, non-peers recommended %.3f, Brier %.4f\n", m.Threshold, h.Recall, h.FalseRecRate, h.Brier)

@@ -217,9 +217,9 @@ type rawScoring struct {
 	Model                *string             `hcl:"model,optional"`
 	Relationships        *string             `hcl:"relationships,optional"`
 
-	ProfileRange       hcl.Range `hcl:"profile,attr_range"`
-	ModelRange         hcl.Range `hcl:"model,attr_range"`
-	RelationshipsRange hcl.Range `hcl:"relationships,attr_range"`
+	ProfileRange              hcl.Range `hcl:"profile,attr_range"`
+	ModelRange                hcl.Range `hcl:"model,attr_range"`
+	RelationshipsRange        hcl.Range `hcl:"relationships,attr_range"`
 	BetaRange                 hcl.Range `hcl:"beta,attr_range"`
 	GammaRange                hcl.Range `hcl:"gamma,attr_range"`
 	ThresholdRange            hcl.Range `hcl:"threshold,attr_range"`

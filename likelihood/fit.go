@@ -193,7 +193,7 @@ func fitLogistic(d *Dataset, rows []int, l2 float64) (*Model, error) {
 	problem := optimize.Problem{Func: obj.value, Grad: obj.gradient}
 	settings := &optimize.Settings{
 		MajorIterations: 500,
-		Converger:       &optimize.FunctionConverge{Absolute: 1e-9, Relative: 1e-9, Iterations: 20},
+		Converger:       &optimize.FunctionConverge{Absolute: 1e-8, Relative: 1e-7, Iterations: 10},
 	}
 	res, err := optimize.Minimize(problem, make([]float64, d.D+1), settings, &optimize.LBFGS{})
 	if err != nil && res == nil {
@@ -267,16 +267,14 @@ func (o *logLoss) parts(x []float64, grad []float64) float64 {
 	for j := 0; j < o.d; j++ {
 		loss += o.l2 / 2 * x[j] * x[j]
 	}
-	if grad != nil {
-		for j := range grad {
-			grad[j] = 0
-			for _, g := range grads {
-				grad[j] += g[j]
-			}
-			grad[j] /= float64(n)
-			if j < o.d {
-				grad[j] += o.l2 * x[j]
-			}
+	for j := range grad { // grad is nil when only the loss is wanted
+		grad[j] = 0
+		for _, g := range grads {
+			grad[j] += g[j]
+		}
+		grad[j] /= float64(n)
+		if j < o.d {
+			grad[j] += o.l2 * x[j]
 		}
 	}
 	return loss

@@ -91,6 +91,8 @@ The fitted model's calibration is printed as a reliability table
 			if err := opts.flags.resolve(cmd); err != nil {
 				return err
 			}
+			// Cross-validation fits its own models.
+			opts.flags.fitting = len(opts.asns) == 0
 			if runF != nil {
 				return runF(opts)
 			}

@@ -34,7 +34,7 @@ type scoringFlags struct {
 	profile, model, relationships string
 	// byCriterion adds the per-criterion table (three more rankings).
 	byCriterion bool
-	// fitting says the command fits a model: none is loaded.
+	// fitting says the command fits its own models: none is loaded.
 	fitting bool
 }
 
@@ -190,11 +190,11 @@ func (a *app) loadModel(env *scoringEnv, scoring intent.Scoring, f scoringFlags)
 	if f.fitting {
 		return nil
 	}
-	m := likelihood.Default(graph != nil)
-	if modelPath != "" {
-		if m, err = loadModelFile(modelPath); err != nil {
-			return err
-		}
+	var m *likelihood.Model
+	if modelPath == "" {
+		m = likelihood.Default(graph != nil)
+	} else if m, err = loadModelFile(modelPath); err != nil {
+		return err
 	}
 	if m.Topology && graph == nil {
 		return fmt.Errorf("model %s uses topology features: give its relationships file (scoring { relationships = … } or --relationships)", modelPath)

@@ -18,7 +18,7 @@ import (
 type Features struct {
 	store Store
 	graph *asrel.Graph // nil: no topology features
-	// colocated maps each PoP key to the networks present there.
+	// members maps each PoP key to the networks present there.
 	members map[string][]bgp.ASN
 
 	mu    sync.Mutex
@@ -35,9 +35,6 @@ func NewFeatures(s Store, graph *asrel.Graph) *Features {
 	}
 	return f
 }
-
-// Topology says topology features are available.
-func (f *Features) Topology() bool { return f.graph != nil }
 
 // Neighbours returns every network that shares at least one PoP with asn,
 // each once, in store order of first appearance.

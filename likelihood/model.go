@@ -10,6 +10,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -199,6 +200,9 @@ func (c Calibration) Calibrate(s float64) float64 {
 type Factor struct {
 	Text   string  `json:"text"`
 	Weight float64 `json:"weight"`
+	// About is "requester", "candidate" or "pair": a requester's own
+	// factors weigh on every candidate alike.
+	About string `json:"about"`
 }
 
 // Prediction is the model's answer for one pair.
@@ -231,7 +235,7 @@ func (m *Model) Predict(p *Pair) Prediction {
 	var all []Factor
 	for _, name := range order {
 		if w := byFactor[name]; math.Abs(w) >= 0.05 {
-			all = append(all, Factor{Text: describe(name, p), Weight: w})
+			all = append(all, Factor{Text: describe(name, p), Weight: w, About: about(name)})
 		}
 	}
 	sort.SliceStable(all, func(i, j int) bool { return math.Abs(all[i].Weight) > math.Abs(all[j].Weight) })
@@ -244,6 +248,17 @@ func (m *Model) Predict(p *Pair) Prediction {
 		}
 	}
 	return pr
+}
+
+// about says whose attribute a factor is, from its name.
+func about(factor string) string {
+	switch {
+	case strings.HasPrefix(factor, "our "):
+		return "requester"
+	case strings.HasPrefix(factor, "their "):
+		return "candidate"
+	}
+	return "pair"
 }
 
 func sigmoid(z float64) float64 {

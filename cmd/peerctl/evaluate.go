@@ -20,6 +20,9 @@ type evaluateOptions struct {
 	exclude  []bgp.ASN
 	temporal string
 	folds    int
+	// calFolds are the folds inside each training set that calibrate its
+	// model (model fit's --folds).
+	calFolds int
 	flags    scoringFlags
 	step     float64
 	csv, svg string
@@ -85,8 +88,8 @@ The fitted model's calibration is printed as a reliability table
 			if !(opts.step > 0 && opts.step <= 0.5) {
 				return usageErrorf("--step must be in (0, 0.5], got %g", opts.step)
 			}
-			if opts.folds < 2 || opts.folds > 20 {
-				return usageErrorf("--folds must be between 2 and 20, got %d", opts.folds)
+			if opts.folds < 2 || opts.folds > 20 || opts.calFolds < 2 || opts.calFolds > 20 {
+				return usageErrorf("--folds and --calibration-folds must be between 2 and 20, got %d and %d", opts.folds, opts.calFolds)
 			}
 			if err := opts.flags.resolve(cmd); err != nil {
 				return err
@@ -106,6 +109,7 @@ The fitted model's calibration is printed as a reliability table
 	fl.StringVar(&exclude, "exclude", "", "networks left out of cross-validation, comma-separated `list`")
 	fl.StringVar(&opts.temporal, "temporal", "", "older relationships `file`: evaluate only pairs not linked in it")
 	fl.IntVar(&opts.folds, "folds", 5, "cross-validation folds of networks")
+	fl.IntVar(&opts.calFolds, "calibration-folds", 5, "folds of networks inside each training set that calibrate its model")
 	fl.Float64Var(&opts.step, "step", 0.05, "threshold sweep step (paper profile)")
 	fl.StringVar(&opts.csv, "csv", "", "write the sweep as CSV to `file` (paper profile)")
 	fl.StringVar(&opts.svg, "svg", "", "write the sweep as an SVG plot to `file` (paper profile)")

@@ -52,6 +52,7 @@ func evaluateModel(ctx context.Context, opts *evaluateOptions, env *scoringEnv, 
 		ev.Runs = append(ev.Runs, evaluationRun{Features: featuresName(m.Topology), Comparison: evaluate.HeldOut(l, m)})
 	} else {
 		fo := likelihood.DefaultFitOptions()
+		fo.Folds = opts.calFolds
 		variants := []bool{false}
 		if env.graph != nil {
 			variants = append(variants, true)

@@ -204,18 +204,28 @@ func expectedSaving(s suggestion) float64 {
 	return s.Felicity * *s.NetSavingUSD
 }
 
-// why is the one-line reason shown in the table: the strongest factor,
-// or why a side accepts no contract.
+// why is the one-line reason shown in the table: why a side accepts no
+// contract, else the strongest factor about the candidate or the pair (the
+// requester's own factors are the same on every row).
 func why(s suggestion) string {
-	switch {
-	case len(s.Rejections) > 0:
+	if len(s.Rejections) > 0 {
 		return fmt.Sprintf("%v: %s", s.Rejections[0].ASN, s.Rejections[0].Reason)
-	case len(s.For) > 0 && (len(s.Against) == 0 || s.For[0].Weight >= -s.Against[0].Weight):
-		return s.For[0].Text + " (+)"
-	case len(s.Against) > 0:
-		return s.Against[0].Text + " (−)"
 	}
-	return ""
+	var best *likelihood.Factor
+	for _, list := range [][]likelihood.Factor{s.For, s.Against} {
+		for i := range list {
+			if f := &list[i]; f.About != "requester" && (best == nil || math.Abs(f.Weight) > math.Abs(best.Weight)) {
+				best = f
+			}
+		}
+	}
+	switch {
+	case best == nil:
+		return ""
+	case best.Weight > 0:
+		return best.Text + " (+)"
+	}
+	return best.Text + " (−)"
 }
 
 // shortList joins the first n items and counts the rest.

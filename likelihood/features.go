@@ -359,53 +359,11 @@ func (p Pair) Swap() Pair {
 // describe says in words what a factor is for this pair, e.g.
 // "their peering policy is Restrictive", "4 shared IXPs".
 func describe(factor string, p *Pair) string {
-	side := func(ours bool) *Side {
-		if ours {
-			return &p.R
-		}
-		return &p.C
+	if rest, ok := strings.CutPrefix(factor, "our "); ok {
+		return describeSide("our", rest, &p.R)
 	}
-	word := func(ours bool) string {
-		if ours {
-			return "our"
-		}
-		return "their"
-	}
-	or := func(s, def string) string {
-		if strings.TrimSpace(s) == "" {
-			return def
-		}
-		return s
-	}
-	for _, ours := range []bool{true, false} {
-		s, w := side(ours), word(ours)
-		switch factor {
-		case map[bool]string{true: fOurPolicy, false: fTheirPolicy}[ours]:
-			return fmt.Sprintf("%s peering policy is %s", w, or(s.Policy, "not disclosed"))
-		case map[bool]string{true: fOurType, false: fTheirType}[ours]:
-			return fmt.Sprintf("%s network type is %s", w, or(s.InfoType, "not disclosed"))
-		case map[bool]string{true: fOurRatio, false: fTheirRatio}[ours]:
-			return fmt.Sprintf("%s traffic ratio is %s", w, or(s.Ratio, "not disclosed"))
-		case map[bool]string{true: fOurScope, false: fTheirScope}[ours]:
-			return fmt.Sprintf("%s scope is %s", w, or(s.Scope, "not disclosed"))
-		case map[bool]string{true: fOurSize, false: fTheirSize}[ours]:
-			traffic := "undeclared traffic"
-			if s.TrafficMbps > 0 {
-				traffic = formatMbps(s.TrafficMbps) + " declared"
-			}
-			return fmt.Sprintf("%s size: %s, %d IPv4 / %d IPv6 prefixes", w, traffic, s.Prefixes4, s.Prefixes6)
-		case map[bool]string{true: fOurReach, false: fTheirReach}[ours]:
-			return fmt.Sprintf("%s presence: %d IXPs, %d facilities, %d networks co-located", w, s.IXPs, s.Facilities, s.Colocated)
-		case map[bool]string{true: fOurTopo, false: fTheirTopo}[ours]:
-			t := Topology{}
-			if s.Topology != nil {
-				t = *s.Topology
-			}
-			if !t.Known {
-				return w + " network is absent from the relationships file"
-			}
-			return fmt.Sprintf("%s topology: %d peers, %d providers, customer cone %d", w, t.Peers, t.Providers, t.Cone)
-		}
+	if rest, ok := strings.CutPrefix(factor, "their "); ok {
+		return describeSide("their", rest, &p.C)
 	}
 	switch factor {
 	case fShared:
@@ -429,6 +387,44 @@ func describe(factor string, p *Pair) string {
 		return fmt.Sprintf("route-server use %.0f%% / %.0f%% of ports", 100*p.R.RouteServerShare, 100*p.C.RouteServerShare)
 	}
 	return factor
+}
+
+// describeSide says what one side's factor is ("peering policy", "size",
+// …) for that side; whose is "our" or "their".
+func describeSide(whose, what string, s *Side) string {
+	switch what {
+	case "peering policy":
+		return fmt.Sprintf("%s peering policy is %s", whose, or(s.Policy, "not disclosed"))
+	case "network type":
+		return fmt.Sprintf("%s network type is %s", whose, or(s.InfoType, "not disclosed"))
+	case "traffic ratio":
+		return fmt.Sprintf("%s traffic ratio is %s", whose, or(s.Ratio, "not disclosed"))
+	case "scope":
+		return fmt.Sprintf("%s scope is %s", whose, or(s.Scope, "not disclosed"))
+	case "size":
+		traffic := "undeclared traffic"
+		if s.TrafficMbps > 0 {
+			traffic = formatMbps(s.TrafficMbps) + " declared"
+		}
+		return fmt.Sprintf("%s size: %s, %d IPv4 / %d IPv6 prefixes", whose, traffic, s.Prefixes4, s.Prefixes6)
+	case "presence":
+		return fmt.Sprintf("%s presence: %d IXPs, %d facilities, %d networks co-located", whose, s.IXPs, s.Facilities, s.Colocated)
+	case "place in the topology":
+		if s.Topology == nil || !s.Topology.Known {
+			return whose + " network is absent from the relationships file"
+		}
+		t := s.Topology
+		return fmt.Sprintf("%s topology: %d peers, %d providers, customer cone %d", whose, t.Peers, t.Providers, t.Cone)
+	}
+	return whose + " " + what
+}
+
+// or is s, or def when s is blank.
+func or(s, def string) string {
+	if strings.TrimSpace(s) == "" {
+		return def
+	}
+	return s
 }
 
 func formatMbps(m float64) string {

@@ -241,3 +241,14 @@ func BenchmarkFit(b *testing.B) {
 		}
 	}
 }
+
+// TestEveryFactorIsDescribed: each factor the model can name has words
+// for it, beyond its bare name.
+func TestEveryFactorIsDescribed(t *testing.T) {
+	p := Pair{R: Side{Policy: "Open", Topology: &Topology{Known: true}}, C: Side{Policy: "No"}}
+	for _, f := range featureSet(true) {
+		if got := describe(f.factor, &p); got == f.factor || got == "" {
+			t.Errorf("factor %q of %s has no description", f.factor, f.name)
+		}
+	}
+}

@@ -41,7 +41,7 @@ type scoringFlags struct {
 func (f *scoringFlags) add(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.BoolVar(&f.holistic, "holistic", false, "holistic view: recommend only when both directions reach θ (presets β 0.1, γ 0.85, θ 0.3)")
-	fl.Float64Var(&f.threshold, "threshold", 0, "recommend when felicity ≥ `θ` (default: policy, else 0.55; 0.3 holistic)")
+	fl.Float64Var(&f.threshold, "threshold", 0, "recommend when the score ≥ `θ` (default: policy, else the model's own; paper profile 0.55, holistic 0.3)")
 	fl.StringSliceVar(&f.assumeRatio, "assume-ratio", nil, "treat a network as a ratio type, e.g. `AS174=Balanced` (repeatable)")
 	fl.IntVar(&f.maxPoPs, "max-common-pops", 15, "cap on common PoPs (0: none; past 20, W is estimated by sampling)")
 	fl.StringVar(&f.profile, "profile", "", "scoring profile: likelihood (calibrated probability) or paper (Meta-Peering felicity) (default: policy, else likelihood)")
@@ -170,9 +170,8 @@ func (a *app) loadScoring(ctx context.Context, f scoringFlags) (*scoringEnv, err
 // default, and the relationships file for topology features. Flags win
 // over the policy; paths in the policy are repository-relative.
 func (a *app) loadModel(env *scoringEnv, scoring intent.Scoring, f scoringFlags) error {
-	profile := cmp.Or(f.profile, scoring.Profile, "likelihood")
-	env.profile = profile
-	if profile == "paper" {
+	env.profile = cmp.Or(f.profile, scoring.Profile, "likelihood")
+	if env.profile == "paper" && !f.fitting {
 		return nil
 	}
 	path := func(flag, policy string) string {
@@ -187,7 +186,7 @@ func (a *app) loadModel(env *scoringEnv, scoring intent.Scoring, f scoringFlags)
 		return err
 	}
 	env.graph = graph
-	if f.fitting {
+	if f.fitting { // the command fits its own models, on exchange traffic
 		return nil
 	}
 	var m *likelihood.Model

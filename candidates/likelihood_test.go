@@ -120,20 +120,4 @@ excluded:
 // BenchmarkSuggestUSLikelihood is `suggest --requester AS6939` under the
 // product's default profile: every candidate scored both ways and through
 // the embedded model.
-func BenchmarkSuggestUSLikelihood(b *testing.B) {
-	store, err := peeringdb.LoadDir(sharedDir(b, "peeringdb/us-2021-03"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	s := likelihoodScorer(b, store)
-	r, err := s.Profile(6939, 0)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := s.Suggest(context.Background(), r, nil); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
+func BenchmarkSuggestUSLikelihood(b *testing.B) { benchSuggestUS(b, likelihoodScorer) }

@@ -90,6 +90,21 @@ var (
 	scopes    = []string{"global", "regional", "north america"}
 )
 
+// measure is one size of a network on a log scale.
+type measure struct {
+	name string
+	v    func(s *Side) float64
+}
+
+// sizeMeasures are squared per side and multiplied across the pair.
+var sizeMeasures = []measure{
+	{"ixps", func(s *Side) float64 { return l1p(float64(s.IXPs)) }},
+	{"facilities", func(s *Side) float64 { return l1p(float64(s.Facilities)) }},
+	{"port_mbps", func(s *Side) float64 { return l1p(s.PortMbps) }},
+	{"prefixes4", func(s *Side) float64 { return l1p(float64(s.Prefixes4)) }},
+	{"traffic", func(s *Side) float64 { return l1p(s.TrafficMbps) }},
+}
+
 // Factors are named for people: "their policy", "shared IXPs".
 const (
 	fTheirPolicy  = "their peering policy"
@@ -144,17 +159,8 @@ func sideFeatures(prefix string, which func(*Pair) *Side, policy, typ, ratio, sc
 	add("log_colocated", reach, false, func(s *Side) float64 { return l1p(float64(s.Colocated)) })
 	// Squares let the model bend: the peering rate does not grow with
 	// the log of size at one slope.
-	for _, x := range []struct {
-		name string
-		v    func(s *Side) float64
-	}{
-		{"ixps", func(s *Side) float64 { return l1p(float64(s.IXPs)) }},
-		{"facilities", func(s *Side) float64 { return l1p(float64(s.Facilities)) }},
-		{"port_mbps", func(s *Side) float64 { return l1p(s.PortMbps) }},
-		{"colocated", func(s *Side) float64 { return l1p(float64(s.Colocated)) }},
-		{"prefixes4", func(s *Side) float64 { return l1p(float64(s.Prefixes4)) }},
-		{"traffic", func(s *Side) float64 { return l1p(s.TrafficMbps) }},
-	} {
+	colocated := measure{"colocated", func(s *Side) float64 { return l1p(float64(s.Colocated)) }}
+	for _, x := range slices.Insert(slices.Clone(sizeMeasures), 3, colocated) {
 		add("log_"+x.name+"_squared", reach, false, func(s *Side) float64 { v := x.v(s); return v * v })
 	}
 	add("route_server_share", fRouteServers, false, func(s *Side) float64 { return s.RouteServerShare })
@@ -229,16 +235,7 @@ func pairFeatures() []feature {
 	}
 	// Sizes interact: two large networks peer (visibly) far more often
 	// than the sum of their sizes says.
-	for _, x := range []struct {
-		name string
-		v    func(s *Side) float64
-	}{
-		{"ixps", func(s *Side) float64 { return l1p(float64(s.IXPs)) }},
-		{"facilities", func(s *Side) float64 { return l1p(float64(s.Facilities)) }},
-		{"port_mbps", func(s *Side) float64 { return l1p(s.PortMbps) }},
-		{"prefixes4", func(s *Side) float64 { return l1p(float64(s.Prefixes4)) }},
-		{"traffic", func(s *Side) float64 { return l1p(s.TrafficMbps) }},
-	} {
+	for _, x := range sizeMeasures {
 		fs = append(fs, feature{name: "log_" + x.name + "_product", factor: fSizes, value: func(p *Pair) float64 { return x.v(&p.R) * x.v(&p.C) }})
 	}
 	// Which kinds of network meet: one indicator per pair of types, in

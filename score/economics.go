@@ -8,8 +8,9 @@ type Outcome struct {
 	// APC* entry both sides accept. Empty when there is none.
 	PoPs []string `json:"pops"`
 	// TrafficSource says where the Mbps figures come from: "measured"
-	// (policy), "peeringdb" (the requester's declared info_traffic), or
-	// "" when no volume is known and only the break-even can be given.
+	// (policy), "peeringdb" (the requester's declared info_traffic),
+	// "ports" (its port capacity, exchange model), or "" when no volume
+	// is known and only the break-even can be given.
 	TrafficSource string `json:"traffic_source"`
 	// BilledDirection is the direction transit is assumed to bill on:
 	// "inbound" for inbound-heavy requesters, "outbound" for
@@ -30,7 +31,7 @@ type Outcome struct {
 }
 
 // economics prices the first jointly acceptable contract of APC*.
-func economics(res Result, r *Profile, e Economics) *Outcome {
+func economics(res Result, r *Profile, e Economics, p Params) *Outcome {
 	out := &Outcome{PoPs: []string{}}
 	var best *Ranked
 	for i := range res.APC {
@@ -54,6 +55,9 @@ func economics(res Result, r *Profile, e Economics) *Outcome {
 	// the gravity estimate.
 	scale := 0.0
 	switch {
+	case p.Traffic == ExchangeTraffic:
+		// Contracts are in Mbps already; say where R's volume came from.
+		out.TrafficSource, scale = r.VolumeSource, 1
 	case r.Network.TrafficMbps > 0:
 		out.TrafficSource, scale = "measured", 1
 	case r.Network.DeclaredTrafficMbps > 0 && r.Gravity > 0:

@@ -218,7 +218,7 @@ func (a *app) reviewScores(ctx context.Context, headRepo *intent.Repo, peers []b
 		if err != nil {
 			s.Unscored = err.Error()
 		} else {
-			res := score.Score(us, them, env.scorer.Params, env.scorer.Econ)
+			res := env.scorer.Score(us, them)
 			s.Result = &res
 		}
 		in.Scores = append(in.Scores, s)

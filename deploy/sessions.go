@@ -150,7 +150,8 @@ type CheckOptions struct {
 	Poll time.Duration
 	// Dial opens a router; nil means device.Dial.
 	Dial DialFunc
-	// Progress receives one event per router; nil drops them.
+	// Progress receives one event per router; nil drops them. It is
+	// called from several goroutines, one at a time.
 	Progress func(Event)
 }
 
@@ -175,6 +176,7 @@ func Check(ctx context.Context, targets []Target, o CheckOptions) CheckReport {
 	if o.Poll <= 0 {
 		o.Poll = time.Second
 	}
+	o.Progress = serialized(o.Progress)
 	dial := o.Dial
 	if dial == nil {
 		dial = defaultDial(nil)

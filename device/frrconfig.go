@@ -144,7 +144,7 @@ func parseFRR(text string) (*frrConfig, error) {
 					break
 				}
 				switch {
-				case strings.HasPrefix(t, "address-family ") && strings.HasPrefix(n.line, "router bgp"):
+				case isAddressFamily(n.line, t):
 					if af != nil {
 						return nil, fmt.Errorf("line %d: %q inside another address-family (missing exit-address-family)", lines[i].no, t)
 					}
@@ -199,7 +199,35 @@ func parseFRR(text string) (*frrConfig, error) {
 			}
 		}
 	}
-	return c.merged(), nil
+	m := c.merged()
+	for _, n := range m.top {
+		if err := checkCreateLines(n); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// checkCreateLines refuses a router bgp block with two lines of the same
+// kind creating one neighbor ("neighbor X remote-as 1" and "neighbor X
+// remote-as 2"): FRR keeps one of them, so such text is no running config
+// and no config peerctl can apply.
+func checkCreateLines(n *frrNode) error {
+	if !strings.HasPrefix(n.line, "router bgp") {
+		return nil
+	}
+	seen := map[string]string{}
+	for _, ch := range n.children {
+		k := frrCreateKey(ch.line)
+		if k == "" {
+			continue
+		}
+		if prev, dup := seen[k]; dup && prev != ch.line {
+			return fmt.Errorf("%s: %q and %q both set %s", n.line, prev, ch.line, k)
+		}
+		seen[k] = ch.line
+	}
+	return nil
 }
 
 // merged joins contexts that appear twice with the same header (a
@@ -224,6 +252,12 @@ func mergeNodes(nodes []*frrNode) []*frrNode {
 		out = append(out, cp)
 	}
 	return out
+}
+
+// isAddressFamily reports whether line opens an address-family block
+// inside the block parent: only router bgp has them.
+func isAddressFamily(parent, line string) bool {
+	return strings.HasPrefix(line, "address-family ") && strings.HasPrefix(parent, "router bgp")
 }
 
 func routeMapName(header string) (string, bool) {
@@ -257,23 +291,24 @@ func (c *frrConfig) String() string {
 			b.WriteString("!\n")
 		}
 		last = k
-		writeNode(&b, n, 0)
+		writeNode(&b, n, "", 0)
 	}
 	return b.String()
 }
 
-func writeNode(b *strings.Builder, n *frrNode, depth int) {
+// writeNode prints n, nested depth levels deep inside parent.
+func writeNode(b *strings.Builder, n *frrNode, parent string, depth int) {
 	b.WriteString(strings.Repeat(" ", depth))
 	b.WriteString(n.line)
 	b.WriteByte('\n')
-	block := (depth == 0 && frrManagedBlock(n.line)) || (depth == 1 && strings.HasPrefix(n.line, "address-family "))
+	block := (depth == 0 && frrManagedBlock(n.line)) || (depth == 1 && isAddressFamily(parent, n.line))
 	if !block {
 		return
 	}
 	kids := slices.Clone(n.children)
 	slices.SortStableFunc(kids, func(a, b *frrNode) int {
 		// Plain lines first, then nested blocks.
-		if ab, bb := strings.HasPrefix(a.line, "address-family "), strings.HasPrefix(b.line, "address-family "); ab != bb {
+		if ab, bb := isAddressFamily(n.line, a.line), isAddressFamily(n.line, b.line); ab != bb {
 			if ab {
 				return 1
 			}
@@ -282,10 +317,10 @@ func writeNode(b *strings.Builder, n *frrNode, depth int) {
 		return naturalCompare(a.line, b.line)
 	})
 	for _, k := range kids {
-		writeNode(b, k, depth+1)
+		writeNode(b, k, n.line, depth+1)
 	}
 	switch {
-	case strings.HasPrefix(n.line, "address-family "):
+	case depth == 1:
 		b.WriteString(strings.Repeat(" ", depth) + "exit-address-family\n")
 	default:
 		b.WriteString(strings.Repeat(" ", depth) + "exit\n")
@@ -554,6 +589,20 @@ func frrCreateOrder(line string) int {
 	return 2
 }
 
+// frrCreateKey identifies a line that creates a peer group or a neighbor
+// by the neighbor and the kind of line ("192.0.2.1 remote-as"), so that
+// a changed line of a kind replaces the old one; "" for other lines. A
+// block holds at most one line per key (parseFRR checks).
+func frrCreateKey(line string) string {
+	switch frrCreateOrder(line) {
+	case 0:
+		return neighborOf(line) + " peer-group-definition"
+	case 1:
+		return neighborOf(line) + " " + strings.Fields(line)[2]
+	}
+	return ""
+}
+
 // neighborOf returns X for a "neighbor X …" line.
 func neighborOf(line string) string {
 	f := strings.Fields(line)
@@ -578,36 +627,35 @@ func frrBGPBody(from, to *frrNode) []string {
 	fromLines, fromAFs := split(from)
 	toLines, toAFs := split(to)
 
-	// A neighbor whose remote-as (or peer-group membership) disappears
-	// is deleted whole; one whose remote-as changes is re-pointed by the
-	// new line alone (a `no … remote-as` first would delete it).
-	created := func(nodes []*frrNode) map[string]string {
-		m := map[string]string{}
+	// A neighbor none of whose creating lines (remote-as, peer-group
+	// membership) remains is deleted whole; one whose remote-as changes
+	// is re-pointed by the new line alone (a `no … remote-as` first would
+	// delete it).
+	created := func(nodes []*frrNode) (byKey map[string]string, byNeighbor map[string]bool) {
+		byKey, byNeighbor = map[string]string{}, map[string]bool{}
 		for _, n := range nodes {
-			if o := frrCreateOrder(n.line); o == 0 || o == 1 {
-				m[neighborOf(n.line)] = n.line
+			if k := frrCreateKey(n.line); k != "" {
+				byKey[k] = n.line
+				byNeighbor[neighborOf(n.line)] = true
 			}
 		}
-		return m
+		return byKey, byNeighbor
 	}
-	fromNbr, toNbr := created(fromLines), created(toLines)
+	_, fromNbr := created(fromLines)
+	toKey, toNbr := created(toLines)
 	gone := map[string]bool{}
 	var cmds []string
-	for nb := range fromNbr {
-		if _, ok := toNbr[nb]; !ok {
-			gone[nb] = true
-		}
-	}
 	for _, n := range fromLines {
-		if nb := neighborOf(n.line); gone[nb] && fromNbr[nb] == n.line {
+		nb := neighborOf(n.line)
+		if frrCreateKey(n.line) != "" && fromNbr[nb] && !toNbr[nb] && !gone[nb] {
+			gone[nb] = true
 			cmds = append(cmds, "no neighbor "+nb)
 		}
 	}
 	keep := fromLines[:0:0]
 	for _, n := range fromLines {
-		nb := neighborOf(n.line)
-		if o := frrCreateOrder(n.line); (o == 0 || o == 1) && !gone[nb] && toNbr[nb] != n.line {
-			continue // replaced by the new remote-as line
+		if k := frrCreateKey(n.line); k != "" && !gone[neighborOf(n.line)] && toKey[k] != "" && toKey[k] != n.line {
+			continue // replaced by the new line of the same kind
 		}
 		keep = append(keep, n)
 	}

@@ -140,6 +140,7 @@ const (
 	StepConnect   Step = "connect"
 	StepUnchanged Step = "unchanged"
 	StepLeftover  Step = "leftover"
+	StepDrift     Step = "drift"
 	StepPlan      Step = "plan"
 	StepApply     Step = "apply"
 	StepVerify    Step = "verify"
@@ -186,6 +187,10 @@ type RouterResult struct {
 	// Leftover describes an unfinished change of an earlier run that
 	// this run found and converged.
 	Leftover string `json:"leftover,omitempty"`
+	// Drift says how the router's running config departed from the one
+	// peerctl last confirmed on it (device.DriftReporter), when it runs
+	// neither that one nor the rendered one; the change converges it.
+	Drift string `json:"drift,omitempty"`
 	// Diff lists the lines removed ("-") and added ("+").
 	Diff     []string       `json:"diff"`
 	Sessions []SessionCheck `json:"sessions"`
@@ -373,6 +378,18 @@ func prepare(ctx context.Context, t Target, o Options, r *RouterResult) (device.
 			return d, want, false, fmt.Errorf("%s: %w: %s", t.Router, device.ErrLocked, left)
 		}
 	}
+	if have != want {
+		if dr, ok := d.(device.DriftReporter); ok {
+			drift, err := dr.Drift(ctx)
+			if err != nil {
+				return d, want, false, fmt.Errorf("%s: reading back what the router runs: %w", t.Router, err)
+			}
+			if drift != "" {
+				r.Drift = redact(drift, t.Secrets)
+				emit(o.Progress, t.Router, StepDrift, "the router runs neither the last deployed nor the rendered config: "+r.Drift)
+			}
+		}
+	}
 	switch {
 	case have == want && left == nil:
 		r.Status = Unchanged
@@ -430,6 +447,11 @@ func rollout(ctx context.Context, d device.Driver, t Target, want string, o Opti
 	}
 	if n := unknownState(checks); n > 0 {
 		emit(o.Progress, t.Router, StepVerify, fmt.Sprintf("%d of %d sessions not verified: the router reports no session state; their configuration is verified", n, len(checks)))
+	}
+	if err := context.Cause(ctx); err != nil {
+		// Stopped (a signal) after verifying: an unconfirmed change is
+		// never left behind, so it is undone rather than kept.
+		return rollBack(ctx, d, t, o, res, before, fmt.Sprintf("%s: stopped before confirming: %v", t.Router, err))
 	}
 	emit(o.Progress, t.Router, StepConfirm, "")
 	if err := d.Confirm(ctx); err != nil {
@@ -533,13 +555,19 @@ func rollBack(ctx context.Context, d device.Driver, t Target, o Options, res Rou
 		emit(o.Progress, t.Router, StepFailed, res.Error)
 		return res
 	}
+	res.Status, res.Error = RolledBack, why
+	if ctx.Err() != nil {
+		// Stopping: the previous config is back; waiting for its
+		// sessions would only hold up the exit.
+		emit(o.Progress, t.Router, StepRollback, "previous config restored")
+		return res
+	}
 	var up []IntendedSession
 	for _, s := range before {
 		if s.Established() {
 			up = append(up, IntendedSession{Neighbor: s.Neighbor, PeerASN: s.PeerASN})
 		}
 	}
-	res.Status, res.Error = RolledBack, why
 	checks, err := poll(rctx, d, t.Router, up, o.VerifyTimeout, o.Poll, func(cs []SessionCheck) bool {
 		return !slices.ContainsFunc(cs, func(c SessionCheck) bool { return !c.Established })
 	})

@@ -48,6 +48,17 @@ type LeftoverReporter interface {
 	Leftover(ctx context.Context) (*Leftover, error)
 }
 
+// DriftReporter is implemented by drivers that can tell whether the
+// router runs the config peerctl last confirmed on it (BIRD's config
+// identity, FRR's deployed marker).
+type DriftReporter interface {
+	// Drift says how the router's config departs from the one peerctl
+	// last confirmed on it (changed by hand, an undo, a change left
+	// half-done), or "" when it runs that config or none was ever
+	// confirmed by peerctl.
+	Drift(ctx context.Context) (string, error)
+}
+
 // Normalizer is implemented by drivers whose Running returns a canonical
 // form of the config: Normalize turns a rendered config into that form, so
 // that "did anything change" is a byte comparison.

@@ -54,6 +54,9 @@ type FRR struct {
 // frrChange is an applied, unconfirmed change.
 type frrChange struct {
 	lock lockNote
+	// want is the config being applied, named by the PEERCTL-DEPLOYED
+	// marker once it is confirmed.
+	want *frrConfig
 	// raw is show running-config before the change, byte for byte;
 	// saved is its managed part, which Rollback restores.
 	raw   string
@@ -68,6 +71,7 @@ var (
 	_ LeftoverReporter = (*FRR)(nil)
 	_ Normalizer       = (*FRR)(nil)
 	_ SecretRedactor   = (*FRR)(nil)
+	_ DriftReporter    = (*FRR)(nil)
 )
 
 var frrPassword = regexp.MustCompile(`^(\s*neighbor \S+ password )(\S+)()$`)
@@ -220,6 +224,23 @@ func (f *FRR) Running(ctx context.Context) (string, error) {
 // Normalize returns the canonical form of a rendered config.
 func (f *FRR) Normalize(cfg string) (string, error) { return NormalizeFRR(cfg) }
 
+// Drift says how the managed config departs from the one the
+// PEERCTL-DEPLOYED marker names; "" when it is that one, or when no
+// marker is there (peerctl never confirmed a change on the router).
+func (f *FRR) Drift(ctx context.Context) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	_, c, err := f.running(ctx)
+	if err != nil || c.deployed == "" {
+		return "", err
+	}
+	if id := c.deployedIdentity(); id != frrIdentity(c) {
+		return fmt.Sprintf("the managed config is not the one peerctl last confirmed (route-map %s says %q): it was changed by hand, or by an interrupted change",
+			frrDeployedName, c.deployed), nil
+	}
+	return "", nil
+}
+
 // Leftover reports another run's lock marker, held or expired.
 func (f *FRR) Leftover(ctx context.Context) (*Leftover, error) {
 	f.mu.Lock()
@@ -270,7 +291,7 @@ func (f *FRR) Apply(ctx context.Context, cfg string, confirmTimeout time.Duratio
 		stale = true
 	}
 	note := newLockNote(confirmTimeout)
-	f.pending = &frrChange{lock: note, raw: raw, saved: cur, staleLock: stale}
+	f.pending = &frrChange{lock: note, want: want, raw: raw, saved: cur, staleLock: stale}
 	diff, err := frrDiff(cur, want)
 	if err != nil {
 		return err
@@ -343,7 +364,8 @@ func (f *FRR) Confirm(ctx context.Context) error {
 	if f.timer != nil && !f.timer.Stop() {
 		return errors.New("the confirm timer already fired: the change was rolled back")
 	}
-	if err := f.configure(ctx, []string{"no route-map " + frrLockName}); err != nil {
+	marker := []string{"route-map " + frrDeployedName + " deny 65535", "description " + frrDeployedNote(f.pending.want, f.pending.lock.run), "exit"}
+	if err := f.configure(ctx, append(marker, "no route-map "+frrLockName)); err != nil {
 		f.rearm()
 		return err
 	}

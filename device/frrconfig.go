@@ -1,6 +1,8 @@
 package device
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -33,6 +35,10 @@ const (
 	// frr.go): it lives in the running config, so a later run finds it
 	// even when the run that set it could not finish.
 	frrLockName = "PEERCTL-LOCK"
+	// frrDeployedName is the route-map whose description names the
+	// managed config peerctl last confirmed (frrIdentity), so that a
+	// later run can tell a router changed behind its back.
+	frrDeployedName = "PEERCTL-DEPLOYED"
 )
 
 // frrNode is one config line and the lines nested under it.
@@ -44,8 +50,10 @@ type frrNode struct {
 // frrConfig is the managed part of an FRR config.
 type frrConfig struct {
 	top []*frrNode
-	// lock is the description of the PEERCTL-LOCK marker, if present.
-	lock string
+	// lock is the description of the PEERCTL-LOCK marker, if present,
+	// and deployed that of the PEERCTL-DEPLOYED one. Neither marker is
+	// part of the managed config.
+	lock, deployed string
 	// unmanaged lists the top-level statements that were skipped, as
 	// "line N: text". A rendered config must have none: peerctl would
 	// silently not apply them.
@@ -164,14 +172,17 @@ func parseFRR(text string) (*frrConfig, error) {
 			if af != nil {
 				return nil, fmt.Errorf("%s: address-family %q has no exit-address-family", n.line, af.line)
 			}
-			if name, ok := routeMapName(n.line); ok && name == frrLockName {
+			if name, ok := routeMapName(n.line); ok && (name == frrLockName || name == frrDeployedName) {
+				desc := "(no description)"
 				for _, ch := range n.children {
 					if d, ok := strings.CutPrefix(ch.line, "description "); ok {
-						c.lock = d
+						desc = d
 					}
 				}
-				if c.lock == "" {
-					c.lock = "(no description)"
+				if name == frrLockName {
+					c.lock = desc
+				} else {
+					c.deployed = desc
 				}
 				continue
 			}
@@ -234,7 +245,7 @@ func checkCreateLines(n *frrNode) error {
 // rendered config may open `router bgp 64500` more than once) and drops
 // exact duplicate lines, as the router would.
 func (c *frrConfig) merged() *frrConfig {
-	out := &frrConfig{lock: c.lock, unmanaged: c.unmanaged, identity: c.identity}
+	out := &frrConfig{lock: c.lock, deployed: c.deployed, unmanaged: c.unmanaged, identity: c.identity}
 	out.top = mergeNodes(c.top)
 	return out
 }
@@ -372,10 +383,33 @@ func parseFRRIntended(cfg string) (*frrConfig, error) {
 		return nil, fmt.Errorf("config has statements peerctl does not manage on FRR (only prefix-lists, community and "+
 			"as-path lists, route-maps, router bgp and rpki): %s", strings.Join(c.unmanaged, "; "))
 	}
-	if c.lock != "" {
-		return nil, fmt.Errorf("config has the route-map %s, which peerctl reserves", frrLockName)
+	if c.lock != "" || c.deployed != "" {
+		return nil, fmt.Errorf("config has the route-map %s or %s, which peerctl reserves", frrLockName, frrDeployedName)
 	}
 	return c, nil
+}
+
+// frrIdentity names a managed config by 64 bits of the SHA-256 of its
+// canonical form, for the PEERCTL-DEPLOYED marker.
+func frrIdentity(c *frrConfig) string {
+	sum := sha256.Sum256([]byte(c.String()))
+	return hex.EncodeToString(sum[:8])
+}
+
+// frrDeployedNote is the description of the PEERCTL-DEPLOYED marker.
+func frrDeployedNote(c *frrConfig, run string) string {
+	return fmt.Sprintf("peerctl config=%s run=%s", frrIdentity(c), run)
+}
+
+// deployedIdentity reads the config identity out of the marker's
+// description; "" when there is none.
+func (c *frrConfig) deployedIdentity() string {
+	for _, f := range strings.Fields(c.deployed) {
+		if v, ok := strings.CutPrefix(f, "config="); ok {
+			return v
+		}
+	}
+	return ""
 }
 
 // identityMismatch reports the "frr defaults" and "hostname" lines of want

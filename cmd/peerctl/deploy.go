@@ -151,6 +151,9 @@ func printDeployReport(w io.Writer, rep deploy.Report, dryRun bool) {
 		if r.Leftover != "" {
 			detail = "converged an " + r.Leftover + "; " + detail
 		}
+		if r.Drift != "" {
+			detail = "converged a router found off its last deployed config (" + r.Drift + "); " + detail
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", r.Router, r.Status, len(r.Diff), r.Applied.Round(10*time.Millisecond), detail)
 	}
 	tw.Flush()

@@ -135,7 +135,7 @@ func poll(ctx context.Context, d device.Driver, router string, intended []Intend
 		}
 		select {
 		case <-ctx.Done():
-			return checks, ctx.Err()
+			return checks, context.Cause(ctx)
 		case <-time.After(min(every, time.Until(deadline))):
 		}
 	}

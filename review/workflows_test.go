@@ -35,6 +35,9 @@ type workflow struct {
 			With map[string]string `yaml:"with"`
 			Env  map[string]string `yaml:"env"`
 			Run  string            `yaml:"run"`
+			// TimeoutMinutes bounds a step (deploy.yml's deploy step;
+			// deploy/workflow_test.go checks its cancellation).
+			TimeoutMinutes int `yaml:"timeout-minutes"`
 		} `yaml:"steps"`
 	} `yaml:"jobs"`
 }

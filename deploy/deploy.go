@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/peerctl/peerctl/device"
+	"github.com/peerctl/peerctl/secret"
 )
 
 // Target is one router and the config it should run.
@@ -23,8 +24,9 @@ type Target struct {
 	Config   string            `json:"-"`
 	Intended []IntendedSession `json:"intended"`
 	// Secrets are values inside Config that must never be shown (MD5
-	// keys read from the environment): every diff, error and event has
-	// them replaced by "<secret>".
+	// keys read from the environment): every diff, error, event and log
+	// line has them replaced by "<secret>", as well as the keys read back
+	// from the routers (device.SecretFinder).
 	Secrets []string `json:"-"`
 	// Verify is how a change is verified before it is confirmed; ""
 	// means VerifySessions. VerificationFor gives each platform's.
@@ -104,6 +106,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Dial opens routers; nil means device.Dial.
 	Dial DialFunc
+
+	// redact hides every secret known to the rollout.
+	redact *secret.Redactor
 }
 
 func (o *Options) defaults() error {
@@ -126,10 +131,28 @@ func (o *Options) defaults() error {
 		return fmt.Errorf("confirm timeout %s must exceed the verify timeout %s by at least 10s, or changes would be rolled back while being verified",
 			o.ConfirmTimeout, o.VerifyTimeout)
 	}
+	if o.redact == nil {
+		o.redact = &secret.Redactor{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	o.Logger = slog.New(o.redact.Handler(o.Logger.Handler()))
+	if o.Progress != nil {
+		o.Progress = redacted(o.redact, serialized(o.Progress))
+	}
 	if o.Dial == nil {
 		o.Dial = defaultDial(o.Logger)
 	}
 	return nil
+}
+
+// redacted hides secrets in the events f receives.
+func redacted(r *secret.Redactor, f func(Event)) func(Event) {
+	return func(e Event) {
+		e.Message = r.String(e.Message)
+		f(e)
+	}
 }
 
 // Step names what a rollout event is about.
@@ -219,6 +242,10 @@ type Report struct {
 // intended session Established, within max-prefix) and confirmed, or
 // rolled back; the first failure stops the rollout.
 func Run(ctx context.Context, targets []Target, o Options) (Report, error) {
+	o.redact = &secret.Redactor{}
+	for _, t := range targets {
+		o.redact.Add(t.Secrets...)
+	}
 	if err := o.defaults(); err != nil {
 		return Report{}, err
 	}
@@ -227,7 +254,6 @@ func Run(ctx context.Context, targets []Target, o Options) (Report, error) {
 	for i, t := range targets {
 		rep.Routers[i] = RouterResult{Router: t.Router, Status: Skipped, Diff: []string{}, Sessions: []SessionCheck{}}
 	}
-	o.Progress = serialized(o.Progress)
 	var mu sync.Mutex // guards the report and the scheduler
 
 	// Phase 1: connect to every router and compare.
@@ -252,7 +278,7 @@ func Run(ctx context.Context, targets []Target, o Options) (Report, error) {
 			defer mu.Unlock()
 			drivers[i], wants[i] = d, want
 			if err != nil {
-				r.Status, r.Error = Failed, redact(err.Error(), t.Secrets)
+				r.Status, r.Error = Failed, o.redact.String(err.Error())
 				emit(o.Progress, t.Router, StepFailed, r.Error)
 				return
 			}
@@ -303,7 +329,7 @@ func Run(ctx context.Context, targets []Target, o Options) (Report, error) {
 			defer wg.Done()
 			res := rollout(ctx, drivers[i], t, wants[i], o)
 			mu.Lock()
-			rep.Routers[i].Status, rep.Routers[i].Error = res.Status, redact(res.Error, t.Secrets)
+			rep.Routers[i].Status, rep.Routers[i].Error = res.Status, o.redact.String(res.Error)
 			rep.Routers[i].Sessions, rep.Routers[i].Applied = res.Sessions, res.Applied
 			rep.Routers[i].Verification = res.Verification
 			delete(active, t.Router)
@@ -365,11 +391,12 @@ func prepare(ctx context.Context, t Target, o Options, r *RouterResult) (device.
 			return d, want, false, fmt.Errorf("%s: looking for unfinished changes: %w", t.Router, err)
 		}
 	}
-	r.Diff = redactAll(lineChanges(have, want), t.Secrets)
-	if sr, ok := d.(device.SecretRedactor); ok {
-		for i, l := range r.Diff {
-			r.Diff[i] = sr.RedactSecrets(l)
-		}
+	if sf, ok := d.(device.SecretFinder); ok {
+		o.redact.Add(sf.Secrets(have)...)
+	}
+	r.Diff = lineChanges(have, want)
+	for i, l := range r.Diff {
+		r.Diff[i] = o.redact.String(l)
 	}
 	if left != nil {
 		r.Leftover = left.String()
@@ -385,7 +412,7 @@ func prepare(ctx context.Context, t Target, o Options, r *RouterResult) (device.
 				return d, want, false, fmt.Errorf("%s: reading back what the router runs: %w", t.Router, err)
 			}
 			if drift != "" {
-				r.Drift = redact(drift, t.Secrets)
+				r.Drift = o.redact.String(drift)
 				emit(o.Progress, t.Router, StepDrift, "the router runs neither the last deployed nor the rendered config: "+r.Drift)
 			}
 		}
@@ -542,13 +569,13 @@ func verifyProblems(cs []SessionCheck, required map[string]bool, settle time.Dur
 // Established before to come back. It uses its own context: a cancelled
 // rollout must still roll back.
 func rollBack(ctx context.Context, d device.Driver, t Target, o Options, res RouterResult, before []device.Session, why string) RouterResult {
-	why = redact(why, t.Secrets)
+	why = o.redact.String(why)
 	emit(o.Progress, t.Router, StepRollback, why)
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.ConfirmTimeout+o.VerifyTimeout)
 	defer cancel()
 	if err := d.Rollback(rctx); err != nil {
 		res.Status = Failed
-		res.Error = why + "; rollback failed: " + redact(err.Error(), t.Secrets)
+		res.Error = why + "; rollback failed: " + o.redact.String(err.Error())
 		if errors.Is(err, device.ErrConnection) {
 			res.Error += " (the router's confirm timer, or the next run, will restore it)"
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/peerctl/peerctl/bgp"
 	"github.com/peerctl/peerctl/device"
+	"github.com/peerctl/peerctl/secret"
 )
 
 // IntendedSession is a BGP session the repository says a router has.
@@ -176,7 +177,13 @@ func Check(ctx context.Context, targets []Target, o CheckOptions) CheckReport {
 	if o.Poll <= 0 {
 		o.Poll = time.Second
 	}
-	o.Progress = serialized(o.Progress)
+	red := &secret.Redactor{}
+	for _, t := range targets {
+		red.Add(t.Secrets...)
+	}
+	if o.Progress != nil {
+		o.Progress = redacted(red, serialized(o.Progress))
+	}
 	dial := o.Dial
 	if dial == nil {
 		dial = defaultDial(nil)
@@ -209,7 +216,7 @@ func Check(ctx context.Context, targets []Target, o CheckOptions) CheckReport {
 	rep := CheckReport{Sessions: []SessionCheck{}, Errors: map[string]string{}, OK: true}
 	for i, r := range results {
 		if r.err != nil {
-			rep.Errors[targets[i].Router] = redact(fmt.Sprintf("%s: %v", targets[i].Router, r.err), targets[i].Secrets)
+			rep.Errors[targets[i].Router] = red.String(fmt.Sprintf("%s: %v", targets[i].Router, r.err))
 			rep.OK = false
 			emit(o.Progress, targets[i].Router, StepFailed, rep.Errors[targets[i].Router])
 			continue

@@ -74,15 +74,15 @@ type BIRD struct {
 var (
 	_ Driver           = (*BIRD)(nil)
 	_ LeftoverReporter = (*BIRD)(nil)
-	_ SecretRedactor   = (*BIRD)(nil)
+	_ SecretFinder     = (*BIRD)(nil)
 	_ Normalizer       = (*BIRD)(nil)
 	_ DriftReporter    = (*BIRD)(nil)
 )
 
-var birdPassword = regexp.MustCompile(`^(\s*password ")([^"]*)(";.*)$`)
+var birdPassword = regexp.MustCompile(`(?m)^\s*password\s+"([^"\n]*)"`)
 
-// RedactSecrets hides a session's TCP MD5 password in a config line.
-func (b *BIRD) RedactSecrets(line string) string { return redactPattern(birdPassword, line) }
+// Secrets lists the sessions' TCP MD5 passwords in a config.
+func (b *BIRD) Secrets(cfg string) []string { return findSecrets(birdPassword, cfg) }
 
 // OpenBIRD opens the birdc and SFTP sessions to a BIRD router.
 func OpenBIRD(ctx context.Context, ep Endpoint, log *slog.Logger) (*BIRD, error) {

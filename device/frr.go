@@ -70,14 +70,14 @@ var (
 	_ Driver           = (*FRR)(nil)
 	_ LeftoverReporter = (*FRR)(nil)
 	_ Normalizer       = (*FRR)(nil)
-	_ SecretRedactor   = (*FRR)(nil)
+	_ SecretFinder     = (*FRR)(nil)
 	_ DriftReporter    = (*FRR)(nil)
 )
 
-var frrPassword = regexp.MustCompile(`^(\s*neighbor \S+ password )(\S+)()$`)
+var frrPassword = regexp.MustCompile(`(?m)^\s*neighbor\s+\S+\s+password\s+(\S+)`)
 
-// RedactSecrets hides a neighbor's TCP MD5 password in a config line.
-func (f *FRR) RedactSecrets(line string) string { return redactPattern(frrPassword, line) }
+// Secrets lists the neighbors' TCP MD5 passwords in a config.
+func (f *FRR) Secrets(cfg string) []string { return findSecrets(frrPassword, cfg) }
 
 // OpenFRR opens a session to an FRR router.
 func OpenFRR(ctx context.Context, ep Endpoint, log *slog.Logger) (*FRR, error) {

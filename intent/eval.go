@@ -6,6 +6,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
+
+	"github.com/peerctl/peerctl/secret"
 )
 
 // evalContext is what expressions in intents may use: no variables, and one
@@ -26,24 +28,12 @@ var secretFunc = function.New(&function.Spec{
 	Type:        function.StaticReturnType(secretType),
 	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 		name := args[0].AsString()
-		if msg := checkSecretName(name); msg != "" {
+		if msg := secret.CheckName(name); msg != "" {
 			return cty.NilVal, fmt.Errorf("secret name %q %s", name, msg)
 		}
 		return cty.ObjectVal(map[string]cty.Value{"secret": cty.StringVal(name)}), nil
 	},
 })
-
-func checkSecretName(s string) string {
-	if s == "" || len(s) > 64 {
-		return "must have 1 to 64 characters"
-	}
-	for i, r := range s {
-		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r == '_' || i > 0 && r >= '0' && r <= '9') {
-			return "may only hold letters, digits and '_' (it becomes part of an environment variable name)"
-		}
-	}
-	return ""
-}
 
 // decodeSecret evaluates an optional attribute that must be a secret("…")
 // call. Plain strings are refused: a password in the repository would be
@@ -55,10 +45,17 @@ func (v *validator) decodeSecret(expr hcl.Expression, attr string) *SecretRef {
 		return nil
 	}
 	rng := expr.Range()
-	if !val.Type().Equals(secretType) || !val.IsKnown() {
+	if !val.Type().Equals(secretType) || !val.IsWhollyKnown() || val.GetAttr("secret").IsNull() {
 		v.errorf(rng, "Secret written in the repository",
 			"%s must be secret(\"NAME\"), which reads the value from the environment variable PEERCTL_SECRET_NAME at deploy time; secrets never belong in the repository.", attr)
 		return nil
 	}
-	return &SecretRef{Name: val.GetAttr("secret").AsString()}
+	// secret() checks its argument; an object written out as
+	// { secret = "…" } has the same type and must pass the same check.
+	name := val.GetAttr("secret").AsString()
+	if msg := secret.CheckName(name); msg != "" {
+		v.errorf(rng, "Invalid secret name", "The secret name %q %s.", name, msg)
+		return nil
+	}
+	return &SecretRef{Name: name}
 }

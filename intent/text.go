@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/peerctl/peerctl/secret"
 )
 
 // Limits on what a repository may contain. They keep a hostile pull request
@@ -54,6 +56,9 @@ func CheckText(s string, maxLen int) string {
 	}
 	if strings.Contains(s, "  ") {
 		return "contains two spaces in a row"
+	}
+	if strings.Contains(s, secret.Prefix) {
+		return "contains " + secret.Prefix + ", which marks where deploy writes a secret's value"
 	}
 	return ""
 }

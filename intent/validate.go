@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/peerctl/peerctl/bgp"
+	"github.com/peerctl/peerctl/secret"
 )
 
 // validator turns the raw decoded blocks into a typed Repo, collecting a
@@ -341,7 +342,7 @@ func (v *validator) routers(raw []*rawRouter, repo *Repo) []*Router {
 			rt.SSHKeyFile = *r.SSHKeyFile
 		}
 		if r.PasswordEnv != nil {
-			if msg := checkSecretName(*r.PasswordEnv); msg != "" {
+			if msg := secret.CheckName(*r.PasswordEnv); msg != "" {
 				v.errorf(r.PasswordEnvRange, "Invalid environment variable name", "password_env %s.", msg)
 			}
 			rt.PasswordEnv = *r.PasswordEnv

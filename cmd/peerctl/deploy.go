@@ -114,6 +114,7 @@ func deployRun(ctx context.Context, opts *deployOptions) error {
 	if opts.json {
 		enc := json.NewEncoder(a.io.Out)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false) // diffs show "<secret>" as it reads
 		if err := enc.Encode(struct {
 			FormatVersion int `json:"format_version"`
 			deploy.Report

@@ -2,8 +2,10 @@ package intent
 
 import (
 	"fmt"
+	"regexp"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 
@@ -22,6 +24,9 @@ func evalContext() *hcl.EvalContext {
 
 var secretType = cty.Object(map[string]cty.Type{"secret": cty.String})
 
+// jsonSecretCall is secret("NAME") as a JSON file writes it.
+var jsonSecretCall = regexp.MustCompile(`^\$\{\s*secret\(\s*"([^"]*)"\s*\)\s*\}$`)
+
 var secretFunc = function.New(&function.Spec{
 	Description: "Refers to a secret read from PEERCTL_SECRET_<NAME> at deploy time.",
 	Params:      []function.Parameter{{Name: "name", Type: cty.String}},
@@ -39,10 +44,21 @@ var secretFunc = function.New(&function.Spec{
 // call. Plain strings are refused: a password in the repository would be
 // published with every fork and pull request.
 func (v *validator) decodeSecret(expr hcl.Expression, attr string) *SecretRef {
-	val, diags := expr.Value(v.ctx)
+	ctx := v.ctx
+	if _, native := expr.(hclsyntax.Expression); !native {
+		// JSON: never a template (see loader.evalContext); the call is
+		// read from the string's text.
+		ctx = nil
+	}
+	val, diags := expr.Value(ctx)
 	v.diags = append(v.diags, diags...)
 	if diags.HasErrors() || val.IsNull() {
 		return nil
+	}
+	if ctx == nil && val.Type() == cty.String && val.IsKnown() {
+		if m := jsonSecretCall.FindStringSubmatch(val.AsString()); m != nil {
+			val = cty.ObjectVal(map[string]cty.Value{"secret": cty.StringVal(m[1])})
+		}
 	}
 	rng := expr.Range()
 	if !val.Type().Equals(secretType) || !val.IsWhollyKnown() || val.GetAttr("secret").IsNull() {

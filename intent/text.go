@@ -12,12 +12,15 @@ import (
 // from exhausting memory or stack, and keep values within what every
 // router platform accepts.
 const (
-	MaxFileBytes     = 1 << 20 // one HCL file
-	MaxFiles         = 20000   // files in peers/ plus policies/
-	MaxNesting       = 32      // brackets and braces inside each other
-	MaxNameLen       = 64
-	MaxDescLen       = 200
-	MaxIdentifierLen = 32
+	MaxFileBytes = 256 << 10 // one HCL file (the example's largest is under 2 KiB)
+	// MaxFileDiagnostics is how many problems are reported per file.
+	MaxFileDiagnostics = 20
+	MaxFiles           = 20000 // files in peers/ plus policies/
+	MaxNesting         = 32    // brackets and braces inside each other
+	MaxItems           = 10000 // list and object items in one file (converting a list costs their square)
+	MaxNameLen         = 64
+	MaxDescLen         = 200
+	MaxIdentifierLen   = 32
 )
 
 // IsTextChar is the allow-list for free text that reaches router configs

@@ -15,6 +15,7 @@ import (
 	"unicode"
 
 	"github.com/peerctl/peerctl/bgp"
+	"github.com/peerctl/peerctl/repofs"
 )
 
 // DefaultSnapshotSource is the IRR source of snapshot objects that have
@@ -28,8 +29,10 @@ type LoadOptions struct {
 	// Source is the IRR source of objects without a "source:" attribute
 	// (default DefaultSnapshotSource).
 	Source string
-	// BaseDir is where relative paths are read from (default: the
-	// working directory). Files keep the names they were given, so a
+	// BaseDir is the repository the paths are read from: relative to
+	// it, regular files only, never through a symbolic link (package
+	// repofs). Without it, paths are the operator's own and are read as
+	// given. Files keep the names they were given, so a
 	// repository-relative path stays one in Result.Source.
 	BaseDir string
 	// MaxLineBytes bounds a line (default 1 MiB) and MaxObjectBytes an
@@ -148,11 +151,7 @@ func newLoader(opts LoadOptions) *loader {
 }
 
 func (l *loader) loadFile(ctx context.Context, path string) error {
-	full := path
-	if l.opts.BaseDir != "" && !filepath.IsAbs(path) {
-		full = filepath.Join(l.opts.BaseDir, path)
-	}
-	f, err := os.Open(full)
+	f, err := openSnapshot(l.opts.BaseDir, path)
 	if err != nil {
 		return err
 	}
@@ -174,6 +173,24 @@ func (l *loader) loadFile(ctx context.Context, path string) error {
 	l.rep.Files = append(l.rep.Files, path)
 	l.opts.Logger.Debug("IRR snapshot loaded", "file", path, "objects", l.rep.Objects-before, "bytes", l.rep.Bytes)
 	return nil
+}
+
+// openSnapshot opens a snapshot file: with a base directory (a
+// repository) as a file of the repository, relative to it (repofs);
+// otherwise the operator's own file, which must still be a regular file
+// (a FIFO would block the load).
+func openSnapshot(base, path string) (*os.File, error) {
+	if base != "" {
+		return repofs.Open(base, filepath.ToSlash(path))
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%w (%s)", repofs.ErrNotRegular, fi.Mode().Type())
+	}
+	return os.Open(path)
 }
 
 var errTooManyBytes = errors.New("too many bytes")

@@ -16,6 +16,7 @@ import (
 	"github.com/peerctl/peerctl/irr"
 	"github.com/peerctl/peerctl/model"
 	"github.com/peerctl/peerctl/peeringdb"
+	"github.com/peerctl/peerctl/repofs"
 	"github.com/peerctl/peerctl/rpki"
 )
 
@@ -83,7 +84,7 @@ func loadInputs(ctx context.Context, a *app, settings *intent.Repo, refs []bgp.O
 	}
 
 	if f := settings.RPKI.VRPsFile; f != "" {
-		table, rep, err := loadVRPs(filepath.Join(a.repoDir, f), settings.RPKI.SLURM, a.repoDir)
+		table, rep, err := loadVRPs(a.repoDir, f, settings.RPKI.SLURM)
 		if err != nil {
 			return in, diags, fmt.Errorf("rpki.vrps_file: %w", err)
 		}
@@ -169,16 +170,27 @@ func irrSourcesSuffix(sources []string) string {
 	return " (" + strings.Join(sources, ",") + ")"
 }
 
-// loadVRPs reads a VRP file and applies the SLURM exceptions, if any.
-func loadVRPs(path, slurm, repoDir string) (*rpki.Table, rpki.LoadReport, error) {
-	vrps, rep, err := rpki.LoadJSONFile(path, rpki.LoadOptions{})
+// loadVRPs reads a VRP file of the repository and applies its SLURM
+// exceptions, if any; both are read as repository files (repofs).
+func loadVRPs(repoDir, file, slurm string) (*rpki.Table, rpki.LoadReport, error) {
+	f, err := repofs.Open(repoDir, file)
 	if err != nil {
-		return nil, rep, err
+		return nil, rpki.LoadReport{}, fmt.Errorf("loading VRPs: %w", err)
+	}
+	defer f.Close()
+	vrps, rep, err := rpki.LoadJSON(f, rpki.LoadOptions{})
+	if err != nil {
+		return nil, rep, fmt.Errorf("loading VRPs from %s: %w", file, err)
 	}
 	if slurm != "" {
-		s, err := rpki.LoadSLURMFile(filepath.Join(repoDir, slurm))
+		sf, err := repofs.Open(repoDir, slurm)
 		if err != nil {
-			return nil, rep, err
+			return nil, rep, fmt.Errorf("loading SLURM: %w", err)
+		}
+		defer sf.Close()
+		s, err := rpki.LoadSLURM(sf)
+		if err != nil {
+			return nil, rep, fmt.Errorf("loading SLURM %s: %w", slurm, err)
 		}
 		vrps, _ = s.Apply(vrps)
 	}

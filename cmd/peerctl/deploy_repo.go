@@ -18,6 +18,7 @@ import (
 	"github.com/peerctl/peerctl/device"
 	"github.com/peerctl/peerctl/model"
 	"github.com/peerctl/peerctl/render"
+	"github.com/peerctl/peerctl/repofs"
 	"github.com/peerctl/peerctl/secret"
 )
 
@@ -58,7 +59,7 @@ type rolloutFunc func(ctx context.Context, a *app, q rolloutQuery) (rollout, err
 // turns them into deploy targets: the endpoint from the router block, the
 // intended sessions from the model, secrets filled in from the environment.
 func repoRollout(ctx context.Context, a *app, q rolloutQuery) (rollout, error) {
-	m, repo, diags, err := loadModel(ctx, a, os.DirFS(a.repoDir))
+	m, repo, diags, err := loadModel(ctx, a, repofs.Dir(a.repoDir))
 	printDiagnostics(a, diags, repo)
 	if err != nil {
 		return rollout{}, err

@@ -35,14 +35,17 @@ type irrExpandOptions struct {
 	refs      []bgp.ObjectRef
 	servers   []string
 	snapshots []string
-	sources   []string
-	depth     int
-	aggregate bool
-	json      bool
-	noCache   bool
-	cacheTTL  time.Duration
-	timeout   time.Duration
-	noA       bool
+	// snapshotDir is the repository the policy's snapshots are read
+	// from; "" for --snapshot files, which the operator names.
+	snapshotDir string
+	sources     []string
+	depth       int
+	aggregate   bool
+	json        bool
+	noCache     bool
+	cacheTTL    time.Duration
+	timeout     time.Duration
+	noA         bool
 }
 
 func newCmdIRRExpand(a *app, runF func(*irrExpandOptions) error) *cobra.Command {
@@ -136,10 +139,9 @@ func (opts *irrExpandOptions) fromPolicy(keepSources bool) {
 		return // no usable repository here: the flags' defaults apply
 	}
 	if len(repo.IRR.Snapshot) > 0 {
-		opts.snapshots = nil
-		for _, p := range repo.IRR.Snapshot {
-			opts.snapshots = append(opts.snapshots, filepath.Join(opts.app.repoDir, p))
-		}
+		// Read as repository files (irr.LoadOptions.BaseDir): regular,
+		// inside the repository, never through a symbolic link.
+		opts.snapshots, opts.snapshotDir = repo.IRR.Snapshot, opts.app.repoDir
 	} else if len(repo.IRR.Servers) > 0 {
 		opts.servers = repo.IRR.Servers
 	}
@@ -193,7 +195,7 @@ func irrExpandClient(ctx context.Context, opts *irrExpandOptions) (client *irr.C
 	a := opts.app
 	o := irr.Options{Sources: opts.sources, MaxDepth: opts.depth, TotalTimeout: opts.timeout, NoA: opts.noA, Logger: a.logger()}
 	if len(opts.snapshots) > 0 {
-		db, rep, err := irr.LoadSnapshots(ctx, opts.snapshots, irr.LoadOptions{Logger: a.logger()})
+		db, rep, err := irr.LoadSnapshots(ctx, opts.snapshots, irr.LoadOptions{BaseDir: opts.snapshotDir, Logger: a.logger()})
 		if err != nil {
 			return nil, "", err
 		}

@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/peerctl/peerctl/gitfs"
 	"github.com/peerctl/peerctl/plan"
+	"github.com/peerctl/peerctl/repofs"
 )
 
 type planOptions struct {
@@ -89,7 +89,7 @@ func planRun(ctx context.Context, opts *planOptions) error {
 	if err != nil {
 		return fmt.Errorf("--base: %w", err)
 	}
-	headFS, headLabel := fs.FS(os.DirFS(a.repoDir)), "working tree"
+	headFS, headLabel := repofs.Dir(a.repoDir), "working tree"
 	if opts.head != "" {
 		if headFS, headLabel, err = revisionFS(ctx, a, repo, opts.head); err != nil {
 			return fmt.Errorf("--head: %w", err)

@@ -63,7 +63,7 @@ func dialConn(ctx context.Context, addr, sources string, timeout time.Duration) 
 	if err != nil {
 		return nil, err
 	}
-	c := &conn{nc: nc, br: bufio.NewReaderSize(nc, 256*1024), bw: bufio.NewWriterSize(nc, 32*1024), addr: addr}
+	c := &conn{nc: nc, br: bufio.NewReaderSize(idleReader{nc, timeout}, 256*1024), bw: bufio.NewWriterSize(nc, 32*1024), addr: addr}
 	stop := context.AfterFunc(ctx, func() { nc.Close() })
 	defer stop()
 	nc.SetDeadline(time.Now().Add(timeout))
@@ -106,6 +106,21 @@ func dialConn(ctx context.Context, addr, sources string, timeout time.Duration) 
 	return c, nil
 }
 
+// idleReader gives every read from the server a deadline: a server
+// that stays silent that long has failed, however long a reply that
+// keeps arriving takes.
+type idleReader struct {
+	nc   net.Conn
+	idle time.Duration
+}
+
+func (r idleReader) Read(p []byte) (int, error) {
+	if err := r.nc.SetReadDeadline(time.Now().Add(r.idle)); err != nil {
+		return 0, err
+	}
+	return r.nc.Read(p)
+}
+
 func (c *conn) close() {
 	c.nc.SetWriteDeadline(time.Now().Add(time.Second))
 	c.bw.WriteString("!q\n")
@@ -126,7 +141,7 @@ var errNoSourceList = errors.New(`the server does not list its sources (no answe
 // until the queue is empty, and stores each answer in ans. On a
 // connection failure it returns the error and the indexes that were taken
 // but not answered; the connection is then closed.
-func (c *conn) work(ctx context.Context, qs []query, queue <-chan int, ans []answer, queryTimeout time.Duration, maxData int) (lost []int, err error) {
+func (c *conn) work(ctx context.Context, qs []query, queue <-chan int, ans []answer, maxData int) (lost []int, err error) {
 	stopClose := context.AfterFunc(ctx, func() { c.nc.Close() })
 	defer stopClose()
 
@@ -158,7 +173,6 @@ func (c *conn) work(ctx context.Context, qs []query, queue <-chan int, ans []ans
 			<-slots
 			continue
 		}
-		c.nc.SetReadDeadline(time.Now().Add(queryTimeout))
 		r, err := readReply(c.br, maxData)
 		if err == nil && it.idx < 0 && r.Kind != KindOK {
 			err = &ServerError{Query: "!s" + it.sources, Msg: r.String()}
@@ -184,7 +198,6 @@ func (c *conn) work(ctx context.Context, qs []query, queue <-chan int, ans []ans
 	if readErr != nil {
 		return lost, ctxErr(ctx, readErr)
 	}
-	c.nc.SetReadDeadline(time.Time{})
 	return nil, nil
 }
 
@@ -301,11 +314,11 @@ type pool struct {
 
 	mu     sync.Mutex
 	idle   []*conn
-	server int // index of the server that last accepted a connection
+	server int // index of the server in use
 }
 
-// get returns an idle connection or dials one, failing over to the next
-// server when one cannot be reached.
+// get returns an idle connection or dials the server in use, moving on
+// to the next server when one cannot be reached or refuses the handshake.
 func (p *pool) get(ctx context.Context) (*conn, error) {
 	p.mu.Lock()
 	if n := len(p.idle); n > 0 {
@@ -326,8 +339,7 @@ func (p *pool) get(ctx context.Context) (*conn, error) {
 			p.mu.Unlock()
 			return c, nil
 		}
-		var se *ServerError
-		if errors.As(err, &se) || ctx.Err() != nil {
+		if ctx.Err() != nil {
 			return nil, ctxErr(ctx, err)
 		}
 		errs = append(errs, fmt.Errorf("%s: %w", p.servers[i], err))
@@ -341,7 +353,22 @@ func (p *pool) put(c *conn) {
 	p.idle = append(p.idle, c)
 }
 
-// name is the server that accepted the last connection.
+// failOver leaves the server srv, if it is still the one in use: its
+// idle connections are closed and the next server is used from now on.
+func (p *pool) failOver(srv int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.server != srv {
+		return
+	}
+	for _, c := range p.idle {
+		c.close()
+	}
+	p.idle = nil
+	p.server = (srv + 1) % len(p.servers)
+}
+
+// name is the server in use.
 func (p *pool) name() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -358,8 +385,10 @@ func (p *pool) close() {
 }
 
 // answer answers a batch of queries over up to p.conns parallel
-// connections, each pipelined. Queries lost to a broken connection are
-// retried once on a fresh one; whatever still fails carries the error in
+// connections, each pipelined. What the server in use fails to answer (a
+// broken or silent connection, an "F" to a query that expects data) is
+// asked again of the next server, each server once (and the only one
+// twice); whatever still fails carries the error, or the last "F", in
 // its answer.
 func (p *pool) answer(ctx context.Context, qs []query) []answer {
 	ans := make([]answer, len(qs))
@@ -367,11 +396,20 @@ func (p *pool) answer(ctx context.Context, qs []query) []answer {
 	for i := range todo {
 		todo[i] = i
 	}
-	for attempt := 0; attempt < 2 && len(todo) > 0; attempt++ {
-		todo = p.runOnce(ctx, qs, todo, ans)
+	for attempt := 0; attempt < max(2, len(p.servers)) && len(todo) > 0 && ctx.Err() == nil; attempt++ {
+		p.mu.Lock()
+		srv := p.server
+		p.mu.Unlock()
+		if todo = p.runOnce(ctx, qs, todo, ans); len(todo) > 0 {
+			p.failOver(srv)
+		}
 	}
 	return ans
 }
+
+// refused reports an "F" to a query that expects data. The "!a" probe
+// expects one.
+func refused(q query, a answer) bool { return a.Err == nil && a.Kind == KindError && q != probeA }
 
 func (p *pool) runOnce(ctx context.Context, qs []query, todo []int, ans []answer) (failed []int) {
 	queue := make(chan int, len(todo))
@@ -396,7 +434,7 @@ func (p *pool) runOnce(ctx context.Context, qs []query, todo []int, ans []answer
 				mu.Unlock()
 				return
 			}
-			lost, err := c.work(ctx, qs, queue, ans, p.qTimeout, p.maxData)
+			lost, err := c.work(ctx, qs, queue, ans, p.maxData)
 			if err != nil {
 				mu.Lock()
 				for _, i := range lost {
@@ -410,13 +448,18 @@ func (p *pool) runOnce(ctx context.Context, qs []query, todo []int, ans []answer
 		}()
 	}
 	wg.Wait()
-	// Queries no worker took (no connection could be made) fail with the
-	// dial error; retrying them would fail the same way.
+	// Queries no worker took fail with the dial error (every server was
+	// dialled: asking again would fail the same way), or are asked again.
 	for i := range queue {
 		if dialErr != nil {
 			ans[i] = answer{Err: dialErr}
 		} else {
 			ans[i] = answer{Err: errors.New("every connection failed before the query was sent")}
+			failed = append(failed, i)
+		}
+	}
+	for _, i := range todo {
+		if refused(qs[i], ans[i]) {
 			failed = append(failed, i)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/peerctl/peerctl/bgp"
@@ -39,11 +40,18 @@ type LoadOptions struct {
 	// object (default 16 MiB): an object beyond either is skipped with a
 	// warning.
 	MaxLineBytes, MaxObjectBytes int
+	// Loading fails, naming the limit, beyond any of these:
 	// MaxTotalBytes bounds what is read from all files together, counted
-	// after decompression (default 16 GiB), and MaxObjects the objects of
-	// every class (default 100 million): loading fails beyond either.
+	// after decompression (default 16 GiB); MaxObjects the objects of
+	// every class read (default 100 million); MaxKept the as-set, route
+	// and route6 objects read to be kept in memory, which is what memory
+	// grows with, by about 8 bytes per route, 32 per route6 and the size
+	// of a set (default 8 million, twice every IRR's routes together);
+	// MaxDuration the time the load takes (default 2 minutes).
 	MaxTotalBytes int64
 	MaxObjects    int
+	MaxKept       int
+	MaxDuration   time.Duration
 	// Logger receives a debug line per file; nil means none.
 	Logger *slog.Logger
 }
@@ -63,6 +71,12 @@ func (o *LoadOptions) defaults() {
 	}
 	if o.MaxObjects <= 0 {
 		o.MaxObjects = 100_000_000
+	}
+	if o.MaxKept <= 0 {
+		o.MaxKept = 8_000_000
+	}
+	if o.MaxDuration <= 0 {
+		o.MaxDuration = 2 * time.Minute
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -120,6 +134,9 @@ func LoadSnapshots(ctx context.Context, paths []string, opts LoadOptions) (*DB, 
 	if !isSourceName(l.defSource) {
 		return nil, LoadReport{}, fmt.Errorf("IRR source %q: use letters, digits and '-'", opts.Source)
 	}
+	ctx, cancel := context.WithTimeoutCause(ctx, l.opts.MaxDuration,
+		fmt.Errorf("loading took longer than %s (LoadOptions.MaxDuration): %w", l.opts.MaxDuration, ErrLimit))
+	defer cancel()
 	for _, p := range paths {
 		if err := l.loadFile(ctx, p); err != nil {
 			return nil, l.report(), fmt.Errorf("IRR snapshot %s: %w", p, err)
@@ -241,7 +258,7 @@ func (l *loader) read(ctx context.Context, r io.Reader, name string) error {
 			return l.flush(name)
 		}
 		if errors.Is(err, errTooManyBytes) {
-			return fmt.Errorf("more than %d bytes in all: %w", l.opts.MaxTotalBytes, ErrLimit)
+			return fmt.Errorf("more than %d bytes in all, after decompression (LoadOptions.MaxTotalBytes): %w", l.opts.MaxTotalBytes, ErrLimit)
 		}
 		if err != nil {
 			return err
@@ -496,7 +513,10 @@ func (l *loader) flush(name string) error {
 	defer o.reset()
 	l.rep.Objects++
 	if l.rep.Objects > l.opts.MaxObjects {
-		return fmt.Errorf("more than %d objects in all: %w", l.opts.MaxObjects, ErrLimit)
+		return fmt.Errorf("more than %d objects in all (LoadOptions.MaxObjects): %w", l.opts.MaxObjects, ErrLimit)
+	}
+	if kept := l.rep.Sets + l.rep.Routes + l.rep.Routes6; kept >= l.opts.MaxKept && o.keep {
+		return fmt.Errorf("more than %d as-set, route and route6 objects to keep in memory (LoadOptions.MaxKept): %w", l.opts.MaxKept, ErrLimit)
 	}
 	if !o.keep && o.class != "" {
 		return nil // another class: nothing to keep, whatever its shape

@@ -118,7 +118,8 @@ func loadIRR(ctx context.Context, a *app, settings *intent.Repo, refs []bgp.Obje
 	if err != nil {
 		return err
 	}
-	client, err := irr.New(irr.Options{Servers: settings.IRR.Servers, Sources: settings.IRR.Sources, Cache: cache, Logger: a.logger()})
+	client, err := irr.New(irr.Options{Servers: settings.IRR.Servers, Sources: settings.IRR.Sources, Cache: cache,
+		AllowASN: settings.Network.AllowPeerASN, Logger: a.logger()})
 	if err != nil {
 		return fmt.Errorf("irr: %w", err)
 	}
@@ -154,7 +155,7 @@ func loadIRRSnapshot(ctx context.Context, a *app, settings *intent.Repo, refs []
 	if len(rep.Warnings) > 0 {
 		warn("Parts of the IRR snapshot ignored", "Reading %s: %s.", strings.Join(files, ", "), strings.Join(rep.Warnings, "; "))
 	}
-	client, err := irr.New(irr.Options{DB: db, Sources: settings.IRR.Sources, Logger: a.logger()})
+	client, err := irr.New(irr.Options{DB: db, Sources: settings.IRR.Sources, AllowASN: settings.Network.AllowPeerASN, Logger: a.logger()})
 	if err != nil {
 		return fmt.Errorf("irr.snapshot: %w", err)
 	}

@@ -85,6 +85,18 @@ func (c Class) String() string {
 	}
 }
 
+// ParseAllowedClass reads a class of AS numbers a network may allow its
+// peers to use besides public ones: "private" or "documentation".
+func ParseAllowedClass(s string) (Class, bool) {
+	switch s {
+	case "private":
+		return Private, true
+	case "documentation":
+		return Documentation, true
+	}
+	return Public, false
+}
+
 // Class classifies the number.
 func (a ASN) Class() Class {
 	switch {

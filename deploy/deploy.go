@@ -147,6 +147,16 @@ func (o *Options) defaults() error {
 	return nil
 }
 
+// redactorFor hides the targets' secrets, and whatever keys are added
+// later (read back from the routers).
+func redactorFor(targets []Target) *secret.Redactor {
+	r := &secret.Redactor{}
+	for _, t := range targets {
+		r.Add(t.Secrets...)
+	}
+	return r
+}
+
 // redacted hides secrets in the events f receives.
 func redacted(r *secret.Redactor, f func(Event)) func(Event) {
 	return func(e Event) {
@@ -242,10 +252,7 @@ type Report struct {
 // intended session Established, within max-prefix) and confirmed, or
 // rolled back; the first failure stops the rollout.
 func Run(ctx context.Context, targets []Target, o Options) (Report, error) {
-	o.redact = &secret.Redactor{}
-	for _, t := range targets {
-		o.redact.Add(t.Secrets...)
-	}
+	o.redact = redactorFor(targets)
 	if err := o.defaults(); err != nil {
 		return Report{}, err
 	}

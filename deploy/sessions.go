@@ -10,7 +10,6 @@ import (
 
 	"github.com/peerctl/peerctl/bgp"
 	"github.com/peerctl/peerctl/device"
-	"github.com/peerctl/peerctl/secret"
 )
 
 // IntendedSession is a BGP session the repository says a router has.
@@ -177,10 +176,7 @@ func Check(ctx context.Context, targets []Target, o CheckOptions) CheckReport {
 	if o.Poll <= 0 {
 		o.Poll = time.Second
 	}
-	red := &secret.Redactor{}
-	for _, t := range targets {
-		red.Add(t.Secrets...)
-	}
+	red := redactorFor(targets)
 	if o.Progress != nil {
 		o.Progress = redacted(red, serialized(o.Progress))
 	}

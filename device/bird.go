@@ -291,54 +291,51 @@ func (b *BIRD) newFile() string  { return b.conf + ".peerctl-new" }
 func (b *BIRD) Running(ctx context.Context) (string, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	text, err := b.readFile(ctx, b.conf)
-	if err != nil {
-		return "", err
-	}
-	conf := splitIdentity(text)
-	if conf.state == identityValid {
-		runs, err := b.runs(ctx, conf.id)
-		if err != nil || runs {
-			return conf.body, err
-		}
-	}
-	switch next, err := b.readFile(ctx, b.newFile()); {
-	case errors.Is(err, fs.ErrNotExist):
-	case err != nil:
-		return "", err
-	default:
-		if n := splitIdentity(next); n.state == identityValid {
-			runs, err := b.runs(ctx, n.id)
-			if err != nil || runs {
-				return n.body, err
-			}
-		}
-	}
-	return fmt.Sprintf("# peerctl: BIRD may not run this file: %s\n%s", b.notRunning(conf), conf.body), nil
+	running, _, err := b.readBack(ctx)
+	return running, err
 }
 
 // Normalize returns cfg as Running returns it once BIRD runs it.
 func (b *BIRD) Normalize(cfg string) (string, error) { return birdNormalize(cfg), nil }
 
-// Drift says why BIRD does not run the config peerctl last confirmed on
-// it, or "" when it does, or when the file was never written by peerctl.
+// Drift says why BIRD runs neither the config peerctl last confirmed on
+// it nor a pending change; "" when it runs one of them, or when the file
+// was never written by peerctl.
 func (b *BIRD) Drift(ctx context.Context) (string, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	_, drift, err := b.readBack(ctx)
+	return drift, err
+}
+
+// readBack finds which config BIRD runs (Running) and, when it is neither
+// the file nor a pending change, why (Drift).
+func (b *BIRD) readBack(ctx context.Context) (running, drift string, err error) {
 	text, err := b.readFile(ctx, b.conf)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	conf := splitIdentity(text)
-	switch conf.state {
-	case identityNone:
-		return "", nil
-	case identityValid:
+	if conf.state == identityValid {
 		if runs, err := b.runs(ctx, conf.id); err != nil || runs {
-			return "", err
+			return conf.body, "", err
 		}
 	}
-	return b.notRunning(conf), nil
+	switch next, err := b.readFile(ctx, b.newFile()); {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return "", "", err
+	default:
+		if n := splitIdentity(next); n.state == identityValid {
+			if runs, err := b.runs(ctx, n.id); err != nil || runs {
+				return n.body, "", err
+			}
+		}
+	}
+	if conf.state != identityNone {
+		drift = b.notRunning(conf)
+	}
+	return fmt.Sprintf("# peerctl: BIRD may not run this file: %s\n%s", b.notRunning(conf), conf.body), drift, nil
 }
 
 // notRunning says why BIRD is not known to run the config file.

@@ -150,16 +150,14 @@ func (v *validator) network(n *rawNetwork) Network {
 		}
 	}
 	if n.AllowPeerASN != nil {
-		for _, c := range *n.AllowPeerASN {
-			switch c {
-			case "private":
-				net.AllowPeerASN = append(net.AllowPeerASN, bgp.Private)
-			case "documentation":
-				net.AllowPeerASN = append(net.AllowPeerASN, bgp.Documentation)
-			default:
+		for _, name := range *n.AllowPeerASN {
+			c, ok := bgp.ParseAllowedClass(name)
+			if !ok {
 				v.errorf(n.AllowPeerASNRange, "Invalid AS number class",
-					"allow_peer_asn takes \"private\" and \"documentation\", not %q.%s", c, didYouMean(c, []string{"private", "documentation"}))
+					"allow_peer_asn takes \"private\" and \"documentation\", not %q.%s", name, didYouMean(name, []string{"private", "documentation"}))
+				continue
 			}
+			net.AllowPeerASN = append(net.AllowPeerASN, c)
 		}
 	}
 	return net

@@ -300,8 +300,9 @@ func TestCache(t *testing.T) {
 	}
 }
 
-// hostile serves canned bytes to every connection after the handshake.
-func hostile(t *testing.T, payload string) string {
+// fakeServer accepts connections, reads the client's handshake (!!, !n,
+// !s-lc), answers it like IRRd, and hands the connection to serve.
+func fakeServer(t *testing.T, serve func(c net.Conn, br *bufio.Reader)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -317,20 +318,30 @@ func hostile(t *testing.T, payload string) string {
 			go func() {
 				defer c.Close()
 				br := bufio.NewReader(c)
-				br.ReadString('\n') // !!
-				br.ReadString('\n') // !n
-				br.ReadString('\n') // !s-lc
-				c.Write([]byte("C\nA5\nTEST\nC\n" + payload))
-				c.SetReadDeadline(time.Now().Add(2 * time.Second))
-				for {
-					if _, err := br.ReadString('\n'); err != nil {
+				for _, want := range []string{"!!", "!n", "!s-lc"} {
+					if l, err := br.ReadString('\n'); err != nil || !strings.HasPrefix(l, want) {
 						return
 					}
 				}
+				c.Write([]byte("C\nA5\nTEST\nC\n"))
+				c.SetReadDeadline(time.Now().Add(10 * time.Second))
+				serve(c, br)
 			}()
 		}
 	}()
 	return ln.Addr().String()
+}
+
+// hostile serves canned bytes to every connection after the handshake.
+func hostile(t *testing.T, payload string) string {
+	return fakeServer(t, func(c net.Conn, br *bufio.Reader) {
+		c.Write([]byte(payload))
+		for {
+			if _, err := br.ReadString('\n'); err != nil {
+				return
+			}
+		}
+	})
 }
 
 func TestHostileServers(t *testing.T) {
@@ -405,44 +416,20 @@ func TestNoSourceList(t *testing.T) {
 // breaks off its first reply, "refuse" answers every query with "F",
 // "silent" never answers.
 func failing(t *testing.T, mode string) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
+	return fakeServer(t, func(c net.Conn, br *bufio.Reader) {
 		for {
-			c, err := ln.Accept()
-			if err != nil {
+			if _, err := br.ReadString('\n'); err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for _, want := range []string{"!!", "!n", "!s-lc"} {
-					if l, err := br.ReadString('\n'); err != nil || !strings.HasPrefix(l, want) {
-						return
-					}
-				}
-				c.Write([]byte("C\nA5\nTEST\nC\n"))
-				c.SetReadDeadline(time.Now().Add(10 * time.Second))
-				for {
-					if _, err := br.ReadString('\n'); err != nil {
-						return
-					}
-					switch mode {
-					case "die":
-						c.Write([]byte("A100\nAS1 AS2"))
-						return
-					case "refuse":
-						c.Write([]byte("F internal error\n"))
-					}
-				}
-			}()
+			switch mode {
+			case "die":
+				c.Write([]byte("A100\nAS1 AS2"))
+				return
+			case "refuse":
+				c.Write([]byte("F internal error\n"))
+			}
 		}
-	}()
-	return ln.Addr().String()
+	})
 }
 
 // Whatever way the first server fails, after the handshake, the next one
@@ -451,7 +438,7 @@ func TestExpandFailoverAfterHandshake(t *testing.T) {
 	good := irrtest.Start(t, testDB(t), irrtest.Options{})
 	for _, mode := range []string{"die", "refuse", "silent"} {
 		t.Run(mode, func(t *testing.T) {
-			c := newClient(t, irr.Options{Servers: []string{failing(t, mode), good.Addr}, QueryTimeout: 300 * time.Millisecond})
+			c := newClient(t, irr.Options{Servers: []string{failing(t, mode), good.Addr}, QueryTimeout: 2 * time.Second})
 			start := time.Now()
 			r := expandOne(t, c, "AS-BETA")
 			t.Logf("%s: %s", mode, time.Since(start).Round(time.Millisecond))

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"strings"
 	"sync"
@@ -314,7 +315,8 @@ type pool struct {
 
 	mu     sync.Mutex
 	idle   []*conn
-	server int // index of the server in use
+	server int          // index of the server in use
+	failed map[int]bool // servers left for failing in this run
 }
 
 // get returns an idle connection or dials the server in use, moving on
@@ -327,11 +329,14 @@ func (p *pool) get(ctx context.Context) (*conn, error) {
 		p.mu.Unlock()
 		return c, nil
 	}
-	start := p.server
+	start, failed := p.server, maps.Clone(p.failed)
 	p.mu.Unlock()
 	var errs []error
 	for k := range p.servers {
 		i := (start + k) % len(p.servers)
+		if failed[i] && len(failed) < len(p.servers) {
+			continue // a server that failed is asked again only when all have
+		}
 		c, err := dialConn(ctx, p.servers[i], p.sources, p.qTimeout)
 		if err == nil {
 			p.mu.Lock()
@@ -353,19 +358,20 @@ func (p *pool) put(c *conn) {
 	p.idle = append(p.idle, c)
 }
 
-// failOver leaves the server srv, if it is still the one in use: its
-// idle connections are closed and the next server is used from now on.
-func (p *pool) failOver(srv int) {
+// failOver leaves the server in use, which failed to answer: its idle
+// connections are closed and the next server is used from now on.
+func (p *pool) failOver() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.server != srv {
-		return
+	if p.failed == nil {
+		p.failed = map[int]bool{}
 	}
+	p.failed[p.server] = true
 	for _, c := range p.idle {
 		c.close()
 	}
 	p.idle = nil
-	p.server = (srv + 1) % len(p.servers)
+	p.server = (p.server + 1) % len(p.servers)
 }
 
 // name is the server in use.
@@ -397,11 +403,8 @@ func (p *pool) answer(ctx context.Context, qs []query) []answer {
 		todo[i] = i
 	}
 	for attempt := 0; attempt < max(2, len(p.servers)) && len(todo) > 0 && ctx.Err() == nil; attempt++ {
-		p.mu.Lock()
-		srv := p.server
-		p.mu.Unlock()
 		if todo = p.runOnce(ctx, qs, todo, ans); len(todo) > 0 {
-			p.failOver(srv)
+			p.failOver()
 		}
 	}
 	return ans

@@ -121,15 +121,12 @@ one or more could not be, 2 on a usage error.`,
 			}
 			if cmd.Flags().Changed("allow-asn") {
 				opts.allowASN = nil
-				for _, c := range opts.allowNames {
-					switch c {
-					case "private":
-						opts.allowASN = append(opts.allowASN, bgp.Private)
-					case "documentation":
-						opts.allowASN = append(opts.allowASN, bgp.Documentation)
-					default:
-						return usageErrorf("--allow-asn takes private or documentation, not %q", c)
+				for _, name := range opts.allowNames {
+					c, ok := bgp.ParseAllowedClass(name)
+					if !ok {
+						return usageErrorf("--allow-asn takes private or documentation, not %q", name)
 					}
+					opts.allowASN = append(opts.allowASN, c)
 				}
 			}
 			if runF != nil {

@@ -14,13 +14,12 @@ import (
 // Before parsing, scanSource bounds how deeply brackets and template
 // interpolations nest, strings and heredocs included ("${[[[…]]]}" would
 // make the recursive parser overflow its stack), and how many values a
-// file holds. After parsing,
-// checkLiterals admits only literal values, so that evaluating a file
-// costs nothing beyond reading it: no ${…} interpolation, no %{for}
-// directive (three nested loops over 300-element lists took 75 s and
-// 2.2 GB), no operators, conditionals, for expressions, variables or
-// functions — except secret("NAME"), which names a value to read at
-// deploy time.
+// file holds. After parsing, checkLiterals admits only literal values, so
+// that evaluating a file costs nothing beyond reading it: no ${…}
+// interpolation, no %{for} directive (three nested loops over
+// 300-element lists took 75 s and 2.2 GB), no operators, conditionals,
+// for expressions, variables or functions — except secret("NAME"), which
+// names a value to read at deploy time.
 
 // nestFrame is what the scanner is inside.
 type nestFrame struct {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -91,26 +92,70 @@ func OpenFRR(ctx context.Context, ep Endpoint, log *slog.Logger) (*FRR, error) {
 	return f, nil
 }
 
+// errNoBGPD: the vtysh session does not reach bgpd (checkBGPD).
+var errNoBGPD = errors.New("vtysh is not connected to bgpd")
+
 func (f *FRR) connect(ctx context.Context) error {
+	// A vtysh that missed bgpd (busy, its listen queue full) is replaced
+	// by a new session, a few times.
+	for attempt := 1; ; attempt++ {
+		d, err := f.open(ctx)
+		if err != nil {
+			return err
+		}
+		f.d = d
+		err = f.checkBGPD(ctx)
+		if err == nil {
+			return nil
+		}
+		f.drop()
+		if !errors.Is(err, errNoBGPD) || attempt == 3 {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(time.Duration(attempt) * 200 * time.Millisecond):
+		}
+	}
+}
+
+// open opens one vtysh session.
+func (f *FRR) open(ctx context.Context) (*network.Driver, error) {
 	opts, err := f.ep.sshOptions(22, f.ep.sshTransport())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// A wide terminal keeps readline from redrawing long lines.
 	opts = append(opts, options.WithTimeoutSocket(15*time.Second), options.WithTimeoutOps(opTimeout(ctx)),
 		options.WithTermWidth(1000))
 	p, err := platform.NewPlatform(frrPlatform, f.ep.Host, opts...)
 	if err != nil {
-		return fmt.Errorf("FRR platform: %w", err)
+		return nil, fmt.Errorf("FRR platform: %w", err)
 	}
 	d, err := p.GetNetworkDriver()
 	if err != nil {
-		return fmt.Errorf("FRR platform: %w", err)
+		return nil, fmt.Errorf("FRR platform: %w", err)
 	}
 	if err := d.Open(); err != nil {
-		return fmt.Errorf("%w: %s: %w", ErrConnection, f.ep.addr(22), err)
+		return nil, fmt.Errorf("%w: %s: %w", ErrConnection, f.ep.addr(22), err)
 	}
-	f.d = d
+	return d, nil
+}
+
+// checkBGPD makes sure this vtysh talks to bgpd. vtysh connects to each
+// daemon when it starts, and a daemon it could not reach (a busy bgpd
+// with a full listen queue) or lost is left out without a word: its part
+// of show running-config is simply missing, which would read as a router
+// without BGP.
+func (f *FRR) checkBGPD(ctx context.Context) error {
+	r, err := f.d.SendCommand("show daemons", opoptions.WithTimeoutOps(opTimeout(ctx)))
+	if err != nil {
+		return fmt.Errorf("%w: %s: show daemons: %w", ErrConnection, f.ep.addr(22), err)
+	}
+	if !slices.Contains(strings.Fields(r.Result), "bgpd") {
+		return fmt.Errorf("%w: %s: %w (connected: %s)", ErrConnection, f.ep.addr(22), errNoBGPD, strings.TrimSpace(r.Result))
+	}
 	return nil
 }
 
@@ -200,6 +245,11 @@ func firstLine(r *response.Response) string {
 func (f *FRR) running(ctx context.Context) (string, *frrConfig, error) {
 	raw, err := f.cmd(ctx, "show running-config")
 	if err != nil {
+		return "", nil, err
+	}
+	// A connection to bgpd lost while reading leaves its part out.
+	if err := f.checkBGPD(ctx); err != nil {
+		f.drop()
 		return "", nil, err
 	}
 	c, err := parseFRR(raw)

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -35,6 +36,25 @@ func TestDriversLab(t *testing.T) {
 	t.Run("frr", func(t *testing.T) { testFRR(t, l) })
 	t.Run("bird", func(t *testing.T) { testBIRD(t, l) })
 	t.Run("ssh agent", func(t *testing.T) { testAgent(t, l) })
+	// Last: it stops bgpd.
+	t.Run("frr without bgpd", func(t *testing.T) { testNoBGPD(t, l) })
+}
+
+// testNoBGPD: a vtysh that cannot reach bgpd leaves bgpd's part out of
+// show running-config without a word; the driver refuses such a session
+// instead of reading a router without BGP.
+func testNoBGPD(t *testing.T, l *lab.Lab) {
+	for _, p := range l.Processes {
+		if p.Name == ams+"/bgpd" {
+			if err := syscall.Kill(p.PID, syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	_, err := device.OpenFRR(ctx(t), labtest.Endpoint(t, l, ams), nil)
+	if !errors.Is(err, device.ErrConnection) || !strings.Contains(err.Error(), "not connected to bgpd") {
+		t.Errorf("opening FRR without bgpd: %v", err)
+	}
 }
 
 // testAgent logs in with the key held by an SSH agent and no key file: the

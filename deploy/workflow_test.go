@@ -80,34 +80,60 @@ func TestDeployWorkflowStatus(t *testing.T) {
 // then SIGTERM 7.5 s later, then kills its process tree 2.5 s after
 // that. A peerctl that needs longer than that to roll back still
 // finishes: it runs outside the step's process tree, and gets the first
-// signal.
+// signal, once, also when the cancel comes before the step has learnt
+// peerctl's process (then peerctl stops, whether or not it had started
+// changing anything).
 func TestDeployWorkflowCancel(t *testing.T) {
 	t.Parallel()
-	cmd, runnerTemp := stepRun(t, 12*time.Second, 99)
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(readFile(filepath.Join(runnerTemp, "deploy", "log")), "deploying") {
-		if time.Now().After(deadline) {
-			t.Fatal("peerctl did not start")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	_ = cmd.Process.Signal(syscall.SIGINT)
-	time.Sleep(7500 * time.Millisecond)
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	time.Sleep(2500 * time.Millisecond)
-	for _, pid := range descendants(cmd.Process.Pid) {
-		_ = syscall.Kill(pid, syscall.SIGKILL)
-	}
-	_ = cmd.Process.Kill()
-	_ = cmd.Wait()
-	for time.Now().Before(deadline) && readFile(filepath.Join(runnerTemp, "rolled-back")) == "" {
-		time.Sleep(200 * time.Millisecond)
-	}
-	if readFile(filepath.Join(runnerTemp, "rolled-back")) == "" {
-		t.Fatalf("peerctl did not finish its rollback after the step was killed; its log:\n%s", readFile(filepath.Join(runnerTemp, "deploy", "log")))
-	}
-	if log := readFile(filepath.Join(runnerTemp, "deploy", "log")); strings.Count(log, "interrupted") != 1 {
-		t.Errorf("peerctl got %d interrupts, want 1:\n%s", strings.Count(log, "interrupted"), log)
+	for _, tc := range []struct {
+		name  string
+		early bool
+		after time.Duration // from the start of the step, when early
+	}{
+		{"during the deploy", false, 0},
+		{"at once", true, 0},
+		{"while the step starts peerctl", true, 300 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			early := tc.early
+			cmd, runnerTemp := stepRun(t, 12*time.Second, 99)
+			state := filepath.Join(runnerTemp, "deploy")
+			deadline := time.Now().Add(40 * time.Second)
+			time.Sleep(tc.after)
+			for !early && !strings.Contains(readFile(filepath.Join(state, "log")), "deploying") {
+				if time.Now().After(deadline) {
+					t.Fatal("peerctl did not start")
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			_ = cmd.Process.Signal(syscall.SIGINT)
+			time.Sleep(7500 * time.Millisecond)
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			time.Sleep(2500 * time.Millisecond)
+			for _, pid := range descendants(cmd.Process.Pid) {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			if early && readFile(filepath.Join(state, "pid")) == "" {
+				return // cancelled before peerctl was started: nothing runs
+			}
+			// The session's shell records peerctl's status when it ends.
+			for time.Now().Before(deadline) && readFile(filepath.Join(state, "status")) == "" {
+				time.Sleep(200 * time.Millisecond)
+			}
+			log := readFile(filepath.Join(state, "log"))
+			if readFile(filepath.Join(state, "status")) == "" {
+				t.Fatalf("peerctl still runs after the step was killed; its log:\n%s", log)
+			}
+			if strings.Count(log, "interrupted") > 1 {
+				t.Errorf("peerctl got %d interrupts, want 1:\n%s", strings.Count(log, "interrupted"), log)
+			}
+			if !early && (readFile(filepath.Join(runnerTemp, "rolled-back")) == "" || !strings.Contains(log, "interrupted")) {
+				t.Errorf("peerctl did not finish its rollback after the step was killed; its log:\n%s", log)
+			}
+		})
 	}
 }
 

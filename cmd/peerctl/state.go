@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/peerctl/peerctl/gitfs"
+	"github.com/peerctl/peerctl/repofs"
 	"github.com/peerctl/peerctl/render"
 )
 
@@ -41,7 +42,7 @@ type repoState struct {
 
 // worktreeState is the repository as it is on disk.
 func worktreeState(a *app) *repoState {
-	return &repoState{label: "working tree", fsys: os.DirFS(a.repoDir), dir: a.repoDir}
+	return &repoState{label: "working tree", fsys: repofs.Dir(a.repoDir), dir: a.repoDir}
 }
 
 // commitState is the repository as it is in a commit, read from git.

@@ -15,8 +15,8 @@ import (
 	"strings"
 
 	"github.com/peerctl/peerctl/gitfs"
-	"github.com/peerctl/peerctl/repofs"
 	"github.com/peerctl/peerctl/render"
+	"github.com/peerctl/peerctl/repofs"
 )
 
 // Bounds on the data files read from a commit: they are exported to a

@@ -313,10 +313,12 @@ func (d *Decoder) record(m *protoproducer.ProtoProducerMessage, src netip.Addr, 
 		return Record{}, false
 	}
 	r.Start = r.End
-	if m.TimeFlowStartNs > 0 && m.TimeFlowStartNs <= m.TimeFlowEndNs {
-		r.Start = time.Unix(0, int64(m.TimeFlowStartNs))
-		if earliest := r.End.Add(-d.limits.MaxFlowAge); r.Start.Before(earliest) {
-			r.Start = earliest
+	if m.TimeFlowStartNs > 0 && m.TimeFlowStartNs <= math.MaxInt64 {
+		if s := time.Unix(0, int64(m.TimeFlowStartNs)); s.Before(r.End) {
+			r.Start = s
+			if earliest := r.End.Add(-d.limits.MaxFlowAge); s.Before(earliest) {
+				r.Start = earliest
+			}
 		}
 	}
 	return r, true

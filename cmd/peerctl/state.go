@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/peerctl/peerctl/gitfs"
+	"github.com/peerctl/peerctl/regular"
 	"github.com/peerctl/peerctl/render"
 )
 
@@ -192,7 +193,7 @@ func digest(root string, paths []string, extra ...string) (string, error) {
 // snapshot in the working tree may be large.
 func hashFile(h io.Writer, root, file string) error {
 	rel, _ := filepath.Rel(root, file)
-	f, err := openRegular(file)
+	f, err := regular.Open(file)
 	if err != nil {
 		return fmt.Errorf("%s: %w", filepath.ToSlash(rel), err)
 	}

@@ -5,6 +5,7 @@
 package regular
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -39,9 +40,15 @@ func ReadFile(name string, max int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err == nil && int64(len(b)) > max {
+	// Sized from the file: a growing buffer costs more than the read.
+	var size int64
+	if info, err := f.Stat(); err == nil {
+		size = min(info.Size(), max) + 1
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size))
+	_, err = buf.ReadFrom(io.LimitReader(f, max+1))
+	if err == nil && int64(buf.Len()) > max {
 		err = fmt.Errorf("larger than %d bytes", max)
 	}
-	return b, err
+	return buf.Bytes(), err
 }

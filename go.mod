@@ -9,6 +9,7 @@ require (
 	github.com/gaissmai/bart v0.30.0
 	github.com/go-git/go-git/v5 v5.19.3
 	github.com/google/go-github/v60 v60.0.0
+	github.com/google/gopacket v1.1.19
 	github.com/hashicorp/hcl/v2 v2.25.0
 	github.com/netsampler/goflow2/v2 v2.2.6
 	github.com/osrg/gobgp/v3 v3.37.0

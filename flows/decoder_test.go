@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"bytes"
 	"encoding/binary"
 	"net/netip"
 	"testing"
@@ -215,4 +216,48 @@ func ipfixDatagram(sets []byte) []byte {
 	b = binary.BigEndian.AppendUint32(b, 1)
 	b = binary.BigEndian.AppendUint32(b, 0)
 	return append(b, sets...)
+}
+
+func TestReplayCapture(t *testing.T) {
+	e := &flowtest.Exporter{IPFIX: true, Boot: t0}
+	from := netip.MustParseAddrPort("192.0.2.1:50000")
+	var pkts []flowtest.Packet
+	for i, to := range []string{"198.51.100.10:2055", "198.51.100.10:9999", "[2001:db8::10]:2055"} {
+		src := from
+		if i == 2 {
+			src = netip.MustParseAddrPort("[2001:db8::1]:50000")
+		}
+		pkts = append(pkts, flowtest.Packet{Time: t0.Add(time.Duration(i) * time.Second), From: src,
+			To: netip.MustParseAddrPort(to), Payload: e.Datagram(t0, sampleFlows(t0), true)})
+	}
+	var capture bytes.Buffer
+	if err := flowtest.WritePcap(&capture, pkts); err != nil {
+		t.Fatal(err)
+	}
+	d := newDecoder(t, Limits{})
+	var recs []Record
+	n, err := Replay(bytes.NewReader(capture.Bytes()), 2055, d, func(r Record) { recs = append(recs, r) })
+	if err != nil || n != 2 || len(recs) != 4 {
+		t.Fatalf("replayed %d datagrams, %d records: %v", n, len(recs), err)
+	}
+	if recs[2].Exporter != netip.MustParseAddr("2001:db8::1") {
+		t.Errorf("exporter %v", recs[2].Exporter)
+	}
+	huge := bytes.Clone(capture.Bytes())
+	huge[16], huge[17], huge[18], huge[19] = 0xff, 0xff, 0xff, 0x7f // snap length 2 GiB
+	if _, err := Replay(bytes.NewReader(huge), 0, d, func(Record) {}); err == nil {
+		t.Error("a 2 GiB snap length was accepted")
+	}
+}
+
+func FuzzReplay(f *testing.F) {
+	e := &flowtest.Exporter{IPFIX: true, Boot: t0}
+	var capture bytes.Buffer
+	flowtest.WritePcap(&capture, []flowtest.Packet{{Time: t0, From: router, To: netip.MustParseAddrPort("198.51.100.10:2055"),
+		Payload: e.Datagram(t0, sampleFlows(t0), true)}})
+	f.Add(capture.Bytes())
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d, _ := NewDecoder(Limits{})
+		Replay(bytes.NewReader(b), 0, d, func(Record) {})
+	})
 }

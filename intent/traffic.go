@@ -13,7 +13,7 @@ import (
 // classified (the traffic block; docs/intents.md).
 type Traffic struct {
 	// Store is the directory `traffic collect` and `traffic import`
-	// write and every traffic command reads (default data/traffic).
+	// write and every traffic command reads (DefaultTrafficStore).
 	Store string
 	// RIB is an MRT TABLE_DUMP_V2 dump of a border router's table,
 	// used to attribute flows ("" none: the exporters' AS numbers only).
@@ -27,6 +27,10 @@ type Traffic struct {
 	Links     []TrafficLink
 	DeclRange hcl.Range
 }
+
+// DefaultTrafficStore is where the traffic store lives when the policy
+// does not say: beside the PeeringDB cache, out of the repository's data.
+const DefaultTrafficStore = ".peerctl/traffic"
 
 // TrafficLink is one of our external links: a flow crossed it when its
 // exporter reports one of the link's interface indexes, or when the route
@@ -79,7 +83,7 @@ type rawTrafficLink struct {
 const maxTrafficLinks = 1024
 
 func (v *validator) traffic(r *rawTraffic) Traffic {
-	out := Traffic{Store: "data/traffic", SamplingRate: 1, RetentionDays: 400}
+	out := Traffic{Store: DefaultTrafficStore, SamplingRate: 1, RetentionDays: 400}
 	if r == nil {
 		return out
 	}

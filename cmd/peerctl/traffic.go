@@ -40,7 +40,7 @@ type trafficFlags struct {
 }
 
 func (f *trafficFlags) add(cmd *cobra.Command, withRIB bool) {
-	cmd.Flags().StringVar(&f.store, "store", "", "traffic store `dir` (default: traffic { store } of the repository, else data/traffic)")
+	cmd.Flags().StringVar(&f.store, "store", "", "traffic store `dir` (default: traffic { store } of the repository, else .peerctl/traffic)")
 	if withRIB {
 		cmd.Flags().StringVar(&f.rib, "rib", "", "MRT RIB dump `file` to attribute flows with (default: traffic { rib })")
 	}
@@ -58,7 +58,7 @@ type trafficEnv struct {
 // opens the store and, with routes, loads the RIB dump.
 func (a *app) loadTraffic(f trafficFlags, routes bool) (*trafficEnv, error) {
 	env := &trafficEnv{attr: &traffic.Attributor{}}
-	cfg := intent.Traffic{Store: "data/traffic"}
+	cfg := intent.Traffic{Store: intent.DefaultTrafficStore}
 	dir := a.repoDir
 	if repo, diags := intent.LoadDir(a.repoDir); repo != nil && repo.Network.ASN != 0 {
 		if diags.HasErrors() {

@@ -177,7 +177,7 @@ func printCollect(w io.Writer, r collectReport) {
 		fmt.Fprintf(w, "skipped datagrams: %d malformed, %d not flows, %d from refused exporters; %d data sets before their template\n",
 			d.Malformed, d.Unsupported, d.NoExporter, d.UnknownTemplate)
 	}
-	fmt.Fprintf(w, "attributed %d flows (%.3g GB) with %d routes; %d without a direction\n",
-		r.Aggregate.Records, float64(r.Aggregate.Bytes)/1e9, r.Routes, r.Aggregate.Unattributed)
+	fmt.Fprintf(w, "attributed %d flows (%s) with %d routes; %d without a direction\n",
+		r.Aggregate.Records, volume(r.Aggregate.Bytes), r.Routes, r.Aggregate.Unattributed)
 	fmt.Fprintf(w, "store: %s\n", r.Store)
 }

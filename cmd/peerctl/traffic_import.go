@@ -122,7 +122,7 @@ func trafficImportRun(opts *trafficImportOptions) error {
 			return err
 		}
 	} else {
-		fmt.Fprintf(a.io.Out, "imported %d rows (%.3g GB) into %s\n", rep.Rows, float64(rep.Bytes)/1e9, env.store.Dir)
+		fmt.Fprintf(a.io.Out, "imported %d rows (%s) into %s\n", rep.Rows, volume(rep.Bytes), env.store.Dir)
 	}
 	if rep.Skipped > 0 {
 		for _, p := range rep.Problems {

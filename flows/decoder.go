@@ -85,6 +85,7 @@ func (l Limits) withDefaults() Limits {
 // goflow2 producer that remembers its sampling rates.
 type exporter struct {
 	templates *templates
+	sampling  *samplingRates
 	producer  producer.ProducerInterface
 	lastSeen  time.Time
 }
@@ -145,12 +146,13 @@ func (d *Decoder) exporter(src netip.Addr, now time.Time) *exporter {
 		delete(d.exporters, idle)
 		d.c.exporterEvict.add(1)
 	}
-	p, err := protoproducer.CreateProtoProducer(d.cfg, protoproducer.CreateSamplingSystem)
+	rates := newSamplingRates(d.limits.MaxTemplates)
+	p, err := protoproducer.CreateProtoProducer(d.cfg, func() protoproducer.SamplingRateSystem { return rates })
 	if err != nil {
 		return nil
 	}
 	e := &exporter{templates: newTemplates(d.limits.MaxTemplates, d.limits.MaxTemplateFields, &d.c.templatesEvicted, &d.c.templatesRefused),
-		producer: p, lastSeen: now}
+		sampling: rates, producer: p, lastSeen: now}
 	d.exporters[src] = e
 	return e
 }
@@ -193,11 +195,16 @@ func (d *Decoder) Decode(datagram []byte, src netip.AddrPort, received time.Time
 		return
 	}
 	var err error
+	var version uint16
+	var domain uint32
+	var sets []any
 	switch m := msg.(type) {
 	case *netflow.NFv9Packet:
 		err = netflow.DecodeMessageVersion(bytes.NewBuffer(datagram), e.templates, m, nil)
+		version, domain, sets = 9, m.SourceId, m.FlowSets
 	case *netflow.IPFIXPacket:
 		err = netflow.DecodeMessageVersion(bytes.NewBuffer(datagram), e.templates, nil, m)
+		version, domain, sets = 10, m.ObservationDomainId, m.FlowSets
 	case *sflow.Packet:
 		err = sflow.DecodeMessageVersion(bytes.NewBuffer(datagram), m)
 	}
@@ -210,14 +217,19 @@ func (d *Decoder) Decode(datagram []byte, src netip.AddrPort, received time.Time
 		}
 		d.c.unknownTemplate.add(1)
 	}
+	e.sampling.derive(version, domain, sets)
 	msgs, err := e.producer.Produce(msg, &producer.ProduceArgs{Src: src, SamplerAddress: src.Addr(), TimeReceived: received})
 	defer e.producer.Commit(msgs)
 	if err != nil {
 		d.c.malformed.add(1)
 		return
 	}
+	derived := e.sampling.derivedRate(version, domain)
 	for _, pm := range msgs {
 		if m, ok := pm.(*protoproducer.ProtoProducerMessage); ok {
+			if derived > 0 {
+				m.SamplingRate = uint64(derived)
+			}
 			if r, ok := d.record(m, src.Addr(), received); ok {
 				d.c.records.add(1)
 				emit(r)

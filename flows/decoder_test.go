@@ -76,6 +76,23 @@ func TestDecodeNetFlowAndIPFIX(t *testing.T) {
 	}
 }
 
+// softflowd (and RFC 7014) announce 1 in 100 as samplingPacketInterval 1,
+// samplingPacketSpace 99; goflow2 alone would read a rate of 1.
+func TestIPFIXPacketSpaceSampling(t *testing.T) {
+	e := &flowtest.Exporter{IPFIX: true, Domain: 9, Boot: t0, SamplingRate: 100, PacketSpace: true}
+	d := newDecoder(t, Limits{})
+	// In the datagram with the options, and in a later one.
+	recs := decodeAll(t, d, e.Datagram(t0, sampleFlows(t0), true), e.Datagram(t0, sampleFlows(t0), false))
+	if len(recs) != 4 {
+		t.Fatalf("%d records", len(recs))
+	}
+	for _, r := range recs {
+		if r.SamplingRate != 100 {
+			t.Errorf("sampling rate %d, want 100", r.SamplingRate)
+		}
+	}
+}
+
 func TestUnsampledExporterUsesDefaultRate(t *testing.T) {
 	e := &flowtest.Exporter{IPFIX: true, Boot: t0}
 	d := newDecoder(t, Limits{DefaultSamplingRate: 10})

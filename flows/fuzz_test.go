@@ -33,8 +33,8 @@ func fuzzDecode(t *testing.T, d *Decoder, templates, datagram []byte) {
 		t.Fatalf("stats %+v", st)
 	}
 	for _, e := range d.exporters {
-		if e.templates.len() > DefaultLimits.MaxTemplates {
-			t.Fatalf("%d templates held", e.templates.len())
+		if e.templates.len() > DefaultLimits.MaxTemplates || len(e.sampling.order) > DefaultLimits.MaxTemplates {
+			t.Fatalf("%d templates, %d sampling rates held", e.templates.len(), len(e.sampling.order))
 		}
 	}
 }

@@ -40,6 +40,8 @@ const (
 	ieLastSwitched, ieFirstSw  = 21, 22 // NetFlow v9: sysUptime ms
 	ieStartMillis, ieEndMillis = 152, 153
 	ieSamplingInterval         = 34
+	iePacketInterval           = 305
+	iePacketSpace              = 306
 	ieScopeSystem              = 1   // NetFlow v9 scope field type "System"
 	ieObservationDomain        = 149 // IPFIX scope
 )
@@ -65,8 +67,11 @@ type Exporter struct {
 	Domain uint32
 	Boot   time.Time
 	// SamplingRate, when not 0, is announced in an options record
-	// whenever templates are sent.
+	// whenever templates are sent: as samplingInterval (34), or with
+	// PacketSpace (IPFIX only) as samplingPacketInterval 1 and
+	// samplingPacketSpace rate−1 (RFC 7014), as softflowd does.
 	SamplingRate uint32
+	PacketSpace  bool
 	seq          uint32
 }
 
@@ -163,12 +168,18 @@ func (e *Exporter) templateSet() []byte {
 func (e *Exporter) optionsTemplateSet() []byte {
 	body := binary.BigEndian.AppendUint16(nil, TemplateOptions)
 	if e.IPFIX {
-		body = binary.BigEndian.AppendUint16(body, 2) // fields
-		body = binary.BigEndian.AppendUint16(body, 1) // of which scope
+		options := []uint16{ieSamplingInterval}
+		if e.PacketSpace {
+			options = []uint16{iePacketInterval, iePacketSpace}
+		}
+		body = binary.BigEndian.AppendUint16(body, uint16(1+len(options))) // fields
+		body = binary.BigEndian.AppendUint16(body, 1)                      // of which scope
 		body = binary.BigEndian.AppendUint16(body, ieObservationDomain)
 		body = binary.BigEndian.AppendUint16(body, 4)
-		body = binary.BigEndian.AppendUint16(body, ieSamplingInterval)
-		body = binary.BigEndian.AppendUint16(body, 4)
+		for _, o := range options {
+			body = binary.BigEndian.AppendUint16(body, o)
+			body = binary.BigEndian.AppendUint16(body, 4)
+		}
 		return set(3, body)
 	}
 	body = binary.BigEndian.AppendUint16(body, 4) // scope bytes
@@ -182,7 +193,12 @@ func (e *Exporter) optionsTemplateSet() []byte {
 
 func (e *Exporter) optionsDataSet() []byte {
 	body := binary.BigEndian.AppendUint32(nil, e.Domain)
-	body = binary.BigEndian.AppendUint32(body, e.SamplingRate)
+	if e.IPFIX && e.PacketSpace {
+		body = binary.BigEndian.AppendUint32(body, 1)
+		body = binary.BigEndian.AppendUint32(body, e.SamplingRate-1)
+	} else {
+		body = binary.BigEndian.AppendUint32(body, e.SamplingRate)
+	}
 	return set(TemplateOptions, body)
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
@@ -200,7 +201,15 @@ func (d *Decoder) Decode(datagram []byte, src netip.AddrPort, received time.Time
 	var sets []any
 	switch m := msg.(type) {
 	case *netflow.NFv9Packet:
-		err = netflow.DecodeMessageVersion(bytes.NewBuffer(datagram), e.templates, m, nil)
+		// The header's count is the number of records (RFC 3954), but
+		// goflow2 stops after that many flow sets; and softflowd counts
+		// only data records, so goflow2 would silently drop the data
+		// sets after its templates. Decode every set the datagram holds.
+		v9 := slices.Clone(datagram)
+		if len(v9) >= 4 {
+			binary.BigEndian.PutUint16(v9[2:], 0xffff)
+		}
+		err = netflow.DecodeMessageVersion(bytes.NewBuffer(v9), e.templates, m, nil)
 		version, domain, sets = 9, m.SourceId, m.FlowSets
 	case *netflow.IPFIXPacket:
 		err = netflow.DecodeMessageVersion(bytes.NewBuffer(datagram), e.templates, nil, m)

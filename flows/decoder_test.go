@@ -93,6 +93,19 @@ func TestIPFIXPacketSpaceSampling(t *testing.T) {
 	}
 }
 
+// softflowd's NetFlow v9 header counts only data records; goflow2 takes
+// the count as a number of flow sets and would drop the data sets after
+// the templates.
+func TestNetFlowV9CountIsNotTrusted(t *testing.T) {
+	e := &flowtest.Exporter{Boot: t0.Add(-time.Hour), SamplingRate: 10}
+	dg := e.Datagram(t0, sampleFlows(t0), true)
+	binary.BigEndian.PutUint16(dg[2:], 2) // templates and options come first: 4 sets before the data
+	d := newDecoder(t, Limits{})
+	if recs := decodeAll(t, d, dg); len(recs) != 2 {
+		t.Fatalf("%d records, want 2 (stats %+v)", len(recs), d.Stats())
+	}
+}
+
 func TestUnsampledExporterUsesDefaultRate(t *testing.T) {
 	e := &flowtest.Exporter{IPFIX: true, Boot: t0}
 	d := newDecoder(t, Limits{DefaultSamplingRate: 10})

@@ -138,9 +138,14 @@ func Load(r io.Reader, o Options) (*Table, Report, error) {
 	case bytes.HasPrefix(magic, []byte("BZh")):
 		in = bufio.NewReaderSize(bzip2.NewReader(br), 64<<10)
 	}
-	t := &Table{}
 	var rep Report
-	var peers []netip.Addr // the peer index table
+	var peers []netip.Addr // the current peer index table
+	// A file may hold several dumps: BIRD's periodic mrt protocol
+	// appends one per period to the same file, one per table (view).
+	// A later dump of a view replaces the earlier one; views add up.
+	views := map[string][]Route{}
+	var order []string
+	view, total := "", 0
 	interned := map[string][]pbgp.ASN{}
 	hdr := make([]byte, mrt.MRT_COMMON_HEADER_LEN)
 	var body []byte
@@ -172,6 +177,12 @@ func Load(r io.Reader, o Options) (*Table, Report, error) {
 				a, _ := netip.AddrFromSlice(p.IpAddress)
 				peers = append(peers, a.Unmap())
 			}
+			view = b.ViewName
+			if _, seen := views[view]; !seen {
+				order = append(order, view)
+			}
+			total -= len(views[view])
+			views[view] = views[view][:0]
 		case *mrt.Rib:
 			if b.RouteFamily != bgp.RF_IPv4_UC && b.RouteFamily != bgp.RF_IPv6_UC {
 				rep.Skipped++
@@ -182,16 +193,26 @@ func Load(r io.Reader, o Options) (*Table, Report, error) {
 				rep.Skipped++
 				continue
 			}
-			if len(t.routes) >= o.MaxRoutes {
+			if total >= o.MaxRoutes {
 				return nil, rep, fmt.Errorf("%w: more than %d routes", ErrTooLarge, o.MaxRoutes)
 			}
+			if _, seen := views[view]; !seen {
+				order = append(order, view)
+			}
+			views[view] = append(views[view], rt)
+			total++
+		default:
+			rep.Skipped++
+		}
+	}
+	t := &Table{routes: make([]Route, 0, total)}
+	for _, v := range order {
+		for _, rt := range views[v] {
 			if _, dup := t.lpm.Get(rt.Prefix); dup {
-				continue // a prefix dumped twice (ADD-PATH): keep the first
+				continue // a prefix dumped twice (ADD-PATH, two views): keep the first
 			}
 			t.lpm.Insert(rt.Prefix, int32(len(t.routes)))
 			t.routes = append(t.routes, rt)
-		default:
-			rep.Skipped++
 		}
 	}
 	rep.Routes = len(t.routes)
@@ -214,7 +235,62 @@ func parse(hdr, body []byte) (msg *mrt.MRTMessage, err error) {
 	if h.Type != mrt.TABLE_DUMPv2 {
 		return nil, fmt.Errorf("MRT type %d is not TABLE_DUMP_V2", h.Type)
 	}
+	if h.SubType == uint16(mrt.RIB_IPV4_UNICAST) || h.SubType == uint16(mrt.RIB_IPV6_UNICAST) {
+		body = fixWellKnownFlags(body)
+	}
 	return mrt.ParseMRTBody(&h, body)
+}
+
+// fixWellKnownFlags returns a RIB_IPV4/IPV6_UNICAST body with the flags
+// of well-known attributes (ORIGIN, AS_PATH, NEXT_HOP, LOCAL_PREF,
+// ATOMIC_AGGREGATE) set to transitive, as RFC 4271 has them. BIRD 2.0
+// writes NEXT_HOP and LOCAL_PREF with no flags in its MRT dumps, and GoBGP
+// refuses the whole record for it. A body that does not add up is
+// returned as it is, for GoBGP to judge.
+func fixWellKnownFlags(body []byte) []byte {
+	if len(body) < 5 {
+		return body
+	}
+	i := 5 + (int(body[4])+7)/8
+	if i+2 > len(body) {
+		return body
+	}
+	out := slices.Clone(body)
+	entries := int(binary.BigEndian.Uint16(out[i:]))
+	i += 2
+	for range entries {
+		if i+8 > len(out) {
+			return body
+		}
+		alen := int(binary.BigEndian.Uint16(out[i+6:]))
+		i += 8
+		end := i + alen
+		if end > len(out) {
+			return body
+		}
+		for i < end {
+			if i+3 > end {
+				return body
+			}
+			flags, typ := out[i], out[i+1]
+			n, hl := int(out[i+2]), 3
+			if flags&0x10 != 0 {
+				if i+4 > end {
+					return body
+				}
+				n, hl = int(binary.BigEndian.Uint16(out[i+2:])), 4
+			}
+			switch typ {
+			case 1, 2, 3, 5, 6:
+				out[i] = 0x40 | flags&0x10
+			}
+			i += hl + n
+		}
+		if i != end {
+			return body
+		}
+	}
+	return out
 }
 
 // route picks the entry of a RIB record and reads its path and next hop.

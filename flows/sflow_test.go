@@ -38,7 +38,7 @@ func TestDecodeRecordedSFlow(t *testing.T) {
 		t.Errorf("stats %+v", st)
 	}
 	for k, want := range map[key][2]uint64{
-		{netip.MustParseAddr("198.51.100.1"), netip.MustParseAddr("198.51.100.2")}:         {40, 40 * (1028 + 18)},
+		{netip.MustParseAddr("198.51.100.1"), netip.MustParseAddr("198.51.100.2")}:       {40, 40 * (1028 + 18)},
 		{netip.MustParseAddr("2001:db8:100::1"), netip.MustParseAddr("2001:db8:100::2")}: {20, 20 * (548 + 18)},
 	} {
 		if got[k] != want {

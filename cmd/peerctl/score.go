@@ -101,6 +101,13 @@ func scoreRun(ctx context.Context, opts *scoreOptions) error {
 	p := env.scorer.Params
 	p.AllCriteria = true
 	res := score.Score(r, c, p, env.scorer.Econ)
+	if reqASN == env.ours {
+		moves, err := a.measuredMoves(env.repo, []bgp.ASN{opts.candidate})
+		if err != nil {
+			return err
+		}
+		applyMeasured(&res, moves, env.scorer.Econ)
+	}
 	if opts.json {
 		enc := json.NewEncoder(a.io.Out)
 		enc.SetIndent("", "  ")

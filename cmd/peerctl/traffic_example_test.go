@@ -168,3 +168,58 @@ func TestExampleTrafficTop(t *testing.T) {
 		t.Errorf("IXP ranking:\n%s", out)
 	}
 }
+
+// score and suggest --traffic use the measured transit traffic when the
+// repository's store has some, and say so; without it, figures stay
+// modelled.
+func TestScoreAndSuggestUseMeasuredTraffic(t *testing.T) {
+	dir := exampleRepo(t)
+	pdb := "../../data/peeringdb"
+	score := func() map[string]any {
+		out, errOut, code := runPeerctl(t, "score", "AS64504", "--repo", dir, "--peeringdb", pdb, "--offline", "--json")
+		if code != exitOK {
+			t.Fatalf("score: exit %d\n%s%s", code, out, errOut)
+		}
+		var res struct{ Economics map[string]any }
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatal(err)
+		}
+		return res.Economics
+	}
+	if e := score(); e["traffic_source"] == "flows" {
+		t.Fatalf("measured traffic without a store: %v", e)
+	}
+	if out, errOut, code := runPeerctl(t, "traffic", "collect", "--repo", dir, "--replay", "../../data/traffic/sample.pcap",
+		"--rib", "../../data/traffic/rib.mrt"); code != exitOK {
+		t.Fatalf("collect: exit %d\n%s%s", code, out, errOut)
+	}
+	// AS64504 and AS64505 behind it, inbound, at their daily curve.
+	var samples []float64
+	for b := range traffic.BucketsPerDay {
+		samples = append(samples, (4000+800+600)*diurnal(b))
+	}
+	want := traffic.Percentile95(samples)
+	e := score()
+	if e["traffic_source"] != "flows" || e["measured_days"] != 1.0 || math.Abs(e["moved_mbps"].(float64)-want) > want*0.001 {
+		t.Fatalf("economics %v, want %.1f Mbps measured over 1 day", e, want)
+	}
+	// $0.40 per Mbps, ports at ix:90001 and two facilities.
+	if net := e["net_saving_usd_per_month"].(float64); math.Abs(net-(e["moved_mbps"].(float64)*0.40-e["port_cost_usd_per_month"].(float64))) > 0.01 {
+		t.Errorf("net saving %v", net)
+	}
+	out, _, _ := runPeerctl(t, "score", "AS64504", "--repo", dir, "--peeringdb", pdb, "--offline")
+	if !strings.Contains(out, "measured over 1 day") {
+		t.Errorf("score does not say the volume is measured:\n%s", out)
+	}
+	out, errOut, code := runPeerctl(t, "suggest", "--traffic", "--repo", dir, "--peeringdb", pdb, "--offline", "--json")
+	if code != exitOK {
+		t.Fatalf("suggest: exit %d\n%s%s", code, out, errOut)
+	}
+	var sug struct{ Candidates []suggestion }
+	if err := json.Unmarshal([]byte(out), &sug); err != nil {
+		t.Fatal(err)
+	}
+	if c := sug.Candidates; len(c) == 0 || c[0].ASN != 64504 || c[0].MovedMbps == nil || *c[0].MovedMbps != e["moved_mbps"].(float64) {
+		t.Fatalf("suggest --traffic: %+v", c)
+	}
+}

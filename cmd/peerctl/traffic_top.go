@@ -149,7 +149,7 @@ func (a *app) asNames(ctx context.Context, repo *intent.Repo) func(bgp.ASN) stri
 
 func printTop(w io.Writer, rep traffic.Report, class string, name func(bgp.ASN) string) {
 	fmt.Fprintf(w, "%s traffic, %s: %s measured, 95th percentile of %d 5-minute samples\n",
-		class, traffic.Period{From: rep.From, To: rep.To}, days(rep.Days), rep.Buckets)
+		class, traffic.Period{From: rep.From, To: rep.To}, plural(rep.Days, "day"), rep.Buckets)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "#\tASN\tNAME\tIN P95\tOUT P95\tIN AVG\tOUT AVG\tVIA\t")
 	for i, r := range rep.Rows {
@@ -165,14 +165,6 @@ func printTop(w io.Writer, rep traffic.Report, class string, name func(bgp.ASN) 
 			mbps(r.In.AvgMbps), mbps(r.Out.AvgMbps), strings.Join(via, " "))
 	}
 	tw.Flush()
-}
-
-// days says "1 day" or "N days".
-func days(n int) string {
-	if n == 1 {
-		return "1 day"
-	}
-	return fmt.Sprintf("%d days", n)
 }
 
 // volume prints a byte count in decimal units.

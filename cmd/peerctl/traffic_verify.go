@@ -111,7 +111,7 @@ func printVerify(w io.Writer, v traffic.Verification, minShare float64) {
 		name string
 		sp   traffic.Split
 	}{{"before", v.Before}, {"after", v.After}} {
-		fmt.Fprintf(w, "  %-6s %s (%s measured)\n", s.name, s.sp.Period, days(s.sp.Days))
+		fmt.Fprintf(w, "  %-6s %s (%s measured)\n", s.name, s.sp.Period, plural(s.sp.Days, "day"))
 		fmt.Fprintf(w, "    over sessions with %s: %s / %s\n", v.AS, mbps(s.sp.Direct.In.P95Mbps), mbps(s.sp.Direct.Out.P95Mbps))
 		fmt.Fprintf(w, "    elsewhere (transit, others): %s / %s", mbps(s.sp.Elsewhere.In.P95Mbps), mbps(s.sp.Elsewhere.Out.P95Mbps))
 		if len(s.sp.Elsewhere.Via) > 0 {

@@ -223,3 +223,37 @@ func TestScoreAndSuggestUseMeasuredTraffic(t *testing.T) {
 		t.Fatalf("suggest --traffic: %+v", c)
 	}
 }
+
+// Exit codes of the traffic commands: usage errors 2, findings 1.
+func TestTrafficExitCodes(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "traffic")
+	csv := filepath.Join(t.TempDir(), "t.csv")
+	if err := os.WriteFile(csv, []byte("asn,direction,mbps\nAS64504,in,800\nAS64505,up,1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"traffic", "top", "--store", store}, exitFindings, "no measured traffic"},
+		{[]string{"traffic", "top", "--class", "peering"}, exitError, "class"},
+		{[]string{"traffic", "top", "--days", "0"}, exitError, "--days"},
+		{[]string{"traffic", "import", "t.csv"}, exitError, "format"},
+		{[]string{"traffic", "import", "--format", "csv", "--store", store, "--from", "2026-03-01", "--to", "2026-03-02", csv}, exitFindings, "line 3"},
+		{[]string{"traffic", "verify", "AS64504", "--store", store}, exitError, "--since"},
+		{[]string{"traffic", "verify", "AS64504", "--store", store, "--since", "2026-03-01T12:00", "--days", "1"}, exitFindings, "NOT MOVED"},
+		{[]string{"traffic", "collect", "--replay", "x.pcap", "--listen", "127.0.0.1:1"}, exitError, "exclude"},
+		{[]string{"traffic", "collect", "--store", store, "--replay", "/dev/null"}, exitError, "not a regular file"},
+	} {
+		out, errOut, code := runPeerctl(t, append(c.args, "--repo", "../..")...)
+		if code != c.code || !strings.Contains(out+errOut, c.want) {
+			t.Errorf("%v: exit %d, want %d with %q\n%s%s", c.args, code, c.code, c.want, out, errOut)
+		}
+	}
+	// The CSV's good row is in: AS64504 at 800 Mbps inbound over the day.
+	out, _, code := runPeerctl(t, "traffic", "top", "--repo", "../..", "--store", store, "--to", "2026-03-02", "--days", "1")
+	if code != exitOK || !strings.Contains(out, "AS64504") || !strings.Contains(out, "800.0 Mbps") {
+		t.Errorf("top after the import: exit %d\n%s", code, out)
+	}
+}

@@ -119,3 +119,31 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+func TestGraph(t *testing.T) {
+	// 1 provides 2 and 3; 2 provides 4; 3 and 4 peer; 5 peers with 1 and 3.
+	s, err := Read(strings.NewReader("1|2|-1\n1|3|-1\n2|4|-1\n3|4|0\n5|1|0\n5|3|0\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := s.Graph()
+	if c := g.Cone(1); c != 4 {
+		t.Errorf("cone of AS1 = %d, want 4 (1, 2, 3, 4)", c)
+	}
+	if c := g.Cone(4); c != 1 {
+		t.Errorf("cone of AS4 = %d, want 1", c)
+	}
+	if n := g.Node(3); !n.Known || n.Providers != 1 || n.Peers != 2 || n.Customers != 0 {
+		t.Errorf("AS3: %+v", n)
+	}
+	if n := g.Node(99); n.Known || g.Cone(99) != 0 {
+		t.Errorf("unknown AS99: %+v", n)
+	}
+	// Neighbours of 1: 2, 3, 5; of 4: 2, 3 → common 2 and 3.
+	if c := g.CommonNeighbours(1, 4); c != 2 {
+		t.Errorf("common neighbours of 1 and 4 = %d, want 2", c)
+	}
+	if c := g.CommonNeighbours(1, 99); c != 0 {
+		t.Errorf("with an unknown AS: %d", c)
+	}
+}

@@ -26,6 +26,7 @@ type Store interface {
 	Net(asn bgp.ASN) (peeringdb.Net, bool)
 	Nets() []peeringdb.Net
 	PoPs(asn bgp.ASN) []peeringdb.PoP
+	NetIXLANs(asn bgp.ASN, ixID int) []peeringdb.NetIXLAN
 }
 
 var _ Store = (*peeringdb.Store)(nil)

@@ -162,12 +162,14 @@ func TestPaperEvaluation(t *testing.T) {
 
 // BenchmarkSuggestUS ranks every network of the 2021-03 US snapshot that
 // shares a PoP with Hurricane Electric (AS6939), the widest-present one.
-func BenchmarkSuggestUS(b *testing.B) {
+func BenchmarkSuggestUS(b *testing.B) { benchSuggestUS(b, defaultScorer) }
+
+func benchSuggestUS(b *testing.B, scorer func(testing.TB, *peeringdb.Store) *Scorer) {
 	store, err := peeringdb.LoadDir(sharedDir(b, "peeringdb/us-2021-03"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	s := defaultScorer(b, store)
+	s := scorer(b, store)
 	r, err := s.Profile(6939, 0)
 	if err != nil {
 		b.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/peerctl/peerctl/bgp"
+	"github.com/peerctl/peerctl/likelihood"
 	"github.com/peerctl/peerctl/score"
 )
 
@@ -18,6 +19,38 @@ type Scorer struct {
 	Pop    score.Population
 	Params score.Params
 	Econ   score.Economics
+	// Model, when set, is the likelihood profile: a pair's felicity is
+	// the model's probability that the candidate agrees, from inputs
+	// Features builds. Nil is the paper profile.
+	Model    *likelihood.Model
+	Features *Features
+	// OwnThreshold recommends at Params.Threshold instead of the model's
+	// threshold (the policy or a flag set one).
+	OwnThreshold bool
+}
+
+// Score scores one ordered pair. Under a model, felicity becomes the
+// probability, with the reasons for and against; the paper's felicity
+// stays in PaperFelicity. A pair without a common PoP cannot peer and
+// keeps felicity −1.
+func (s *Scorer) Score(r, c *score.Profile) score.Result {
+	p := s.Params
+	if s.Model != nil {
+		p.BothWays = true
+	}
+	res := score.Score(r, c, p, s.Econ)
+	if s.Model == nil || len(res.CommonPoPs) == 0 {
+		return res
+	}
+	pair := s.Features.Pair(&res)
+	pred := s.Model.Predict(&pair)
+	if s.OwnThreshold {
+		pred.Threshold = s.Params.Threshold
+		pred.Recommended = pred.Probability >= pred.Threshold
+	}
+	res.Likelihood = &pred
+	res.Felicity, res.Recommended, res.Threshold = pred.Probability, pred.Recommended, pred.Threshold
+	return res
 }
 
 // Profile prepares asn for scoring. trafficMbps is a measured total (the
@@ -59,7 +92,7 @@ func (s *Scorer) Suggest(ctx context.Context, r *score.Profile, progress Progres
 		if err != nil {
 			return // cannot happen: the ASN came from the store
 		}
-		results[i] = score.Score(r, c, s.Params, s.Econ)
+		results[i] = s.Score(r, c)
 	})
 	if err != nil {
 		return nil, err
@@ -100,7 +133,7 @@ func (s *Scorer) Pairs(ctx context.Context, asns []bgp.ASN, progress Progress) (
 	}
 	results = make([]score.Result, len(pairs))
 	err = parallel(ctx, len(pairs), progress, func(i int) {
-		results[i] = score.Score(profiles[pairs[i].a], profiles[pairs[i].b], s.Params, s.Econ)
+		results[i] = s.Score(profiles[pairs[i].a], profiles[pairs[i].b])
 	})
 	return results, missing, err
 }

@@ -224,9 +224,34 @@ var Ratios = []string{"Heavy Inbound", "Mostly Inbound", "Balanced", "Mostly Out
 var Criteria = []string{"own", "diff", "ratio"}
 
 func (v *validator) scoring(r *rawScoring) Scoring {
-	out := Scoring{Criterion: "own", CandidateCriterion: "own", FacilityCapacityMbps: 1000}
+	out := Scoring{Criterion: "own", CandidateCriterion: "own", FacilityCapacityMbps: 1000, Profile: "likelihood"}
 	if r == nil {
 		return out
+	}
+	if r.Profile != nil {
+		if !contains(Profiles, *r.Profile) {
+			v.errorf(r.ProfileRange, "Unknown scoring profile", "profile is \"likelihood\" (a calibrated probability that the candidate agrees) or \"paper\" (the Meta-Peering felicity).%s", didYouMean(*r.Profile, Profiles))
+		} else {
+			out.Profile = *r.Profile
+		}
+	}
+	for _, f := range []struct {
+		val  *string
+		rng  hcl.Range
+		attr string
+		dst  *string
+	}{{r.Model, r.ModelRange, "model", &out.Model}, {r.Relationships, r.RelationshipsRange, "relationships", &out.Relationships}} {
+		if f.val == nil {
+			continue
+		}
+		if msg := checkPath(*f.val, false); msg != "" {
+			v.errorf(f.rng, "Invalid path", "%s %s.", f.attr, msg)
+		} else {
+			*f.dst = *f.val
+		}
+	}
+	if out.Profile == "paper" && (out.Model != "" || out.Relationships != "") {
+		v.warnf(r.ProfileRange, "Model without a likelihood profile", "model and relationships feed the likelihood profile; the paper profile ignores them.")
 	}
 	positive := func(f *float64, rng hcl.Range, attr string) *float64 {
 		if f != nil && *f <= 0 {

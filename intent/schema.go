@@ -214,7 +214,13 @@ type rawScoring struct {
 	TrafficMbps          *float64            `hcl:"traffic_mbps,optional"`
 	Population           *string             `hcl:"population,optional"`
 	RatioBounds          *map[string]float64 `hcl:"ratio_bounds,optional"`
+	Profile              *string             `hcl:"profile,optional"`
+	Model                *string             `hcl:"model,optional"`
+	Relationships        *string             `hcl:"relationships,optional"`
 
+	ProfileRange              hcl.Range `hcl:"profile,attr_range"`
+	ModelRange                hcl.Range `hcl:"model,attr_range"`
+	RelationshipsRange        hcl.Range `hcl:"relationships,attr_range"`
 	BetaRange                 hcl.Range `hcl:"beta,attr_range"`
 	GammaRange                hcl.Range `hcl:"gamma,attr_range"`
 	ThresholdRange            hcl.Range `hcl:"threshold,attr_range"`

@@ -258,7 +258,17 @@ type Scoring struct {
 	// RatioBounds overrides the traffic-ratio filter bounds of SCORING.md
 	// §4 by kind: "heavy" (9), "mostly" (6), "balanced" (3).
 	RatioBounds map[string]float64
+	// Profile is "likelihood" (the default: a calibrated probability of
+	// agreement) or "paper" (the Meta-Peering felicity as published).
+	Profile string
+	// Model is a likelihood model file (peerctl model fit); empty = the
+	// embedded default. Relationships is an AS-relationships file whose
+	// topology the model may use. Both relative to the repository.
+	Model, Relationships string
 }
+
+// Scoring profiles.
+var Profiles = []string{"likelihood", "paper"}
 
 // Economics holds the prices the cost/benefit estimate uses.
 type Economics struct {

@@ -1,15 +1,12 @@
-# Peer scoring with the Meta-Peering method (docs/scoring.md).
+# Peer scoring (docs/scoring.md). The "likelihood" profile rates a peering
+# by the calibrated probability that the candidate agrees, from the embedded
+# model, and recommends at the model's own threshold (chosen from data to
+# keep 85% of known peerings). profile = "paper" gives the Meta-Peering
+# felicity as published, with beta, gamma and threshold (0.55).
 scoring {
-  beta  = 0.15
-  gamma = 0.85
-  # The method's default threshold is the paper's 0.55. Affinity is
-  # sqrt(gain_R x gain_C) and the two gains add up to at most 1, so affinity
-  # never exceeds 0.5 and felicity stays below about 0.555: at 0.55 almost
-  # nothing is recommended. This network recommends from 0.3 (the paper's
-  # holistic threshold).
-  threshold       = 0.3
+  profile         = "likelihood"
   max_common_pops = 15
-  criterion       = "own" # or "diff", "ratio"
+  criterion       = "own" # or "diff", "ratio": where to peer (APC*)
 }
 
 # Prices for the monthly cost/benefit estimate of a peering.

@@ -172,11 +172,16 @@ func PeerFromScore(s PeerScore) PeerReport {
 	}
 	p.Notes = res.Notes
 	if res.Felicity < 0 {
-		p.Unscored = "no felicity: " + firstOr(res.Notes, "the two networks have no acceptable peering contract")
+		why := firstOr(res.Notes, "the two networks have no acceptable peering contract")
+		if len(res.Rejections) > 0 {
+			why = fmt.Sprintf("%v accepts no contract: %s", res.Rejections[0].ASN, res.Rejections[0].Reason)
+		}
+		p.Unscored = "no felicity: " + why
 		p.Notes = restOf(res.Notes)
 		return p
 	}
 	p.Felicity, p.Willingness, p.Affinity = res.Felicity, res.Willingness, res.Affinity
+	p.Likelihood, p.PaperFelicity = res.Likelihood, res.PaperFelicity
 	p.AlphaR, p.AlphaC = res.AlphaRequester, res.AlphaCandidate
 	p.Threshold, p.Recommended = res.Threshold, res.Recommended
 

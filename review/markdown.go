@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/peerctl/peerctl/likelihood"
 	"github.com/peerctl/peerctl/plan"
 )
 
@@ -440,15 +441,19 @@ func renderPeer(b *strings.Builder, p PeerReport) {
 		w("#### %s — %s, not scored\n\n%s\n\n", head, change, text(p.Unscored))
 		renderPeerNotes(b, p.Notes)
 		return
+	case p.Likelihood != nil:
+		renderLikelihood(b, head, change, p)
 	case p.Recommended:
 		w("#### %s — %s · ✅ recommended\n\n", head, change)
 	default:
 		w("#### %s — %s · not recommended (felicity %s < %s)\n\n", head, change, num(p.Felicity, 3), num(p.Threshold, 2))
 	}
-	w("| Felicity | Willingness | Affinity | We gain (α<sub>R</sub>) | They gain (α<sub>C</sub>) |\n")
-	w("|---:|---:|---:|---:|---:|\n")
-	w("| **%s** | %s | %s | %s | %s |\n\n", num(p.Felicity, 3), num(p.Willingness, 3), num(p.Affinity, 3),
-		num(p.AlphaR, 2), num(p.AlphaC, 2))
+	if p.Likelihood == nil {
+		w("| Felicity | Willingness | Affinity | We gain (α<sub>R</sub>) | They gain (α<sub>C</sub>) |\n")
+		w("|---:|---:|---:|---:|---:|\n")
+		w("| **%s** | %s | %s | %s | %s |\n\n", num(p.Felicity, 3), num(p.Willingness, 3), num(p.Affinity, 3),
+			num(p.AlphaR, 2), num(p.AlphaC, 2))
+	}
 	if s := p.Saving; s != nil {
 		w("%s\n\n", savingLine(*s))
 	}
@@ -468,6 +473,38 @@ func renderPeer(b *strings.Builder, p PeerReport) {
 		renderChart(b, p)
 	}
 	renderPeerNotes(b, p.Notes)
+}
+
+// renderLikelihood is the head of a peer's section under the likelihood
+// profile: the verdict with the probability, the components, and the
+// strongest factors each way (model-made text from PeeringDB values, so
+// escaped like any other).
+func renderLikelihood(b *strings.Builder, head, change string, p PeerReport) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	l := p.Likelihood
+	if l.Recommended {
+		w("#### %s — %s · ✅ recommended (%s%% likely to agree)\n\n", head, change, num(100*l.Probability, 1))
+	} else {
+		w("#### %s — %s · not recommended (%s%% likely to agree, threshold %s%%)\n\n", head, change,
+			num(100*l.Probability, 1), num(100*l.Threshold, 1))
+	}
+	w("| Likely to agree | Willingness | Affinity | We gain (α<sub>R</sub>) | They gain (α<sub>C</sub>) | Paper felicity |\n")
+	w("|---:|---:|---:|---:|---:|---:|\n")
+	w("| **%s%%** | %s | %s | %s | %s | %s |\n\n", num(100*l.Probability, 1), num(p.Willingness, 3), num(p.Affinity, 3),
+		num(p.AlphaR, 2), num(p.AlphaC, 2), num(p.PaperFelicity, 3))
+	for _, side := range []struct {
+		label string
+		fs    []likelihood.Factor
+	}{{"For", l.For}, {"Against", l.Against}} {
+		if len(side.fs) == 0 {
+			continue
+		}
+		parts := make([]string, len(side.fs))
+		for i, f := range side.fs {
+			parts[i] = fmt.Sprintf("%s (%+.2f)", text(f.Text), f.Weight)
+		}
+		w("**%s:** %s\n\n", side.label, strings.Join(parts, " · "))
+	}
 }
 
 func renderPeerNotes(b *strings.Builder, notes []string) {
@@ -530,6 +567,8 @@ func trafficSource(s string, days int) string {
 		return "modelled from our total traffic"
 	case "peeringdb":
 		return "modelled from the traffic declared in PeeringDB"
+	case "ports":
+		return "modelled from our port capacity"
 	}
 	return text(s)
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/peerctl/peerctl/bgp"
 	"github.com/peerctl/peerctl/gitfs"
+	"github.com/peerctl/peerctl/likelihood"
 	"github.com/peerctl/peerctl/plan"
 	"github.com/peerctl/peerctl/score"
 )
@@ -506,5 +507,28 @@ func TestSavingLineSaysMeasuredOrModelled(t *testing.T) {
 	modelled := savingLine(Saving{MovedMbps: 2236, TransitUSD: 894, PortUSD: 1500, NetUSD: -606, TrafficSource: "peeringdb"})
 	if !strings.Contains(modelled, "modelled from the traffic declared in PeeringDB") {
 		t.Errorf("modelled: %s", modelled)
+	}
+}
+
+// TestRenderLikelihood: under the likelihood profile a peer's section
+// leads with the probability, keeps W, A and the paper felicity as
+// components, lists the factors each way (escaped), and still shows APC*.
+func TestRenderLikelihood(t *testing.T) {
+	res := fixedResult()
+	res.PaperFelicity = res.Felicity
+	res.Likelihood = &likelihood.Prediction{Probability: 0.2346, Threshold: 0.03, Recommended: true,
+		For:     []likelihood.Factor{{Text: "shares 2 IXPs and 0 facilities in 2 metros", Weight: 0.8}},
+		Against: []likelihood.Factor{{Text: "their peering policy is <b>Selective</b>", Weight: -0.4}}}
+	res.Felicity = 0.2346
+	md := Markdown(Build(Inputs{Changes: []gitfs.Change{{Path: "peers/AS13335.hcl", Action: gitfs.Insert}},
+		Scores: []PeerScore{{ASN: 13335, Result: res}}}), MaxCommentChars)
+	for _, want := range []string{"✅ recommended (23.5% likely to agree)", "| **23.5%** | 0.577 | 0.619 |", "| 0.613 |",
+		"**For:** shares 2 IXPs", "(+0.80)", "**Against:**", "(-0.40)", "Where to peer"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("comment lacks %q:\n%s", want, md)
+		}
+	}
+	if strings.Contains(md, "<b>Selective") {
+		t.Errorf("factor text not escaped:\n%s", md)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/peerctl/peerctl/bgp"
+	"github.com/peerctl/peerctl/likelihood"
 	"github.com/peerctl/peerctl/plan"
 )
 
@@ -139,6 +140,11 @@ type PeerReport struct {
 	Unscored string
 
 	Felicity, Willingness, Affinity float64
+	// Likelihood is set under the likelihood profile: Felicity is then the
+	// probability that the peer agrees, with the reasons each way.
+	Likelihood *likelihood.Prediction
+	// PaperFelicity is the Meta-Peering F, whatever the profile.
+	PaperFelicity float64
 	// AlphaR is what we gain in coverage, AlphaC what the peer gains.
 	AlphaR, AlphaC float64
 	Threshold      float64

@@ -9,9 +9,10 @@ type Outcome struct {
 	PoPs []string `json:"pops"`
 	// TrafficSource says where the Mbps figures come from: "flows"
 	// (measured: transit traffic that would move, UseMeasured), or
-	// modelled from "measured" (the policy's total traffic) or
-	// "peeringdb" (the requester's declared info_traffic), or "" when no
-	// volume is known and only the break-even can be given.
+	// modelled from "measured" (the policy's total traffic), "peeringdb"
+	// (the requester's declared info_traffic) or "ports" (its port
+	// capacity, exchange model), or "" when no volume is known and only
+	// the break-even can be given.
 	TrafficSource string `json:"traffic_source"`
 	// MeasuredDays is how many days of flows "flows" figures cover.
 	MeasuredDays int `json:"measured_days,omitempty"`
@@ -34,7 +35,7 @@ type Outcome struct {
 }
 
 // economics prices the first jointly acceptable contract of APC*.
-func economics(res Result, r *Profile, e Economics) *Outcome {
+func economics(res Result, r *Profile, e Economics, p Params) *Outcome {
 	out := &Outcome{PoPs: []string{}}
 	var best *Ranked
 	for i := range res.APC {
@@ -58,6 +59,9 @@ func economics(res Result, r *Profile, e Economics) *Outcome {
 	// the gravity estimate.
 	scale := 0.0
 	switch {
+	case p.Traffic == ExchangeTraffic:
+		// Contracts are in Mbps already; say where R's volume came from.
+		out.TrafficSource, scale = r.VolumeSource, 1
 	case r.Network.TrafficMbps > 0:
 		out.TrafficSource, scale = "measured", 1
 	case r.Network.DeclaredTrafficMbps > 0 && r.Gravity > 0:

@@ -1,8 +1,10 @@
 package score
 
 import (
+	"cmp"
 	"math"
 	"math/bits"
+	"slices"
 	"sync"
 )
 
@@ -117,8 +119,14 @@ func orderedBits(f float64) uint64 {
 }
 
 // radixSort sorts a by k, stably, using tmp (same length) as scratch, and
-// returns whichever of the two holds the result.
+// returns whichever of the two holds the result. Below radixMin entries a
+// comparison sort is faster than four passes over 2^16 counters (most
+// pairs share a handful of PoPs).
 func radixSort(a, tmp []keyed) []keyed {
+	if len(a) < radixMin {
+		slices.SortStableFunc(a, func(x, y keyed) int { return cmp.Compare(x.k, y.k) })
+		return a
+	}
 	var count [1 << 16]int
 	for shift := uint(0); shift < 64; shift += 16 {
 		clear(count[:])
@@ -142,6 +150,9 @@ func radixSort(a, tmp []keyed) []keyed {
 	}
 	return a
 }
+
+// radixMin is the size from which radixSort counts digits.
+const radixMin = 1 << 12
 
 // enumeration lists every non-empty contract of n PoPs in enumeration
 // order: more PoPs first, then by sorted positions, lexicographically.

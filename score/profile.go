@@ -42,6 +42,14 @@ type Profile struct {
 	Coverage Area
 	// CoveragePopulation is Coverage's population (0 without coverage).
 	CoveragePopulation float64
+	// Volume is the network's total traffic in Mbps for the exchange
+	// model, and VolumeSource where it came from: "measured" (policy),
+	// "peeringdb" (info_traffic) or "ports" (port capacity × utilisation).
+	Volume       float64
+	VolumeSource string
+	// near is the population within the radius of each located PoP, by
+	// PoP key: the geography that splits exchange traffic across PoPs.
+	near map[string]float64
 }
 
 // Prepare computes a network's profile. pop must not be nil.
@@ -51,13 +59,28 @@ func Prepare(n Network, pop Population, p Params) *Profile {
 		pr.Ratio, pr.RatioAssumed = r, true
 	}
 	var sites []LatLon
+	var ps []float64
+	pr.near = make(map[string]float64, len(n.PoPs))
+	var ports float64
 	for _, q := range n.PoPs {
+		ports += capacity(q, p)
 		if q.HasLocation && validLatLon(q.Lat, q.Lon) {
 			sites = append(sites, LatLon{q.Lat, q.Lon})
+			near := pop.Near(q.Lat, q.Lon, p.RadiusKm)
+			ps = append(ps, near)
+			pr.near[q.Key] = near
 		}
 	}
 	pr.Located = len(sites)
-	pr.Gravity = gravity(sites, pop, p.RadiusKm)
+	pr.Gravity = gravity(sites, ps, p.RadiusKm)
+	switch {
+	case n.TrafficMbps > 0:
+		pr.Volume, pr.VolumeSource = n.TrafficMbps, "measured"
+	case n.DeclaredTrafficMbps > 0:
+		pr.Volume, pr.VolumeSource = n.DeclaredTrafficMbps, "peeringdb"
+	default:
+		pr.Volume, pr.VolumeSource = ports*p.PortUtilisation, "ports"
+	}
 	if len(sites) > 0 {
 		pr.Coverage = pop.Cover(sites, p.RadiusKm)
 		pr.CoveragePopulation = pr.Coverage.Population()
@@ -65,17 +88,15 @@ func Prepare(n Network, pop Population, p Params) *Profile {
 	return pr
 }
 
-// gravity is T = Σ_{i≠j} P_i·P_j / max(d_ij, r)², P_i the population within
-// r of site i. Sites at one place still count as a pair at distance r: an
-// IXP and the facility it lives in are two PoPs.
-func gravity(sites []LatLon, pop Population, r float64) float64 {
+// gravity is T = Σ_{i≠j} P_i·P_j / max(d_ij, r)², ps[i] the population
+// within r of site i. Sites at one place still count as a pair at distance
+// r: an IXP and the facility it lives in are two PoPs.
+func gravity(sites []LatLon, ps []float64, r float64) float64 {
 	if len(sites) < 2 {
 		return 0
 	}
-	ps := make([]float64, len(sites))
 	vs := make([][3]float64, len(sites))
 	for i, s := range sites {
-		ps[i] = pop.Near(s.Lat, s.Lon, r)
 		vs[i] = unitVector(s.Lat, s.Lon)
 	}
 	var t float64
@@ -115,4 +136,21 @@ func chordToKm(a, b [3]float64) float64 {
 // DistanceKm is the great-circle distance between two points in degrees.
 func DistanceKm(lat1, lon1, lat2, lon2 float64) float64 {
 	return chordToKm(unitVector(lat1, lon1), unitVector(lat2, lon2))
+}
+
+// outShare is the share of a network's traffic that it sends, by declared
+// ratio type: the middle of each type's band (Heavy 1:9 to 1:3 → 0.85,
+// Mostly 1:3 to 1:1.5 → 0.7). Not Disclosed counts as Balanced.
+func outShare(r Ratio) float64 {
+	switch r {
+	case HeavyOutbound:
+		return 0.85
+	case MostlyOutbound:
+		return 0.7
+	case MostlyInbound:
+		return 0.3
+	case HeavyInbound:
+		return 0.15
+	}
+	return 0.5
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/peerctl/peerctl/bgp"
+	"github.com/peerctl/peerctl/likelihood"
 )
 
 // Party describes one side of a scored pair.
@@ -73,8 +74,13 @@ type Result struct {
 	Requester Party `json:"requester"`
 	Candidate Party `json:"candidate"`
 
-	Felicity    float64 `json:"felicity"`
-	Willingness float64 `json:"willingness"`
+	// Felicity is the pair's score: the paper's F, or under a likelihood
+	// model the calibrated probability (then Likelihood is set).
+	Felicity float64 `json:"felicity"`
+	// PaperFelicity is F = (W^β·A^γ)^(1/(β+γ)) whatever the profile.
+	PaperFelicity float64                `json:"paper_felicity"`
+	Likelihood    *likelihood.Prediction `json:"likelihood,omitempty"`
+	Willingness   float64                `json:"willingness"`
 	// WillingnessInterval is set when W was estimated (|K| > ExactLimit).
 	WillingnessInterval *Interval `json:"willingness_interval,omitempty"`
 	Affinity            float64   `json:"affinity"`
@@ -89,7 +95,8 @@ type Result struct {
 	Gamma       float64 `json:"gamma"`
 	Holistic    bool    `json:"holistic"`
 	// Reverse is the pair seen with the roles swapped (C asks R); set in
-	// the holistic view, where both directions must reach the threshold.
+	// the holistic view, where both directions must reach the threshold,
+	// and when Params.BothWays asks for it.
 	Reverse *Direction `json:"reverse,omitempty"`
 
 	CommonPoPs  []CommonPoP   `json:"common_pops"`
@@ -105,6 +112,11 @@ type Result struct {
 	APC         []Ranked         `json:"apc"`
 	ByCriterion []CriterionScore `json:"by_criterion,omitempty"`
 	Economics   *Outcome         `json:"economics"`
+	// Rejections say, per side, why it accepts no contract (empty when
+	// both accept some).
+	Rejections []Rejection `json:"rejections"`
+	// Traffic is the traffic model behind the contracts.
+	Traffic TrafficModel `json:"traffic_model"`
 	// TrafficUnit is "Mbps" when the requester's traffic was measured,
 	// else "model units" (gravity units, meaningful only as ratios).
 	TrafficUnit string   `json:"traffic_unit"`
@@ -122,23 +134,16 @@ func Score(r, c *Profile, p Params, econ Economics) Result {
 		DroppedPoPs: []CommonPoP{},
 		APC:         []Ranked{},
 		Notes:       []string{},
-		Willingness: -1, Felicity: -1,
+		Rejections:  []Rejection{},
+		Traffic:     p.Traffic,
+		Willingness: -1, Felicity: -1, PaperFelicity: -1,
 	}
 	note := func(format string, args ...any) { res.Notes = append(res.Notes, fmt.Sprintf(format, args...)) }
 
-	// Traffic (§3): gravity on both sides, or the requester's measurement
-	// with the candidate's estimate calibrated by the requester's.
-	tR, tC := r.Gravity, c.Gravity
+	tR, tC := traffic(r, c, p, note)
 	res.TrafficUnit = "model units"
-	if m := r.Network.TrafficMbps; m > 0 {
+	if p.Traffic == ExchangeTraffic || r.Network.TrafficMbps > 0 {
 		res.TrafficUnit = "Mbps"
-		if r.Gravity > 0 {
-			tC = c.Gravity * m / r.Gravity
-		} else {
-			tC = 0
-			note("the requester's measured traffic cannot calibrate the candidate's estimate: the requester's own gravity estimate is zero")
-		}
-		tR = m
 	}
 	res.Requester.Traffic, res.Candidate.Traffic = tR, tC
 
@@ -162,20 +167,26 @@ func Score(r, c *Profile, p Params, econ Economics) Result {
 		return res
 	}
 	for _, pr := range []*Profile{r, c} {
-		if pr.Ratio == NotDisclosed {
-			note("%v does not disclose its traffic ratio, so it accepts no contract (set assume_ratio for it)", pr.Network.ASN)
-		} else if pr.RatioAssumed {
+		switch {
+		case pr.Ratio == NotDisclosed && p.Traffic == ExchangeTraffic:
+			note("%v does not disclose its traffic ratio: taken as Balanced traffic that accepts what a Heavy network accepts either way", pr.Network.ASN)
+		case pr.RatioAssumed:
 			note("%v is assumed %s by policy", pr.Network.ASN, pr.Ratio)
 		}
 	}
-	if tR <= 0 {
-		note("%v's traffic estimate is zero (it needs two or more PoPs with coordinates and population)", r.Network.ASN)
-	}
-	if tC <= 0 {
-		note("%v's traffic estimate is zero (it needs two or more PoPs with coordinates and population)", c.Network.ASN)
+	if p.Traffic == GravityTraffic {
+		for _, x := range []struct {
+			pr *Profile
+			t  float64
+		}{{r, tR}, {c, tC}} {
+			if x.t <= 0 {
+				note("%v's traffic estimate is zero (it needs two or more PoPs with coordinates and population)", x.pr.Network.ASN)
+			}
+		}
 	}
 
-	fwd := rank(k, tR, tC, r.Ratio, c.Ratio, p.CriterionR, p.CriterionC, p)
+	weights := geography(r, k, p)
+	fwd := rank(k, weights, tR, tC, r.Ratio, c.Ratio, p.CriterionR, p.CriterionC, p)
 	res.Willingness = fwd.w
 	res.APCRequester, res.APCCandidate = fwd.nR, fwd.nC
 	res.Exact, res.Samples = fwd.exact, fwd.samples
@@ -184,29 +195,24 @@ func Score(r, c *Profile, p Params, econ Economics) Result {
 		note("W estimated from %d sampled contracts (|K| = %d > %d): 95%% interval [%.4f, %.4f]",
 			fwd.samples, len(k.kept), ExactLimit, fwd.wLow, fwd.wHigh)
 	}
-	bounds := p.Bounds
-	if bounds == nil {
-		bounds = DefaultBounds()
-	}
 	possible := math.Ldexp(1, len(k.kept)) - 1
+	pr := newProblem(k, weights, tR, tC, r.Ratio, c.Ratio, p.CriterionR, p.CriterionC, p)
 	for _, x := range []struct {
 		pr *Profile
+		s  side
 		n  float64
-	}{{r, fwd.nR}, {c, fwd.nC}} {
-		if x.pr.Ratio != NotDisclosed {
+	}{{r, pr.r, fwd.nR}, {c, pr.c, fwd.nC}} {
+		if x.s.open {
 			note("%v (%s: %s, from its own view) accepts %.0f of %.0f possible contracts",
-				x.pr.Network.ASN, x.pr.Ratio, bounds[x.pr.Ratio], x.n, possible)
+				x.pr.Network.ASN, x.pr.Ratio, x.s.bound, x.n, possible)
 		}
 	}
-	switch {
-	case fwd.nR == 0 && fwd.nC == 0:
-		note("neither side accepts any contract under its ratio filter")
-	case fwd.nR == 0:
-		note("%v (%s) accepts no contract: every split of traffic breaks its ratio filter", r.Network.ASN, r.Ratio)
-	case fwd.nC == 0:
-		note("%v (%s) accepts no contract: every split of traffic breaks its ratio filter", c.Network.ASN, c.Ratio)
+	res.Rejections = rejections(r, c, pr, fwd)
+	for _, rj := range res.Rejections {
+		note("%v accepts no contract: %s", rj.ASN, rj.Reason)
 	}
 	res.Felicity = felicity(fwd.w, res.Affinity, p)
+	res.PaperFelicity = res.Felicity
 	res.Recommended = res.Felicity >= 0 && res.Felicity >= p.Threshold
 	for _, ct := range fwd.top {
 		pops := make([]CommonPoP, len(ct.Positions))
@@ -216,26 +222,146 @@ func Score(r, c *Profile, p Params, econ Economics) Result {
 		res.APC = append(res.APC, Ranked{Contract: ct, PoPs: pops})
 	}
 
-	if p.Holistic {
+	if p.Holistic || p.BothWays {
 		// Roles swapped: C is the requester, K in C's order, capped by κ_C.
 		kr := commonPoPs(c, r, p)
-		rev := rank(kr, tC, tR, c.Ratio, r.Ratio, p.CriterionR, p.CriterionC, p)
+		rev := rank(kr, geography(c, kr, p), tC, tR, c.Ratio, r.Ratio, p.CriterionR, p.CriterionC, p)
 		d := &Direction{Willingness: rev.w, Felicity: felicity(rev.w, res.Affinity, p), APCRequester: rev.nR, APCCandidate: rev.nC}
 		if !rev.exact && rev.w >= 0 {
 			d.Interval = &Interval{rev.wLow, rev.wHigh}
 		}
 		res.Reverse = d
-		res.Recommended = res.Recommended && d.Felicity >= p.Threshold
+		if p.Holistic {
+			res.Recommended = res.Recommended && d.Felicity >= p.Threshold
+		}
 	}
 	if p.AllCriteria {
 		for _, crit := range Criteria {
-			x := rank(k, tR, tC, r.Ratio, c.Ratio, crit, p.CriterionC, p)
+			x := fwd
+			if crit != p.CriterionR {
+				x = rank(k, weights, tR, tC, r.Ratio, c.Ratio, crit, p.CriterionC, p)
+			}
 			f := felicity(x.w, res.Affinity, p)
 			res.ByCriterion = append(res.ByCriterion, CriterionScore{Criterion: crit, Willingness: x.w, Felicity: f, Recommended: f >= 0 && f >= p.Threshold})
 		}
 	}
-	res.Economics = economics(res, r, econ)
+	res.Economics = economics(res, r, econ, p)
 	return res
+}
+
+// traffic returns T_R and T_C: what each side sends into the contracts.
+//
+// Gravity (§3): each side's gravity total, or the requester's measured
+// traffic with the candidate's estimate scaled by the same factor.
+//
+// Exchange: R→C = V_R·o_R · V_C·(1−o_C) / world, with V a side's volume
+// and o its outbound share from its ratio type, and C→R the mirror. The
+// volumes cancel in the ratio (R→C)/(C→R) = odds(o_R)/odds(o_C), so two
+// Balanced networks exchange balanced traffic whatever their sizes.
+func traffic(r, c *Profile, p Params, note func(string, ...any)) (tR, tC float64) {
+	if p.Traffic == ExchangeTraffic {
+		oR, oC := outShare(r.Ratio), outShare(c.Ratio)
+		tR = r.Volume * oR * c.Volume * (1 - oC) / p.WorldTrafficMbps
+		tC = c.Volume * oC * r.Volume * (1 - oR) / p.WorldTrafficMbps
+		for _, x := range []*Profile{r, c} {
+			if x.VolumeSource == "ports" {
+				note("%v declares no traffic level; its volume is estimated from its port capacity (%.0f Mbps)", x.Network.ASN, x.Volume)
+			}
+		}
+		return tR, tC
+	}
+	tR, tC = r.Gravity, c.Gravity
+	if m := r.Network.TrafficMbps; m > 0 {
+		if r.Gravity > 0 {
+			tC = c.Gravity * m / r.Gravity
+		} else {
+			tC = 0
+			note("the requester's measured traffic cannot calibrate the candidate's estimate: the requester's own gravity estimate is zero")
+		}
+		tR = m
+	}
+	return tR, tC
+}
+
+// geography weighs each PoP of K by the population near it, for the
+// exchange model (nil for gravity: capacity alone splits traffic). A PoP
+// without coordinates or population counts as the mean of the others.
+func geography(r *Profile, k kSet, p Params) []float64 {
+	if p.Traffic != ExchangeTraffic {
+		return nil
+	}
+	w := make([]float64, len(k.kept))
+	var sum float64
+	var n int
+	for i, q := range k.kept {
+		if v := r.near[q.Key]; v > 0 {
+			w[i] = v
+			sum += v
+			n++
+		}
+	}
+	fill := 1.0
+	if n > 0 {
+		fill = sum / float64(n)
+	}
+	for i := range w {
+		if w[i] == 0 {
+			w[i] = fill
+		}
+	}
+	return w
+}
+
+// Rejection says why one side accepts no contract.
+type Rejection struct {
+	ASN bgp.ASN `json:"asn"`
+	// Side is "requester" or "candidate".
+	Side   string `json:"side"`
+	Reason string `json:"reason"`
+}
+
+// rejections explains each side that accepts no contract. The ratio of a
+// contract's sums lies between the smallest and largest per-PoP ratio, so
+// those two bound every contract a side could be offered.
+func rejections(r, c *Profile, pr *problem, fwd ranking) []Rejection {
+	out := []Rejection{}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for i := 0; i < pr.n; i++ {
+		o, in := pr.flows(pr.capR[i], pr.capC[i])
+		if o > 0 && in > 0 {
+			lo, hi = math.Min(lo, o/in), math.Max(hi, o/in)
+		}
+	}
+	for _, x := range []struct {
+		pr   *Profile
+		side string
+		s    side
+		n    float64
+		view func(float64) float64
+	}{
+		{r, "requester", pr.r, fwd.nR, func(v float64) float64 { return v }},
+		{c, "candidate", pr.c, fwd.nC, func(v float64) float64 { return 1 / v }},
+	} {
+		if x.n > 0 {
+			continue
+		}
+		var why string
+		switch {
+		case !x.s.open:
+			why = "it does not disclose its traffic ratio (set assume_ratio for it)"
+		case pr.tR <= 0 || pr.tC <= 0 || math.IsInf(lo, 0):
+			why = "no traffic is estimated between the two (a traffic estimate is zero)"
+		default:
+			a, b := x.view(lo), x.view(hi)
+			if a > b {
+				a, b = b, a
+			}
+			why = fmt.Sprintf("it would send %s–%s× what it receives at every split, and as %s it accepts %s",
+				strconv.FormatFloat(a, 'g', 3, 64), strconv.FormatFloat(b, 'g', 3, 64), x.pr.Ratio, x.s.bound)
+		}
+		out = append(out, Rejection{ASN: x.pr.Network.ASN, Side: x.side, Reason: why})
+	}
+	return out
 }
 
 func party(pr *Profile) Party {
@@ -352,23 +478,57 @@ func capacity(q PoP, p Params) float64 {
 	return p.FacilityCapacityMbps
 }
 
-// rank builds the contract problem for K and runs the exact enumeration or
-// the estimator.
-func rank(k kSet, tR, tC float64, ratioR, ratioC Ratio, critR, critC Criterion, p Params) ranking {
+// newProblem builds the contract problem for K: each side's share of a
+// PoP is its capacity there, times the PoP's weight when weights is set.
+func newProblem(k kSet, weights []float64, tR, tC float64, ratioR, ratioC Ratio, critR, critC Criterion, p Params) *problem {
 	bounds := p.Bounds
 	if bounds == nil {
 		bounds = DefaultBounds()
 	}
 	pr := &problem{n: len(k.kept)}
-	for _, q := range k.kept {
-		pr.capR = append(pr.capR, q.RequesterCapacityMbps)
-		pr.capC = append(pr.capC, q.CandidateCapacityMbps)
-		pr.totR += q.RequesterCapacityMbps
-		pr.totC += q.CandidateCapacityMbps
+	for i, q := range k.kept {
+		wR, wC := q.RequesterCapacityMbps, q.CandidateCapacityMbps
+		if weights != nil {
+			wR, wC = wR*weights[i], wC*weights[i]
+		}
+		pr.capR = append(pr.capR, wR)
+		pr.capC = append(pr.capC, wC)
+		pr.totR += wR
+		pr.totC += wC
 	}
 	pr.tR, pr.tC = tR, tC
-	pr.r = side{crit: critR, open: ratioR != NotDisclosed, bound: bounds[ratioR]}
-	pr.c = side{crit: critC, open: ratioC != NotDisclosed, bound: bounds[ratioC], mirror: true}
+	pr.r = filterSide(ratioR, critR, bounds, p, false)
+	pr.c = filterSide(ratioC, critC, bounds, p, true)
+	return pr
+}
+
+// filterSide is one side's filter. Under the exchange model a network that
+// does not disclose its ratio is taken to accept what a Heavy network
+// accepts in either direction, instead of nothing.
+func filterSide(ratio Ratio, crit Criterion, bounds map[Ratio]Bound, p Params, mirror bool) side {
+	s := side{crit: crit, open: ratio != NotDisclosed, bound: bounds[ratio], mirror: mirror}
+	if ratio == NotDisclosed && p.Traffic == ExchangeTraffic {
+		s.open = true
+		s.bound = Bound{MaxOutIn: bounds[HeavyOutbound].MaxOutIn, MaxInOut: bounds[HeavyInbound].MaxInOut}
+	}
+	return s
+}
+
+// rank builds the contract problem for K and runs the exact enumeration or
+// the estimator. Under the exchange model W is 0, not −1, when a side
+// accepts nothing: nobody is willing, and the pair still gets a score.
+func rank(k kSet, weights []float64, tR, tC float64, ratioR, ratioC Ratio, critR, critC Criterion, p Params) ranking {
+	pr := newProblem(k, weights, tR, tC, ratioR, ratioC, critR, critC, p)
+	x := pr.solve(p)
+	if x.w < 0 && p.Traffic == ExchangeTraffic {
+		x.w, x.wLow, x.wHigh = 0, 0, 0
+	}
+	return x
+}
+
+// solve runs the exact enumeration up to ExactLimit PoPs, else the
+// estimator.
+func (pr *problem) solve(p Params) ranking {
 	if pr.n <= ExactLimit {
 		return pr.exact(p.TopN)
 	}

@@ -181,6 +181,9 @@ type Params struct {
 	Threshold float64
 	// Holistic requires F(R→C) ≥ θ and F(C→R) ≥ θ (paper §4.3).
 	Holistic bool
+	// BothWays also ranks the reverse direction (C asks R) without
+	// changing the decision, for models that use both.
+	BothWays bool
 	// MaxCommonPoPs is the cap on |K| (SCORING.md §2). 0 means no cap:
 	// up to ExactLimit PoPs are enumerated exactly and more are estimated.
 	MaxCommonPoPs int
@@ -204,8 +207,54 @@ type Params struct {
 	Seed             uint64
 	// SearchExpansions bounds the best-first search past ExactLimit.
 	SearchExpansions int
-	// AllCriteria also scores the pair under every requester criterion.
+	// AllCriteria also scores the pair under every requester criterion
+	// (three more rankings: opt-in, it triples the cost of a pair).
 	AllCriteria bool
+	// Traffic is how contract traffic is estimated: the paper's gravity
+	// totals (the zero value) or the exchange model.
+	Traffic TrafficModel
+	// WorldTrafficMbps is the exchange model's normaliser: R→C traffic is
+	// R's outbound × C's inbound / WorldTrafficMbps. It sets the scale of
+	// the Mbps figures only; ratios and ranks do not depend on it.
+	WorldTrafficMbps float64
+	// PortUtilisation converts port capacity into traffic for networks
+	// that declare no volume (exchange model only).
+	PortUtilisation float64
+}
+
+// TrafficModel selects the traffic estimate behind contracts.
+type TrafficModel int
+
+const (
+	// GravityTraffic is SCORING.md §3: each side's total from a gravity
+	// model over its PoPs' populations, split by capacity share. Two
+	// networks of different sizes always look unbalanced to each other.
+	GravityTraffic TrafficModel = iota
+	// ExchangeTraffic estimates what the two networks send each other:
+	// R→C grows with R's outbound volume and C's inbound volume (from the
+	// declared ratio type and traffic level), so sizes cancel in the
+	// ratio and the filter judges the exchange. Each direction is split
+	// across the common PoPs by capacity × population near the PoP.
+	ExchangeTraffic
+)
+
+func (t TrafficModel) String() string {
+	if t == ExchangeTraffic {
+		return "exchange"
+	}
+	return "gravity"
+}
+
+// MarshalText writes "gravity" or "exchange".
+func (t TrafficModel) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
+
+// ExchangeParams are the product's settings: the paper's method with the
+// exchange traffic model, which reports W = 0 (not −1) when a side
+// accepts no contract.
+func ExchangeParams() Params {
+	p := DefaultParams()
+	p.Traffic = ExchangeTraffic
+	return p
 }
 
 // DefaultParams are the paper's settings (SCORING.md §8).
@@ -222,6 +271,8 @@ func DefaultParams() Params {
 		Batches:              20,
 		Seed:                 1,
 		SearchExpansions:     2000,
+		WorldTrafficMbps:     1e9,
+		PortUtilisation:      0.3,
 	}
 }
 
@@ -242,6 +293,8 @@ func (p Params) Validate() error {
 		return fmt.Errorf("max_common_pops must be 0 (no cap) or positive, got %d", p.MaxCommonPoPs)
 	case p.RadiusKm <= 0:
 		return fmt.Errorf("radius must be positive, got %g km", p.RadiusKm)
+	case p.Traffic == ExchangeTraffic && !(p.WorldTrafficMbps > 0 && p.PortUtilisation > 0 && p.PortUtilisation <= 1):
+		return fmt.Errorf("exchange traffic needs a positive world traffic and a port utilisation in (0, 1] (got %g, %g)", p.WorldTrafficMbps, p.PortUtilisation)
 	case p.Samples < 100 || p.Batches < 2 || p.Samples/p.Batches < 50:
 		return fmt.Errorf("estimator needs at least 100 samples in 2 or more batches of 50 (got %d in %d)", p.Samples, p.Batches)
 	}

@@ -224,7 +224,7 @@ func (a *app) reviewScores(ctx context.Context, headRepo *intent.Repo, peers []b
 		if err != nil {
 			s.Unscored = err.Error()
 		} else {
-			res := score.Score(us, them, env.scorer.Params, env.scorer.Econ)
+			res := env.scorer.Score(us, them)
 			applyMeasured(&res, moves, env.scorer.Econ)
 			s.Result = &res
 		}

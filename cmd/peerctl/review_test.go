@@ -120,7 +120,7 @@ func TestReviewDryRunNewPeer(t *testing.T) {
 		"### ⚠️ Ready to merge",
 		"**Intent files:** `peers/AS64503.hcl` added",
 		"#### AS64503 Doc Eyeballs Gamma — new peer",
-		"| Felicity | Willingness | Affinity |",
+		"| Likely to agree | Willingness | Affinity |",
 		"Where to peer (top of APC\\*):",
 		"DOC-IX Amsterdam (Amsterdam)",
 		"xychart-beta",

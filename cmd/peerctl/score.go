@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/peerctl/peerctl/bgp"
-	"github.com/peerctl/peerctl/score"
 )
 
 type scoreOptions struct {
@@ -25,27 +24,33 @@ func newCmdScore(a *app, runF func(*scoreOptions) error) *cobra.Command {
 		Use:     "score AS<candidate>",
 		GroupID: "data",
 		Short:   "How likely a peering is to be agreed, and where to peer",
-		Long: `Score rates a peering with the Meta-Peering method: every subset of the
-PoPs both networks share is a possible contract; each side keeps the
-contracts its traffic-ratio policy accepts and ranks them by its own
-criterion. Willingness (W) says how well the two rankings agree, affinity
-(A) how much population each side's coverage gains, and felicity
-F = (W^β·A^γ)^(1/(β+γ)) decides: recommended when F ≥ θ.
+		Long: `Score rates a peering. Under the likelihood profile (the default) the
+headline is the calibrated probability that the candidate agrees, from a
+model fitted on known peerings of networks it was not tested on, with the
+factors that weigh most for and against. Under the paper profile it is the
+Meta-Peering felicity F = (W^β·A^γ)^(1/(β+γ)).
+
+Both profiles show where to peer: every subset of the PoPs both networks
+share is a possible contract; each side keeps the contracts its
+traffic-ratio policy accepts and ranks them by its own criterion.
+Willingness (W) says how well the two rankings agree, affinity (A) how much
+population each side's coverage gains; the best three contracts (APC*) come
+with the traffic each moves and, from the economics block, the monthly
+saving. A side that accepts no contract says why.
 
 The requester is our network from policies/ unless --requester is given.
-Parameters come from the policy's scoring block; flags override them.
-Output: a verdict, the scores, the best three contracts (APC*) with the
-traffic each moves, the coverage gain, the monthly saving from the
-economics block, and why. W, A and F are −1 when they cannot be computed
-(no common PoP, no acceptable contract); the reasons say which.`,
+Parameters come from the policy's scoring block; flags override them.`,
 		Example: `  # Score a candidate against our network
   peerctl score AS64502
 
   # Another requester, the "diff" criterion, from a PeeringDB snapshot
   peerctl score AS6939 --requester AS174 --criterion diff --peeringdb ../snapshot
 
-  # Everything as JSON (felicity, willingness, affinity, apc, economics, …)
-  peerctl score AS64502 --json`,
+  # Everything as JSON (felicity, likelihood, willingness, affinity, apc, …)
+  peerctl score AS64502 --json
+
+  # The paper's method, with W and F under each requester criterion
+  peerctl score AS64502 --profile paper --by-criterion`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			asn, err := bgp.ParseASN(args[0])
@@ -70,6 +75,7 @@ economics block, and why. W, A and F are −1 when they cannot be computed
 	opts.flags.add(cmd)
 	cmd.Flags().StringVar(&opts.requester, "requester", "", "requesting network `AS<n>` (default: our network from policies/)")
 	cmd.Flags().StringVar(&opts.flags.criterion, "criterion", "", "requester's sorting criterion: own, diff or ratio (default: policy, else own)")
+	cmd.Flags().BoolVar(&opts.flags.byCriterion, "by-criterion", false, "also score under each requester criterion (three more rankings)")
 	cmd.Flags().BoolVar(&opts.json, "json", false, "print JSON")
 	return cmd
 }
@@ -98,9 +104,8 @@ func scoreRun(ctx context.Context, opts *scoreOptions) error {
 	if err != nil {
 		return fmt.Errorf("candidate: %w", err)
 	}
-	p := env.scorer.Params
-	p.AllCriteria = true
-	res := score.Score(r, c, p, env.scorer.Econ)
+	env.scorer.Params.AllCriteria = opts.flags.byCriterion
+	res := env.scorer.Score(r, c)
 	if reqASN == env.ours {
 		moves, err := a.measuredMoves(env.repo, []bgp.ASN{opts.candidate})
 		if err != nil {

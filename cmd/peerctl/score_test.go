@@ -17,12 +17,42 @@ func TestScoreCommand(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
-	for _, want := range []string{"AS64500 Example Networks → AS64502 Doc Content Beta", "willingness", "Where to peer", "Coverage:", "Economics"} {
+	for _, want := range []string{"AS64500 Example Networks → AS64502 Doc Content Beta", "probability", "that they agree",
+		"components: willingness", "paper felicity", "Where to peer", "Coverage:", "Economics"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	out, _, code = runPeerctl(t, "score", "AS64501", "--repo", "../..", "--json", "--holistic")
+	if strings.Contains(out, "with requester criterion") {
+		t.Errorf("the per-criterion table is opt-in:\n%s", out)
+	}
+	out, _, code = runPeerctl(t, "score", "AS64502", "--repo", "../..", "--json")
+	if code != exitOK {
+		t.Fatalf("--json exit %d", code)
+	}
+	var lk struct {
+		Felicity      float64 `json:"felicity"`
+		PaperFelicity float64 `json:"paper_felicity"`
+		Likelihood    *struct {
+			Probability float64 `json:"probability"`
+			Threshold   float64 `json:"threshold"`
+			For         []any   `json:"for"`
+			Against     []any   `json:"against"`
+		} `json:"likelihood"`
+		Traffic string `json:"traffic_model"`
+	}
+	if err := json.Unmarshal([]byte(out), &lk); err != nil {
+		t.Fatal(err)
+	}
+	if lk.Likelihood == nil || lk.Felicity != lk.Likelihood.Probability || lk.Felicity <= 0 || lk.Felicity >= 1 ||
+		lk.Traffic != "exchange" || len(lk.Likelihood.For)+len(lk.Likelihood.Against) == 0 {
+		t.Errorf("likelihood profile JSON: %s", out)
+	}
+	out, _, code = runPeerctl(t, "score", "AS64502", "--repo", "../..", "--profile", "paper", "--by-criterion")
+	if code != exitOK || !strings.Contains(out, "with requester criterion diff") || strings.Contains(out, "probability") {
+		t.Errorf("paper profile, --by-criterion: exit %d\n%s", code, out)
+	}
+	out, _, code = runPeerctl(t, "score", "AS64501", "--repo", "../..", "--json", "--holistic", "--profile", "paper")
 	if code != exitOK {
 		t.Fatalf("--json exit %d", code)
 	}
@@ -91,8 +121,37 @@ func TestSuggestCommand(t *testing.T) {
 		}
 	}
 	out, _, code = runPeerctl(t, "suggest", "--repo", "../..")
-	if code != exitOK || !strings.Contains(out, "AS64501") || !strings.Contains(out, "FELICITY") {
+	if code != exitOK || !strings.Contains(out, "AS64501") || !strings.Contains(out, "P(AGREE)") || !strings.Contains(out, "(peer)") {
 		t.Errorf("exit %d:\n%s", code, out)
+	}
+	out, _, code = runPeerctl(t, "suggest", "--repo", "../..", "--profile", "paper")
+	if code != exitOK || !strings.Contains(out, "FELICITY") {
+		t.Errorf("paper profile: exit %d:\n%s", code, out)
+	}
+}
+
+// TestSuggestOtherRequester: --requester scores every candidate of
+// another network, none of them marked as our peer.
+func TestSuggestOtherRequester(t *testing.T) {
+	out, errOut, code := runPeerctl(t, "suggest", "--repo", "../..", "--requester", "AS64501", "--top", "0", "--json")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	var got struct {
+		Requester  bgp.ASN      `json:"requester"`
+		Scored     int          `json:"scored"`
+		Candidates []suggestion `json:"candidates"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Requester != 64501 || len(got.Candidates) == 0 || len(got.Candidates) != got.Scored {
+		t.Fatalf("requester %v: %d of %d candidates", got.Requester, len(got.Candidates), got.Scored)
+	}
+	for _, c := range got.Candidates {
+		if c.ASN == 64501 || c.AlreadyPeer || c.Probability == nil || c.Felicity < 0 {
+			t.Errorf("candidate %+v", c)
+		}
 	}
 }
 
@@ -102,7 +161,7 @@ func TestEvaluateCommand(t *testing.T) {
 	writeFile(t, dir, "rel.txt", []byte("# test relationships\n64500|64501|0\n64500|64502|0|bgp\n64501|64503|-1\n"))
 	csvPath, svgPath := filepath.Join(dir, "s.csv"), filepath.Join(dir, "s.svg")
 	out, errOut, code := runPeerctl(t, "evaluate", "--repo", "../..", "--as-rel", rel, "--asns", "AS64500,64501,64502,64503",
-		"--json", "--csv", csvPath, "--svg", svgPath, "--step", "0.1")
+		"--json", "--csv", csvPath, "--svg", svgPath, "--step", "0.1", "--profile", "paper")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
@@ -128,6 +187,22 @@ func TestEvaluateCommand(t *testing.T) {
 	svg, err := os.ReadFile(svgPath)
 	if err != nil || !strings.HasPrefix(string(svg), "<svg") || !strings.Contains(string(svg), "polyline") {
 		t.Errorf("SVG: %v", err)
+	}
+
+	// The likelihood profile: the model next to the paper and baselines.
+	png := filepath.Join(dir, "r.png")
+	out, errOut, code = runPeerctl(t, "evaluate", "--repo", "../..", "--as-rel", rel, "--asns", "AS64500,64501,64502,64503",
+		"--reliability", png)
+	if code != exitOK {
+		t.Fatalf("likelihood: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"Networks the model never saw", "likelihood model", "paper felicity", "common PoPs", "ROC AUC", "Reliability"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if b, err := os.ReadFile(png); err != nil || !strings.HasPrefix(string(b), "\x89PNG") {
+		t.Errorf("reliability PNG: %v", err)
 	}
 }
 

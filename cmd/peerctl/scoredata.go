@@ -1,16 +1,21 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/peerctl/peerctl/asrel"
 	"github.com/peerctl/peerctl/bgp"
 	"github.com/peerctl/peerctl/candidates"
 	"github.com/peerctl/peerctl/intent"
+	"github.com/peerctl/peerctl/likelihood"
 	"github.com/peerctl/peerctl/peeringdb"
 	"github.com/peerctl/peerctl/score"
 )
@@ -25,14 +30,23 @@ type scoringFlags struct {
 	assumeRatio []string
 	maxPoPs     int
 	maxPoPsOn   bool
+	// profile, model and relationships override the policy's.
+	profile, model, relationships string
+	// byCriterion adds the per-criterion table (three more rankings).
+	byCriterion bool
+	// fitting says the command fits its own models: none is loaded.
+	fitting bool
 }
 
 func (f *scoringFlags) add(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.BoolVar(&f.holistic, "holistic", false, "holistic view: recommend only when both directions reach θ (presets β 0.1, γ 0.85, θ 0.3)")
-	fl.Float64Var(&f.threshold, "threshold", 0, "recommend when felicity ≥ `θ` (default: policy, else 0.55; 0.3 holistic)")
+	fl.Float64Var(&f.threshold, "threshold", 0, "recommend when the score ≥ `θ` (default: policy, else the model's own; paper profile 0.55, holistic 0.3)")
 	fl.StringSliceVar(&f.assumeRatio, "assume-ratio", nil, "treat a network as a ratio type, e.g. `AS174=Balanced` (repeatable)")
 	fl.IntVar(&f.maxPoPs, "max-common-pops", 15, "cap on common PoPs (0: none; past 20, W is estimated by sampling)")
+	fl.StringVar(&f.profile, "profile", "", "scoring profile: likelihood (calibrated probability) or paper (Meta-Peering felicity) (default: policy, else likelihood)")
+	fl.StringVar(&f.model, "model", "", "likelihood model `file` from 'peerctl model fit' (default: policy, else the embedded model)")
+	fl.StringVar(&f.relationships, "relationships", "", "AS-relationships `file` for the model's topology features (default: policy)")
 }
 
 // resolve checks the flags; called from RunE.
@@ -49,6 +63,9 @@ func (f *scoringFlags) resolve(cmd *cobra.Command) error {
 		if _, err := score.ParseCriterion(f.criterion); err != nil {
 			return &usageError{err}
 		}
+	}
+	if f.profile != "" && !slices.Contains(intent.Profiles, f.profile) {
+		return usageErrorf("--profile is likelihood or paper, got %q", f.profile)
 	}
 	for _, ar := range f.assumeRatio {
 		if _, _, err := parseAssumeRatio(ar); err != nil {
@@ -79,6 +96,10 @@ type scoringEnv struct {
 	repo   *intent.Repo // nil outside a peering repository
 	store  *peeringdb.Store
 	scorer *candidates.Scorer
+	// profile is "likelihood" or "paper"; graph is the relationships
+	// file's AS graph when one is configured.
+	profile string
+	graph   *asrel.Graph
 	// ours is our network from policy (0 without a repository) and
 	// trafficMbps its measured traffic.
 	ours        bgp.ASN
@@ -138,7 +159,71 @@ func (a *app) loadScoring(ctx context.Context, f scoringFlags) (*scoringEnv, err
 	}
 	env.store = store
 	env.scorer = &candidates.Scorer{Store: store, Pop: candidates.Population{Set: set}, Params: p, Econ: candidates.Economics(econ)}
+	if err := a.loadModel(env, scoring, f); err != nil {
+		return nil, err
+	}
 	return env, nil
+}
+
+// loadModel sets up the likelihood profile (unless the paper profile is
+// chosen): the exchange traffic model, the model file or the embedded
+// default, and the relationships file for topology features. Flags win
+// over the policy; paths in the policy are repository-relative.
+func (a *app) loadModel(env *scoringEnv, scoring intent.Scoring, f scoringFlags) error {
+	env.profile = cmp.Or(f.profile, scoring.Profile, "likelihood")
+	if env.profile == "paper" && !f.fitting {
+		return nil
+	}
+	path := func(flag, policy string) string {
+		if flag == "" && policy != "" && !filepath.IsAbs(policy) {
+			return filepath.Join(a.repoDir, policy)
+		}
+		return cmp.Or(flag, policy)
+	}
+	relPath, modelPath := path(f.relationships, scoring.Relationships), path(f.model, scoring.Model)
+	graph, err := loadGraph(relPath)
+	if err != nil {
+		return err
+	}
+	env.graph = graph
+	if f.fitting { // the command fits its own models, on exchange traffic
+		return nil
+	}
+	var m *likelihood.Model
+	if modelPath == "" {
+		m = likelihood.Default(graph != nil)
+	} else if m, err = loadModelFile(modelPath); err != nil {
+		return err
+	}
+	if m.Topology && graph == nil {
+		return fmt.Errorf("model %s uses topology features: give its relationships file (scoring { relationships = … } or --relationships)", modelPath)
+	}
+	sc := env.scorer
+	sc.Params.Traffic = score.ExchangeTraffic
+	sc.Model, sc.Features = m, candidates.NewFeatures(env.store, graph)
+	sc.OwnThreshold = f.thresholdOn || scoring.Threshold != nil
+	return nil
+}
+
+// loadModelFile reads a model file: a regular file, not a link or device.
+func loadModelFile(path string) (*likelihood.Model, error) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("model %s: not a regular file", path)
+	}
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	defer file.Close()
+	m, err := likelihood.Read(file)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", path, err)
+	}
+	return m, nil
 }
 
 // progressBar returns a Progress that draws a bar on a terminal, or nil.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/peerctl/peerctl/likelihood"
 	"github.com/peerctl/peerctl/score"
 )
 
@@ -15,10 +16,19 @@ func printScore(w io.Writer, r score.Result) {
 	if r.Recommended {
 		verdict = "RECOMMENDED"
 	}
-	fmt.Fprintf(w, "%s → %s: %s (felicity %s, threshold %.2f%s)\n", who(r.Requester), who(r.Candidate),
-		verdict, num(r.Felicity), r.Threshold, map[bool]string{true: ", holistic", false: ""}[r.Holistic])
-	fmt.Fprintf(w, "  willingness %s   affinity %s (gain for %v %s, for %v %s)\n", num(r.Willingness), num(r.Affinity),
-		r.Requester.ASN, num(r.AlphaRequester), r.Candidate.ASN, num(r.AlphaCandidate))
+	if l := r.Likelihood; l != nil {
+		fmt.Fprintf(w, "%s → %s: %s (probability %.3f that they agree, threshold %.3f)\n", who(r.Requester), who(r.Candidate),
+			verdict, l.Probability, l.Threshold)
+		printFactors(w, "for", l.For)
+		printFactors(w, "against", l.Against)
+		fmt.Fprintf(w, "  components: willingness %s, affinity %s (gain for %v %s, for %v %s), paper felicity %s\n",
+			num(r.Willingness), num(r.Affinity), r.Requester.ASN, num(r.AlphaRequester), r.Candidate.ASN, num(r.AlphaCandidate), num(r.PaperFelicity))
+	} else {
+		fmt.Fprintf(w, "%s → %s: %s (felicity %s, threshold %.2f%s)\n", who(r.Requester), who(r.Candidate),
+			verdict, num(r.Felicity), r.Threshold, map[bool]string{true: ", holistic", false: ""}[r.Holistic])
+		fmt.Fprintf(w, "  willingness %s   affinity %s (gain for %v %s, for %v %s)\n", num(r.Willingness), num(r.Affinity),
+			r.Requester.ASN, num(r.AlphaRequester), r.Candidate.ASN, num(r.AlphaCandidate))
+	}
 	if r.Reverse != nil {
 		fmt.Fprintf(w, "  reverse (%v asks %v): willingness %s, felicity %s\n", r.Candidate.ASN, r.Requester.ASN, num(r.Reverse.Willingness), num(r.Reverse.Felicity))
 	}
@@ -61,6 +71,19 @@ func printScore(w io.Writer, r score.Result) {
 			fmt.Fprintf(w, "  - %s\n", n)
 		}
 	}
+}
+
+// printFactors lists a prediction's reasons one way, e.g.
+// "  for:     their peering policy is Open (+0.41); shares 3 IXPs … (+0.30)".
+func printFactors(w io.Writer, label string, fs []likelihood.Factor) {
+	if len(fs) == 0 {
+		return
+	}
+	parts := make([]string, len(fs))
+	for i, f := range fs {
+		parts[i] = fmt.Sprintf("%s (%+.2f)", f.Text, f.Weight)
+	}
+	fmt.Fprintf(w, "  %-8s %s\n", label+":", strings.Join(parts, "; "))
 }
 
 // describeContract names a contract's PoPs with their cities; a contract

@@ -1,0 +1,254 @@
+package likelihood
+
+import (
+	"bytes"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+func TestMeasureKnownValues(t *testing.T) {
+	// Scores 0.9 (peer), 0.8 (not), 0.7 (peer), 0.1 (not): of the four
+	// peer/non-peer pairs, three are ordered right → AUC 0.75.
+	// AP = (1/1 + 2/3)/2; at threshold 0.7 both peers are recommended and
+	// one of two non-peers.
+	xs := []Scored{{0.9, true, 1, true}, {0.8, false, 1, true}, {0.7, true, 2, true}, {0.1, false, 2, false}}
+	m := Measure(xs, true)
+	if math.Abs(m.AUC-0.75) > 1e-12 {
+		t.Errorf("AUC %v, want 0.75", m.AUC)
+	}
+	if want := (1 + 2.0/3) / 2; math.Abs(m.AP-want) > 1e-12 {
+		t.Errorf("AP %v, want %v", m.AP, want)
+	}
+	if m.Recall != 1 || m.FalseRecRate != 0.5 || m.Precision != 2.0/3 || m.FalseRecAt85 != 0.5 {
+		t.Errorf("recall %v false rate %v precision %v at 85%% %v", m.Recall, m.FalseRecRate, m.Precision, m.FalseRecAt85)
+	}
+	// Requester 1: top 2 hold one peer → 0.5; requester 2: 0.5; random 0.5.
+	if m.PrecisionAt10 != 0.5 || m.RandomAt10 != 0.5 || m.Requesters != 2 {
+		t.Errorf("P@10 %v random %v requesters %d", m.PrecisionAt10, m.RandomAt10, m.Requesters)
+	}
+	wantBrier := (0.01 + 0.64 + 0.09 + 0.01) / 4
+	if math.Abs(m.Brier-wantBrier) > 1e-12 {
+		t.Errorf("Brier %v, want %v", m.Brier, wantBrier)
+	}
+	// Ties give no credit for a lucky order: all equal → AUC 0.5.
+	tied := []Scored{{0.5, true, 1, false}, {0.5, false, 1, false}, {0.5, false, 1, false}, {0.5, true, 1, false}}
+	if m := Measure(tied, false); math.Abs(m.AUC-0.5) > 1e-12 || math.Abs(m.AP-0.5) > 1e-12 {
+		t.Errorf("tied: AUC %v AP %v, want 0.5 and the base rate", m.AUC, m.AP)
+	}
+	if got := ThresholdForRecall(xs, 0.85); got != 0.7 {
+		t.Errorf("threshold for 85%% recall = %v, want 0.7 (keeps both peers)", got)
+	}
+}
+
+// synthetic builds pairs over n networks whose label depends on shared
+// IXPs and the candidate's policy, with noise.
+func synthetic(n int, seed uint64) *Dataset {
+	rng := rand.New(rand.NewPCG(seed, 3))
+	policies := []string{"Open", "Selective", "Restrictive"}
+	sides := make([]Side, n)
+	for i := range sides {
+		sides[i] = Side{Policy: policies[rng.IntN(3)], IXPs: 1 + rng.IntN(30), Facilities: rng.IntN(20), Ratio: "Balanced"}
+	}
+	d := NewDataset(false)
+	for a := 0; a < n; a++ {
+		for b := 0; b < n; b++ {
+			if a == b || rng.IntN(4) != 0 {
+				continue
+			}
+			p := Pair{R: sides[a], C: sides[b], SharedIXPs: rng.IntN(1 + min(sides[a].IXPs, sides[b].IXPs))}
+			z := -4 + 1.2*math.Log1p(float64(p.SharedIXPs))
+			if p.C.Policy == "Restrictive" {
+				z -= 2
+			}
+			d.Add(&p, rng.Float64() < sigmoid(z), a, b)
+		}
+	}
+	return d
+}
+
+func TestFitLearnsAndCalibrates(t *testing.T) {
+	d := synthetic(160, 1)
+	m, err := Fit(d, nil, DefaultFitOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Check(); err != nil {
+		t.Fatalf("fitted model fails its own check: %v", err)
+	}
+	idx := func(name string) int {
+		for i, f := range m.Features {
+			if f == name {
+				return i
+			}
+		}
+		t.Fatalf("no feature %s", name)
+		return -1
+	}
+	if m.Coef[idx("log_shared_ixps")] <= 0 || m.Coef[idx("c_policy_restrictive")] >= 0 {
+		t.Errorf("coefficients point the wrong way: shared IXPs %v, restrictive %v",
+			m.Coef[idx("log_shared_ixps")], m.Coef[idx("c_policy_restrictive")])
+	}
+	h := m.Provenance.HeldOut
+	if h.AUC < 0.7 || h.Recall < 0.85 || h.Positives == 0 {
+		t.Errorf("held out: AUC %v recall %v positives %d", h.AUC, h.Recall, h.Positives)
+	}
+	// Calibration on fresh networks: predicted and observed rates agree.
+	fresh := synthetic(160, 2)
+	var pred, obs float64
+	for i := 0; i < fresh.Len(); i++ {
+		pred += m.PredictRow(fresh, i)
+		obs += b2f(fresh.Y[i])
+	}
+	if rel := math.Abs(pred-obs) / obs; rel > 0.2 {
+		t.Errorf("mean predicted %v vs observed %v on fresh networks", pred/float64(fresh.Len()), obs/float64(fresh.Len()))
+	}
+	// Round trip through JSON.
+	var buf bytes.Buffer
+	if err := m.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Read(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := Pair{R: Side{Policy: "Open", IXPs: 5}, C: Side{Policy: "Restrictive", IXPs: 5}, SharedIXPs: 4}
+	a, b := m.Predict(&p), back.Predict(&p)
+	if a.Probability != b.Probability || len(a.Against) == 0 {
+		t.Errorf("predictions differ after a round trip, or no factor against: %+v / %+v", a, b)
+	}
+	found := false
+	for _, f := range a.Against {
+		found = found || strings.Contains(f.Text, "Restrictive")
+	}
+	if !found {
+		t.Errorf("a restrictive candidate should be a factor against: %+v", a.Against)
+	}
+}
+
+func TestSplitKeepsNetworksApart(t *testing.T) {
+	d := synthetic(60, 3)
+	fold := Folds(60, 5, 9)
+	all := make([]int, d.Len())
+	for i := range all {
+		all[i] = i
+	}
+	for f := 0; f < 5; f++ {
+		train, test := d.Split(all, fold, f)
+		inTest := map[int]bool{}
+		for _, i := range test {
+			inTest[d.R[i]], inTest[d.C[i]] = true, true
+		}
+		for _, i := range train {
+			if inTest[d.R[i]] || inTest[d.C[i]] {
+				t.Fatalf("fold %d: network in both train and test", f)
+			}
+		}
+		if len(test) == 0 || len(train) == 0 {
+			t.Fatalf("fold %d: train %d test %d", f, len(train), len(test))
+		}
+	}
+}
+
+func TestIsotonicIsMonotone(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	raw := make([]float64, 2000)
+	lab := make([]bool, 2000)
+	for i := range raw {
+		raw[i] = rng.Float64()
+		lab[i] = rng.Float64() < raw[i]*raw[i]
+	}
+	c := isotonic(raw, lab)
+	for i := 1; i < len(c.X); i++ {
+		if c.X[i] <= c.X[i-1] || c.Y[i] < c.Y[i-1] {
+			t.Fatalf("not monotone at %d: %v→%v, %v→%v", i, c.X[i-1], c.X[i], c.Y[i-1], c.Y[i])
+		}
+	}
+	if got := c.Calibrate(0.9); math.Abs(got-0.81) > 0.12 {
+		t.Errorf("calibrate(0.9) = %v, want ≈ 0.81", got)
+	}
+}
+
+func TestReadRejectsBadModels(t *testing.T) {
+	good := Default(false)
+	var buf bytes.Buffer
+	good.Write(&buf)
+	for name, mutate := range map[string]func(m *Model){
+		"format":      func(m *Model) { m.Format = 99 },
+		"features":    func(m *Model) { m.Features = m.Features[1:] },
+		"coef length": func(m *Model) { m.Coef = m.Coef[1:] },
+		"scale zero":  func(m *Model) { m.Scale[0] = 0 },
+		"range":       func(m *Model) { m.Low[0], m.High[0] = 1, 0 },
+		"threshold":   func(m *Model) { m.Threshold = 2 },
+		"calibration": func(m *Model) { m.Calibration.Y = []float64{0.5, 0.1}; m.Calibration.X = []float64{0, 1} },
+	} {
+		m, _ := Read(bytes.NewReader(buf.Bytes()))
+		mutate(m)
+		var b bytes.Buffer
+		m.Write(&b)
+		if _, err := Read(&b); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	if _, err := Read(strings.NewReader(`{"format_version":1,"extra":1}`)); err == nil {
+		t.Error("unknown field accepted")
+	}
+	if _, err := Read(strings.NewReader(strings.Repeat(" ", MaxModelBytes+1))); err == nil {
+		t.Error("oversized model accepted")
+	}
+}
+
+func TestDefaultModelsHaveProvenance(t *testing.T) {
+	for _, topo := range []bool{false, true} {
+		m := Default(topo)
+		p := m.Provenance
+		if p.Data == "" || p.Labels == "" || p.Created.IsZero() || p.HeldOut.AUC < 0.85 || len(p.Excluded) == 0 {
+			t.Errorf("topology %v: provenance incomplete: %+v", topo, p)
+		}
+		if topo && p.Topology == "" {
+			t.Error("topology model without its relationships file in the provenance")
+		}
+	}
+}
+
+func FuzzRead(f *testing.F) {
+	var buf bytes.Buffer
+	Default(false).Write(&buf)
+	f.Add(buf.Bytes())
+	f.Add([]byte(`{"format_version":1}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := Read(bytes.NewReader(b))
+		if err != nil {
+			return
+		}
+		p := Pair{R: Side{Policy: "Open"}, C: Side{Policy: "No"}, SharedIXPs: 2}
+		pr := m.Predict(&p)
+		if math.IsNaN(pr.Probability) || pr.Probability < 0 || pr.Probability > 1 {
+			t.Fatalf("probability %v from an accepted model", pr.Probability)
+		}
+	})
+}
+
+// BenchmarkFit fits a calibrated model (five inner folds and the final
+// fit) on about 6,000 ordered pairs of 160 synthetic networks.
+func BenchmarkFit(b *testing.B) {
+	d := synthetic(160, 1)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Fit(d, nil, DefaultFitOptions()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestEveryFactorIsDescribed: each factor the model can name has words
+// for it, beyond its bare name.
+func TestEveryFactorIsDescribed(t *testing.T) {
+	p := Pair{R: Side{Policy: "Open", Topology: &Topology{Known: true}}, C: Side{Policy: "No"}}
+	for _, f := range featureSet(true) {
+		if got := describe(f.factor, &p); got == f.factor || got == "" {
+			t.Errorf("factor %q of %s has no description", f.factor, f.name)
+		}
+	}
+}

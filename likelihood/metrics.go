@@ -1,0 +1,220 @@
+package likelihood
+
+import (
+	"math"
+	"slices"
+	"sort"
+
+	"gonum.org/v1/gonum/integrate"
+	"gonum.org/v1/gonum/stat"
+)
+
+// Metrics describe how well scores rank and how well probabilities are
+// calibrated on a set of labelled ordered pairs.
+type Metrics struct {
+	Pairs     int `json:"pairs"`
+	Positives int `json:"positives"`
+	// AUC is the ROC area (0.5 = coin toss); AP the average precision
+	// (the base rate = no skill).
+	AUC float64 `json:"roc_auc"`
+	AP  float64 `json:"average_precision"`
+	// PrecisionAt10 is the mean, over requesters with at least one peer
+	// among their candidates, of the share of peers in their top 10;
+	// RandomAt10 the same for a random order (each requester's base rate).
+	PrecisionAt10 float64 `json:"precision_at_10"`
+	RandomAt10    float64 `json:"random_at_10"`
+	Requesters    int     `json:"requesters"`
+	// Under the decision rule (each pair's Recommended flag): the share
+	// of peers recommended (recall), the share of non-peers recommended
+	// (false recommendation rate) and the share of recommendations that
+	// are peers (precision).
+	Recall       float64 `json:"recall"`
+	FalseRecRate float64 `json:"false_recommendation_rate"`
+	Precision    float64 `json:"precision"`
+	// FalseRecAt85 is the false recommendation rate at the highest score
+	// that keeps 85% of peers: comparable across scores of any scale.
+	FalseRecAt85 float64 `json:"false_recommendation_rate_at_85_recall"`
+	// Brier is the mean squared error of the probabilities (NaN-free only
+	// for scores that are probabilities); Reliability bins them.
+	Brier       float64 `json:"brier"`
+	Reliability []Bin   `json:"reliability"`
+}
+
+// Bin is one bin of a reliability diagram: predicted against observed.
+type Bin struct {
+	Low, High     float64
+	Count         int     `json:"count"`
+	MeanPredicted float64 `json:"mean_predicted"`
+	Observed      float64 `json:"observed"`
+}
+
+// Scored is one labelled prediction; Requester groups pairs for
+// precision@k; Recommended is the decision rule's verdict.
+type Scored struct {
+	Score       float64
+	Label       bool
+	Requester   int
+	Recommended bool
+}
+
+// Measure computes the metrics of scores. probabilities says the scores
+// are calibrated probabilities (Brier and reliability are computed only
+// then).
+func Measure(xs []Scored, probabilities bool) Metrics {
+	m := Metrics{Pairs: len(xs), Reliability: []Bin{}}
+	if len(xs) == 0 {
+		return m
+	}
+	s := slices.Clone(xs)
+	sort.SliceStable(s, func(i, j int) bool { return s[i].Score < s[j].Score })
+	y := make([]float64, len(s))
+	cls := make([]bool, len(s))
+	for i, x := range s {
+		y[i], cls[i] = x.Score, x.Label
+		if x.Label {
+			m.Positives++
+		}
+	}
+	neg := len(s) - m.Positives
+	if m.Positives > 0 && neg > 0 {
+		// ROC's points run from the highest cutoff down, so the false
+		// positive rates ascend.
+		tpr, fpr, _ := stat.ROC(nil, y, cls, nil)
+		m.AUC = integrate.Trapezoidal(fpr, tpr)
+		m.AP = averagePrecision(s, m.Positives)
+	}
+	var rec, falseRec, at85 int
+	t85 := ThresholdForRecall(s, 0.85)
+	for _, x := range s {
+		if x.Recommended {
+			if x.Label {
+				rec++
+			} else {
+				falseRec++
+			}
+		}
+		if !x.Label && x.Score >= t85 {
+			at85++
+		}
+	}
+	m.Recall = ratio(rec, m.Positives)
+	m.FalseRecRate = ratio(falseRec, neg)
+	m.Precision = ratio(rec, rec+falseRec)
+	m.FalseRecAt85 = ratio(at85, neg)
+	m.PrecisionAt10, m.RandomAt10, m.Requesters = precisionAtK(xs, 10)
+	if probabilities {
+		var sq float64
+		for _, x := range s {
+			d := x.Score - b2f(x.Label)
+			sq += d * d
+		}
+		m.Brier = sq / float64(len(s))
+		m.Reliability = reliability(s, 10)
+	}
+	return m
+}
+
+// averagePrecision over scores sorted ascending: the mean, over
+// positives, of the precision among everything scored at least as high.
+// Tied scores count as one group (no credit for a lucky order).
+func averagePrecision(asc []Scored, positives int) float64 {
+	var ap float64
+	seen, hits := 0, 0
+	for i := len(asc) - 1; i >= 0; {
+		j := i
+		groupHits := 0
+		for ; j >= 0 && asc[j].Score == asc[i].Score; j-- {
+			if asc[j].Label {
+				groupHits++
+			}
+		}
+		seen += i - j
+		hits += groupHits
+		ap += float64(groupHits) * float64(hits) / float64(seen)
+		i = j
+	}
+	return ap / float64(positives)
+}
+
+// precisionAtK averages, over requesters with at least one positive, the
+// share of positives among their k best-scored candidates (fewer when
+// they have fewer), and the same share for a random order.
+func precisionAtK(xs []Scored, k int) (prec, random float64, n int) {
+	by := map[int][]Scored{}
+	for _, x := range xs {
+		by[x.Requester] = append(by[x.Requester], x)
+	}
+	for _, list := range by {
+		pos := 0
+		for _, x := range list {
+			if x.Label {
+				pos++
+			}
+		}
+		if pos == 0 {
+			continue
+		}
+		sort.SliceStable(list, func(i, j int) bool { return list[i].Score > list[j].Score })
+		top := min(k, len(list))
+		hits := 0
+		for _, x := range list[:top] {
+			if x.Label {
+				hits++
+			}
+		}
+		prec += float64(hits) / float64(top)
+		random += float64(pos) / float64(len(list))
+		n++
+	}
+	if n == 0 {
+		return 0, 0, 0
+	}
+	return prec / float64(n), random / float64(n), n
+}
+
+// reliability bins probabilities into equal-count bins (equal widths
+// would leave the top bins empty at a 2% base rate).
+func reliability(asc []Scored, bins int) []Bin {
+	out := []Bin{}
+	n := len(asc)
+	for b := 0; b < bins; b++ {
+		lo, hi := b*n/bins, (b+1)*n/bins
+		if hi <= lo {
+			continue
+		}
+		bin := Bin{Low: asc[lo].Score, High: asc[hi-1].Score, Count: hi - lo}
+		var sum, pos float64
+		for _, x := range asc[lo:hi] {
+			sum += x.Score
+			pos += b2f(x.Label)
+		}
+		bin.MeanPredicted, bin.Observed = sum/float64(bin.Count), pos/float64(bin.Count)
+		out = append(out, bin)
+	}
+	return out
+}
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+// ThresholdForRecall returns the highest score at which at least the
+// given share of positives scores at or above it (0 without positives).
+func ThresholdForRecall(xs []Scored, recall float64) float64 {
+	var pos []float64
+	for _, x := range xs {
+		if x.Label {
+			pos = append(pos, x.Score)
+		}
+	}
+	if len(pos) == 0 {
+		return 0
+	}
+	sort.Sort(sort.Reverse(sort.Float64Slice(pos)))
+	need := int(math.Ceil(recall*float64(len(pos)))) - 1
+	need = max(0, min(need, len(pos)-1))
+	return pos[need]
+}

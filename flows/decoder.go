@@ -2,6 +2,7 @@ package flows
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"math"
@@ -54,32 +55,14 @@ var DefaultLimits = Limits{
 
 func (l Limits) withDefaults() Limits {
 	d := DefaultLimits
-	if l.MaxExporters > 0 {
-		d.MaxExporters = l.MaxExporters
+	return Limits{
+		MaxExporters: cmp.Or(l.MaxExporters, d.MaxExporters), ExporterIdle: cmp.Or(l.ExporterIdle, d.ExporterIdle),
+		Allow:        l.Allow,
+		MaxTemplates: cmp.Or(l.MaxTemplates, d.MaxTemplates), MaxTemplateFields: cmp.Or(l.MaxTemplateFields, d.MaxTemplateFields),
+		DefaultSamplingRate: cmp.Or(l.DefaultSamplingRate, d.DefaultSamplingRate),
+		MaxSamplingRate:     cmp.Or(l.MaxSamplingRate, d.MaxSamplingRate),
+		MaxFlowAge:          cmp.Or(l.MaxFlowAge, d.MaxFlowAge), MaxClockAhead: cmp.Or(l.MaxClockAhead, d.MaxClockAhead),
 	}
-	if l.ExporterIdle > 0 {
-		d.ExporterIdle = l.ExporterIdle
-	}
-	d.Allow = l.Allow
-	if l.MaxTemplates > 0 {
-		d.MaxTemplates = l.MaxTemplates
-	}
-	if l.MaxTemplateFields > 0 {
-		d.MaxTemplateFields = l.MaxTemplateFields
-	}
-	if l.DefaultSamplingRate > 0 {
-		d.DefaultSamplingRate = l.DefaultSamplingRate
-	}
-	if l.MaxSamplingRate > 0 {
-		d.MaxSamplingRate = l.MaxSamplingRate
-	}
-	if l.MaxFlowAge > 0 {
-		d.MaxFlowAge = l.MaxFlowAge
-	}
-	if l.MaxClockAhead > 0 {
-		d.MaxClockAhead = l.MaxClockAhead
-	}
-	return d
 }
 
 // exporter is the state kept per datagram source: its templates and the

@@ -135,7 +135,7 @@ protocol mrt mrt6 { table "master6"; filename "%[1]s/rib6.mrt"; period 1; }
 	// follow (the dump is rewritten every second: read until it parses).
 	var routes *rib.Table
 	probeRoute := generated{name: "probe", src: addr("198.51.100.1"), dst: addr("11.64.16.77"), want: traffic.Key{Dir: traffic.Out, Remote: 64511}}
-	err := waitUntil(ctx, time.Minute, func() error {
+	err := lab.WaitFor(ctx, "BIRD's MRT dump with the streams' routes", time.Minute, func() error {
 		var all []byte
 		for _, f := range []string{"rib4.mrt", "rib6.mrt"} {
 			b, err := os.ReadFile(filepath.Join(dir, f))
@@ -182,7 +182,7 @@ protocol mrt mrt6 { table "master6"; filename "%[1]s/rib6.mrt"; period 1; }
 	// while ARP resolves are queued only up to a few hundred, the rest
 	// dropped. A packet from beta's LAN address (no route: no row)
 	// resolves it.
-	if err := waitUntil(ctx, 30*time.Second, func() error {
+	if err := lab.WaitFor(ctx, "beta's neighbor entry for our router", 30*time.Second, func() error {
 		if err := g.send(g.bns, inProbeSrc, addr("198.51.100.201"), 1, 100); err != nil {
 			return err
 		}
@@ -320,7 +320,7 @@ func (g *rig) measure(version, rate string, seq int, streams []generated) (*traf
 	// expire its flows, and returns once the collector has records of
 	// both.
 	probeAndExpire := func(phase int) error {
-		return waitUntil(ctx, time.Minute, func() error {
+		return lab.WaitFor(ctx, "the probes through softflowd", time.Minute, func() error {
 			if err := g.send(g.rns, netip.MustParseAddr("198.51.100.1"), outProbe[phase], 16, 128); err != nil {
 				return err
 			}
@@ -417,23 +417,6 @@ func checkTable(t *testing.T, name string, s *traffic.Store, streams []generated
 	for _, r := range rep.Rows {
 		if r.AS != 64501 && r.AS != 6939 && r.AS != 64502 && r.In.Bytes+r.Out.Bytes > 1<<20 {
 			t.Errorf("%s: unexpected traffic for %s: %+v", name, r.AS, r)
-		}
-	}
-}
-
-// waitUntil retries cond every 200 ms until it holds or time runs out.
-func waitUntil(ctx context.Context, timeout time.Duration, cond func() error) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	for {
-		err := cond()
-		if err == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%w (last: %v)", ctx.Err(), err)
-		case <-time.After(200 * time.Millisecond):
 		}
 	}
 }

@@ -215,18 +215,18 @@ func importAkvorado(r io.Reader, o Options, sink Sink, rep *Report) error {
 	var g akvoradoGraph
 	dec := json.NewDecoder(r)
 	if err := dec.Decode(&g); err != nil {
-		return fmt.Errorf("Akvorado graph: %w", err)
+		return fmt.Errorf("akvorado graph: %w", err)
 	}
 	if len(g.Rows) != len(g.Points) || len(g.Rows) != len(g.Axis) {
-		return fmt.Errorf("Akvorado graph: %d rows, %d point series, %d axes", len(g.Rows), len(g.Points), len(g.Axis))
+		return fmt.Errorf("akvorado graph: %d rows, %d point series, %d axes", len(g.Rows), len(g.Points), len(g.Axis))
 	}
 	if len(g.Time) < 2 {
-		return errors.New("Akvorado graph: fewer than two times")
+		return errors.New("akvorado graph: fewer than two times")
 	}
 	step := g.Time[1].Sub(g.Time[0])
 	for i := 1; i < len(g.Time); i++ {
 		if d := g.Time[i].Sub(g.Time[i-1]); d <= 0 || d != step {
-			return fmt.Errorf("Akvorado graph: times are not evenly spaced at %d", i)
+			return fmt.Errorf("akvorado graph: times are not evenly spaced at %d", i)
 		}
 	}
 	for i, row := range g.Rows {

@@ -15,10 +15,10 @@ func StoreOf(t intent.Traffic, dir string) *Store {
 }
 
 // NewAttributor classifies flows as a repository's policy says: its link
-// blocks, the LANs of its IXPs (with extraLANs, e.g. PeeringDB's for IXPs
-// whose policy gives none) and its own prefixes, with routes (nil: none).
-func NewAttributor(repo *intent.Repo, routes *rib.Table, extraLANs []netip.Prefix) *Attributor {
-	a := &Attributor{Routes: routes, Local: repo.Network.Prefixes, IXPLANs: extraLANs}
+// blocks, the LANs its ixp blocks give and its own prefixes, with routes
+// (nil: none).
+func NewAttributor(repo *intent.Repo, routes *rib.Table) *Attributor {
+	a := &Attributor{Routes: routes, Local: repo.Network.Prefixes}
 	for _, x := range repo.IXPs {
 		for _, p := range []netip.Prefix{x.IPv4LAN, x.IPv6LAN} {
 			if p.IsValid() {

@@ -85,7 +85,7 @@ func (a *app) loadTraffic(f trafficFlags, routes bool) (*trafficEnv, error) {
 		}
 	}
 	if env.repo != nil {
-		env.attr = traffic.NewAttributor(env.repo, table, nil)
+		env.attr = traffic.NewAttributor(env.repo, table)
 	} else {
 		env.attr.Routes = table
 	}

@@ -39,7 +39,8 @@ exit (SIGINT, SIGTERM). Exporters that announce no sampling rate get
 traffic { sampling_rate }. Bad input is counted and skipped, never fatal:
 malformed datagrams, data before its template, absurd sampling rates or
 volumes, clocks more than 2 minutes ahead or an hour behind. Memory is
-bounded (exporters, templates per exporter, series per day).
+bounded (exporters, templates per exporter, series per day). The RIB dump
+is read when collect starts: restart it to follow a newer dump.
 
 --replay decodes a packet capture (tcpdump -w) instead, with the times it
 recorded, and exits.`,

@@ -22,8 +22,13 @@ demo: build
 vet:
 	$(GO) vet $(PKGS)
 
-test: vet
-	$(GO) test -count=1 -timeout 20m $(PKGS)
+# Packages whose code or tests start goroutines run under the race
+# detector; the others run without it (scripts/race-packages.sh).
+test: vet test-race
+	$(GO) test -count=1 -timeout 20m $$(scripts/race-packages.sh -v)
+
+test-race:
+	$(GO) test -race -count=1 -timeout 20m $$(scripts/race-packages.sh)
 
 # Every fuzz target for FUZZTIME each (go test runs one target at a time).
 fuzz:
@@ -37,9 +42,12 @@ fuzz:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
+# gofmt, go vet, staticcheck, and a go.mod that `go mod tidy` would not
+# change.
 lint: vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
+	$(GO) mod tidy -diff
 
 clean:
 	rm -rf bin

@@ -2,6 +2,7 @@ package bgp
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -84,6 +85,18 @@ func (c Class) String() string {
 	}
 }
 
+// ParseAllowedClass reads a class of AS numbers a network may allow its
+// peers to use besides public ones: "private" or "documentation".
+func ParseAllowedClass(s string) (Class, bool) {
+	switch s {
+	case "private":
+		return Private, true
+	case "documentation":
+		return Documentation, true
+	}
+	return Public, false
+}
+
 // Class classifies the number.
 func (a ASN) Class() Class {
 	switch {
@@ -101,10 +114,7 @@ func (a ASN) Class() Class {
 // BogonASNRanges lists the inclusive ranges no public route should carry in
 // its AS path: reserved, documentation, private and the IANA-reserved block
 // 65552-131071. Templates render them as the bogon-ASN filter.
-var BogonASNRanges = []struct {
-	First, Last ASN
-	Reason      string
-}{
+var BogonASNRanges = []BogonASNRange{
 	{0, 0, "RFC 7607"},
 	{23456, 23456, "RFC 6793 AS_TRANS"},
 	{64496, 64511, "RFC 5398 documentation"},
@@ -114,4 +124,35 @@ var BogonASNRanges = []struct {
 	{65552, 131071, "IANA reserved"},
 	{4200000000, 4294967294, "RFC 6996 private"},
 	{4294967295, 4294967295, "RFC 7300 last 32-bit"},
+}
+
+// BogonASNRange is one range of BogonASNRanges.
+type BogonASNRange struct {
+	First, Last ASN
+	Reason      string
+}
+
+// BogonASNRangesAllowing is BogonASNRanges without the documentation and
+// private ranges whose class is in allow (what a network lets its peers
+// use); reserved and IANA-reserved numbers always stay. The renderers'
+// bogon-ASN filter and the IRR expansion both use it.
+func BogonASNRangesAllowing(allow []Class) []BogonASNRange {
+	var out []BogonASNRange
+	for _, r := range BogonASNRanges {
+		if c := r.First.Class(); (c == Documentation || c == Private) && slices.Contains(allow, c) {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// Bogon reports whether a is in ranges, and why.
+func (a ASN) Bogon(ranges []BogonASNRange) (reason string, bogon bool) {
+	for _, r := range ranges {
+		if a >= r.First && a <= r.Last {
+			return r.Reason, true
+		}
+	}
+	return "", false
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/peerctl/peerctl/device"
+	"github.com/peerctl/peerctl/secret"
 )
 
 // Target is one router and the config it should run.
@@ -23,8 +24,9 @@ type Target struct {
 	Config   string            `json:"-"`
 	Intended []IntendedSession `json:"intended"`
 	// Secrets are values inside Config that must never be shown (MD5
-	// keys read from the environment): every diff, error and event has
-	// them replaced by "<secret>".
+	// keys read from the environment): every diff, error, event and log
+	// line has them replaced by "<secret>", as well as the keys read back
+	// from the routers (device.SecretFinder).
 	Secrets []string `json:"-"`
 	// Verify is how a change is verified before it is confirmed; ""
 	// means VerifySessions. VerificationFor gives each platform's.
@@ -104,6 +106,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Dial opens routers; nil means device.Dial.
 	Dial DialFunc
+
+	// redact hides every secret known to the rollout.
+	redact *secret.Redactor
 }
 
 func (o *Options) defaults() error {
@@ -126,10 +131,38 @@ func (o *Options) defaults() error {
 		return fmt.Errorf("confirm timeout %s must exceed the verify timeout %s by at least 10s, or changes would be rolled back while being verified",
 			o.ConfirmTimeout, o.VerifyTimeout)
 	}
+	if o.redact == nil {
+		o.redact = &secret.Redactor{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	o.Logger = slog.New(o.redact.Handler(o.Logger.Handler()))
+	if o.Progress != nil {
+		o.Progress = redacted(o.redact, serialized(o.Progress))
+	}
 	if o.Dial == nil {
 		o.Dial = defaultDial(o.Logger)
 	}
 	return nil
+}
+
+// redactorFor hides the targets' secrets, and whatever keys are added
+// later (read back from the routers).
+func redactorFor(targets []Target) *secret.Redactor {
+	r := &secret.Redactor{}
+	for _, t := range targets {
+		r.Add(t.Secrets...)
+	}
+	return r
+}
+
+// redacted hides secrets in the events f receives.
+func redacted(r *secret.Redactor, f func(Event)) func(Event) {
+	return func(e Event) {
+		e.Message = r.String(e.Message)
+		f(e)
+	}
 }
 
 // Step names what a rollout event is about.
@@ -140,6 +173,7 @@ const (
 	StepConnect   Step = "connect"
 	StepUnchanged Step = "unchanged"
 	StepLeftover  Step = "leftover"
+	StepDrift     Step = "drift"
 	StepPlan      Step = "plan"
 	StepApply     Step = "apply"
 	StepVerify    Step = "verify"
@@ -186,6 +220,10 @@ type RouterResult struct {
 	// Leftover describes an unfinished change of an earlier run that
 	// this run found and converged.
 	Leftover string `json:"leftover,omitempty"`
+	// Drift says how the router's running config departed from the one
+	// peerctl last confirmed on it (device.DriftReporter), when it runs
+	// neither that one nor the rendered one; the change converges it.
+	Drift string `json:"drift,omitempty"`
 	// Diff lists the lines removed ("-") and added ("+").
 	Diff     []string       `json:"diff"`
 	Sessions []SessionCheck `json:"sessions"`
@@ -214,6 +252,7 @@ type Report struct {
 // intended session Established, within max-prefix) and confirmed, or
 // rolled back; the first failure stops the rollout.
 func Run(ctx context.Context, targets []Target, o Options) (Report, error) {
+	o.redact = redactorFor(targets)
 	if err := o.defaults(); err != nil {
 		return Report{}, err
 	}
@@ -222,7 +261,6 @@ func Run(ctx context.Context, targets []Target, o Options) (Report, error) {
 	for i, t := range targets {
 		rep.Routers[i] = RouterResult{Router: t.Router, Status: Skipped, Diff: []string{}, Sessions: []SessionCheck{}}
 	}
-	o.Progress = serialized(o.Progress)
 	var mu sync.Mutex // guards the report and the scheduler
 
 	// Phase 1: connect to every router and compare.
@@ -247,7 +285,7 @@ func Run(ctx context.Context, targets []Target, o Options) (Report, error) {
 			defer mu.Unlock()
 			drivers[i], wants[i] = d, want
 			if err != nil {
-				r.Status, r.Error = Failed, redact(err.Error(), t.Secrets)
+				r.Status, r.Error = Failed, o.redact.String(err.Error())
 				emit(o.Progress, t.Router, StepFailed, r.Error)
 				return
 			}
@@ -298,7 +336,7 @@ func Run(ctx context.Context, targets []Target, o Options) (Report, error) {
 			defer wg.Done()
 			res := rollout(ctx, drivers[i], t, wants[i], o)
 			mu.Lock()
-			rep.Routers[i].Status, rep.Routers[i].Error = res.Status, redact(res.Error, t.Secrets)
+			rep.Routers[i].Status, rep.Routers[i].Error = res.Status, o.redact.String(res.Error)
 			rep.Routers[i].Sessions, rep.Routers[i].Applied = res.Sessions, res.Applied
 			rep.Routers[i].Verification = res.Verification
 			delete(active, t.Router)
@@ -360,17 +398,30 @@ func prepare(ctx context.Context, t Target, o Options, r *RouterResult) (device.
 			return d, want, false, fmt.Errorf("%s: looking for unfinished changes: %w", t.Router, err)
 		}
 	}
-	r.Diff = redactAll(lineChanges(have, want), t.Secrets)
-	if sr, ok := d.(device.SecretRedactor); ok {
-		for i, l := range r.Diff {
-			r.Diff[i] = sr.RedactSecrets(l)
-		}
+	if sf, ok := d.(device.SecretFinder); ok {
+		o.redact.Add(sf.Secrets(have)...)
+	}
+	r.Diff = lineChanges(have, want)
+	for i, l := range r.Diff {
+		r.Diff[i] = o.redact.String(l)
 	}
 	if left != nil {
 		r.Leftover = left.String()
 		emit(o.Progress, t.Router, StepLeftover, r.Leftover)
 		if left.Deadline.After(time.Now()) {
 			return d, want, false, fmt.Errorf("%s: %w: %s", t.Router, device.ErrLocked, left)
+		}
+	}
+	if have != want {
+		if dr, ok := d.(device.DriftReporter); ok {
+			drift, err := dr.Drift(ctx)
+			if err != nil {
+				return d, want, false, fmt.Errorf("%s: reading back what the router runs: %w", t.Router, err)
+			}
+			if drift != "" {
+				r.Drift = o.redact.String(drift)
+				emit(o.Progress, t.Router, StepDrift, "the router runs neither the last deployed nor the rendered config: "+r.Drift)
+			}
 		}
 	}
 	switch {
@@ -430,6 +481,11 @@ func rollout(ctx context.Context, d device.Driver, t Target, want string, o Opti
 	}
 	if n := unknownState(checks); n > 0 {
 		emit(o.Progress, t.Router, StepVerify, fmt.Sprintf("%d of %d sessions not verified: the router reports no session state; their configuration is verified", n, len(checks)))
+	}
+	if err := context.Cause(ctx); err != nil {
+		// Stopped (a signal) after verifying: an unconfirmed change is
+		// never left behind, so it is undone rather than kept.
+		return rollBack(ctx, d, t, o, res, before, fmt.Sprintf("%s: stopped before confirming: %v", t.Router, err))
 	}
 	emit(o.Progress, t.Router, StepConfirm, "")
 	if err := d.Confirm(ctx); err != nil {
@@ -520,17 +576,24 @@ func verifyProblems(cs []SessionCheck, required map[string]bool, settle time.Dur
 // Established before to come back. It uses its own context: a cancelled
 // rollout must still roll back.
 func rollBack(ctx context.Context, d device.Driver, t Target, o Options, res RouterResult, before []device.Session, why string) RouterResult {
-	why = redact(why, t.Secrets)
+	why = o.redact.String(why)
 	emit(o.Progress, t.Router, StepRollback, why)
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.ConfirmTimeout+o.VerifyTimeout)
 	defer cancel()
 	if err := d.Rollback(rctx); err != nil {
 		res.Status = Failed
-		res.Error = why + "; rollback failed: " + redact(err.Error(), t.Secrets)
+		res.Error = why + "; rollback failed: " + o.redact.String(err.Error())
 		if errors.Is(err, device.ErrConnection) {
 			res.Error += " (the router's confirm timer, or the next run, will restore it)"
 		}
 		emit(o.Progress, t.Router, StepFailed, res.Error)
+		return res
+	}
+	res.Status, res.Error = RolledBack, why
+	if ctx.Err() != nil {
+		// Stopping: the previous config is back; waiting for its
+		// sessions would only hold up the exit.
+		emit(o.Progress, t.Router, StepRollback, "previous config restored")
 		return res
 	}
 	var up []IntendedSession
@@ -539,7 +602,6 @@ func rollBack(ctx context.Context, d device.Driver, t Target, o Options, res Rou
 			up = append(up, IntendedSession{Neighbor: s.Neighbor, PeerASN: s.PeerASN})
 		}
 	}
-	res.Status, res.Error = RolledBack, why
 	checks, err := poll(rctx, d, t.Router, up, o.VerifyTimeout, o.Poll, func(cs []SessionCheck) bool {
 		return !slices.ContainsFunc(cs, func(c SessionCheck) bool { return !c.Established })
 	})

@@ -36,20 +36,3 @@ func lineChanges(old, new string) []string {
 	}
 	return out
 }
-
-// redact replaces every secret value in s.
-func redact(s string, secrets []string) string {
-	for _, sec := range secrets {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, "<secret>")
-		}
-	}
-	return s
-}
-
-func redactAll(lines []string, secrets []string) []string {
-	for i := range lines {
-		lines[i] = redact(lines[i], secrets)
-	}
-	return lines
-}

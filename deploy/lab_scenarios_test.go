@@ -196,8 +196,8 @@ func testCut(t *testing.T, l *lab.Lab) {
 		if rep.Routers[0].Leftover == "" {
 			t.Errorf("the next run did not report the unfinished change")
 		}
-		if got := labtest.ReadFile(t, l, "lab-fra-edge1", "bird.conf"); got != tg.Config {
-			t.Errorf("bird.conf is not the new config after converging")
+		if have, want := readBack(t, tg); have != want {
+			t.Errorf("BIRD does not run the new config after converging:\n%s", have)
 		}
 	})
 

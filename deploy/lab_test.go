@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/peerctl/peerctl/bgp"
 	"github.com/peerctl/peerctl/deploy"
 	"github.com/peerctl/peerctl/device"
 	"github.com/peerctl/peerctl/lab"
@@ -69,6 +70,7 @@ func TestLab(t *testing.T) {
 	t.Run("filters", func(t *testing.T) { testFilters(t, l) })
 	t.Run("policy", func(t *testing.T) { testPolicy(t, l) })
 	t.Run("no-op", func(t *testing.T) { testNoOp(t, l) })
+	t.Run("refused change", func(t *testing.T) { testRefused(t, l) })
 }
 
 func TestLabFailures(t *testing.T) {
@@ -300,6 +302,80 @@ func testPolicy(t *testing.T, l *lab.Lab) {
 			}
 			if !tc.overlap && !fs.Before(as) {
 				t.Errorf("lab-ams-edge1 changed before lab-fra-edge1, against the order")
+			}
+		})
+	}
+}
+
+// readBack reads back what a target's router runs, in the form its driver
+// compares, and the target's config in that form.
+func readBack(t *testing.T, tg deploy.Target) (have, want string) {
+	t.Helper()
+	ctx := context.Background()
+	d, err := device.Dial(ctx, tg.Platform, tg.Endpoint, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	want = tg.Config
+	if n, ok := d.(device.Normalizer); ok {
+		if want, err = n.Normalize(want); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if have, err = d.Running(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return have, want
+}
+
+// 7. Change A is confirmed; change B is then refused by the router (a
+// line FRR does not know, an MD5 password BIRD cannot parse). The router
+// runs A, read back, check passes, and B fixed converges.
+func testRefused(t *testing.T, l *lab.Lab) {
+	ctx := context.Background()
+	tight := map[bgp.Family]int{bgp.IPv4: 999}
+	for _, tc := range []struct {
+		router  string
+		peer    string
+		refused func(string) string
+	}{
+		{"lab-ams-edge1", "gamma", func(cfg string) string {
+			return strings.Replace(cfg, " neighbor 192.0.2.13 timers connect 3\n", " neighbor 192.0.2.13 timers connect 3\n neighbor 192.0.2.13 frobnicate\n", 1)
+		}},
+		{"lab-fra-edge1", "beta", func(cfg string) string {
+			return strings.Replace(cfg, "  connect delay time 1;", "  connect delay time 1;\n  password \"x\"y\";", 1)
+		}},
+	} {
+		t.Run(tc.router, func(t *testing.T) {
+			a := labtest.Target(t, l, tc.router, []labtest.Session{alpha, {Peer: tc.peer, MaxPrefix: tight}})
+			mustDeploy(t, []deploy.Target{a}, fast(t))
+
+			fixed := labtest.Target(t, l, tc.router, []labtest.Session{alpha, {Peer: tc.peer, MaxPrefix: map[bgp.Family]int{bgp.IPv4: 998}}})
+			b := fixed
+			b.Config = tc.refused(fixed.Config)
+			if b.Config == fixed.Config {
+				t.Fatal("the refused change is no different from the fixed one")
+			}
+			rep, err := deploy.Run(ctx, []deploy.Target{b}, fast(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r := rep.Routers[0]; r.Status != deploy.RolledBack || !strings.Contains(r.Error, "rejected by the router") {
+				t.Fatalf("change B: %s %q, want rolled back as refused", r.Status, r.Error)
+			}
+			if have, want := readBack(t, a); have != want {
+				t.Errorf("the router does not run change A after B was refused:\n%s", have)
+			}
+			if chk := deploy.Check(ctx, []deploy.Target{a}, deploy.CheckOptions{Wait: 15 * time.Second}); !chk.OK {
+				t.Errorf("check after the refused change: %+v", chk)
+			}
+			rep = mustDeploy(t, []deploy.Target{fixed}, fast(t))
+			if r := rep.Routers[0]; r.Status != deploy.Deployed || r.Drift != "" {
+				t.Errorf("B fixed: %s, drift %q", r.Status, r.Drift)
+			}
+			if have, want := readBack(t, fixed); have != want {
+				t.Errorf("B fixed did not converge:\n%s", have)
 			}
 		})
 	}

@@ -135,7 +135,7 @@ func poll(ctx context.Context, d device.Driver, router string, intended []Intend
 		}
 		select {
 		case <-ctx.Done():
-			return checks, ctx.Err()
+			return checks, context.Cause(ctx)
 		case <-time.After(min(every, time.Until(deadline))):
 		}
 	}
@@ -150,7 +150,8 @@ type CheckOptions struct {
 	Poll time.Duration
 	// Dial opens a router; nil means device.Dial.
 	Dial DialFunc
-	// Progress receives one event per router; nil drops them.
+	// Progress receives one event per router; nil drops them. It is
+	// called from several goroutines, one at a time.
 	Progress func(Event)
 }
 
@@ -174,6 +175,10 @@ type CheckReport struct {
 func Check(ctx context.Context, targets []Target, o CheckOptions) CheckReport {
 	if o.Poll <= 0 {
 		o.Poll = time.Second
+	}
+	red := redactorFor(targets)
+	if o.Progress != nil {
+		o.Progress = redacted(red, serialized(o.Progress))
 	}
 	dial := o.Dial
 	if dial == nil {
@@ -207,7 +212,7 @@ func Check(ctx context.Context, targets []Target, o CheckOptions) CheckReport {
 	rep := CheckReport{Sessions: []SessionCheck{}, Errors: map[string]string{}, OK: true}
 	for i, r := range results {
 		if r.err != nil {
-			rep.Errors[targets[i].Router] = redact(fmt.Sprintf("%s: %v", targets[i].Router, r.err), targets[i].Secrets)
+			rep.Errors[targets[i].Router] = red.String(fmt.Sprintf("%s: %v", targets[i].Router, r.err))
 			rep.OK = false
 			emit(o.Progress, targets[i].Router, StepFailed, rep.Errors[targets[i].Router])
 			continue

@@ -38,34 +38,51 @@ const (
 // "<file>.peerctl-new" (a cut connection leaves at most a partial tmp
 // file, never a partial config), checked with `configure check`, and
 // activated with `configure "<file>.peerctl-new" timeout N`, which leaves
-// the file BIRD reads at start untouched. Confirm runs `configure confirm`
-// and only then renames the new file over the old one; Rollback runs
-// `configure undo`. If this process dies, BIRD undoes the change itself
-// when the timeout expires, and returns to the config in the unchanged
-// file. "<file>.peerctl-lock", created exclusively, is the change lock;
-// one left behind tells the next run that a change was interrupted
-// (Leftover), and that run converges the router by applying again.
+// the file BIRD reads at start untouched. A config BIRD refuses is never
+// activated, and nothing then needs undoing. Confirm runs `configure
+// confirm` and only then renames the new file over the old one, so the
+// file always holds the last confirmed config; Rollback activates that
+// file again (`configure "<file>"`, which also stops BIRD's timer),
+// rather than `configure undo`, which goes back to whatever BIRD ran
+// before its last reconfiguration. If this process dies, BIRD undoes the
+// change itself when the timeout expires. "<file>.peerctl-lock", created
+// exclusively, is the change lock; one left behind tells the next run
+// that a change was interrupted (Leftover), and that run converges the
+// router by applying again.
+//
+// Every config peerctl writes ends with a constant whose name is derived
+// from the config's text (its identity, see birdIdentity). BIRD lists the
+// symbols of the config it runs (`show symbols`), so Running reports the
+// config BIRD runs, not merely the file it would start from, and Drift
+// notices a router that runs something else.
 type BIRD struct {
 	ep  Endpoint
 	log *slog.Logger
 
-	mu      sync.Mutex
-	d       *generic.Driver
-	files   *sftpSession
-	conf    string // absolute path of the config file
-	pending *lockNote
+	mu    sync.Mutex
+	d     *generic.Driver
+	files *sftpSession
+	conf  string // absolute path of the config file
+	// lock is the change lock this session holds on the router, and
+	// change the identity of the config Apply activated (or may have: the
+	// answer to its configure command was lost) and neither Confirm nor
+	// Rollback has settled: Rollback has something to undo exactly then.
+	lock   *lockNote
+	change string
 }
 
 var (
 	_ Driver           = (*BIRD)(nil)
 	_ LeftoverReporter = (*BIRD)(nil)
-	_ SecretRedactor   = (*BIRD)(nil)
+	_ SecretFinder     = (*BIRD)(nil)
+	_ Normalizer       = (*BIRD)(nil)
+	_ DriftReporter    = (*BIRD)(nil)
 )
 
-var birdPassword = regexp.MustCompile(`^(\s*password ")([^"]*)(";.*)$`)
+var birdPassword = regexp.MustCompile(`(?m)^\s*password\s+"([^"\n]*)"`)
 
-// RedactSecrets hides a session's TCP MD5 password in a config line.
-func (b *BIRD) RedactSecrets(line string) string { return redactPattern(birdPassword, line) }
+// Secrets lists the sessions' TCP MD5 passwords in a config.
+func (b *BIRD) Secrets(cfg string) []string { return findSecrets(birdPassword, cfg) }
 
 // OpenBIRD opens the birdc and SFTP sessions to a BIRD router.
 func OpenBIRD(ctx context.Context, ep Endpoint, log *slog.Logger) (*BIRD, error) {
@@ -99,6 +116,10 @@ func (b *BIRD) connect(ctx context.Context) error {
 	if err := d.Open(); err != nil {
 		return fmt.Errorf("%w: %s: %w", ErrConnection, b.ep.addr(22), err)
 	}
+	if err := waitBirdc(ctx, d); err != nil {
+		_ = d.Close()
+		return fmt.Errorf("%w: %s: %w", ErrConnection, b.ep.addr(22), err)
+	}
 	files, err := b.ep.openSFTP(ctx)
 	if err != nil {
 		_ = d.Close()
@@ -118,6 +139,26 @@ func (b *BIRD) connect(ctx context.Context) error {
 		conf = path.Join(home, conf)
 	}
 	b.d, b.files, b.conf = d, files, conf
+	return nil
+}
+
+// waitBirdc reads birdc's greeting up to its first prompt. birdc first
+// connects to BIRD's control socket; a command sent before it has is
+// echoed by the terminal, and birdc, reading it later, prints its own
+// prompt and echo before the answer: that prompt would end the read, and
+// the command be judged on its echo without BIRD's answer (a false
+// "configure check" rejection of a slow router). The SSH session is up
+// before birdc is; nothing may be sent before this returns.
+func waitBirdc(ctx context.Context, d *generic.Driver) error {
+	rctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	out, err := d.Channel.ReadUntilPrompt(rctx)
+	if err != nil {
+		return fmt.Errorf("waiting for birdc's prompt: %w", err)
+	}
+	if !strings.Contains(string(out), " ready.") {
+		return fmt.Errorf("birdc did not connect to BIRD: %s", birdMessage(birdOutput(string(out))))
+	}
 	return nil
 }
 
@@ -242,12 +283,87 @@ func (b *BIRD) remove(ctx context.Context, name string) error {
 func (b *BIRD) lockFile() string { return b.conf + ".peerctl-lock" }
 func (b *BIRD) newFile() string  { return b.conf + ".peerctl-new" }
 
-// Running returns the config file BIRD starts from (and runs, when no
-// change is pending).
+// Running returns the config BIRD runs: the file it starts from when
+// BIRD runs that file's identity, else the pending new file when BIRD
+// runs that one. When BIRD runs neither, or the file has no (or a stale)
+// identity, it returns the file under a first line that says so: it is
+// then never equal to a rendered config, and the next deploy converges.
 func (b *BIRD) Running(ctx context.Context) (string, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.readFile(ctx, b.conf)
+	running, _, err := b.readBack(ctx)
+	return running, err
+}
+
+// Normalize returns cfg as Running returns it once BIRD runs it.
+func (b *BIRD) Normalize(cfg string) (string, error) { return birdNormalize(cfg), nil }
+
+// Drift says why BIRD runs neither the config peerctl last confirmed on
+// it nor a pending change; "" when it runs one of them, or when the file
+// was never written by peerctl.
+func (b *BIRD) Drift(ctx context.Context) (string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	_, drift, err := b.readBack(ctx)
+	return drift, err
+}
+
+// readBack finds which config BIRD runs (Running) and, when it is neither
+// the file nor a pending change, why (Drift).
+func (b *BIRD) readBack(ctx context.Context) (running, drift string, err error) {
+	text, err := b.readFile(ctx, b.conf)
+	if err != nil {
+		return "", "", err
+	}
+	conf := splitIdentity(text)
+	if conf.state == identityValid {
+		if runs, err := b.runs(ctx, conf.id); err != nil || runs {
+			return conf.body, "", err
+		}
+	}
+	switch next, err := b.readFile(ctx, b.newFile()); {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return "", "", err
+	default:
+		if n := splitIdentity(next); n.state == identityValid {
+			if runs, err := b.runs(ctx, n.id); err != nil || runs {
+				return n.body, "", err
+			}
+		}
+	}
+	if conf.state != identityNone {
+		drift = b.notRunning(conf)
+	}
+	return fmt.Sprintf("# peerctl: BIRD may not run this file: %s\n%s", b.notRunning(conf), conf.body), drift, nil
+}
+
+// notRunning says why BIRD is not known to run the config file.
+func (b *BIRD) notRunning(conf birdFile) string {
+	switch conf.state {
+	case identityNone:
+		return b.conf + " was not written by peerctl, so what BIRD runs cannot be read back"
+	case identityEdited:
+		return b.conf + " was edited after peerctl wrote it"
+	}
+	return fmt.Sprintf("BIRD runs neither %s, the last confirmed config (%s), nor a pending change", b.conf, conf.id)
+}
+
+// runs reports whether BIRD's running config defines the identity id.
+func (b *BIRD) runs(ctx context.Context, id string) (bool, error) {
+	if err := b.waitReconfigured(ctx); err != nil {
+		return false, err
+	}
+	out, err := b.cmd(ctx, "show symbols "+id)
+	if err != nil {
+		return false, err
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if f := strings.Fields(l); len(f) == 2 && f[0] == id {
+			return f[1] == "constant", nil
+		}
+	}
+	return false, fmt.Errorf("unexpected answer to show symbols: %s", birdMessage(out))
 }
 
 // Leftover reports another run's lock file, held or expired.
@@ -262,7 +378,7 @@ func (b *BIRD) Leftover(ctx context.Context) (*Leftover, error) {
 		return nil, err
 	}
 	n := parseLockNote(text)
-	if b.pending != nil && n == *b.pending {
+	if b.lock != nil && n == *b.lock {
 		return nil, nil
 	}
 	detail := b.lockFile() + " exists: the run was interrupted; BIRD undoes an unconfirmed change at its timeout, " +
@@ -310,12 +426,14 @@ func (b *BIRD) takeLock(ctx context.Context, note lockNote) error {
 }
 
 // Apply locks the router, uploads cfg beside the current config, has
-// BIRD check it, and activates it with BIRD's confirm timeout. On error,
-// call Rollback: it undoes whatever step was reached.
+// BIRD check it, and activates it with BIRD's confirm timeout. A config
+// that cannot be uploaded or that BIRD refuses is never activated: Apply
+// removes it and the lock, and BIRD runs what it ran. Call Rollback after
+// any other error: it undoes the change if it may have gone live.
 func (b *BIRD) Apply(ctx context.Context, cfg string, confirmTimeout time.Duration) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.pending != nil {
+	if b.lock != nil {
 		return errors.New("the previous change is neither confirmed nor rolled back")
 	}
 	if err := b.ensure(ctx); err != nil {
@@ -325,32 +443,65 @@ func (b *BIRD) Apply(ctx context.Context, cfg string, confirmTimeout time.Durati
 	if err := b.takeLock(ctx, note); err != nil {
 		return err
 	}
-	b.pending = &note
-	if err := b.writeFile(ctx, b.newFile(), cfg); err != nil {
-		return fmt.Errorf("uploading the config: %w", err)
+	b.lock = &note
+	cfg = birdNormalize(cfg)
+	id := birdIdentity(cfg)
+	if err := b.writeFile(ctx, b.newFile(), cfg+birdTrailer(id)); err != nil {
+		return b.abandon(ctx, fmt.Errorf("uploading the config: %w", err))
 	}
 	out, err := b.cmd(ctx, fmt.Sprintf("configure check %q", b.newFile()))
 	if err != nil {
-		return err
+		return b.abandon(ctx, err)
 	}
 	if !strings.Contains(out, "Configuration OK") {
-		return fmt.Errorf("%w: configure check: %s", ErrRejected, birdMessage(out))
+		return b.abandon(ctx, fmt.Errorf("%w: configure check: %s", ErrRejected, birdMessage(out)))
 	}
 	secs := int(time.Until(note.until).Seconds())
 	if secs < 1 {
 		secs = 1
 	}
+	// From the moment the command is sent the change may be live, even
+	// if its answer never arrives.
+	b.change = id
 	out, err = b.cmd(ctx, fmt.Sprintf("configure %q timeout %d", b.newFile(), secs))
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrRejected):
+		b.change = ""
+		return b.abandon(ctx, err)
+	case err != nil:
 		return err
-	}
-	if !strings.Contains(out, "Reconfigur") || strings.Contains(out, "rejected") {
-		return fmt.Errorf("%w: configure: %s", ErrRejected, birdMessage(out))
+	case !strings.Contains(out, "Reconfigur") || strings.Contains(out, "rejected"):
+		b.change = ""
+		return b.abandon(ctx, fmt.Errorf("%w: configure: %s", ErrRejected, birdMessage(out)))
 	}
 	if err := b.keepInterfaces(ctx); err != nil {
 		return err
 	}
-	b.log.Info("applied", "run", note.run, "confirm_by", note.until)
+	if runs, err := b.runs(ctx, id); err != nil || !runs {
+		return errors.Join(err, fmt.Errorf("BIRD accepted %s but does not run it", b.newFile()))
+	}
+	b.log.Info("applied", "run", note.run, "confirm_by", note.until, "config", id)
+	return nil
+}
+
+// abandon undoes the file system side of an Apply that activated nothing:
+// the new file and the lock go, so that no later run sees a leftover.
+func (b *BIRD) abandon(ctx context.Context, cause error) error {
+	if err := b.removeChangeFiles(ctx); err != nil {
+		return errors.Join(cause, fmt.Errorf("removing the refused change's files (the next run will): %w", err))
+	}
+	return cause
+}
+
+// removeChangeFiles removes the new file and releases the lock.
+func (b *BIRD) removeChangeFiles(ctx context.Context) error {
+	if err := b.remove(ctx, b.newFile()); err != nil {
+		return err
+	}
+	if err := b.remove(ctx, b.lockFile()); err != nil {
+		return err
+	}
+	b.lock = nil
 	return nil
 }
 
@@ -405,7 +556,7 @@ func birdMessage(out string) string {
 func (b *BIRD) Confirm(ctx context.Context) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.pending == nil {
+	if b.change == "" {
 		return errors.New("no change to confirm")
 	}
 	out, err := b.cmd(ctx, "configure confirm")
@@ -418,11 +569,16 @@ func (b *BIRD) Confirm(ctx context.Context) error {
 	if err := b.fileOp(ctx, func(s *sftpSession) error { return s.sftp.PosixRename(b.newFile(), b.conf) }); err != nil {
 		return fmt.Errorf("confirmed, but saving %s failed (the lock stays, so the next run converges): %w", b.conf, err)
 	}
-	b.pending = nil
-	return b.remove(ctx, b.lockFile())
+	b.change = ""
+	if err := b.remove(ctx, b.lockFile()); err != nil {
+		return err
+	}
+	b.lock = nil
+	return nil
 }
 
-// Rollback undoes an unconfirmed change and removes its files.
+// Rollback undoes an unconfirmed change: BIRD runs the last confirmed
+// config (the file it starts from) again, and the change's files go.
 func (b *BIRD) Rollback(ctx context.Context) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -430,27 +586,44 @@ func (b *BIRD) Rollback(ctx context.Context) error {
 }
 
 func (b *BIRD) rollback(ctx context.Context) error {
-	if b.pending == nil {
+	if b.lock == nil {
 		return nil
 	}
-	out, err := b.cmd(ctx, "configure undo")
-	if err != nil {
+	if b.change != "" {
+		if err := b.restore(ctx); err != nil {
+			return fmt.Errorf("rollback: %w", err)
+		}
+		b.log.Info("rolled back", "run", b.lock.run, "config", b.change)
+		b.change = ""
+	}
+	if err := b.removeChangeFiles(ctx); err != nil {
 		return fmt.Errorf("rollback: %w", err)
 	}
-	if !strings.Contains(out, "Undo requested") && !strings.Contains(out, "Nothing to do") {
-		return fmt.Errorf("rollback: configure undo: %s", birdMessage(out))
+	return nil
+}
+
+// restore has BIRD run the config file again, and checks that it does
+// when the file carries an identity.
+func (b *BIRD) restore(ctx context.Context) error {
+	out, err := b.cmd(ctx, fmt.Sprintf("configure %q", b.conf))
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(out, "Reconfigur") || strings.Contains(out, "rejected") {
+		return fmt.Errorf("configure %q: %s", b.conf, birdMessage(out))
 	}
 	if err := b.keepInterfaces(ctx); err != nil {
-		return fmt.Errorf("rollback: %w", err)
+		return err
 	}
-	if err := b.remove(ctx, b.newFile()); err != nil {
-		return fmt.Errorf("rollback: %w", err)
+	text, err := b.readFile(ctx, b.conf)
+	if err != nil {
+		return err
 	}
-	if err := b.remove(ctx, b.lockFile()); err != nil {
-		return fmt.Errorf("rollback: %w", err)
+	if conf := splitIdentity(text); conf.state == identityValid {
+		if runs, err := b.runs(ctx, conf.id); err != nil || !runs {
+			return errors.Join(err, fmt.Errorf("BIRD does not run %s (%s) after reloading it", b.conf, conf.id))
+		}
 	}
-	b.log.Info("rolled back", "run", b.pending.run)
-	b.pending = nil
 	return nil
 }
 
@@ -479,7 +652,7 @@ func (b *BIRD) Close() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var err error
-	if b.pending != nil && b.d != nil && b.d.Transport.IsAlive() && b.files != nil {
+	if b.lock != nil && b.d != nil && b.d.Transport.IsAlive() && b.files != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		err = b.rollback(ctx)
 		cancel()

@@ -48,6 +48,17 @@ type LeftoverReporter interface {
 	Leftover(ctx context.Context) (*Leftover, error)
 }
 
+// DriftReporter is implemented by drivers that can tell whether the
+// router runs the config peerctl last confirmed on it (BIRD's config
+// identity, FRR's deployed marker).
+type DriftReporter interface {
+	// Drift says how the router's config departs from the one peerctl
+	// last confirmed on it (changed by hand, an undo, a change left
+	// half-done), or "" when it runs that config or none was ever
+	// confirmed by peerctl.
+	Drift(ctx context.Context) (string, error)
+}
+
 // Normalizer is implemented by drivers whose Running returns a canonical
 // form of the config: Normalize turns a rendered config into that form, so
 // that "did anything change" is a byte comparison.
@@ -55,19 +66,29 @@ type Normalizer interface {
 	Normalize(cfg string) (string, error)
 }
 
-// SecretRedactor is implemented by drivers that know where their
-// platform's configuration holds keys: RedactSecrets replaces them in one
-// line of Running's output with "<secret>". A diff then never shows a key
-// the router already has (the old one, when a secret is changed), which
-// deploy cannot know to redact.
-type SecretRedactor interface {
-	RedactSecrets(line string) string
+// SecretFinder is implemented by drivers that know where their
+// platform's configuration holds keys: Secrets lists the keys a config in
+// Running's form holds. deploy hides them wherever it shows text, so no
+// diff, log or report shows a key the router has (the old one, after a
+// secret was changed or removed), which deploy could not know otherwise.
+type SecretFinder interface {
+	Secrets(cfg string) []string
 }
 
-// redactPattern replaces group 2 of every match of re with <secret>,
-// keeping groups 1 and 3.
-func redactPattern(re *regexp.Regexp, line string) string {
-	return re.ReplaceAllString(line, "${1}<secret>${3}")
+// findSecrets returns group 1 of every match of re in cfg, without the
+// double quotes around it.
+func findSecrets(re *regexp.Regexp, cfg string) []string {
+	var out []string
+	for _, m := range re.FindAllStringSubmatch(cfg, -1) {
+		v := m[1]
+		if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+			v = v[1 : len(v)-1]
+		}
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // lockNote is what a change lock on a router says: which run holds it and

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -28,7 +29,17 @@ type EOS struct {
 	session string // the configuration session of the pending change
 }
 
-var _ Driver = (*EOS)(nil)
+var (
+	_ Driver       = (*EOS)(nil)
+	_ SecretFinder = (*EOS)(nil)
+)
+
+// eosPassword finds a neighbor's key, in clear (password 0 KEY, as
+// rendered) or in the reversible form EOS shows (password 7 KEY).
+var eosPassword = regexp.MustCompile(`(?m)^\s*neighbor\s+\S+\s+password\s+(?:\d+\s+)?(\S+)`)
+
+// Secrets lists the neighbors' keys in a config.
+func (e *EOS) Secrets(cfg string) []string { return findSecrets(eosPassword, cfg) }
 
 var eosDenied = []string{"configure", "commit", "end", "abort", "rollback", "copy", "write", "reload", "bash", "do", "run"}
 

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -54,6 +55,9 @@ type FRR struct {
 // frrChange is an applied, unconfirmed change.
 type frrChange struct {
 	lock lockNote
+	// want is the config being applied, named by the PEERCTL-DEPLOYED
+	// marker once it is confirmed.
+	want *frrConfig
 	// raw is show running-config before the change, byte for byte;
 	// saved is its managed part, which Rollback restores.
 	raw   string
@@ -67,13 +71,14 @@ var (
 	_ Driver           = (*FRR)(nil)
 	_ LeftoverReporter = (*FRR)(nil)
 	_ Normalizer       = (*FRR)(nil)
-	_ SecretRedactor   = (*FRR)(nil)
+	_ SecretFinder     = (*FRR)(nil)
+	_ DriftReporter    = (*FRR)(nil)
 )
 
-var frrPassword = regexp.MustCompile(`^(\s*neighbor \S+ password )(\S+)()$`)
+var frrPassword = regexp.MustCompile(`(?m)^\s*neighbor\s+\S+\s+password\s+(\S+)`)
 
-// RedactSecrets hides a neighbor's TCP MD5 password in a config line.
-func (f *FRR) RedactSecrets(line string) string { return redactPattern(frrPassword, line) }
+// Secrets lists the neighbors' TCP MD5 passwords in a config.
+func (f *FRR) Secrets(cfg string) []string { return findSecrets(frrPassword, cfg) }
 
 // OpenFRR opens a session to an FRR router.
 func OpenFRR(ctx context.Context, ep Endpoint, log *slog.Logger) (*FRR, error) {
@@ -87,26 +92,70 @@ func OpenFRR(ctx context.Context, ep Endpoint, log *slog.Logger) (*FRR, error) {
 	return f, nil
 }
 
+// errNoBGPD: the vtysh session does not reach bgpd (checkBGPD).
+var errNoBGPD = errors.New("vtysh is not connected to bgpd")
+
 func (f *FRR) connect(ctx context.Context) error {
+	// A vtysh that missed bgpd (busy, its listen queue full) is replaced
+	// by a new session, a few times.
+	for attempt := 1; ; attempt++ {
+		d, err := f.open(ctx)
+		if err != nil {
+			return err
+		}
+		f.d = d
+		err = f.checkBGPD(ctx)
+		if err == nil {
+			return nil
+		}
+		f.drop()
+		if !errors.Is(err, errNoBGPD) || attempt == 3 {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(time.Duration(attempt) * 200 * time.Millisecond):
+		}
+	}
+}
+
+// open opens one vtysh session.
+func (f *FRR) open(ctx context.Context) (*network.Driver, error) {
 	opts, err := f.ep.sshOptions(22, f.ep.sshTransport())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// A wide terminal keeps readline from redrawing long lines.
 	opts = append(opts, options.WithTimeoutSocket(15*time.Second), options.WithTimeoutOps(opTimeout(ctx)),
 		options.WithTermWidth(1000))
 	p, err := platform.NewPlatform(frrPlatform, f.ep.Host, opts...)
 	if err != nil {
-		return fmt.Errorf("FRR platform: %w", err)
+		return nil, fmt.Errorf("FRR platform: %w", err)
 	}
 	d, err := p.GetNetworkDriver()
 	if err != nil {
-		return fmt.Errorf("FRR platform: %w", err)
+		return nil, fmt.Errorf("FRR platform: %w", err)
 	}
 	if err := d.Open(); err != nil {
-		return fmt.Errorf("%w: %s: %w", ErrConnection, f.ep.addr(22), err)
+		return nil, fmt.Errorf("%w: %s: %w", ErrConnection, f.ep.addr(22), err)
 	}
-	f.d = d
+	return d, nil
+}
+
+// checkBGPD makes sure this vtysh talks to bgpd. vtysh connects to each
+// daemon when it starts, and a daemon it could not reach (a busy bgpd
+// with a full listen queue) or lost is left out without a word: its part
+// of show running-config is simply missing, which would read as a router
+// without BGP.
+func (f *FRR) checkBGPD(ctx context.Context) error {
+	r, err := f.d.SendCommand("show daemons", opoptions.WithTimeoutOps(opTimeout(ctx)))
+	if err != nil {
+		return fmt.Errorf("%w: %s: show daemons: %w", ErrConnection, f.ep.addr(22), err)
+	}
+	if !slices.Contains(strings.Fields(r.Result), "bgpd") {
+		return fmt.Errorf("%w: %s: %w (connected: %s)", ErrConnection, f.ep.addr(22), errNoBGPD, strings.TrimSpace(r.Result))
+	}
 	return nil
 }
 
@@ -198,6 +247,11 @@ func (f *FRR) running(ctx context.Context) (string, *frrConfig, error) {
 	if err != nil {
 		return "", nil, err
 	}
+	// A connection to bgpd lost while reading leaves its part out.
+	if err := f.checkBGPD(ctx); err != nil {
+		f.drop()
+		return "", nil, err
+	}
 	c, err := parseFRR(raw)
 	if err != nil {
 		return "", nil, fmt.Errorf("parsing the running config: %w", err)
@@ -219,6 +273,23 @@ func (f *FRR) Running(ctx context.Context) (string, error) {
 
 // Normalize returns the canonical form of a rendered config.
 func (f *FRR) Normalize(cfg string) (string, error) { return NormalizeFRR(cfg) }
+
+// Drift says how the managed config departs from the one the
+// PEERCTL-DEPLOYED marker names; "" when it is that one, or when no
+// marker is there (peerctl never confirmed a change on the router).
+func (f *FRR) Drift(ctx context.Context) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	_, c, err := f.running(ctx)
+	if err != nil || c.deployed == "" {
+		return "", err
+	}
+	if id := c.deployedIdentity(); id != frrIdentity(c) {
+		return fmt.Sprintf("the managed config is not the one peerctl last confirmed (route-map %s says %q): it was changed by hand, or by an interrupted change",
+			frrDeployedName, c.deployed), nil
+	}
+	return "", nil
+}
 
 // Leftover reports another run's lock marker, held or expired.
 func (f *FRR) Leftover(ctx context.Context) (*Leftover, error) {
@@ -270,7 +341,7 @@ func (f *FRR) Apply(ctx context.Context, cfg string, confirmTimeout time.Duratio
 		stale = true
 	}
 	note := newLockNote(confirmTimeout)
-	f.pending = &frrChange{lock: note, raw: raw, saved: cur, staleLock: stale}
+	f.pending = &frrChange{lock: note, want: want, raw: raw, saved: cur, staleLock: stale}
 	diff, err := frrDiff(cur, want)
 	if err != nil {
 		return err
@@ -343,7 +414,8 @@ func (f *FRR) Confirm(ctx context.Context) error {
 	if f.timer != nil && !f.timer.Stop() {
 		return errors.New("the confirm timer already fired: the change was rolled back")
 	}
-	if err := f.configure(ctx, []string{"no route-map " + frrLockName}); err != nil {
+	marker := []string{"route-map " + frrDeployedName + " deny 65535", "description " + frrDeployedNote(f.pending.want, f.pending.lock.run), "exit"}
+	if err := f.configure(ctx, append(marker, "no route-map "+frrLockName)); err != nil {
 		f.rearm()
 		return err
 	}

@@ -1,6 +1,8 @@
 package device
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -33,6 +35,10 @@ const (
 	// frr.go): it lives in the running config, so a later run finds it
 	// even when the run that set it could not finish.
 	frrLockName = "PEERCTL-LOCK"
+	// frrDeployedName is the route-map whose description names the
+	// managed config peerctl last confirmed (frrIdentity), so that a
+	// later run can tell a router changed behind its back.
+	frrDeployedName = "PEERCTL-DEPLOYED"
 )
 
 // frrNode is one config line and the lines nested under it.
@@ -44,8 +50,10 @@ type frrNode struct {
 // frrConfig is the managed part of an FRR config.
 type frrConfig struct {
 	top []*frrNode
-	// lock is the description of the PEERCTL-LOCK marker, if present.
-	lock string
+	// lock is the description of the PEERCTL-LOCK marker, if present,
+	// and deployed that of the PEERCTL-DEPLOYED one. Neither marker is
+	// part of the managed config.
+	lock, deployed string
 	// unmanaged lists the top-level statements that were skipped, as
 	// "line N: text". A rendered config must have none: peerctl would
 	// silently not apply them.
@@ -144,7 +152,7 @@ func parseFRR(text string) (*frrConfig, error) {
 					break
 				}
 				switch {
-				case strings.HasPrefix(t, "address-family ") && strings.HasPrefix(n.line, "router bgp"):
+				case isAddressFamily(n.line, t):
 					if af != nil {
 						return nil, fmt.Errorf("line %d: %q inside another address-family (missing exit-address-family)", lines[i].no, t)
 					}
@@ -164,14 +172,17 @@ func parseFRR(text string) (*frrConfig, error) {
 			if af != nil {
 				return nil, fmt.Errorf("%s: address-family %q has no exit-address-family", n.line, af.line)
 			}
-			if name, ok := routeMapName(n.line); ok && name == frrLockName {
+			if name, ok := routeMapName(n.line); ok && (name == frrLockName || name == frrDeployedName) {
+				desc := "(no description)"
 				for _, ch := range n.children {
 					if d, ok := strings.CutPrefix(ch.line, "description "); ok {
-						c.lock = d
+						desc = d
 					}
 				}
-				if c.lock == "" {
-					c.lock = "(no description)"
+				if name == frrLockName {
+					c.lock = desc
+				} else {
+					c.deployed = desc
 				}
 				continue
 			}
@@ -199,14 +210,42 @@ func parseFRR(text string) (*frrConfig, error) {
 			}
 		}
 	}
-	return c.merged(), nil
+	m := c.merged()
+	for _, n := range m.top {
+		if err := checkCreateLines(n); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// checkCreateLines refuses a router bgp block with two lines of the same
+// kind creating one neighbor ("neighbor X remote-as 1" and "neighbor X
+// remote-as 2"): FRR keeps one of them, so such text is no running config
+// and no config peerctl can apply.
+func checkCreateLines(n *frrNode) error {
+	if !strings.HasPrefix(n.line, "router bgp") {
+		return nil
+	}
+	seen := map[string]string{}
+	for _, ch := range n.children {
+		k := frrCreateKey(ch.line)
+		if k == "" {
+			continue
+		}
+		if prev, dup := seen[k]; dup && prev != ch.line {
+			return fmt.Errorf("%s: %q and %q both set %s", n.line, prev, ch.line, k)
+		}
+		seen[k] = ch.line
+	}
+	return nil
 }
 
 // merged joins contexts that appear twice with the same header (a
 // rendered config may open `router bgp 64500` more than once) and drops
 // exact duplicate lines, as the router would.
 func (c *frrConfig) merged() *frrConfig {
-	out := &frrConfig{lock: c.lock, unmanaged: c.unmanaged, identity: c.identity}
+	out := &frrConfig{lock: c.lock, deployed: c.deployed, unmanaged: c.unmanaged, identity: c.identity}
 	out.top = mergeNodes(c.top)
 	return out
 }
@@ -224,6 +263,12 @@ func mergeNodes(nodes []*frrNode) []*frrNode {
 		out = append(out, cp)
 	}
 	return out
+}
+
+// isAddressFamily reports whether line opens an address-family block
+// inside the block parent: only router bgp has them.
+func isAddressFamily(parent, line string) bool {
+	return strings.HasPrefix(line, "address-family ") && strings.HasPrefix(parent, "router bgp")
 }
 
 func routeMapName(header string) (string, bool) {
@@ -257,23 +302,24 @@ func (c *frrConfig) String() string {
 			b.WriteString("!\n")
 		}
 		last = k
-		writeNode(&b, n, 0)
+		writeNode(&b, n, "", 0)
 	}
 	return b.String()
 }
 
-func writeNode(b *strings.Builder, n *frrNode, depth int) {
+// writeNode prints n, nested depth levels deep inside parent.
+func writeNode(b *strings.Builder, n *frrNode, parent string, depth int) {
 	b.WriteString(strings.Repeat(" ", depth))
 	b.WriteString(n.line)
 	b.WriteByte('\n')
-	block := (depth == 0 && frrManagedBlock(n.line)) || (depth == 1 && strings.HasPrefix(n.line, "address-family "))
+	block := (depth == 0 && frrManagedBlock(n.line)) || (depth == 1 && isAddressFamily(parent, n.line))
 	if !block {
 		return
 	}
 	kids := slices.Clone(n.children)
 	slices.SortStableFunc(kids, func(a, b *frrNode) int {
 		// Plain lines first, then nested blocks.
-		if ab, bb := strings.HasPrefix(a.line, "address-family "), strings.HasPrefix(b.line, "address-family "); ab != bb {
+		if ab, bb := isAddressFamily(n.line, a.line), isAddressFamily(n.line, b.line); ab != bb {
 			if ab {
 				return 1
 			}
@@ -282,10 +328,10 @@ func writeNode(b *strings.Builder, n *frrNode, depth int) {
 		return naturalCompare(a.line, b.line)
 	})
 	for _, k := range kids {
-		writeNode(b, k, depth+1)
+		writeNode(b, k, n.line, depth+1)
 	}
 	switch {
-	case strings.HasPrefix(n.line, "address-family "):
+	case depth == 1:
 		b.WriteString(strings.Repeat(" ", depth) + "exit-address-family\n")
 	default:
 		b.WriteString(strings.Repeat(" ", depth) + "exit\n")
@@ -337,10 +383,33 @@ func parseFRRIntended(cfg string) (*frrConfig, error) {
 		return nil, fmt.Errorf("config has statements peerctl does not manage on FRR (only prefix-lists, community and "+
 			"as-path lists, route-maps, router bgp and rpki): %s", strings.Join(c.unmanaged, "; "))
 	}
-	if c.lock != "" {
-		return nil, fmt.Errorf("config has the route-map %s, which peerctl reserves", frrLockName)
+	if c.lock != "" || c.deployed != "" {
+		return nil, fmt.Errorf("config has the route-map %s or %s, which peerctl reserves", frrLockName, frrDeployedName)
 	}
 	return c, nil
+}
+
+// frrIdentity names a managed config by 64 bits of the SHA-256 of its
+// canonical form, for the PEERCTL-DEPLOYED marker.
+func frrIdentity(c *frrConfig) string {
+	sum := sha256.Sum256([]byte(c.String()))
+	return hex.EncodeToString(sum[:8])
+}
+
+// frrDeployedNote is the description of the PEERCTL-DEPLOYED marker.
+func frrDeployedNote(c *frrConfig, run string) string {
+	return fmt.Sprintf("peerctl config=%s run=%s", frrIdentity(c), run)
+}
+
+// deployedIdentity reads the config identity out of the marker's
+// description; "" when there is none.
+func (c *frrConfig) deployedIdentity() string {
+	for _, f := range strings.Fields(c.deployed) {
+		if v, ok := strings.CutPrefix(f, "config="); ok {
+			return v
+		}
+	}
+	return ""
 }
 
 // identityMismatch reports the "frr defaults" and "hostname" lines of want
@@ -554,6 +623,20 @@ func frrCreateOrder(line string) int {
 	return 2
 }
 
+// frrCreateKey identifies a line that creates a peer group or a neighbor
+// by the neighbor and the kind of line ("192.0.2.1 remote-as"), so that
+// a changed line of a kind replaces the old one; "" for other lines. A
+// block holds at most one line per key (parseFRR checks).
+func frrCreateKey(line string) string {
+	switch frrCreateOrder(line) {
+	case 0:
+		return neighborOf(line) + " peer-group-definition"
+	case 1:
+		return neighborOf(line) + " " + strings.Fields(line)[2]
+	}
+	return ""
+}
+
 // neighborOf returns X for a "neighbor X …" line.
 func neighborOf(line string) string {
 	f := strings.Fields(line)
@@ -578,36 +661,35 @@ func frrBGPBody(from, to *frrNode) []string {
 	fromLines, fromAFs := split(from)
 	toLines, toAFs := split(to)
 
-	// A neighbor whose remote-as (or peer-group membership) disappears
-	// is deleted whole; one whose remote-as changes is re-pointed by the
-	// new line alone (a `no … remote-as` first would delete it).
-	created := func(nodes []*frrNode) map[string]string {
-		m := map[string]string{}
+	// A neighbor none of whose creating lines (remote-as, peer-group
+	// membership) remains is deleted whole; one whose remote-as changes
+	// is re-pointed by the new line alone (a `no … remote-as` first would
+	// delete it).
+	created := func(nodes []*frrNode) (byKey map[string]string, byNeighbor map[string]bool) {
+		byKey, byNeighbor = map[string]string{}, map[string]bool{}
 		for _, n := range nodes {
-			if o := frrCreateOrder(n.line); o == 0 || o == 1 {
-				m[neighborOf(n.line)] = n.line
+			if k := frrCreateKey(n.line); k != "" {
+				byKey[k] = n.line
+				byNeighbor[neighborOf(n.line)] = true
 			}
 		}
-		return m
+		return byKey, byNeighbor
 	}
-	fromNbr, toNbr := created(fromLines), created(toLines)
+	_, fromNbr := created(fromLines)
+	toKey, toNbr := created(toLines)
 	gone := map[string]bool{}
 	var cmds []string
-	for nb := range fromNbr {
-		if _, ok := toNbr[nb]; !ok {
-			gone[nb] = true
-		}
-	}
 	for _, n := range fromLines {
-		if nb := neighborOf(n.line); gone[nb] && fromNbr[nb] == n.line {
+		nb := neighborOf(n.line)
+		if frrCreateKey(n.line) != "" && fromNbr[nb] && !toNbr[nb] && !gone[nb] {
+			gone[nb] = true
 			cmds = append(cmds, "no neighbor "+nb)
 		}
 	}
 	keep := fromLines[:0:0]
 	for _, n := range fromLines {
-		nb := neighborOf(n.line)
-		if o := frrCreateOrder(n.line); (o == 0 || o == 1) && !gone[nb] && toNbr[nb] != n.line {
-			continue // replaced by the new remote-as line
+		if k := frrCreateKey(n.line); k != "" && !gone[neighborOf(n.line)] && toKey[k] != "" && toKey[k] != n.line {
+			continue // replaced by the new line of the same kind
 		}
 		keep = append(keep, n)
 	}

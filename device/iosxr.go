@@ -29,7 +29,17 @@ type IOSXR struct {
 	state cliState
 }
 
-var _ Driver = (*IOSXR)(nil)
+var (
+	_ Driver       = (*IOSXR)(nil)
+	_ SecretFinder = (*IOSXR)(nil)
+)
+
+// iosxrPassword finds a neighbor's key, in clear (as rendered) or in the
+// reversible form IOS-XR shows (password encrypted KEY).
+var iosxrPassword = regexp.MustCompile(`(?m)^\s*password\s+(?:clear|encrypted)\s+(\S+)`)
+
+// Secrets lists the neighbors' keys in a config.
+func (x *IOSXR) Secrets(cfg string) []string { return findSecrets(iosxrPassword, cfg) }
 
 const iosxrConfigPriv = "configuration-exclusive"
 

@@ -33,17 +33,17 @@ type Junos struct {
 }
 
 var (
-	_ Driver         = (*Junos)(nil)
-	_ Normalizer     = (*Junos)(nil)
-	_ SecretRedactor = (*Junos)(nil)
+	_ Driver       = (*Junos)(nil)
+	_ Normalizer   = (*Junos)(nil)
+	_ SecretFinder = (*Junos)(nil)
 )
 
 // junosKey finds an MD5 key in a Junos line, set or curly-brace style
 // (Junos shows the keys it has as "$9$…" hashes, which are secrets too).
-var junosKey = regexp.MustCompile(`(authentication-key\s+)("[^"]*"|[^\s;]+)(.*)`)
+var junosKey = regexp.MustCompile(`authentication-key\s+("[^"\n]*"|[^\s;]+)`)
 
-// RedactSecrets hides the authentication-key of a Junos line.
-func (j *Junos) RedactSecrets(line string) string { return redactPattern(junosKey, line) }
+// Secrets lists the authentication-keys of a config.
+func (j *Junos) Secrets(cfg string) []string { return findSecrets(junosKey, cfg) }
 
 const junosConfigPriv = "configuration-exclusive"
 

@@ -47,13 +47,13 @@ type JunosNetconf struct {
 }
 
 var (
-	_ Driver         = (*JunosNetconf)(nil)
-	_ Normalizer     = (*JunosNetconf)(nil)
-	_ SecretRedactor = (*JunosNetconf)(nil)
+	_ Driver       = (*JunosNetconf)(nil)
+	_ Normalizer   = (*JunosNetconf)(nil)
+	_ SecretFinder = (*JunosNetconf)(nil)
 )
 
-// RedactSecrets hides the authentication-key of a Junos line.
-func (j *JunosNetconf) RedactSecrets(line string) string { return redactPattern(junosKey, line) }
+// Secrets lists the authentication-keys of a config.
+func (j *JunosNetconf) Secrets(cfg string) []string { return findSecrets(junosKey, cfg) }
 
 // capJunos is the capability of the Junos XML operations.
 const capJunos = "http://xml.juniper.net/netconf/junos/1.0"

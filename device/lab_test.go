@@ -7,9 +7,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/peerctl/peerctl/bgp"
 	"github.com/peerctl/peerctl/device"
 	"github.com/peerctl/peerctl/lab"
 	"github.com/peerctl/peerctl/lab/labtest"
@@ -34,6 +36,25 @@ func TestDriversLab(t *testing.T) {
 	t.Run("frr", func(t *testing.T) { testFRR(t, l) })
 	t.Run("bird", func(t *testing.T) { testBIRD(t, l) })
 	t.Run("ssh agent", func(t *testing.T) { testAgent(t, l) })
+	// Last: it stops bgpd.
+	t.Run("frr without bgpd", func(t *testing.T) { testNoBGPD(t, l) })
+}
+
+// testNoBGPD: a vtysh that cannot reach bgpd leaves bgpd's part out of
+// show running-config without a word; the driver refuses such a session
+// instead of reading a router without BGP.
+func testNoBGPD(t *testing.T, l *lab.Lab) {
+	for _, p := range l.Processes {
+		if p.Name == ams+"/bgpd" {
+			if err := syscall.Kill(p.PID, syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	_, err := device.OpenFRR(ctx(t), labtest.Endpoint(t, l, ams), nil)
+	if !errors.Is(err, device.ErrConnection) || !strings.Contains(err.Error(), "not connected to bgpd") {
+		t.Errorf("opening FRR without bgpd: %v", err)
+	}
 }
 
 // testAgent logs in with the key held by an SSH agent and no key file: the
@@ -119,6 +140,28 @@ func testFRR(t *testing.T, l *lab.Lab) {
 		}
 		if lo, err := f.Leftover(ctx(t)); lo != nil || err != nil {
 			t.Errorf("leftover after a confirm: %v %v", lo, err)
+		}
+	})
+
+	t.Run("a change by hand is drift, and is converged", func(t *testing.T) {
+		f := openFRR(t, l)
+		if d, err := f.Drift(ctx(t)); err != nil || d != "" {
+			t.Fatalf("drift %q (%v) right after a confirm", d, err)
+		}
+		if out, err := l.Vtysh(ctx(t), ams, "configure terminal", "router bgp 64500", "neighbor 192.0.2.11 description by hand"); err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		if d, err := f.Drift(ctx(t)); err != nil || !strings.Contains(d, "not the one peerctl last confirmed") {
+			t.Errorf("drift %q (%v) after a change by hand", d, err)
+		}
+		if err := f.Apply(ctx(t), base, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Confirm(ctx(t)); err != nil {
+			t.Fatal(err)
+		}
+		if d, err := f.Drift(ctx(t)); err != nil || d != "" {
+			t.Errorf("drift %q (%v) after converging", d, err)
 		}
 	})
 
@@ -263,11 +306,12 @@ func testBIRD(t *testing.T, l *lab.Lab) {
 		if got, err := b.Running(ctx(t)); err != nil || got != base {
 			t.Errorf("running config (%v) is not the one applied", err)
 		}
-		if labtest.ReadFile(t, l, fra, "bird.conf") != base {
-			t.Errorf("bird.conf is not the confirmed config")
+		if conf := labtest.ReadFile(t, l, fra, "bird.conf"); !strings.HasPrefix(conf, base) || !strings.Contains(conf[len(base):], "define peerctl_config_") {
+			t.Errorf("bird.conf is not the confirmed config with its identity:\n%s", conf)
 		}
 		noLeftovers(t, l)
 	})
+	confirmed := labtest.ReadFile(t, l, fra, "bird.conf")
 
 	t.Run("rollback", func(t *testing.T) {
 		before := protocols(t, l)
@@ -284,8 +328,11 @@ func testBIRD(t *testing.T, l *lab.Lab) {
 		if after := protocols(t, l); after != before {
 			t.Errorf("protocols after the rollback: %s, before: %s", after, before)
 		}
-		if labtest.ReadFile(t, l, fra, "bird.conf") != base {
+		if labtest.ReadFile(t, l, fra, "bird.conf") != confirmed {
 			t.Errorf("bird.conf changed")
+		}
+		if got, err := b.Running(ctx(t)); err != nil || got != base {
+			t.Errorf("BIRD does not run the confirmed config after the rollback (%v):\n%s", err, got)
 		}
 		noLeftovers(t, l)
 	})
@@ -302,7 +349,7 @@ func testBIRD(t *testing.T, l *lab.Lab) {
 		if err := b.Rollback(ctx(t)); err != nil {
 			t.Fatal(err)
 		}
-		if protocols(t, l) != before || labtest.ReadFile(t, l, fra, "bird.conf") != base {
+		if protocols(t, l) != before || labtest.ReadFile(t, l, fra, "bird.conf") != confirmed {
 			t.Errorf("a refused config changed the router")
 		}
 		noLeftovers(t, l)
@@ -327,6 +374,71 @@ func testBIRD(t *testing.T, l *lab.Lab) {
 		noLeftovers(t, l)
 	})
 
+	t.Run("a refused change leaves the last confirmed one running", func(t *testing.T) {
+		// Change A (a tighter import limit) is confirmed; change B is
+		// refused by configure check. BIRD runs A afterwards, not the
+		// config before A, and deploy's read-back says so.
+		a := labtest.BIRDConfig(l.Topology, fra, []labtest.Session{{Peer: "alpha", MaxPrefix: map[bgp.Family]int{bgp.IPv4: 999}}})
+		b := openBIRD(t, l)
+		if err := b.Apply(ctx(t), a, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Confirm(ctx(t)); err != nil {
+			t.Fatal(err)
+		}
+		refused := strings.Replace(a, "  connect delay time 1;", "  connect delay time 1;\n  password \"x\"y\";", 1)
+		err := b.Apply(ctx(t), refused, time.Minute)
+		if !errors.Is(err, device.ErrRejected) || !strings.Contains(err.Error(), "syntax error") {
+			t.Fatalf("change B: %v, want refused by configure check", err)
+		}
+		if err := b.Rollback(ctx(t)); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := b.Running(ctx(t)); err != nil || got != a {
+			t.Errorf("BIRD does not run change A after B was refused (%v):\n%s", err, got)
+		}
+		if out, err := l.Birdc(ctx(t), fra, "show protocols all peer1"); err != nil || !strings.Contains(out, "999") {
+			t.Errorf("peer1's import limit is not change A's 999 (%v):\n%s", err, out)
+		}
+		if d, err := b.Drift(ctx(t)); err != nil || d != "" {
+			t.Errorf("drift %q (%v) on a router that runs its last confirmed config", d, err)
+		}
+		noLeftovers(t, l)
+	})
+
+	t.Run("a router running another config is seen and converged", func(t *testing.T) {
+		// What an undo behind peerctl's back does: BIRD goes back to the
+		// config before the last one while bird.conf stays.
+		confirmed, err := openBIRD(t, l).Running(ctx(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out, err := l.Birdc(ctx(t), fra, "configure undo"); err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		b := openBIRD(t, l)
+		got, err := b.Running(ctx(t))
+		if err != nil || got == confirmed || !strings.HasPrefix(got, "# peerctl: BIRD may not run this file") {
+			t.Fatalf("Running after the undo (%v):\n%s", err, got)
+		}
+		drift, err := b.Drift(ctx(t))
+		if err != nil || !strings.Contains(drift, "BIRD runs neither") {
+			t.Errorf("drift %q (%v), want BIRD running neither config", drift, err)
+		}
+		if err := b.Apply(ctx(t), confirmed, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Confirm(ctx(t)); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := b.Running(ctx(t)); err != nil || got != confirmed {
+			t.Errorf("not converged (%v):\n%s", err, got)
+		}
+		if drift, err := b.Drift(ctx(t)); err != nil || drift != "" {
+			t.Errorf("drift %q (%v) after converging", drift, err)
+		}
+	})
+
 	t.Run("another run's lock", func(t *testing.T) {
 		first, second := openBIRD(t, l), openBIRD(t, l)
 		if err := first.Apply(ctx(t), bigger, time.Minute); err != nil {
@@ -343,4 +455,32 @@ func testBIRD(t *testing.T, l *lab.Lab) {
 		}
 		noLeftovers(t, l)
 	})
+}
+
+// TestBIRDConfigureCheckLab has BIRD judge a config it refuses and one it
+// accepts, each as the first command of a fresh session (when birdc may
+// not be ready yet): the verdict must be BIRD's answer, never a false
+// rejection made of birdc's greeting and echo. Run it with -count=20 on a
+// loaded machine to see the answer is waited for.
+func TestBIRDConfigureCheckLab(t *testing.T) {
+	l := labtest.Start(t, lab.Options{})
+	good := labtest.BIRDConfig(l.Topology, fra, []labtest.Session{alpha})
+	bad := good + "protocol bgp broken {\n  neighbor nowhere as 1;\n}\n"
+	for i := range 5 {
+		b := openBIRD(t, l)
+		err := b.Apply(ctx(t), bad, time.Minute)
+		if !errors.Is(err, device.ErrRejected) || !strings.Contains(err.Error(), "syntax error") {
+			t.Fatalf("round %d: a config BIRD refuses: %v", i, err)
+		}
+		b.Close()
+		b = openBIRD(t, l)
+		if err := b.Apply(ctx(t), good, time.Minute); err != nil {
+			t.Fatalf("round %d: a config BIRD accepts: %v", i, err)
+		}
+		if err := b.Rollback(ctx(t)); err != nil {
+			t.Fatal(err)
+		}
+		b.Close()
+	}
+	noLeftovers(t, l)
 }

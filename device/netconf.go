@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"regexp"
 	"strings"
@@ -40,16 +41,23 @@ type Netconf struct {
 }
 
 var (
-	_ Driver         = (*Netconf)(nil)
-	_ Normalizer     = (*Netconf)(nil)
-	_ SecretRedactor = (*Netconf)(nil)
+	_ Driver       = (*Netconf)(nil)
+	_ Normalizer   = (*Netconf)(nil)
+	_ SecretFinder = (*Netconf)(nil)
 )
 
 // authPassword finds the MD5 key of a payload line.
-var authPassword = regexp.MustCompile(`(<auth-password>)([^<]*)(</auth-password>)`)
+var authPassword = regexp.MustCompile(`<auth-password>([^<]*)</auth-password>`)
 
-// RedactSecrets hides the auth-password of a payload line.
-func (n *Netconf) RedactSecrets(line string) string { return redactPattern(authPassword, line) }
+// Secrets lists the auth-passwords of a payload, as written (XML-escaped)
+// and as their value.
+func (n *Netconf) Secrets(cfg string) []string {
+	var out []string
+	for _, v := range findSecrets(authPassword, cfg) {
+		out = append(out, v, html.UnescapeString(v))
+	}
+	return out
+}
 
 // StateUnknown is Session.State for a configured neighbor whose state the
 // router does not report (a NETCONF server that implements peerctl-bgp's

@@ -652,26 +652,6 @@ func TestNetconfReplayOfRecording(t *testing.T) {
 	}
 }
 
-// TestRedactSecrets: the NETCONF and Junos drivers hide the keys of
-// Running's lines, whatever the key holds.
-func TestRedactSecrets(t *testing.T) {
-	cases := []struct {
-		r        SecretRedactor
-		in, want string
-	}{
-		{&Netconf{}, `  <auth-password>a&amp;b&lt;c</auth-password>`, `  <auth-password><secret></auth-password>`},
-		{&Netconf{}, `  <description>x</description>`, `  <description>x</description>`},
-		{&Junos{}, `set protocols bgp group g neighbor 192.0.2.1 authentication-key "$9$abc"`, `set protocols bgp group g neighbor 192.0.2.1 authentication-key <secret>`},
-		{&JunosNetconf{}, `    authentication-key "s3cret md5"; ## SECRET-DATA`, `    authentication-key <secret>; ## SECRET-DATA`},
-		{&Junos{}, `authentication-key bare;`, `authentication-key <secret>;`},
-	}
-	for _, c := range cases {
-		if got := c.r.RedactSecrets(c.in); got != c.want {
-			t.Errorf("RedactSecrets(%q) = %q, want %q", c.in, got, c.want)
-		}
-	}
-}
-
 // TestWithoutComments: the notes in front of a payload are dropped before
 // it is sent, and only those.
 func TestWithoutComments(t *testing.T) {

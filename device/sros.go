@@ -33,9 +33,14 @@ type SROS struct {
 }
 
 var (
-	_ Driver     = (*SROS)(nil)
-	_ Normalizer = (*SROS)(nil)
+	_ Driver       = (*SROS)(nil)
+	_ Normalizer   = (*SROS)(nil)
+	_ SecretFinder = (*SROS)(nil)
 )
+
+// Secrets lists the authentication-keys of a config (in clear, or the
+// hashes SR OS shows, which are as good as the key to a reader).
+func (s *SROS) Secrets(cfg string) []string { return findSecrets(junosKey, cfg) }
 
 // srosConfigPriv is scrapligo's name for edit-config exclusive.
 const srosConfigPriv = "configuration"

@@ -23,6 +23,8 @@ func FuzzLoad(f *testing.F) {
 		"peer \"AS13335\" {\n  session \"IX-A\" { ipv4 = \"::ffff:192.0.2.1\" }\n}",
 		"peer \"AS13335\" {\n  ixps = [[[[[]]]]]\n}",
 		"peer \"AS13335\" {\n  name = <<EOT\nx\nEOT\n}",
+		"peer \"AS13335\" {\n  name = \"${[[[[[[[[0]]]]]]]][0]}\"\n}",
+		"peer \"AS13335\" {\n  name = <<-EOT\n  %{ for a in [1] }${\"${a}\"}%{ endfor }\n  EOT\n}",
 		"peer \"AS13335\" {\n  local_pref = 1e400\n}",
 		"\xff\xfe",
 	} {

@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -14,6 +15,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclparse"
+
+	"github.com/peerctl/peerctl/repofs"
 )
 
 // Directories of a peering repository.
@@ -22,9 +25,10 @@ const (
 	PoliciesDir = "policies"
 )
 
-// LoadDir loads the repository rooted at dir.
+// LoadDir loads the repository rooted at dir, reading only regular files
+// inside it (repofs).
 func LoadDir(dir string) (*Repo, hcl.Diagnostics) {
-	return Load(os.DirFS(dir))
+	return Load(repofs.Dir(dir))
 }
 
 // Load loads the repository whose root (holding peers/ and policies/) is
@@ -43,7 +47,7 @@ func Load(fsys fs.FS) (*Repo, hcl.Diagnostics) {
 			continue
 		}
 		var raw rawPolicyFile
-		l.diags = append(l.diags, gohcl.DecodeBody(f.Body, l.ctx, &raw)...)
+		l.diags = append(l.diags, gohcl.DecodeBody(f.Body, l.evalContext(name), &raw)...)
 		policies = append(policies, &raw)
 	}
 	var peers []*rawPeer
@@ -53,7 +57,7 @@ func Load(fsys fs.FS) (*Repo, hcl.Diagnostics) {
 			continue
 		}
 		var raw rawPeerFile
-		l.diags = append(l.diags, gohcl.DecodeBody(f.Body, l.ctx, &raw)...)
+		l.diags = append(l.diags, gohcl.DecodeBody(f.Body, l.evalContext(name), &raw)...)
 		l.checkPeerFile(name, f, raw.Peers)
 		peers = append(peers, raw.Peers...)
 	}
@@ -61,7 +65,17 @@ func Load(fsys fs.FS) (*Repo, hcl.Diagnostics) {
 	v := &validator{diags: l.diags, ctx: l.ctx}
 	repo := v.build(policies, peers)
 	repo.Files = l.parser.Files()
-	return repo, dedupe(v.diags)
+	return repo, capPerFile(dedupe(v.diags), MaxFileDiagnostics)
+}
+
+// evalContext is what a file's values are evaluated with. JSON strings
+// are templates only when evaluated with a context, so JSON files get
+// none: their values are literal, as in native files (checkLiterals).
+func (l *loader) evalContext(name string) *hcl.EvalContext {
+	if strings.HasSuffix(name, ".json") {
+		return nil
+	}
+	return l.ctx
 }
 
 type loader struct {
@@ -102,12 +116,35 @@ func (l *loader) list(fsys fs.FS, dir string, required bool) []string {
 			})
 			continue
 		}
-		if isHCL(e.Name()) {
-			names = append(names, name)
+		if !isHCL(e.Name()) {
+			continue
 		}
+		// Checked before anything is opened: a symbolic link may point
+		// anywhere (/proc/self/environ), and opening a FIFO blocks.
+		if !e.Type().IsRegular() {
+			l.diags = append(l.diags, fileDiag(name, hcl.InitialPos, "Not a regular file",
+				fmt.Sprintf("%s is %s; files in %s/ must be regular files, so it is not read. Replace it with the file itself.", name, describeType(e.Type()), dir)))
+			continue
+		}
+		names = append(names, name)
 	}
 	sort.Strings(names)
 	return names
+}
+
+// describeType names a file type that is not a regular file.
+func describeType(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	}
+	return "not a regular file"
 }
 
 func isHCL(name string) bool {
@@ -146,11 +183,16 @@ func (l *loader) parse(fsys fs.FS, name string) *hcl.File {
 	if diags.HasErrors() {
 		return nil
 	}
+	if diags := checkLiterals(f.Body); diags.HasErrors() {
+		l.diags = append(l.diags, diags...)
+		return nil
+	}
 	return f
 }
 
 // checkSource applies the checks every file gets before a parser sees it:
-// UTF-8 and bounded nesting (size is bounded when reading).
+// UTF-8, bounded nesting and a bounded number of values (size is bounded
+// when reading).
 func checkSource(name string, src []byte) *hcl.Diagnostic {
 	if len(src) > MaxFileBytes {
 		return fileDiag(name, hcl.InitialPos, "File too large", (&tooLargeError{int64(len(src))}).Error())
@@ -159,9 +201,13 @@ func checkSource(name string, src []byte) *hcl.Diagnostic {
 		return fileDiag(name, pos, "File is not UTF-8",
 			"HCL files must be UTF-8 encoded; convert the file (for example with iconv) and try again.")
 	}
-	if pos, ok := checkNesting(src); !ok {
+	switch pos, problem := scanSource(src); problem {
+	case tooDeep:
 		return fileDiag(name, pos, "Nesting too deep",
-			fmt.Sprintf("Brackets and braces may be nested at most %d levels deep.", MaxNesting))
+			fmt.Sprintf("Brackets, braces and template interpolations may be nested at most %d levels deep.", MaxNesting))
+	case tooMany:
+		return fileDiag(name, pos, "Too many values",
+			fmt.Sprintf("A file may hold at most %d values (attributes and list or object items) in all.", MaxItems))
 	}
 	return nil
 }
@@ -169,7 +215,7 @@ func checkSource(name string, src []byte) *hcl.Diagnostic {
 type tooLargeError struct{ size int64 }
 
 func (e *tooLargeError) Error() string {
-	return fmt.Sprintf("the file is %d bytes; HCL files may be at most %d bytes (1 MiB)", e.size, MaxFileBytes)
+	return fmt.Sprintf("the file is %d bytes; HCL files may be at most %d bytes", e.size, MaxFileBytes)
 }
 
 // readBounded reads a whole file, refusing anything over MaxFileBytes
@@ -227,59 +273,6 @@ func advance(pos *hcl.Pos, r rune) {
 	}
 }
 
-// checkNesting bounds how deeply brackets nest, so that the recursive
-// parsers below never recurse deeply. It skips strings and comments
-// approximately; being conservative is fine, since no valid intent comes
-// near the limit.
-func checkNesting(src []byte) (hcl.Pos, bool) {
-	pos := hcl.InitialPos
-	depth := 0
-	inString, escaped, lineComment, blockComment := false, false, false, false
-	for i := 0; i < len(src); i++ {
-		c := src[i]
-		switch {
-		case lineComment:
-			lineComment = c != '\n'
-		case blockComment:
-			if c == '*' && i+1 < len(src) && src[i+1] == '/' {
-				blockComment = false
-			}
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"' || c == '\n':
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == '#':
-			lineComment = true
-		case c == '/' && i+1 < len(src) && src[i+1] == '/':
-			lineComment = true
-		case c == '/' && i+1 < len(src) && src[i+1] == '*':
-			blockComment = true
-		case c == '{' || c == '[' || c == '(':
-			depth++
-			if depth > MaxNesting {
-				pos.Byte = i
-				return pos, false
-			}
-		case c == '}' || c == ']' || c == ')':
-			depth--
-		}
-		if c == '\n' {
-			pos.Line++
-			pos.Column = 1
-		} else if c < 0x80 || c >= 0xC0 {
-			pos.Column++
-		}
-	}
-	return pos, true
-}
-
 // checkPeerFile enforces one peer per file, named after the file.
 func (l *loader) checkPeerFile(name string, f *hcl.File, peers []*rawPeer) {
 	base := path.Base(name)
@@ -312,6 +305,30 @@ func (l *loader) checkPeerFile(name string, f *hcl.File, peers []*rawPeer) {
 			})
 		}
 	}
+}
+
+// capPerFile keeps the first max diagnostics of each file and says how
+// many more there are: a file crafted to hold thousands of mistakes must
+// not cost thousands of source snippets (each one a scan of the file).
+func capPerFile(diags hcl.Diagnostics, max int) hcl.Diagnostics {
+	count := map[string]int{}
+	out := diags[:0:0]
+	for _, d := range diags {
+		if d.Subject == nil {
+			out = append(out, d)
+			continue
+		}
+		if count[d.Subject.Filename]++; count[d.Subject.Filename] <= max {
+			out = append(out, d)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(count)) {
+		if n := count[name] - max; n > 0 {
+			out = append(out, fileDiag(name, hcl.InitialPos, "More problems not shown",
+				fmt.Sprintf("%s has %d more problems; fix the ones shown and run again.", name, n)))
+		}
+	}
+	return out
 }
 
 // dedupe drops diagnostics that repeat an earlier one at the same place,

@@ -4,18 +4,23 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/peerctl/peerctl/secret"
 )
 
 // Limits on what a repository may contain. They keep a hostile pull request
 // from exhausting memory or stack, and keep values within what every
 // router platform accepts.
 const (
-	MaxFileBytes     = 1 << 20 // one HCL file
-	MaxFiles         = 20000   // files in peers/ plus policies/
-	MaxNesting       = 32      // brackets and braces inside each other
-	MaxNameLen       = 64
-	MaxDescLen       = 200
-	MaxIdentifierLen = 32
+	MaxFileBytes = 256 << 10 // one HCL file (the example's largest is under 2 KiB)
+	// MaxFileDiagnostics is how many problems are reported per file.
+	MaxFileDiagnostics = 20
+	MaxFiles           = 20000 // files in peers/ plus policies/
+	MaxNesting         = 32    // brackets and braces inside each other
+	MaxItems           = 10000 // list and object items in one file (converting a list costs their square)
+	MaxNameLen         = 64
+	MaxDescLen         = 200
+	MaxIdentifierLen   = 32
 )
 
 // IsTextChar is the allow-list for free text that reaches router configs
@@ -54,6 +59,9 @@ func CheckText(s string, maxLen int) string {
 	}
 	if strings.Contains(s, "  ") {
 		return "contains two spaces in a row"
+	}
+	if strings.Contains(s, secret.Prefix) {
+		return "contains " + secret.Prefix + ", which marks where deploy writes a secret's value"
 	}
 	return ""
 }

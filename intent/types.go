@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/peerctl/peerctl/bgp"
+	"github.com/peerctl/peerctl/secret"
 )
 
 // Repo is a loaded peering repository: the intents exactly as written, with
@@ -133,7 +134,7 @@ type SecretRef struct {
 }
 
 // EnvVar is the environment variable that holds the secret.
-func (s SecretRef) EnvVar() string { return "PEERCTL_SECRET_" + s.Name }
+func (s SecretRef) EnvVar() string { return secret.EnvVar(s.Name) }
 
 // Network is our own network.
 type Network struct {

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/peerctl/peerctl/bgp"
+	"github.com/peerctl/peerctl/secret"
 )
 
 // validator turns the raw decoded blocks into a typed Repo, collecting a
@@ -155,16 +156,14 @@ func (v *validator) network(n *rawNetwork) Network {
 		}
 	}
 	if n.AllowPeerASN != nil {
-		for _, c := range *n.AllowPeerASN {
-			switch c {
-			case "private":
-				net.AllowPeerASN = append(net.AllowPeerASN, bgp.Private)
-			case "documentation":
-				net.AllowPeerASN = append(net.AllowPeerASN, bgp.Documentation)
-			default:
+		for _, name := range *n.AllowPeerASN {
+			c, ok := bgp.ParseAllowedClass(name)
+			if !ok {
 				v.errorf(n.AllowPeerASNRange, "Invalid AS number class",
-					"allow_peer_asn takes \"private\" and \"documentation\", not %q.%s", c, didYouMean(c, []string{"private", "documentation"}))
+					"allow_peer_asn takes \"private\" and \"documentation\", not %q.%s", name, didYouMean(name, []string{"private", "documentation"}))
+				continue
 			}
+			net.AllowPeerASN = append(net.AllowPeerASN, c)
 		}
 	}
 	return net
@@ -358,7 +357,7 @@ func (v *validator) routers(raw []*rawRouter, repo *Repo) []*Router {
 			rt.SSHKeyFile = *r.SSHKeyFile
 		}
 		if r.PasswordEnv != nil {
-			if msg := checkSecretName(*r.PasswordEnv); msg != "" {
+			if msg := secret.CheckName(*r.PasswordEnv); msg != "" {
 				v.errorf(r.PasswordEnvRange, "Invalid environment variable name", "password_env %s.", msg)
 			}
 			rt.PasswordEnv, rt.passwordEnvRange = *r.PasswordEnv, r.PasswordEnvRange

@@ -18,8 +18,11 @@ const DefaultServer = "whois.radb.net:43"
 
 // Options configure a Client. Zero values take the defaults noted.
 type Options struct {
-	// Servers are tried in order when one cannot be reached
-	// (default DefaultServer). Each is "host:port".
+	// Servers are tried in order (default DefaultServer): a run moves
+	// on to the next one whenever the one in use fails — cannot be
+	// reached, refuses the handshake, breaks off a reply, stays silent
+	// for QueryTimeout, or answers a query with an error ("F") — and asks
+	// it what is still unanswered. Each is "host:port".
 	Servers []string
 	// DB, if not nil, answers every query in process instead of a
 	// server (Servers, Conns and Cache are then not used): a snapshot of
@@ -31,7 +34,9 @@ type Options struct {
 	// the server's default (with a DB: all its sources, in the order
 	// they were first read). With a DB, every source named must be in it.
 	Sources []string
-	// QueryTimeout bounds the wait for each reply (default 30s);
+	// QueryTimeout bounds how long a server may stay silent while an
+	// answer is awaited (default 15s): each read from it has this
+	// deadline, so a large reply may take as long as it streams.
 	// TotalTimeout bounds a whole Expand call (default 5m).
 	QueryTimeout, TotalTimeout time.Duration
 	// MaxDepth limits how deep nested AS-SETs are followed: 1 means the
@@ -51,6 +56,14 @@ type Options struct {
 	// NoA turns off the "!a" query even where the server has it, so
 	// prefixes are asked per member AS and shared members are asked once.
 	NoA bool
+	// AllowASN are the classes of AS numbers, besides public ones, that
+	// the network lets peers use (its allow_peer_asn): members of these
+	// classes stay in a set. Every other bogon ASN a set holds
+	// (bgp.BogonASNRangesAllowing: reserved, private, documentation,
+	// IANA-reserved) is dropped with its prefixes and reported in a
+	// warning, as bgpq4 drops private ASNs and as the renderers' bogon-ASN
+	// filter would reject their routes anyway.
+	AllowASN []bgp.Class
 	// Cache, if not nil, keeps answers on disk between runs.
 	Cache *Cache
 	// Logger receives debug logs; nil means none.
@@ -95,7 +108,7 @@ func New(opts Options) (*Client, error) {
 			*v = d
 		}
 	}
-	def(&opts.QueryTimeout, 30*time.Second)
+	def(&opts.QueryTimeout, 15*time.Second)
 	def(&opts.TotalTimeout, 5*time.Minute)
 	defInt := func(v *int, d int) {
 		if *v <= 0 {

@@ -300,8 +300,9 @@ func TestCache(t *testing.T) {
 	}
 }
 
-// hostile serves canned bytes to every connection after the handshake.
-func hostile(t *testing.T, payload string) string {
+// fakeServer accepts connections, reads the client's handshake (!!, !n,
+// !s-lc), answers it like IRRd, and hands the connection to serve.
+func fakeServer(t *testing.T, serve func(c net.Conn, br *bufio.Reader)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -317,20 +318,30 @@ func hostile(t *testing.T, payload string) string {
 			go func() {
 				defer c.Close()
 				br := bufio.NewReader(c)
-				br.ReadString('\n') // !!
-				br.ReadString('\n') // !n
-				br.ReadString('\n') // !s-lc
-				c.Write([]byte("C\nA5\nTEST\nC\n" + payload))
-				c.SetReadDeadline(time.Now().Add(2 * time.Second))
-				for {
-					if _, err := br.ReadString('\n'); err != nil {
+				for _, want := range []string{"!!", "!n", "!s-lc"} {
+					if l, err := br.ReadString('\n'); err != nil || !strings.HasPrefix(l, want) {
 						return
 					}
 				}
+				c.Write([]byte("C\nA5\nTEST\nC\n"))
+				c.SetReadDeadline(time.Now().Add(10 * time.Second))
+				serve(c, br)
 			}()
 		}
 	}()
 	return ln.Addr().String()
+}
+
+// hostile serves canned bytes to every connection after the handshake.
+func hostile(t *testing.T, payload string) string {
+	return fakeServer(t, func(c net.Conn, br *bufio.Reader) {
+		c.Write([]byte(payload))
+		for {
+			if _, err := br.ReadString('\n'); err != nil {
+				return
+			}
+		}
+	})
 }
 
 func TestHostileServers(t *testing.T) {
@@ -398,5 +409,103 @@ func TestNoSourceList(t *testing.T) {
 	c = newClient(t, irr.Options{Servers: []string{srv.Addr}, Sources: []string{"RADB", "RIPE"}})
 	if r := expandOne(t, c, "RIPE::AS-DELTA"); r.Err != nil || !slices.Equal(r.ASNs, []bgp.ASN{500}) {
 		t.Errorf("with sources: RIPE::AS-DELTA = %+v", r)
+	}
+}
+
+// failing serves the handshake like IRRd, then fails in one way: "die"
+// breaks off its first reply, "refuse" answers every query with "F",
+// "silent" never answers.
+func failing(t *testing.T, mode string) string {
+	return fakeServer(t, func(c net.Conn, br *bufio.Reader) {
+		for {
+			if _, err := br.ReadString('\n'); err != nil {
+				return
+			}
+			switch mode {
+			case "die":
+				c.Write([]byte("A100\nAS1 AS2"))
+				return
+			case "refuse":
+				c.Write([]byte("F internal error\n"))
+			}
+		}
+	})
+}
+
+// Whatever way the first server fails, after the handshake, the next one
+// answers: the expansion is complete and comes from it.
+func TestExpandFailoverAfterHandshake(t *testing.T) {
+	good := irrtest.Start(t, testDB(t), irrtest.Options{})
+	for _, mode := range []string{"die", "refuse", "silent"} {
+		t.Run(mode, func(t *testing.T) {
+			c := newClient(t, irr.Options{Servers: []string{failing(t, mode), good.Addr}, QueryTimeout: 2 * time.Second})
+			start := time.Now()
+			r := expandOne(t, c, "AS-BETA")
+			t.Logf("%s: %s", mode, time.Since(start).Round(time.Millisecond))
+			if r.Err != nil || !slices.Equal(r.ASNs, []bgp.ASN{200, 300, 600}) || r.Source != good.Addr {
+				t.Errorf("no failover: %+v", r)
+			}
+		})
+	}
+}
+
+// Bogon ASNs in a set are dropped with their prefixes and reported, the
+// same ones the renderers' bogon-ASN filter rejects: with the server
+// expanding the prefixes ("!a") or not, and walking the sets or not. The
+// classes the network allows stay.
+func TestExpandBogons(t *testing.T) {
+	db := irr.NewDB()
+	members := []bgp.ASN{3100, 0, 23456, 64500, 64512, 65535, 70000, 4200000001, 4294967295}
+	var names []string
+	for i, a := range members {
+		names = append(names, a.String())
+		db.AddPrefix("RIPE", netip.PrefixFrom(netip.AddrFrom4([4]byte{31, byte(i), 0, 0}), 16), a)
+	}
+	db.AddSet("RIPE", "AS-BOGONS", names...)
+	srv := irrtest.Start(t, db, irrtest.Options{})
+	for _, tc := range []struct {
+		opts  irr.Options
+		asns  []bgp.ASN
+		v4    int
+		drops int
+	}{
+		{irr.Options{}, []bgp.ASN{3100}, 1, 8},
+		{irr.Options{NoA: true}, []bgp.ASN{3100}, 1, 8},
+		{irr.Options{MaxDepth: 2}, []bgp.ASN{3100}, 1, 8},
+		{irr.Options{AllowASN: []bgp.Class{bgp.Private}}, []bgp.ASN{3100, 64512, 4200000001}, 3, 6},
+		{irr.Options{AllowASN: []bgp.Class{bgp.Documentation}}, []bgp.ASN{3100, 64500}, 2, 7},
+	} {
+		tc.opts.Servers = []string{srv.Addr}
+		r := expandOne(t, newClient(t, tc.opts), "AS-BOGONS")
+		dropped := 0
+		for _, w := range r.Warnings {
+			if strings.Contains(w, "bogon ASN") {
+				dropped++
+			}
+		}
+		if r.Err != nil || !slices.Equal(r.ASNs, tc.asns) || len(r.V4) != tc.v4 || dropped != tc.drops {
+			t.Errorf("%+v: ASNs %v, %d prefixes, %d drops reported (%v); want %v, %d, %d", tc.opts, r.ASNs, len(r.V4), dropped, r.Err, tc.asns, tc.v4, tc.drops)
+		}
+	}
+}
+
+// An AS-SET that exists and has no members is empty, not missing: IRRd
+// answers "D" to "!i" for both, and the expansion asks for the object.
+func TestExpandEmptySet(t *testing.T) {
+	srv := irrtest.Start(t, testDB(t), irrtest.Options{})
+	for _, opts := range []irr.Options{{}, {NoA: true}, {MaxDepth: 2}} {
+		opts.Servers = []string{srv.Addr}
+		c := newClient(t, opts)
+		res := c.Expand(context.Background(), mustRefs(t, "AS-EMPTY", "AS-BETA", "AS-NOPE"))
+		if r := res[mustRefs(t, "AS-EMPTY")[0]]; r.Err != nil || len(r.ASNs)+len(r.V4)+len(r.V6) != 0 ||
+			!slices.ContainsFunc(r.Warnings, func(w string) bool { return strings.Contains(w, "no members") }) {
+			t.Errorf("%+v: AS-EMPTY = %+v", opts, r)
+		}
+		if r := res[mustRefs(t, "AS-BETA")[0]]; r.Err != nil {
+			t.Errorf("%+v: AS-BETA = %+v", opts, r)
+		}
+		if r := res[mustRefs(t, "AS-NOPE")[0]]; !errors.Is(r.Err, irr.ErrNotFound) {
+			t.Errorf("%+v: AS-NOPE = %+v, want not found", opts, r)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"strings"
 	"sync"
@@ -63,7 +64,7 @@ func dialConn(ctx context.Context, addr, sources string, timeout time.Duration) 
 	if err != nil {
 		return nil, err
 	}
-	c := &conn{nc: nc, br: bufio.NewReaderSize(nc, 256*1024), bw: bufio.NewWriterSize(nc, 32*1024), addr: addr}
+	c := &conn{nc: nc, br: bufio.NewReaderSize(idleReader{nc, timeout}, 256*1024), bw: bufio.NewWriterSize(nc, 32*1024), addr: addr}
 	stop := context.AfterFunc(ctx, func() { nc.Close() })
 	defer stop()
 	nc.SetDeadline(time.Now().Add(timeout))
@@ -106,6 +107,21 @@ func dialConn(ctx context.Context, addr, sources string, timeout time.Duration) 
 	return c, nil
 }
 
+// idleReader gives every read from the server a deadline: a server
+// that stays silent that long has failed, however long a reply that
+// keeps arriving takes.
+type idleReader struct {
+	nc   net.Conn
+	idle time.Duration
+}
+
+func (r idleReader) Read(p []byte) (int, error) {
+	if err := r.nc.SetReadDeadline(time.Now().Add(r.idle)); err != nil {
+		return 0, err
+	}
+	return r.nc.Read(p)
+}
+
 func (c *conn) close() {
 	c.nc.SetWriteDeadline(time.Now().Add(time.Second))
 	c.bw.WriteString("!q\n")
@@ -126,7 +142,7 @@ var errNoSourceList = errors.New(`the server does not list its sources (no answe
 // until the queue is empty, and stores each answer in ans. On a
 // connection failure it returns the error and the indexes that were taken
 // but not answered; the connection is then closed.
-func (c *conn) work(ctx context.Context, qs []query, queue <-chan int, ans []answer, queryTimeout time.Duration, maxData int) (lost []int, err error) {
+func (c *conn) work(ctx context.Context, qs []query, queue <-chan int, ans []answer, maxData int) (lost []int, err error) {
 	stopClose := context.AfterFunc(ctx, func() { c.nc.Close() })
 	defer stopClose()
 
@@ -158,7 +174,6 @@ func (c *conn) work(ctx context.Context, qs []query, queue <-chan int, ans []ans
 			<-slots
 			continue
 		}
-		c.nc.SetReadDeadline(time.Now().Add(queryTimeout))
 		r, err := readReply(c.br, maxData)
 		if err == nil && it.idx < 0 && r.Kind != KindOK {
 			err = &ServerError{Query: "!s" + it.sources, Msg: r.String()}
@@ -184,7 +199,6 @@ func (c *conn) work(ctx context.Context, qs []query, queue <-chan int, ans []ans
 	if readErr != nil {
 		return lost, ctxErr(ctx, readErr)
 	}
-	c.nc.SetReadDeadline(time.Time{})
 	return nil, nil
 }
 
@@ -301,11 +315,12 @@ type pool struct {
 
 	mu     sync.Mutex
 	idle   []*conn
-	server int // index of the server that last accepted a connection
+	server int          // index of the server in use
+	failed map[int]bool // servers left for failing in this run
 }
 
-// get returns an idle connection or dials one, failing over to the next
-// server when one cannot be reached.
+// get returns an idle connection or dials the server in use, moving on
+// to the next server when one cannot be reached or refuses the handshake.
 func (p *pool) get(ctx context.Context) (*conn, error) {
 	p.mu.Lock()
 	if n := len(p.idle); n > 0 {
@@ -314,11 +329,14 @@ func (p *pool) get(ctx context.Context) (*conn, error) {
 		p.mu.Unlock()
 		return c, nil
 	}
-	start := p.server
+	start, failed := p.server, maps.Clone(p.failed)
 	p.mu.Unlock()
 	var errs []error
 	for k := range p.servers {
 		i := (start + k) % len(p.servers)
+		if failed[i] && len(failed) < len(p.servers) {
+			continue // a server that failed is asked again only when all have
+		}
 		c, err := dialConn(ctx, p.servers[i], p.sources, p.qTimeout)
 		if err == nil {
 			p.mu.Lock()
@@ -326,8 +344,7 @@ func (p *pool) get(ctx context.Context) (*conn, error) {
 			p.mu.Unlock()
 			return c, nil
 		}
-		var se *ServerError
-		if errors.As(err, &se) || ctx.Err() != nil {
+		if ctx.Err() != nil {
 			return nil, ctxErr(ctx, err)
 		}
 		errs = append(errs, fmt.Errorf("%s: %w", p.servers[i], err))
@@ -341,7 +358,23 @@ func (p *pool) put(c *conn) {
 	p.idle = append(p.idle, c)
 }
 
-// name is the server that accepted the last connection.
+// failOver leaves the server in use, which failed to answer: its idle
+// connections are closed and the next server is used from now on.
+func (p *pool) failOver() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.failed == nil {
+		p.failed = map[int]bool{}
+	}
+	p.failed[p.server] = true
+	for _, c := range p.idle {
+		c.close()
+	}
+	p.idle = nil
+	p.server = (p.server + 1) % len(p.servers)
+}
+
+// name is the server in use.
 func (p *pool) name() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -358,8 +391,10 @@ func (p *pool) close() {
 }
 
 // answer answers a batch of queries over up to p.conns parallel
-// connections, each pipelined. Queries lost to a broken connection are
-// retried once on a fresh one; whatever still fails carries the error in
+// connections, each pipelined. What the server in use fails to answer (a
+// broken or silent connection, an "F" to a query that expects data) is
+// asked again of the next server, each server once (and the only one
+// twice); whatever still fails carries the error, or the last "F", in
 // its answer.
 func (p *pool) answer(ctx context.Context, qs []query) []answer {
 	ans := make([]answer, len(qs))
@@ -367,11 +402,17 @@ func (p *pool) answer(ctx context.Context, qs []query) []answer {
 	for i := range todo {
 		todo[i] = i
 	}
-	for attempt := 0; attempt < 2 && len(todo) > 0; attempt++ {
-		todo = p.runOnce(ctx, qs, todo, ans)
+	for attempt := 0; attempt < max(2, len(p.servers)) && len(todo) > 0 && ctx.Err() == nil; attempt++ {
+		if todo = p.runOnce(ctx, qs, todo, ans); len(todo) > 0 {
+			p.failOver()
+		}
 	}
 	return ans
 }
+
+// refused reports an "F" to a query that expects data. The "!a" probe
+// expects one.
+func refused(q query, a answer) bool { return a.Err == nil && a.Kind == KindError && q != probeA }
 
 func (p *pool) runOnce(ctx context.Context, qs []query, todo []int, ans []answer) (failed []int) {
 	queue := make(chan int, len(todo))
@@ -396,7 +437,7 @@ func (p *pool) runOnce(ctx context.Context, qs []query, todo []int, ans []answer
 				mu.Unlock()
 				return
 			}
-			lost, err := c.work(ctx, qs, queue, ans, p.qTimeout, p.maxData)
+			lost, err := c.work(ctx, qs, queue, ans, p.maxData)
 			if err != nil {
 				mu.Lock()
 				for _, i := range lost {
@@ -410,13 +451,18 @@ func (p *pool) runOnce(ctx context.Context, qs []query, todo []int, ans []answer
 		}()
 	}
 	wg.Wait()
-	// Queries no worker took (no connection could be made) fail with the
-	// dial error; retrying them would fail the same way.
+	// Queries no worker took fail with the dial error (every server was
+	// dialled: asking again would fail the same way), or are asked again.
 	for i := range queue {
 		if dialErr != nil {
 			ans[i] = answer{Err: dialErr}
 		} else {
 			ans[i] = answer{Err: errors.New("every connection failed before the query was sent")}
+			failed = append(failed, i)
+		}
+	}
+	for _, i := range todo {
+		if refused(qs[i], ans[i]) {
 			failed = append(failed, i)
 		}
 	}

@@ -103,14 +103,20 @@ func (db *DB) AddPrefix(source string, p netip.Prefix, origin bgp.ASN) {
 		or = &originRoutes{sorted: true}
 		bySource[origin] = or
 	}
+	// A prefix registered again right after itself (the same object in
+	// two files, a dump repeating one object) is not stored twice.
 	if p.Addr().Is4() {
 		k := key4(p)
-		if n := len(or.v4); n > 0 && or.v4[n-1] >= k {
+		if n := len(or.v4); n > 0 && or.v4[n-1] == k {
+			return
+		} else if n > 0 && or.v4[n-1] > k {
 			or.sorted = false
 		}
 		or.v4 = append(or.v4, k)
 	} else {
-		if n := len(or.v6); n > 0 && comparePrefix(or.v6[n-1], p) >= 0 {
+		if n := len(or.v6); n > 0 && or.v6[n-1] == p {
+			return
+		} else if n > 0 && comparePrefix(or.v6[n-1], p) > 0 {
 			or.sorted = false
 		}
 		or.v6 = append(or.v6, p)
@@ -249,6 +255,24 @@ func (db *DB) answer(sel []string, q string, memo map[string][]bgp.ASN) reply {
 			return reply{Kind: KindNotFound}
 		}
 		return reply{Kind: KindData, Data: []byte(strings.Join(members, " "))}
+	case strings.HasPrefix(q, "!m"):
+		// "!m<class>,<key>": the object itself; as-set is the only
+		// class kept.
+		class, key, _ := strings.Cut(q[2:], ",")
+		if !strings.EqualFold(class, "as-set") {
+			return reply{Kind: KindNotFound}
+		}
+		key = strings.ToUpper(key)
+		for _, src := range sel {
+			if members, ok := db.sets[key][src]; ok {
+				obj := "as-set: " + key + "\n"
+				if len(members) > 0 {
+					obj += "members: " + strings.Join(members, ", ") + "\n"
+				}
+				return reply{Kind: KindData, Data: []byte(obj + "source: " + src)}
+			}
+		}
+		return reply{Kind: KindNotFound}
 	case strings.HasPrefix(q, "!g"), strings.HasPrefix(q, "!6"):
 		asn, err := bgp.ParseASN(q[2:])
 		if err != nil {

@@ -26,6 +26,7 @@ func (c *Client) Expand(ctx context.Context, refs []bgp.ObjectRef) map[bgp.Objec
 	defer cancel()
 	s := &session{
 		c:       c,
+		bogons:  bgp.BogonASNRangesAllowing(c.opts.AllowASN),
 		answers: map[query]answer{},
 		fetched: map[query]time.Time{},
 		parsed:  map[query]parsedPrefixes{},
@@ -115,6 +116,7 @@ func (c *Client) Expand(ctx context.Context, refs []bgp.ObjectRef) map[bgp.Objec
 // session is the state of one Expand call.
 type session struct {
 	c       *Client
+	bogons  []bgp.BogonASNRange // the member ASNs dropped from sets
 	src     answerer
 	remote  bool // src asks servers: answers get a fetch time
 	answers map[query]answer
@@ -224,6 +226,7 @@ const (
 	phaseStart    phase = iota
 	phaseMembers        // waiting for "!i<set>,1" (and the !a probe)
 	phaseWalk           // waiting for one level of non-recursive "!i<set>"
+	phaseExists         // "!i" said "D": waiting for "!mas-set,<set>"
 	phasePrefixes       // waiting for "!g"/"!6" or "!a4"/"!a6"
 )
 
@@ -242,6 +245,9 @@ type expansion struct {
 	warnings       []string
 	err            error
 	oldest         time.Time
+
+	// dropped are the bogon ASNs left out (addASN).
+	dropped map[bgp.ASN]bool
 
 	// Walking the sets ourselves (MaxDepth or SOURCE::SET).
 	depth   int
@@ -322,7 +328,7 @@ func (e *expansion) step(s *session) {
 			return
 		}
 		if a.Kind != KindData {
-			e.fail(fmt.Errorf("AS-SET %s: %w", e.ref, ErrNotFound))
+			e.askExists()
 			return
 		}
 		asns, bad := parseASNList(a.Data)
@@ -333,10 +339,13 @@ func (e *expansion) step(s *session) {
 			e.fail(fmt.Errorf("%s has %d member ASNs, more than %d: %w", e.ref, len(asns), o.MaxMembers, ErrLimit))
 			return
 		}
+		dropped := false
 		for _, x := range asns {
-			e.asns[x] = true
+			dropped = e.addASN(s, x, e.ref.Name) || dropped
 		}
-		if !o.NoA && s.supportsA() {
+		// "!a" answers with the prefixes of every member: with a member
+		// dropped, the prefixes are asked per member instead.
+		if !o.NoA && s.supportsA() && !dropped {
 			e.wants = e.aQueries()
 			e.phase = phasePrefixes
 			if e.ready(s) {
@@ -347,6 +356,20 @@ func (e *expansion) step(s *session) {
 		e.wantPrefixes(s)
 	case phaseWalk:
 		e.walkLevel(s)
+	case phaseExists:
+		a, ok := e.use(s, e.wants[0])
+		if !ok {
+			return
+		}
+		if a.Kind != KindData {
+			e.fail(fmt.Errorf("AS-SET %s: %w", e.ref, ErrNotFound))
+			return
+		}
+		// IRRd answers "D" for an empty set too: it exists, with
+		// nothing in it, and denies everything without failing.
+		e.warnf("AS-SET %s exists but has no members", e.ref)
+		e.asns = map[bgp.ASN]bool{}
+		e.wantPrefixes(s)
 	case phasePrefixes:
 		for _, q := range e.wants {
 			if _, ok := e.use(s, q); !ok {
@@ -391,6 +414,31 @@ func join(a, b []netip.Prefix, n int) []netip.Prefix {
 	}
 }
 
+// askExists asks whether the root set exists, after "!i" answered "D",
+// which means "not found" and "empty" alike.
+func (e *expansion) askExists() {
+	e.wants = []query{{Sources: e.ref.Source, Text: "!mas-set," + e.ref.Name}}
+	e.phase = phaseExists
+}
+
+// addASN adds a member AS found in set, unless it is a bogon ASN the
+// network does not allow, which is dropped with a warning; it reports the
+// drop.
+func (e *expansion) addASN(s *session, a bgp.ASN, set string) bool {
+	if why, bogon := a.Bogon(s.bogons); bogon {
+		if !e.dropped[a] {
+			if e.dropped == nil {
+				e.dropped = map[bgp.ASN]bool{}
+			}
+			e.dropped[a] = true
+			e.warnf("%s in %s is a bogon ASN (%s): dropped, with its prefixes", a, set, why)
+		}
+		return true
+	}
+	e.asns[a] = true
+	return false
+}
+
 func (e *expansion) aQueries() []query {
 	return []query{{Text: "!a4" + e.ref.Name}, {Text: "!a6" + e.ref.Name}}
 }
@@ -432,7 +480,7 @@ func (e *expansion) walkLevel(s *session) {
 		}
 		if a.Kind != KindData {
 			if i == 0 && e.depth == 1 {
-				e.fail(fmt.Errorf("AS-SET %s: %w", e.ref, ErrNotFound))
+				e.askExists()
 				return
 			}
 			e.warnf("%s (a member of %s) was not found or is empty; it adds nothing", name, e.visited[name])
@@ -444,7 +492,7 @@ func (e *expansion) walkLevel(s *session) {
 		}
 		for _, m := range ms {
 			if m.Set == "" {
-				e.asns[m.ASN] = true
+				e.addASN(s, m.ASN, name)
 				continue
 			}
 			if _, seen := e.visited[m.Set]; seen {

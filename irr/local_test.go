@@ -113,7 +113,8 @@ func TestLocalMatchesServerExample(t *testing.T) {
 	srv := irrtest.Start(t, db, irrtest.Options{})
 	refs := mustRefs(t, "AS-EXAMPLE", "AS13335:AS-CLOUDFLARE", "RIPE::AS-AKAMAI", "AS-AKAMAI", "AS-HURRICANE",
 		"AS-ALPHA", "AS64502", "AS-GAMMA", "AS-DOCIX-RS", "AS65537:AS-DELTA", "AS-EPSILON")
-	opts := irr.Options{Sources: []string{"RIPE", "ARIN", "RADB"}}
+	// The example network allows documentation ASNs (allow_peer_asn).
+	opts := irr.Options{Sources: []string{"RIPE", "ARIN", "RADB"}, AllowASN: []bgp.Class{bgp.Documentation}}
 	netOpts, localOpts := opts, opts
 	netOpts.Servers, localOpts.DB = []string{srv.Addr}, db
 	fromServer := newClient(t, netOpts).Expand(context.Background(), refs)

@@ -12,9 +12,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/peerctl/peerctl/bgp"
+	"github.com/peerctl/peerctl/repofs"
 )
 
 // DefaultSnapshotSource is the IRR source of snapshot objects that have
@@ -28,19 +30,28 @@ type LoadOptions struct {
 	// Source is the IRR source of objects without a "source:" attribute
 	// (default DefaultSnapshotSource).
 	Source string
-	// BaseDir is where relative paths are read from (default: the
-	// working directory). Files keep the names they were given, so a
+	// BaseDir is the repository the paths are read from: relative to
+	// it, regular files only, never through a symbolic link (package
+	// repofs). Without it, paths are the operator's own and are read as
+	// given. Files keep the names they were given, so a
 	// repository-relative path stays one in Result.Source.
 	BaseDir string
 	// MaxLineBytes bounds a line (default 1 MiB) and MaxObjectBytes an
 	// object (default 16 MiB): an object beyond either is skipped with a
 	// warning.
 	MaxLineBytes, MaxObjectBytes int
+	// Loading fails, naming the limit, beyond any of these:
 	// MaxTotalBytes bounds what is read from all files together, counted
-	// after decompression (default 16 GiB), and MaxObjects the objects of
-	// every class (default 100 million): loading fails beyond either.
+	// after decompression (default 16 GiB); MaxObjects the objects of
+	// every class read (default 100 million); MaxKept the as-set, route
+	// and route6 objects read to be kept in memory, which is what memory
+	// grows with, by about 8 bytes per route, 32 per route6 and the size
+	// of a set (default 8 million, twice every IRR's routes together);
+	// MaxDuration the time the load takes (default 2 minutes).
 	MaxTotalBytes int64
 	MaxObjects    int
+	MaxKept       int
+	MaxDuration   time.Duration
 	// Logger receives a debug line per file; nil means none.
 	Logger *slog.Logger
 }
@@ -60,6 +71,12 @@ func (o *LoadOptions) defaults() {
 	}
 	if o.MaxObjects <= 0 {
 		o.MaxObjects = 100_000_000
+	}
+	if o.MaxKept <= 0 {
+		o.MaxKept = 8_000_000
+	}
+	if o.MaxDuration <= 0 {
+		o.MaxDuration = 2 * time.Minute
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -117,6 +134,9 @@ func LoadSnapshots(ctx context.Context, paths []string, opts LoadOptions) (*DB, 
 	if !isSourceName(l.defSource) {
 		return nil, LoadReport{}, fmt.Errorf("IRR source %q: use letters, digits and '-'", opts.Source)
 	}
+	ctx, cancel := context.WithTimeoutCause(ctx, l.opts.MaxDuration,
+		fmt.Errorf("loading took longer than %s (LoadOptions.MaxDuration): %w", l.opts.MaxDuration, ErrLimit))
+	defer cancel()
 	for _, p := range paths {
 		if err := l.loadFile(ctx, p); err != nil {
 			return nil, l.report(), fmt.Errorf("IRR snapshot %s: %w", p, err)
@@ -148,11 +168,7 @@ func newLoader(opts LoadOptions) *loader {
 }
 
 func (l *loader) loadFile(ctx context.Context, path string) error {
-	full := path
-	if l.opts.BaseDir != "" && !filepath.IsAbs(path) {
-		full = filepath.Join(l.opts.BaseDir, path)
-	}
-	f, err := os.Open(full)
+	f, err := openSnapshot(l.opts.BaseDir, path)
 	if err != nil {
 		return err
 	}
@@ -174,6 +190,24 @@ func (l *loader) loadFile(ctx context.Context, path string) error {
 	l.rep.Files = append(l.rep.Files, path)
 	l.opts.Logger.Debug("IRR snapshot loaded", "file", path, "objects", l.rep.Objects-before, "bytes", l.rep.Bytes)
 	return nil
+}
+
+// openSnapshot opens a snapshot file: with a base directory (a
+// repository) as a file of the repository, relative to it (repofs);
+// otherwise the operator's own file, which must still be a regular file
+// (a FIFO would block the load).
+func openSnapshot(base, path string) (*os.File, error) {
+	if base != "" {
+		return repofs.Open(base, filepath.ToSlash(path))
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%w (%s)", repofs.ErrNotRegular, fi.Mode().Type())
+	}
+	return os.Open(path)
 }
 
 var errTooManyBytes = errors.New("too many bytes")
@@ -224,7 +258,7 @@ func (l *loader) read(ctx context.Context, r io.Reader, name string) error {
 			return l.flush(name)
 		}
 		if errors.Is(err, errTooManyBytes) {
-			return fmt.Errorf("more than %d bytes in all: %w", l.opts.MaxTotalBytes, ErrLimit)
+			return fmt.Errorf("more than %d bytes in all, after decompression (LoadOptions.MaxTotalBytes): %w", l.opts.MaxTotalBytes, ErrLimit)
 		}
 		if err != nil {
 			return err
@@ -479,7 +513,10 @@ func (l *loader) flush(name string) error {
 	defer o.reset()
 	l.rep.Objects++
 	if l.rep.Objects > l.opts.MaxObjects {
-		return fmt.Errorf("more than %d objects in all: %w", l.opts.MaxObjects, ErrLimit)
+		return fmt.Errorf("more than %d objects in all (LoadOptions.MaxObjects): %w", l.opts.MaxObjects, ErrLimit)
+	}
+	if kept := l.rep.Sets + l.rep.Routes + l.rep.Routes6; kept >= l.opts.MaxKept && o.keep {
+		return fmt.Errorf("more than %d as-set, route and route6 objects to keep in memory (LoadOptions.MaxKept): %w", l.opts.MaxKept, ErrLimit)
 	}
 	if !o.keep && o.class != "" {
 		return nil // another class: nothing to keep, whatever its shape

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/peerctl/peerctl/bgp"
 )
@@ -343,4 +344,25 @@ func FuzzParseRPSL(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Memory grows with the objects kept, and the load takes time: both are
+// bounded, and the error names the limit that stopped it.
+func TestLoadKeptAndTimeLimits(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "r.rpsl", bytes.Repeat([]byte("route: 192.0.2.0/24\norigin: AS1\n\n"), 3))
+	load := func(o LoadOptions) error {
+		o.BaseDir = dir
+		_, _, err := LoadSnapshots(context.Background(), []string{"r.rpsl"}, o)
+		return err
+	}
+	if err := load(LoadOptions{MaxKept: 3}); err != nil {
+		t.Errorf("kept objects at the limit: %v", err)
+	}
+	if err := load(LoadOptions{MaxKept: 2}); !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), "MaxKept") {
+		t.Errorf("kept objects over the limit: %v", err)
+	}
+	if err := load(LoadOptions{MaxDuration: time.Nanosecond}); !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), "MaxDuration") {
+		t.Errorf("time over the limit: %v", err)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/peerctl/peerctl/bgp"
 	"github.com/peerctl/peerctl/intent"
 	"github.com/peerctl/peerctl/peeringdb"
+	"github.com/peerctl/peerctl/secret"
 )
 
 // Model is the resolved configuration of every router. Slices are sorted
@@ -186,5 +187,5 @@ type Peer struct {
 // token is plain letters, digits and '-', which every platform accepts
 // unquoted and quoted alike.
 func SecretPlaceholder(s intent.SecretRef) string {
-	return "PEERCTL-SECRET-" + s.Name
+	return secret.Placeholder(s.Name)
 }

@@ -119,14 +119,15 @@ func typeFile(dir, typ string) (string, error) {
 }
 
 // readFile opens a regular file (not a FIFO or device that could block or
-// never end) and hands fn its bounded, decompressed content.
+// never end, nor a symbolic link, which a repository's snapshot may hold
+// to point anywhere) and hands fn its bounded, decompressed content.
 func readFile(path string, lim Limits, fn func(io.Reader) error) error {
 	// Check before opening: opening a FIFO for reading blocks until a
 	// writer appears. The check after opening catches a swap in between.
-	if fi, err := os.Stat(path); err != nil {
+	if fi, err := os.Lstat(path); err != nil {
 		return err
 	} else if !fi.Mode().IsRegular() {
-		return fmt.Errorf("not a regular file")
+		return fmt.Errorf("not a regular file (%s)", fi.Mode().Type())
 	}
 	f, err := os.Open(path)
 	if err != nil {

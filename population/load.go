@@ -27,6 +27,13 @@ const (
 // Load reads a population file: a GeoNames TSV (cities15000 format) or an
 // ESRI ASCII grid (recognised by its "ncols" header), plain or gzip.
 func Load(path string) (*Set, error) {
+	// A regular file, checked before it is opened: a repository's policy
+	// names it, and a symbolic link or a FIFO there must not be read.
+	if fi, err := os.Lstat(path); err != nil {
+		return nil, fmt.Errorf("population file: %w", err)
+	} else if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("population file %s: not a regular file (%s)", path, fi.Mode().Type())
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("population file: %w", err)

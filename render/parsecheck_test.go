@@ -160,13 +160,15 @@ func frrRunningConfig(t testing.TB, ctx context.Context, dir, conf string) (stri
 	defer outFile.Close()
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = outFile, &stderr
+	// What is judged is the answer: the running config bgpd printed, and
+	// its log. Once the config is printed, bgpd's exit status says only
+	// how its shutdown went: at the end of its input it signals itself,
+	// and under load that shutdown sometimes exits 1 ("Terminating on
+	// signal") after a complete answer.
 	runErr := cmd.Run()
 	stdout, err := os.ReadFile(outFile.Name())
 	if err != nil {
 		t.Fatal(err)
-	}
-	if runErr != nil {
-		return "", fmt.Errorf("bgpd: %v\n%s%s", runErr, stdout, stderr.String())
 	}
 	log, _ := os.ReadFile(filepath.Join(dir, "bgpd.log"))
 	if bytes.Contains(log, []byte("Config Failed")) || bytes.Contains(log, []byte("Unknown command")) {
@@ -176,7 +178,7 @@ func frrRunningConfig(t testing.TB, ctx context.Context, dir, conf string) (stri
 	start := strings.Index(s, "Current configuration:")
 	end := strings.LastIndex(s, "\nend\n")
 	if start < 0 || end < start {
-		return "", fmt.Errorf("no running config in bgpd's output:\n%s%s", s, stderr.String())
+		return "", fmt.Errorf("no running config in bgpd's output (bgpd: %v):\n%s%s", runErr, s, stderr.String())
 	}
 	return s[start+len("Current configuration:") : end+1], nil
 }

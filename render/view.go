@@ -458,17 +458,8 @@ func dedup(ps []netip.Prefix) []netip.Prefix {
 // bogonASNs drops the documentation and private ranges the network allows
 // peers to use; reserved and unallocated numbers always stay.
 func bogonASNs(allow []bgp.Class) []ASNRange {
-	allowed := map[bgp.Class]bool{}
-	for _, c := range allow {
-		if c == bgp.Documentation || c == bgp.Private {
-			allowed[c] = true
-		}
-	}
 	var out []ASNRange
-	for _, r := range bgp.BogonASNRanges {
-		if allowed[r.First.Class()] {
-			continue
-		}
+	for _, r := range bgp.BogonASNRangesAllowing(allow) {
 		out = append(out, ASNRange{uint32(r.First), uint32(r.Last), r.Reason})
 	}
 	return out

@@ -44,6 +44,9 @@ type step struct {
 	Env             map[string]string `yaml:"env"`
 	Run             string            `yaml:"run"`
 	ContinueOnError bool              `yaml:"continue-on-error"`
+	// TimeoutMinutes bounds a step (deploy.yml's deploy step;
+	// deploy/workflow_test.go checks its cancellation).
+	TimeoutMinutes int `yaml:"timeout-minutes"`
 }
 
 func loadWorkflow(t *testing.T, name string) (workflow, string) {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,7 +20,7 @@ import (
 	"github.com/osrg/gobgp/v3/pkg/packet/mrt"
 
 	pbgp "github.com/peerctl/peerctl/bgp"
-	"github.com/peerctl/peerctl/regular"
+	"github.com/peerctl/peerctl/repofs"
 )
 
 // Route is the route a prefix follows.
@@ -109,7 +110,7 @@ var ErrTooLarge = errors.New("routing table too large")
 
 // LoadFile reads an MRT dump from a regular file, plain, gzip or bzip2.
 func LoadFile(path string, o Options) (*Table, Report, error) {
-	f, err := regular.Open(path)
+	f, err := repofs.Open(filepath.Dir(path), filepath.Base(path))
 	if err != nil {
 		return nil, Report{}, fmt.Errorf("reading routes from %s: %w", path, err)
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"os"
 	"slices"
 
 	"github.com/bgp/stayrtr/prefixfile"
@@ -45,20 +44,6 @@ func (f PrefixFilter) Matches(v VRP) bool {
 			f.Prefix.Bits() <= v.Prefix.Bits() && f.Prefix.Contains(v.Prefix.Addr())
 	}
 	return true
-}
-
-// LoadSLURMFile is LoadSLURM on a file.
-func LoadSLURMFile(path string) (*SLURM, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("loading SLURM: %w", err)
-	}
-	defer f.Close()
-	s, err := LoadSLURM(f)
-	if err != nil {
-		return nil, fmt.Errorf("loading SLURM %s: %w", path, err)
-	}
-	return s, nil
 }
 
 // LoadSLURM decodes a SLURM file (RFC 8416 JSON) with stayrtr's prefixfile

@@ -1,13 +1,19 @@
 package rpki
 
 import (
+	"os"
 	"slices"
 	"strings"
 	"testing"
 )
 
 func TestSLURMApply(t *testing.T) {
-	s, err := LoadSLURMFile("testdata/slurm.json")
+	f, err := os.Open("testdata/slurm.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s, err := LoadSLURM(f)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/peerctl/peerctl/regular"
+	"github.com/peerctl/peerctl/repofs"
 )
 
 // Store is a directory of day files, YYYY-MM-DD.ptd. Writers (the
@@ -114,7 +114,7 @@ func (s *Store) Write(d *Day) error {
 // asked for. A day without a file is (nil, nil). Close the result.
 func (s *Store) Read(day time.Time) (*DayFile, error) {
 	p := s.path(day)
-	fh, err := regular.Open(p)
+	fh, err := repofs.Open(filepath.Dir(p), filepath.Base(p))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}

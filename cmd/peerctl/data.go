@@ -18,6 +18,7 @@ import (
 	"github.com/peerctl/peerctl/irr"
 	"github.com/peerctl/peerctl/model"
 	"github.com/peerctl/peerctl/peeringdb"
+	"github.com/peerctl/peerctl/repofs"
 	"github.com/peerctl/peerctl/rpki"
 )
 
@@ -111,7 +112,7 @@ func (l *dataLoader) inputs(ctx context.Context, st *repoState, settings *intent
 	var diags hcl.Diagnostics
 	for _, step := range []func() loaded{
 		func() loaded { return l.peeringDB(ctx, st, settings.PeeringDB) },
-		func() loaded { return l.irrData(ctx, st, settings.IRR) },
+		func() loaded { return l.irrData(ctx, st, settings.IRR, settings.Network.AllowPeerASN) },
 		func() loaded { return l.vrps(st, settings.RPKI) },
 	} {
 		r := step()
@@ -220,7 +221,9 @@ func pdbCounts(meta peeringdb.Meta) []model.Count {
 	return out
 }
 
-func (l *dataLoader) irrData(ctx context.Context, st *repoState, cfg intent.IRR) loaded {
+// allow are the ASN classes besides public ones that the state's policy
+// lets peers use; the other bogon ASNs are dropped from sets.
+func (l *dataLoader) irrData(ctx context.Context, st *repoState, cfg intent.IRR, allow []bgp.Class) loaded {
 	const kind = "IRR"
 	switch {
 	case l.refs == nil:
@@ -236,7 +239,7 @@ func (l *dataLoader) irrData(ctx context.Context, st *repoState, cfg intent.IRR)
 		if err != nil {
 			return committed(kind, strings.Join(cfg.Snapshot, ", "), root, err)
 		}
-		return l.once("irr snapshot "+key, func() loaded { return l.irrSnapshot(ctx, root, key, cfg) })
+		return l.once(fmt.Sprintf("irr snapshot %s %v", key, allow), func() loaded { return l.irrSnapshot(ctx, root, key, cfg, allow) })
 	case l.a.offline:
 		return loaded{src: model.DataSource{Kind: kind, Name: "none (offline)", Live: true}, diags: hcl.Diagnostics{warning("No IRR data (--offline)",
 			"--offline forbids asking the IRR, so no prefix list is known and every peer is rendered deny-all. Run without --offline to expand %d AS-SET(s), or set irr.snapshot to expand from RPSL files.", len(l.refs))}}
@@ -245,7 +248,7 @@ func (l *dataLoader) irrData(ctx context.Context, st *repoState, cfg intent.IRR)
 	if len(servers) == 0 {
 		servers = []string{irr.DefaultServer}
 	}
-	return l.once(fmt.Sprintf("irr servers %q %q %s", servers, cfg.Sources, cfg.CacheTTL), func() loaded {
+	return l.once(fmt.Sprintf("irr servers %q %q %s %v", servers, cfg.Sources, cfg.CacheTTL, allow), func() loaded {
 		src := model.DataSource{Kind: kind, Name: strings.Join(servers, ", ") + irrSourcesSuffix(cfg.Sources), Live: true}
 		ttl := cfg.CacheTTL
 		if ttl <= 0 {
@@ -255,7 +258,7 @@ func (l *dataLoader) irrData(ctx context.Context, st *repoState, cfg intent.IRR)
 		if err != nil {
 			return loaded{src: src, err: err}
 		}
-		client, err := irr.New(irr.Options{Servers: cfg.Servers, Sources: cfg.Sources, Cache: cache, Logger: l.a.logger()})
+		client, err := irr.New(irr.Options{Servers: cfg.Servers, Sources: cfg.Sources, Cache: cache, AllowASN: allow, Logger: l.a.logger()})
 		if err != nil {
 			return loaded{src: src, err: fmt.Errorf("irr: %w", err)}
 		}
@@ -274,7 +277,7 @@ func (l *dataLoader) irrData(ctx context.Context, st *repoState, cfg intent.IRR)
 
 // irrSnapshot expands the refs in process from RPSL files, which are part
 // of the repository (or put next to it by the job).
-func (l *dataLoader) irrSnapshot(ctx context.Context, root, key string, cfg intent.IRR) loaded {
+func (l *dataLoader) irrSnapshot(ctx context.Context, root, key string, cfg intent.IRR, allow []bgp.Class) loaded {
 	files := cfg.Snapshot
 	if l.a.io.ErrTTY {
 		fmt.Fprintf(l.a.io.ErrOut, "Expanding %d AS-SET(s) from %s…\n", len(l.refs), strings.Join(files, ", "))
@@ -289,7 +292,7 @@ func (l *dataLoader) irrSnapshot(ctx context.Context, root, key string, cfg inte
 	if len(rep.Warnings) > 0 {
 		r.diags = append(r.diags, warning("Parts of the IRR snapshot ignored", "Reading %s: %s.", strings.Join(files, ", "), strings.Join(rep.Warnings, "; ")))
 	}
-	client, err := irr.New(irr.Options{DB: db, Sources: cfg.Sources, Logger: l.a.logger()})
+	client, err := irr.New(irr.Options{DB: db, Sources: cfg.Sources, AllowASN: allow, Logger: l.a.logger()})
 	if err != nil {
 		return loaded{src: r.src, err: fmt.Errorf("irr.snapshot: %w", err)}
 	}
@@ -324,7 +327,7 @@ func (l *dataLoader) vrps(st *repoState, cfg intent.RPKI) loaded {
 		return committed(kind, strings.Join(files, ", "), root, err)
 	}
 	return l.once("rpki "+key, func() loaded {
-		table, rep, err := loadVRPs(filepath.Join(root, filepath.FromSlash(cfg.VRPsFile)), cfg.SLURM, root)
+		table, rep, err := loadVRPs(root, cfg.VRPsFile, cfg.SLURM)
 		if err != nil {
 			return committed(kind, strings.Join(files, ", "), root, err)
 		}
@@ -337,16 +340,27 @@ func (l *dataLoader) vrps(st *repoState, cfg intent.RPKI) loaded {
 	})
 }
 
-// loadVRPs reads a VRP file and applies the SLURM exceptions, if any.
-func loadVRPs(path, slurm, repoDir string) (*rpki.Table, rpki.LoadReport, error) {
-	vrps, rep, err := rpki.LoadJSONFile(path, rpki.LoadOptions{})
+// loadVRPs reads a VRP file of the repository and applies its SLURM
+// exceptions, if any; both are read as repository files (repofs).
+func loadVRPs(repoDir, file, slurm string) (*rpki.Table, rpki.LoadReport, error) {
+	f, err := repofs.Open(repoDir, file)
 	if err != nil {
-		return nil, rep, err
+		return nil, rpki.LoadReport{}, fmt.Errorf("loading VRPs: %w", err)
+	}
+	defer f.Close()
+	vrps, rep, err := rpki.LoadJSON(f, rpki.LoadOptions{})
+	if err != nil {
+		return nil, rep, fmt.Errorf("loading VRPs from %s: %w", file, err)
 	}
 	if slurm != "" {
-		s, err := rpki.LoadSLURMFile(filepath.Join(repoDir, slurm))
+		sf, err := repofs.Open(repoDir, slurm)
 		if err != nil {
-			return nil, rep, err
+			return nil, rep, fmt.Errorf("loading SLURM: %w", err)
+		}
+		defer sf.Close()
+		s, err := rpki.LoadSLURM(sf)
+		if err != nil {
+			return nil, rep, fmt.Errorf("loading SLURM %s: %w", slurm, err)
 		}
 		vrps, _ = s.Apply(vrps)
 	}

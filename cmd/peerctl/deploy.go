@@ -41,9 +41,22 @@ Each change takes the router's lock, keeps the running config, applies the
 new one with commit-confirm (BIRD's configure timeout, Junos and IOS-XR
 commit confirmed, a NETCONF confirmed commit, emulated on FRR), waits until
 every intended session is Established within its max-prefix, and confirms.
-A change that does not verify in time is rolled back and stops the
-rollout. A change an earlier run left unfinished (a lost connection) is
+A change that does not verify in time is rolled back to the last confirmed
+config and stops the rollout; a config the router refuses is never
+activated. A change an earlier run left unfinished (a lost connection) is
 reported and converged.
+
+What is compared with the rendered config is what each router runs, read
+back: FRR's running config; on BIRD the file whose identity (a constant
+peerctl writes into every config) BIRD reports. A router that runs neither
+its last confirmed config nor the rendered one (changed by hand, undone
+behind peerctl's back) is reported as drift and converged.
+
+SIGINT or SIGTERM (a cancelled CI job) stops the deploy: every change not
+yet confirmed is rolled back before peerctl exits 1 with its report; a
+second signal exits at once (2), leaving an unconfirmed change to the
+router's own timer (BIRD, Junos, IOS-XR, EOS, SR OS, NETCONF) or, on FRR,
+whose timer is peerctl's, to the next run, which converges it.
 
 Routers of the netconf platform are verified by reading their running
 configuration back: it must be the rendered payload. Their sessions must
@@ -55,8 +68,11 @@ Routers are reached over SSH with the router block's user and key file (or
 the SSH agent, or the password variable); host keys are checked against
 --known-hosts. transport = "netconf" (the netconf platform, and Junos)
 uses NETCONF over SSH, port 830 unless given. Secrets (md5 =
-secret("NAME")) are read from PEERCTL_SECRET_NAME at this point and never
-printed.
+secret("NAME")) are read from PEERCTL_SECRET_NAME at this point, checked
+against what the router's platform can take before any router is
+contacted (a value is refused by the secret's name, exit 1), and never
+printed: neither they nor any key read back from a router appear in
+diffs, logs or --json.
 
 Exit status: 0 when every router is deployed or unchanged, 1 when one was
 rolled back, failed or skipped, 2 on usage or internal errors.`,
@@ -114,6 +130,7 @@ func deployRun(ctx context.Context, opts *deployOptions) error {
 	if opts.json {
 		enc := json.NewEncoder(a.io.Out)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false) // diffs show "<secret>" as it reads
 		if err := enc.Encode(struct {
 			FormatVersion int `json:"format_version"`
 			deploy.Report
@@ -150,6 +167,9 @@ func printDeployReport(w io.Writer, rep deploy.Report, dryRun bool) {
 		}
 		if r.Leftover != "" {
 			detail = "converged an " + r.Leftover + "; " + detail
+		}
+		if r.Drift != "" {
+			detail = "converged a router found off its last deployed config (" + r.Drift + "); " + detail
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", r.Router, r.Status, len(r.Diff), r.Applied.Round(10*time.Millisecond), detail)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -17,6 +18,8 @@ import (
 	"github.com/peerctl/peerctl/device"
 	"github.com/peerctl/peerctl/model"
 	"github.com/peerctl/peerctl/render"
+	"github.com/peerctl/peerctl/repofs"
+	"github.com/peerctl/peerctl/secret"
 )
 
 // rolloutQuery says which routers deploy and check work on.
@@ -56,7 +59,7 @@ type rolloutFunc func(ctx context.Context, a *app, q rolloutQuery) (rollout, err
 // turns them into deploy targets: the endpoint from the router block, the
 // intended sessions from the model, secrets filled in from the environment.
 func repoRollout(ctx context.Context, a *app, q rolloutQuery) (rollout, error) {
-	m, repo, diags, err := loadModel(ctx, a, os.DirFS(a.repoDir))
+	m, repo, diags, err := loadModel(ctx, a, repofs.Dir(a.repoDir))
 	printDiagnostics(a, diags, repo)
 	if err != nil {
 		return rollout{}, err
@@ -67,13 +70,14 @@ func repoRollout(ctx context.Context, a *app, q rolloutQuery) (rollout, error) {
 	if err := checkRouters(q.routers, repo.Routers); err != nil {
 		return rollout{}, err
 	}
-	tm, _, err := repoTemplates(os.DirFS(a.repoDir), "")
+	tm, _, err := repoTemplates(repofs.Dir(a.repoDir), "")
 	if err != nil {
 		return rollout{}, err
 	}
 	d := repo.Deploy
 	ro := rollout{policy: deploy.Options{Parallel: d.Parallel, ConfirmTimeout: d.ConfirmTimeout,
 		VerifyTimeout: d.VerifyTimeout, NeverTogether: d.NeverTogether}}
+	var refused []string
 	for _, r := range m.Routers {
 		if r.Environment != q.env || (len(q.routers) > 0 && !slices.Contains(q.routers, r.Name)) {
 			continue
@@ -83,10 +87,19 @@ func repoRollout(ctx context.Context, a *app, q rolloutQuery) (rollout, error) {
 			return rollout{}, fmt.Errorf("rendering %s: %w", r.Name, err)
 		}
 		t, err := target(m, r, string(cfg), a.repoDir, q)
-		if err != nil {
+		var fe *findingsError
+		switch {
+		case errors.As(err, &fe):
+			refused = append(refused, fe.msg)
+		case err != nil:
 			return rollout{}, err
 		}
 		ro.targets = append(ro.targets, t)
+	}
+	if len(refused) > 0 {
+		// Before any router is contacted: a value the config cannot
+		// take is refused, by the secret's name.
+		return rollout{}, findingsf("%s", strings.Join(refused, "\n"))
 	}
 	if len(ro.targets) == 0 {
 		return rollout{}, usageErrorf("no router of environment %q to work on", q.env)
@@ -103,11 +116,12 @@ func rank(order []string, router string) int {
 	return len(order)
 }
 
-// target builds one router's deploy target. Secret placeholders in the
-// rendered config are replaced by their values here, just before the
-// push, and the values are handed to deploy to redact. In a netconf
-// payload the value goes in XML-escaped (a key holding "&" or "<" must not
-// change the payload's shape), and both forms are redacted.
+// target builds one router's deploy target. The secret placeholders in
+// the rendered config are replaced by their values here, just before the
+// push, after each value was checked for the router's platform
+// (secret.Check), and the values are handed to deploy to redact. In a
+// netconf payload a value goes in XML-escaped (a key holding "&" or "<"
+// must not change the payload's shape), and both forms are redacted.
 func target(m *model.Model, r *model.Router, cfg, repoDir string, q rolloutQuery) (deploy.Target, error) {
 	in := r.Intent
 	t := deploy.Target{Router: r.Name, Platform: r.Platform, Verify: deploy.VerificationFor(r.Platform), Endpoint: device.Endpoint{
@@ -118,23 +132,32 @@ func target(m *model.Model, r *model.Router, cfg, repoDir string, q rolloutQuery
 		// A key file in the repository's policy is relative to it.
 		t.Endpoint.KeyFile = filepath.Join(repoDir, t.Endpoint.KeyFile)
 	}
-	for _, p := range m.Peers {
-		if p.MD5 == nil || !strings.Contains(cfg, model.SecretPlaceholder(*p.MD5)) {
-			continue
-		}
-		v, ok := os.LookupEnv(p.MD5.EnvVar())
+	values := map[string]string{}
+	var problems []error
+	for _, name := range secret.Names(cfg) {
+		v, ok := os.LookupEnv(secret.EnvVar(name))
 		if !ok || v == "" {
-			return t, fmt.Errorf("%s: %s needs the secret %s, which is not set", r.Name, p.ASN, p.MD5.EnvVar())
+			return t, fmt.Errorf("%s: the config needs the secret %s, which is not set", r.Name, secret.EnvVar(name))
+		}
+		if err := secret.Check(r.Platform, name, v); err != nil {
+			problems = append(problems, fmt.Errorf("%s: %w", r.Name, err))
+			continue
 		}
 		t.Secrets = append(t.Secrets, v)
 		if r.Platform == render.NetconfPlatform {
 			var b strings.Builder
 			_ = xml.EscapeText(&b, []byte(v)) // a strings.Builder does not fail
-			if v = b.String(); v != t.Secrets[len(t.Secrets)-1] {
-				t.Secrets = append(t.Secrets, v)
-			}
+			v = b.String()
+			t.Secrets = append(t.Secrets, v)
 		}
-		cfg = strings.ReplaceAll(cfg, model.SecretPlaceholder(*p.MD5), v)
+		values[name] = v
+	}
+	if len(problems) > 0 {
+		return t, &findingsError{msg: errors.Join(problems...).Error()}
+	}
+	cfg, err := secret.Substitute(cfg, values)
+	if err != nil {
+		return t, fmt.Errorf("%s: %w", r.Name, err)
 	}
 	t.Config = cfg
 	for _, s := range r.Sessions {

@@ -98,6 +98,29 @@ func TestRepoRollout(t *testing.T) {
 	if _, err := repoRollout(context.Background(), a, rolloutQuery{env: "nowhere"}); exitCode(err) != exitError {
 		t.Errorf("an environment without routers: %v", err)
 	}
+
+	// A secret whose name is the start of another's ("AS2", "AS20940"):
+	// each placeholder gets its own value.
+	alpha := filepath.Join(dir, "peers", "AS64501.hcl")
+	src, err := os.ReadFile(alpha)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "peers"), "AS64501.hcl", []byte(strings.Replace(string(src), "  bfd    = true\n", "  bfd    = true\n  md5    = secret(\"AS2\")\n", 1)))
+	t.Setenv("PEERCTL_SECRET_AS2", "two")
+	if ro, err = repoRollout(context.Background(), a, q); err != nil {
+		t.Fatal(err)
+	}
+	if cfg := ro.targets[0].Config; !strings.Contains(cfg, `password "two";`) || !strings.Contains(cfg, `password "s3cr3t-value";`) || strings.Contains(cfg, "two0940") {
+		t.Errorf("the secrets AS2 and AS20940 are mixed up:\n%s", cfg)
+	}
+
+	// A value the platform cannot take is a finding naming the secret.
+	t.Setenv("PEERCTL_SECRET_AS2", "tw\"o")
+	_, err = repoRollout(context.Background(), a, q)
+	if exitCode(err) != exitFindings || !strings.Contains(err.Error(), "PEERCTL_SECRET_AS2") || strings.Contains(err.Error(), `tw"o`) {
+		t.Errorf("a value with a quote: %v", err)
+	}
 }
 
 // labRollout returns a rolloutFunc that deploys hand-written configs to a
@@ -188,17 +211,28 @@ func TestDeployAndCheckLab(t *testing.T) {
 // RTR cache the lab's stayrtr on the router's LAN.
 func writeLabEnv(t *testing.T, l *lab.Lab, dir string) {
 	t.Helper()
+	writeLabEnvVia(t, l, dir, nil)
+}
+
+// writeLabEnvVia is writeLabEnv with the routers reached on other ports
+// of 127.0.0.1 (labtest proxies in front of them), by router name.
+func writeLabEnvVia(t *testing.T, l *lab.Lab, dir string, ports map[string]int) {
+	t.Helper()
 	var hcl strings.Builder
 	for _, r := range []struct{ name, platform, ixp, v4, v6, id string }{
 		{"lab-ams-edge1", "frr", "DOC-IX-AMS", "192.0.2.1", "2001:db8:ffff:1::1", "198.51.100.1"},
 		{"lab-fra-edge1", "bird2", "DOC-IX-FRA", "192.0.2.129", "2001:db8:ffff:2::1", "198.51.100.2"},
 	} {
 		e, _ := l.Endpoint(r.name)
+		port := int(e.SSH.Port())
+		if p, ok := ports[r.name]; ok {
+			port = p
+		}
 		lr, _ := l.Topology.Router(r.name)
 		lan, _ := l.Topology.LAN(lr.Ports[0].LAN)
 		fmt.Fprintf(&hcl, "router %q {\n  platform = %q\n  host = \"127.0.0.1\"\n  port = %d\n  user = %q\n  ssh_key_file = %q\n"+
 			"  router_id = %q\n  environment = \"lab\"\n  rtr = [\"%s:8282\"]\n  ixp %q {\n    ipv4 = %q\n    ipv6 = %q\n  }\n}\n",
-			r.name, r.platform, e.SSH.Port(), l.User, l.KeyFile, r.id, lan.RPKI, r.ixp, r.v4, r.v6)
+			r.name, r.platform, port, l.User, l.KeyFile, r.id, lan.RPKI, r.ixp, r.v4, r.v6)
 	}
 	writeFile(t, filepath.Join(dir, "policies"), "lab.hcl", []byte(hcl.String()))
 }
@@ -253,6 +287,33 @@ func TestDeployExampleLab(t *testing.T) {
 	if code != exitOK || strings.Count(out, "unchanged") != 2 {
 		t.Errorf("a rerun changed something: exit %d\n%s", code, out)
 	}
+
+	t.Run("old secret redacted", func(t *testing.T) {
+		// Without its md5 line, AS20940's password is only on the router:
+		// the diff removes it, and must not show it.
+		akamai := filepath.Join(dir, "peers", "AS20940.hcl")
+		src, err := os.ReadFile(akamai)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { writeFile(t, filepath.Join(dir, "peers"), "AS20940.hcl", src) })
+		var without []string
+		for _, line := range strings.Split(string(src), "\n") {
+			if !strings.Contains(line, "md5") {
+				without = append(without, line)
+			}
+		}
+		writeFile(t, filepath.Join(dir, "peers"), "AS20940.hcl", []byte(strings.Join(without, "\n")))
+		for _, mode := range [][]string{{"--dry-run"}, {"--dry-run", "--json"}, {"--dry-run", "--verbose"}} {
+			out, errOut, code := runPeerctl(t, append(append([]string{"deploy"}, mode...), args...)...)
+			if code != exitOK || !strings.Contains(out, "<secret>") {
+				t.Errorf("deploy %v: exit %d, the removed password line is not shown redacted:\n%s%s", mode, code, out, errOut)
+			}
+			if strings.Contains(out+errOut, lab.LabMD5) {
+				t.Errorf("deploy %v printed the router's old password", mode)
+			}
+		}
+	})
 
 	t.Run("max-prefix", func(t *testing.T) {
 		// No peer of the example sends more than the limit the example
@@ -450,4 +511,50 @@ func listed(topo lab.Topology, peer string, prefix netip.Prefix) bool {
 		}
 	}
 	return false
+}
+
+// TestDeploySecretRefusedLab: an MD5 secret whose value a router's config
+// cannot hold (a double quote, a newline) is refused before any router is
+// contacted, for BIRD (AS20940's key, at FRA) and FRR (AS64503's, at
+// AMS), by the secret's name and never its value; deploy exits 1.
+func TestDeploySecretRefusedLab(t *testing.T) {
+	l := labtest.Start(t, lab.Options{})
+	dir := renderExampleRepo(t)
+	proxies := map[string]*labtest.Proxy{}
+	ports := map[string]int{}
+	for _, r := range []string{"lab-ams-edge1", "lab-fra-edge1"} {
+		e, _ := l.Endpoint(r)
+		proxies[r] = labtest.NewProxy(t, e.SSH.String())
+		ports[r] = proxies[r].Port()
+	}
+	writeLabEnvVia(t, l, dir, ports)
+	gamma := filepath.Join(dir, "peers", "AS64503.hcl")
+	src, err := os.ReadFile(gamma)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "peers"), "AS64503.hcl", []byte(strings.Replace(string(src), "  export   = \"AS-EXAMPLE\"\n",
+		"  export   = \"AS-EXAMPLE\"\n  md5      = secret(\"AS64503\")\n", 1)))
+	args := []string{"deploy", "-C", dir, "--offline", "--env", "lab", "--known-hosts", l.KnownHostsFile, "--json"}
+	for _, value := range []string{"s3\"cr;et", "s3cr\net"} {
+		t.Setenv("PEERCTL_SECRET_AS20940", value)
+		t.Setenv("PEERCTL_SECRET_AS64503", value)
+		out, errOut, code := runPeerctl(t, args...)
+		if code != exitFindings {
+			t.Errorf("%q: exit %d, want %d\n%s%s", value, code, exitFindings, out, errOut)
+		}
+		for _, want := range []string{"lab-fra-edge1: secret value not usable: AS20940 (PEERCTL_SECRET_AS20940)", "lab-ams-edge1: secret value not usable: AS64503 (PEERCTL_SECRET_AS64503)"} {
+			if !strings.Contains(errOut, want) {
+				t.Errorf("%q: no %q in:\n%s", value, want, errOut)
+			}
+		}
+		if strings.Contains(out+errOut, "s3") {
+			t.Errorf("the value was printed:\n%s%s", out, errOut)
+		}
+	}
+	for r, p := range proxies {
+		if n := p.Accepted(); n != 0 {
+			t.Errorf("%s was contacted %d times", r, n)
+		}
+	}
 }

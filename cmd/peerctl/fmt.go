@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/peerctl/peerctl/intent"
+	"github.com/peerctl/peerctl/repofs"
 )
 
 type fmtOptions struct {
@@ -70,9 +72,11 @@ func fmtRun(opts *fmtOptions) error {
 	}
 	var changed, broken int
 	for _, name := range files {
-		src, err := os.ReadFile(name)
+		src, err := readHCLFile(name)
 		if err != nil {
-			return err
+			broken++
+			fmt.Fprintf(a.io.ErrOut, "%s: not formatted: %v\n", name, err)
+			continue
 		}
 		out, diags := intent.Format(src, name)
 		if diags.HasErrors() {
@@ -103,6 +107,22 @@ func fmtRun(opts *fmtOptions) error {
 		return findingsf("%s %s formatting; run 'peerctl fmt'", plural(changed, "file"), verb)
 	}
 	return nil
+}
+
+// readHCLFile reads a file to format: a regular file (not a symbolic
+// link, which may point anywhere, nor a FIFO, which would block) of at
+// most intent.MaxFileBytes.
+func readHCLFile(name string) ([]byte, error) {
+	f, err := repofs.Open(filepath.Dir(name), filepath.Base(name))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	src, err := io.ReadAll(io.LimitReader(f, intent.MaxFileBytes+1))
+	if err == nil && len(src) > intent.MaxFileBytes {
+		err = fmt.Errorf("larger than %d bytes", intent.MaxFileBytes)
+	}
+	return src, err
 }
 
 // hclFiles expands the arguments into HCL native-syntax files, sorted.

@@ -35,14 +35,21 @@ type irrExpandOptions struct {
 	refs      []bgp.ObjectRef
 	servers   []string
 	snapshots []string
-	sources   []string
-	depth     int
-	aggregate bool
-	json      bool
-	noCache   bool
-	cacheTTL  time.Duration
-	timeout   time.Duration
-	noA       bool
+	// snapshotDir is the repository the policy's snapshots are read
+	// from; "" for --snapshot files, which the operator names.
+	snapshotDir string
+	// allowASN are the ASN classes the repository lets peers use
+	// (allow_peer_asn): members of those classes stay in sets.
+	allowASN   []bgp.Class
+	allowNames []string // --allow-asn
+	sources    []string
+	depth      int
+	aggregate  bool
+	json       bool
+	noCache    bool
+	cacheTTL   time.Duration
+	timeout    time.Duration
+	noA        bool
 }
 
 func newCmdIRRExpand(a *app, runF func(*irrExpandOptions) error) *cobra.Command {
@@ -71,6 +78,12 @@ limits how deep nested AS-SETs are followed (like bgpq4 -L).
 
 An AS-SET that cannot be expanded, or has no prefixes of a family, gives an
 empty list: peerctl renders that as deny-all for the peer, never accept-all.
+An AS-SET that exists with no members is empty, not missing. Bogon ASNs in a
+set (reserved, private, documentation, IANA-reserved: the ranges the rendered
+bogon-ASN filter rejects) are dropped with their prefixes, with a warning,
+except the classes the repository's allow_peer_asn allows. The next server
+is asked whenever one fails: unreachable, a broken-off or refused answer, or
+silent for 15 s.
 
 Exit status: 0 when every AS-SET was expanded (warnings go to stderr), 1 when
 one or more could not be, 2 on a usage error.`,
@@ -106,6 +119,16 @@ one or more could not be, 2 on a usage error.`,
 			if !cmd.Flags().Changed("server") && !cmd.Flags().Changed("snapshot") {
 				opts.fromPolicy(cmd.Flags().Changed("sources"))
 			}
+			if cmd.Flags().Changed("allow-asn") {
+				opts.allowASN = nil
+				for _, name := range opts.allowNames {
+					c, ok := bgp.ParseAllowedClass(name)
+					if !ok {
+						return usageErrorf("--allow-asn takes private or documentation, not %q", name)
+					}
+					opts.allowASN = append(opts.allowASN, c)
+				}
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -123,6 +146,7 @@ one or more could not be, 2 on a usage error.`,
 	f.DurationVar(&opts.cacheTTL, "cache-ttl", time.Hour, "how long cached answers are used")
 	f.DurationVar(&opts.timeout, "timeout", 5*time.Minute, "give up after this long in total")
 	f.BoolVar(&opts.noA, "no-a", false, "do not use the server's !a query; ask per member AS instead")
+	f.StringArrayVar(&opts.allowNames, "allow-asn", nil, "keep member ASNs of this `class` (private, documentation; repeatable) instead of dropping them as bogons (default: the repository's allow_peer_asn; like bgpq4 -p)")
 	return cmd
 }
 
@@ -136,16 +160,16 @@ func (opts *irrExpandOptions) fromPolicy(keepSources bool) {
 		return // no usable repository here: the flags' defaults apply
 	}
 	if len(repo.IRR.Snapshot) > 0 {
-		opts.snapshots = nil
-		for _, p := range repo.IRR.Snapshot {
-			opts.snapshots = append(opts.snapshots, filepath.Join(opts.app.repoDir, p))
-		}
+		// Read as repository files (irr.LoadOptions.BaseDir): regular,
+		// inside the repository, never through a symbolic link.
+		opts.snapshots, opts.snapshotDir = repo.IRR.Snapshot, opts.app.repoDir
 	} else if len(repo.IRR.Servers) > 0 {
 		opts.servers = repo.IRR.Servers
 	}
 	if !keepSources {
 		opts.sources = repo.IRR.Sources
 	}
+	opts.allowASN = repo.Network.AllowPeerASN
 }
 
 func irrExpandRun(ctx context.Context, opts *irrExpandOptions) error {
@@ -191,9 +215,10 @@ func irrExpandRun(ctx context.Context, opts *irrExpandOptions) error {
 // forbids) through the cache. from says which, for the progress line.
 func irrExpandClient(ctx context.Context, opts *irrExpandOptions) (client *irr.Client, from string, err error) {
 	a := opts.app
-	o := irr.Options{Sources: opts.sources, MaxDepth: opts.depth, TotalTimeout: opts.timeout, NoA: opts.noA, Logger: a.logger()}
+	o := irr.Options{Sources: opts.sources, MaxDepth: opts.depth, TotalTimeout: opts.timeout, NoA: opts.noA,
+		AllowASN: opts.allowASN, Logger: a.logger()}
 	if len(opts.snapshots) > 0 {
-		db, rep, err := irr.LoadSnapshots(ctx, opts.snapshots, irr.LoadOptions{Logger: a.logger()})
+		db, rep, err := irr.LoadSnapshots(ctx, opts.snapshots, irr.LoadOptions{BaseDir: opts.snapshotDir, Logger: a.logger()})
 		if err != nil {
 			return nil, "", err
 		}

@@ -28,7 +28,7 @@ func irrTestServer(t *testing.T) *irrtest.Server {
 
 func TestIRRExpandText(t *testing.T) {
 	srv := irrTestServer(t)
-	out, errOut, code := runPeerctl(t, "irr", "expand", "AS-EXAMPLE", "--server", srv.Addr, "--no-cache", "--aggregate")
+	out, errOut, code := runPeerctl(t, "irr", "expand", "AS-EXAMPLE", "--server", srv.Addr, "--no-cache", "--aggregate", "--allow-asn", "documentation")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
@@ -42,7 +42,7 @@ func TestIRRExpandText(t *testing.T) {
 func TestIRRExpandJSONAndFailure(t *testing.T) {
 	srv := irrTestServer(t)
 	repo := t.TempDir()
-	out, errOut, code := runPeerctl(t, "irr", "expand", "AS-EXAMPLE", "AS-NOPE", "--server", srv.Addr, "--json", "-C", repo)
+	out, errOut, code := runPeerctl(t, "irr", "expand", "AS-EXAMPLE", "AS-NOPE", "--server", srv.Addr, "--json", "-C", repo, "--allow-asn", "documentation")
 	if code != exitFindings {
 		t.Fatalf("exit %d, want 1 for a set that does not exist\n%s%s", code, out, errOut)
 	}
@@ -107,7 +107,7 @@ func TestIRRExpandSnapshot(t *testing.T) {
 	example := filepath.Join("..", "..", "data", "irr", "example.rpsl")
 	repo := t.TempDir()
 	out, errOut, code := runPeerctl(t, "--offline", "irr", "expand", "AS-ALPHA", "AS65537:AS-DELTA", "RIPE::AS-AKAMAI",
-		"--snapshot", example, "--sources", "RIPE,ARIN,RADB", "--json", "-C", repo)
+		"--snapshot", example, "--sources", "RIPE,ARIN,RADB", "--json", "-C", repo, "--allow-asn", "documentation")
 	if code != exitFindings {
 		t.Fatalf("exit %d, want 1 for AS65537:AS-DELTA, which the example does not have\n%s%s", code, out, errOut)
 	}
@@ -151,7 +151,7 @@ func TestIRRExpandSnapshot(t *testing.T) {
 	if err := os.WriteFile(dump, gz.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, errOut, code = runPeerctl(t, "irr", "expand", "AS-X", "--snapshot", dump, "-C", repo)
+	out, errOut, code = runPeerctl(t, "irr", "expand", "AS-X", "--snapshot", dump, "-C", repo, "--allow-asn", "documentation")
 	if code != exitOK || !strings.Contains(out, "198.51.100.0/24") || !strings.Contains(errOut, "the origin is not an AS number") {
 		t.Errorf("gzip dump: exit %d\n%s%s", code, out, errOut)
 	}
@@ -216,5 +216,18 @@ func TestIRRExpandUsesPolicy(t *testing.T) {
 	out, errOut, code := runPeerctl(t, "irr", "expand", "-C", dir, "--offline", "AS-ALPHA")
 	if code != exitOK || !strings.Contains(out, "data/irr/example.rpsl (sources") || !strings.Contains(out, "11.64.0.0/22") {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// Without a repository's allow_peer_asn or --allow-asn, documentation
+// ASNs in a set are bogons: dropped with their prefixes, and said so.
+func TestIRRExpandDropsBogons(t *testing.T) {
+	srv := irrTestServer(t)
+	out, errOut, code := runPeerctl(t, "irr", "expand", "AS-EXAMPLE", "--server", srv.Addr, "--no-cache", "-C", t.TempDir())
+	if code != exitOK || strings.Contains(out, "198.51.100") || !strings.Contains(errOut, "AS64500 in AS-EXAMPLE is a bogon ASN (RFC 5398 documentation)") {
+		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
+	if _, _, code := runPeerctl(t, "irr", "expand", "AS-EXAMPLE", "--allow-asn", "public"); code != exitError {
+		t.Errorf("--allow-asn public: exit %d, want %d", code, exitError)
 	}
 }

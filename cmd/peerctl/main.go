@@ -8,5 +8,9 @@ package main
 import "os"
 
 func main() {
-	os.Exit(run(os.Args[1:], newSystemIO()))
+	ios := newSystemIO()
+	ctx, stop := interruptible(ios.ErrOut, os.Exit)
+	code := runContext(ctx, os.Args[1:], ios)
+	stop()
+	os.Exit(code)
 }

@@ -2,17 +2,23 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/peerctl/peerctl/intent"
 	"github.com/peerctl/peerctl/model"
 	"github.com/peerctl/peerctl/render"
+	"github.com/peerctl/peerctl/repofs"
 )
 
 type renderOptions struct {
@@ -78,11 +84,11 @@ or a router could not be rendered, 2 on a usage or internal error.`,
 
 func renderRun(ctx context.Context, opts *renderOptions) error {
 	a := opts.app
-	tm, _, err := repoTemplates(os.DirFS(a.repoDir), opts.templates)
+	tm, _, err := repoTemplates(repofs.Dir(a.repoDir), opts.templates)
 	if err != nil {
 		return err
 	}
-	m, repo, diags, err := loadModel(ctx, a, os.DirFS(a.repoDir))
+	m, repo, diags, err := loadModel(ctx, a, repofs.Dir(a.repoDir))
 	printDiagnostics(a, diags, repo)
 	if err != nil {
 		return err
@@ -131,33 +137,71 @@ type renderedFile struct {
 }
 
 // writeConfig writes one config, atomically (a temporary file renamed
-// into place), or prints it when out is "-".
+// into place), or prints it when out is "-". The output directory is not
+// followed through a symbolic link (a repository may hold a rendered/
+// link pointing anywhere), and nothing is written outside it.
 func writeConfig(a *app, out string, o render.Output) (string, error) {
 	if out == "-" {
 		_, err := a.io.Out.Write(o.Config)
 		return "-", err
 	}
+	if err := noSymlinks(out); err != nil {
+		return "", err
+	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return "", err
 	}
-	path := filepath.Join(out, o.Router+".conf")
-	tmp, err := os.CreateTemp(out, "."+o.Router+".conf.*")
+	root, err := os.OpenRoot(out)
 	if err != nil {
 		return "", err
 	}
-	defer os.Remove(tmp.Name())
+	defer root.Close()
+	name := o.Router + ".conf"
+	path := filepath.Join(out, name)
+	suffix := make([]byte, 6)
+	_, _ = rand.Read(suffix)
+	tmpName := "." + name + "." + hex.EncodeToString(suffix)
+	tmp, err := root.OpenFile(tmpName, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o644)
+	if err != nil {
+		return "", err
+	}
+	defer root.Remove(tmpName)
 	if _, err := tmp.Write(o.Config); err != nil {
 		tmp.Close()
 		return "", fmt.Errorf("writing %s: %w", path, err)
 	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return "", err
-	}
 	if err := tmp.Close(); err != nil {
 		return "", err
 	}
-	return path, os.Rename(tmp.Name(), path)
+	// A rename replaces a symbolic link at the destination; it does not
+	// write through it.
+	return path, root.Rename(tmpName, name)
+}
+
+// noSymlinks refuses an output directory that is a symbolic link, or, for
+// a relative path, that is reached through one.
+func noSymlinks(dir string) error {
+	dir = filepath.Clean(dir)
+	check := []string{dir}
+	if !filepath.IsAbs(dir) {
+		check = nil
+		for p := dir; p != "." && p != string(filepath.Separator); p = filepath.Dir(p) {
+			check = append(check, p)
+		}
+	}
+	for _, p := range check {
+		fi, err := os.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			return fmt.Errorf("%s is a symbolic link: render does not write through one", p)
+		}
+	}
+	return nil
 }
 
 // loadTemplates returns the built-in templates, or those in dir.

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -15,7 +17,6 @@ import (
 	"github.com/peerctl/peerctl/gitfs"
 	"github.com/peerctl/peerctl/intent"
 	"github.com/peerctl/peerctl/plan"
-	"github.com/peerctl/peerctl/regular"
 	"github.com/peerctl/peerctl/render"
 	"github.com/peerctl/peerctl/review"
 )
@@ -183,4 +184,36 @@ func readHeadBuild(dir string, head *intent.Repo, routers []string, base []rende
 
 // readUntrusted reads a regular file (never a link, a FIFO or a device)
 // of at most max bytes.
-func readUntrusted(name string, max int64) ([]byte, error) { return regular.ReadFile(name, max) }
+func readUntrusted(name string, max int64) ([]byte, error) {
+	f, err := openRegular(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err == nil && int64(len(b)) > max {
+		err = fmt.Errorf("larger than %d bytes", max)
+	}
+	return b, err
+}
+
+// openRegular opens a file that is a regular file itself: a symbolic link
+// could lead out of the repository, and opening a FIFO blocks.
+func openRegular(name string) (*os.File, error) {
+	if info, err := os.Lstat(name); err != nil {
+		return nil, err
+	} else if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s)", info.Mode().Type())
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	// The check before opening keeps a FIFO from blocking us; this one
+	// catches a swap in between.
+	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+		f.Close()
+		return nil, errors.New("not a regular file")
+	}
+	return f, nil
+}

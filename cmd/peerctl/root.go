@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -109,7 +110,11 @@ func exitCodesTopic() *cobra.Command {
      Established, a deploy that was rolled back, an RPKI-invalid route
      (rpki validate), an AS-SET that could not be expanded (irr expand),
      a review whose verdict fails
-  2  usage error (bad flag or argument) or an internal failure
+  2  usage error (bad flag or argument) or an internal failure, or a
+     second SIGINT/SIGTERM, which exits without waiting for rollbacks
+
+SIGINT or SIGTERM (a cancelled CI job) stops a command: deploy first rolls
+back every change it has not confirmed, then exits 1 with its report.
 
 plan --detailed-exitcode changes the meaning for scripts: 0 when no router
 changes, 1 when some router changes, 2 on an error.`,
@@ -118,10 +123,16 @@ changes, 1 when some router changes, 2 on an error.`,
 
 // run executes peerctl with args and returns the process exit code.
 func run(args []string, ios *ioStreams) int {
+	return runContext(context.Background(), args, ios)
+}
+
+// runContext is run with a context that stops the command when it is
+// cancelled (main cancels it on SIGINT and SIGTERM).
+func runContext(ctx context.Context, args []string, ios *ioStreams) int {
 	a := &app{io: ios}
 	root := newRootCmd(a)
 	root.SetArgs(args)
-	err := root.Execute()
+	err := root.ExecuteContext(ctx)
 	code := exitCode(err)
 	if err != nil && err.Error() != "" {
 		fmt.Fprintln(ios.ErrOut, "Error:", err)

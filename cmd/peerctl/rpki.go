@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/peerctl/peerctl/intent"
+	"github.com/peerctl/peerctl/repofs"
 	"github.com/peerctl/peerctl/rpki"
 )
 
@@ -43,6 +45,17 @@ type rpkiSource struct {
 	vrps    string
 	slurm   string
 	timeout time.Duration
+	// repoDir is set when vrps or slurm came from the policies: they are
+	// then read as files of that repository (repofs).
+	repoDir string
+}
+
+// open opens a VRP or SLURM file named by a flag or by the policies.
+func (s *rpkiSource) open(name string) (*os.File, error) {
+	if s.repoDir != "" {
+		return repofs.Open(s.repoDir, name)
+	}
+	return os.Open(name)
 }
 
 func (s *rpkiSource) addFlags(cmd *cobra.Command) {
@@ -63,11 +76,12 @@ func (s *rpkiSource) resolve(a *app) error {
 		repo, _ := intent.LoadDir(a.repoDir) // errors elsewhere in the policies do not matter here
 		cfg := repo.RPKI
 		s.rtr = cfg.RTR
-		if cfg.VRPsFile != "" {
-			s.vrps = filepath.Join(a.repoDir, cfg.VRPsFile)
-		}
+		s.vrps = cfg.VRPsFile
 		if s.slurm == "" && cfg.SLURM != "" {
-			s.slurm = filepath.Join(a.repoDir, cfg.SLURM)
+			s.slurm = cfg.SLURM
+		}
+		if s.vrps != "" || s.slurm != "" {
+			s.repoDir = a.repoDir
 		}
 	}
 	if len(s.rtr) == 0 && s.vrps == "" {
@@ -83,7 +97,16 @@ func (s *rpkiSource) loadSLURM() (*rpki.SLURM, error) {
 	if s.slurm == "" {
 		return nil, nil
 	}
-	return rpki.LoadSLURMFile(s.slurm)
+	f, err := s.open(s.slurm)
+	if err != nil {
+		return nil, fmt.Errorf("loading SLURM: %w", err)
+	}
+	defer f.Close()
+	sl, err := rpki.LoadSLURM(f)
+	if err != nil {
+		return nil, fmt.Errorf("loading SLURM %s: %w", s.slurm, err)
+	}
+	return sl, nil
 }
 
 // rpkiData is a VRP table and where it came from.
@@ -103,9 +126,14 @@ func (s *rpkiSource) fetch(ctx context.Context, a *app) (*rpkiData, error) {
 		return nil, err
 	}
 	if s.vrps != "" {
-		vrps, rep, err := rpki.LoadJSONFile(s.vrps, rpki.LoadOptions{})
+		f, err := s.open(s.vrps)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("loading VRPs: %w", err)
+		}
+		defer f.Close()
+		vrps, rep, err := rpki.LoadJSON(f, rpki.LoadOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("loading VRPs from %s: %w", s.vrps, err)
 		}
 		vrps, _ = slurm.Apply(vrps)
 		return &rpkiData{Table: rpki.NewTable(vrps), Source: "file", Where: s.vrps, Report: &rep}, nil

@@ -15,7 +15,7 @@ import (
 	"strings"
 
 	"github.com/peerctl/peerctl/gitfs"
-	"github.com/peerctl/peerctl/regular"
+	"github.com/peerctl/peerctl/repofs"
 	"github.com/peerctl/peerctl/render"
 )
 
@@ -42,7 +42,7 @@ type repoState struct {
 
 // worktreeState is the repository as it is on disk.
 func worktreeState(a *app) *repoState {
-	return &repoState{label: "working tree", fsys: os.DirFS(a.repoDir), dir: a.repoDir}
+	return &repoState{label: "working tree", fsys: repofs.Dir(a.repoDir), dir: a.repoDir}
 }
 
 // commitState is the repository as it is in a commit, read from git.
@@ -193,7 +193,7 @@ func digest(root string, paths []string, extra ...string) (string, error) {
 // snapshot in the working tree may be large.
 func hashFile(h io.Writer, root, file string) error {
 	rel, _ := filepath.Rel(root, file)
-	f, err := regular.Open(file)
+	f, err := openRegular(file)
 	if err != nil {
 		return fmt.Errorf("%s: %w", filepath.ToSlash(rel), err)
 	}

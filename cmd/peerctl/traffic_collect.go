@@ -7,13 +7,14 @@ import (
 	"io"
 	"net"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/peerctl/peerctl/flows"
-	"github.com/peerctl/peerctl/regular"
+	"github.com/peerctl/peerctl/repofs"
 	"github.com/peerctl/peerctl/traffic"
 )
 
@@ -107,7 +108,7 @@ func trafficCollectRun(ctx context.Context, opts *trafficCollectOptions) error {
 		}
 	}
 	if opts.replay != "" {
-		f, err := regular.Open(opts.replay)
+		f, err := repofs.Open(filepath.Dir(opts.replay), filepath.Base(opts.replay))
 		if err != nil {
 			return fmt.Errorf("replay %s: %w", opts.replay, err)
 		}

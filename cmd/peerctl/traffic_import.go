@@ -3,11 +3,12 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/peerctl/peerctl/regular"
+	"github.com/peerctl/peerctl/repofs"
 	"github.com/peerctl/peerctl/traffic"
 	"github.com/peerctl/peerctl/traffic/importer"
 )
@@ -97,7 +98,7 @@ func trafficImportRun(opts *trafficImportOptions) error {
 	if env.repo != nil {
 		o.OurASN = env.repo.Network.ASN
 	}
-	f, err := regular.Open(opts.file)
+	f, err := repofs.Open(filepath.Dir(opts.file), filepath.Base(opts.file))
 	if err != nil {
 		return fmt.Errorf("import %s: %w", opts.file, err)
 	}

@@ -25,11 +25,11 @@ type Generator struct {
 }
 
 // NewGenerator starts generating into db with the given seed. ASNs start
-// at 100000 and IPv4 space at 11.0.0.0, far from bogons.
+// at 200000 and IPv4 space at 11.0.0.0, far from bogons.
 func NewGenerator(db *irr.DB, seed uint64) *Generator {
 	return &Generator{
 		DB: db, Source: "TEST", rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
-		next4: 11 << 24, next6: 0x2a00 << 48, nextAS: 100000,
+		next4: 11 << 24, next6: 0x2a00 << 48, nextAS: 200000,
 	}
 }
 

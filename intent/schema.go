@@ -79,6 +79,7 @@ type rawPolicyFile struct {
 	Economics []*rawEconomics `hcl:"economics,block"`
 	PeeringDB []*rawPeeringDB `hcl:"peeringdb,block"`
 	Deploy    []*rawDeploy    `hcl:"deploy,block"`
+	Traffic   []*rawTraffic   `hcl:"traffic,block"`
 }
 
 type rawNetwork struct {

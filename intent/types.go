@@ -26,6 +26,7 @@ type Repo struct {
 	Economics Economics
 	PeeringDB PeeringDB
 	Deploy    Deploy
+	Traffic   Traffic
 
 	// Files holds every parsed file by its repository-relative path, for
 	// printing diagnostics with source snippets.

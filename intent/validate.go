@@ -64,6 +64,7 @@ func (v *validator) build(policies []*rawPolicyFile, peers []*rawPeer) *Repo {
 		economics []*rawEconomics
 		pdbs      []*rawPeeringDB
 		deploys   []*rawDeploy
+		traffics  []*rawTraffic
 		routers   []*rawRouter
 		ixps      []*rawIXP
 	)
@@ -76,6 +77,7 @@ func (v *validator) build(policies []*rawPolicyFile, peers []*rawPeer) *Repo {
 		economics = append(economics, p.Economics...)
 		pdbs = append(pdbs, p.PeeringDB...)
 		deploys = append(deploys, p.Deploy...)
+		traffics = append(traffics, p.Traffic...)
 		routers = append(routers, p.Routers...)
 		ixps = append(ixps, p.IXPs...)
 	}
@@ -98,6 +100,7 @@ func (v *validator) build(policies []*rawPolicyFile, peers []*rawPeer) *Repo {
 	repo.Economics = v.economics(single(v, "economics", economics, func(b *rawEconomics) hcl.Range { return b.DefRange }))
 	repo.PeeringDB = v.peeringDB(single(v, "peeringdb", pdbs, func(b *rawPeeringDB) hcl.Range { return b.DefRange }))
 	repo.Deploy = v.deploy(single(v, "deploy", deploys, func(b *rawDeploy) hcl.Range { return b.DefRange }), repo)
+	repo.Traffic = v.traffic(single(v, "traffic", traffics, func(b *rawTraffic) hcl.Range { return b.DefRange }))
 	repo.Peers = v.peers(peers, repo)
 	v.crossCheck(repo)
 	return repo

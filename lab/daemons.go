@@ -138,7 +138,7 @@ func (l *Lab) startBIRDPeer(ctx context.Context, pr Peer) error {
 		l.inNS(pr.Name, "bird", "-f", "-c", conf, "-s", sock)...); err != nil {
 		return err
 	}
-	return waitFor(ctx, "BIRD of peer "+pr.Name, 10*time.Second, func() error {
+	return WaitFor(ctx, "BIRD of peer "+pr.Name, 10*time.Second, func() error {
 		_, err := run(ctx, "birdc", "-s", sock, "show", "status")
 		return err
 	})
@@ -198,7 +198,7 @@ func (l *Lab) startGoBGPPeer(ctx context.Context, pr Peer) error {
 		"gobgpd", "-f", conf, "--api-hosts", "127.0.0.1:50051", "--pprof-disable", "-p", "-l", "warn")...); err != nil {
 		return err
 	}
-	if err := waitFor(ctx, "GoBGP API of peer "+pr.Name, 15*time.Second, func() error {
+	if err := WaitFor(ctx, "GoBGP API of peer "+pr.Name, 15*time.Second, func() error {
 		_, err := l.GoBGP(ctx, pr.Name, "global")
 		return err
 	}); err != nil {
@@ -304,7 +304,7 @@ func (l *Lab) startFRR(ctx context.Context, r Router, managed string) error {
 			return err
 		}
 		sock := filepath.Join(dir, d+".vty")
-		if err := waitFor(ctx, d+" of "+r.Name, 10*time.Second, func() error {
+		if err := WaitFor(ctx, d+" of "+r.Name, 10*time.Second, func() error {
 			_, err := os.Stat(sock)
 			return err
 		}); err != nil {
@@ -357,7 +357,7 @@ func (l *Lab) startBIRDRouter(ctx context.Context, r Router, conf string) error 
 		l.inNS(r.Name, "unshare", "-m", "--propagation", "private", "/bin/sh", "-c", script)...); err != nil {
 		return err
 	}
-	if err := waitFor(ctx, "BIRD of "+r.Name, 10*time.Second, func() error {
+	if err := WaitFor(ctx, "BIRD of "+r.Name, 10*time.Second, func() error {
 		_, err := run(ctx, "birdc", "-s", sock, "show", "status")
 		return err
 	}); err != nil {

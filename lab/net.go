@@ -10,6 +10,10 @@ import (
 // ns is the name of a node's network namespace.
 func (l *Lab) ns(node string) string { return l.Name + "-" + node }
 
+// Namespace is the network namespace of a node (a router or a peer), for
+// tests that run something inside it (ip netns exec, setns).
+func (l *Lab) Namespace(node string) string { return l.ns(node) }
+
 // inNS prefixes a command so that it runs in a node's network namespace.
 // `ip netns exec` execs the command in place, so the PID stays the
 // daemon's.

@@ -131,7 +131,7 @@ func (l *Lab) stop(p Process) {
 
 // waitFor polls cond every 50 ms until it holds or ctx ends; what names the
 // awaited condition in the error.
-func waitFor(ctx context.Context, what string, timeout time.Duration, cond func() error) error {
+func WaitFor(ctx context.Context, what string, timeout time.Duration, cond func() error) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	for {

@@ -74,7 +74,7 @@ func (l *Lab) PeerSessions(ctx context.Context) ([]PeerView, error) {
 // the peer, and returns how long that took.
 func (l *Lab) WaitSessions(ctx context.Context, links []Link, timeout time.Duration) (time.Duration, error) {
 	start := time.Now()
-	err := waitFor(ctx, "BGP sessions", timeout, func() error {
+	err := WaitFor(ctx, "BGP sessions", timeout, func() error {
 		views, err := l.PeerSessions(ctx)
 		if err != nil {
 			return err

@@ -186,7 +186,7 @@ UseDNS no
 	if err != nil {
 		return err
 	}
-	return waitFor(ctx, "sshd of "+r.Name, 10*time.Second, func() error {
+	return WaitFor(ctx, "sshd of "+r.Name, 10*time.Second, func() error {
 		c, err := net.DialTimeout("tcp", addr.String(), time.Second)
 		if err == nil {
 			c.Close()

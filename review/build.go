@@ -196,7 +196,7 @@ func PeerFromScore(s PeerScore) PeerReport {
 		best = e.PoPs
 		if e.TransitSavingUSD != 0 || e.PortCostUSD != 0 || e.BreakEvenMbps != 0 {
 			p.Saving = &Saving{MovedMbps: e.MovedMbps, TransitUSD: e.TransitSavingUSD, PortUSD: e.PortCostUSD,
-				NetUSD: e.NetSavingUSD, BreakEvenMbps: e.BreakEvenMbps, TrafficSource: e.TrafficSource}
+				NetUSD: e.NetSavingUSD, BreakEvenMbps: e.BreakEvenMbps, TrafficSource: e.TrafficSource, MeasuredDays: e.MeasuredDays}
 		}
 	}
 	for i, rk := range res.APC {

@@ -541,7 +541,7 @@ func savingLine(s Saving) string {
 	var parts []string
 	if s.TrafficSource != "" && s.MovedMbps > 0 {
 		parts = append(parts, fmt.Sprintf("moves %s off transit (%s), saving %s/month in transit", traffic(s.MovedMbps, "Mbps"),
-			trafficSource(s.TrafficSource), usd(s.TransitUSD)))
+			trafficSource(s.TrafficSource, s.MeasuredDays), usd(s.TransitUSD)))
 	}
 	if s.PortUSD > 0 {
 		parts = append(parts, fmt.Sprintf("ports cost %s/month", usd(s.PortUSD)))
@@ -558,12 +558,17 @@ func savingLine(s Saving) string {
 	return "Best contract: " + strings.Join(parts, "; ") + "."
 }
 
-func trafficSource(s string) string {
+// trafficSource says whether a volume was measured or modelled.
+func trafficSource(s string, days int) string {
 	switch s {
+	case "flows":
+		return fmt.Sprintf("measured over %s: 95th percentile of our transit traffic to and from it", plural(days, "day"))
 	case "measured":
-		return "our measured traffic"
+		return "modelled from our total traffic"
 	case "peeringdb":
-		return "estimated from the traffic declared in PeeringDB"
+		return "modelled from the traffic declared in PeeringDB"
+	case "ports":
+		return "modelled from our port capacity"
 	}
 	return text(s)
 }

@@ -499,6 +499,17 @@ func TestBuildScopesWarningsToTheChange(t *testing.T) {
 	}
 }
 
+func TestSavingLineSaysMeasuredOrModelled(t *testing.T) {
+	measured := savingLine(Saving{MovedMbps: 5372, TransitUSD: 2149, PortUSD: 1500, NetUSD: 649, TrafficSource: "flows", MeasuredDays: 30})
+	if !strings.Contains(measured, "measured over 30 days") || !strings.Contains(measured, "net \\$649/month") {
+		t.Errorf("measured: %s", measured)
+	}
+	modelled := savingLine(Saving{MovedMbps: 2236, TransitUSD: 894, PortUSD: 1500, NetUSD: -606, TrafficSource: "peeringdb"})
+	if !strings.Contains(modelled, "modelled from the traffic declared in PeeringDB") {
+		t.Errorf("modelled: %s", modelled)
+	}
+}
+
 // TestRenderLikelihood: under the likelihood profile a peer's section
 // leads with the probability, keeps W, A and the paper felicity as
 // components, lists the factors each way (escaped), and still shows APC*.

@@ -185,10 +185,12 @@ type Saving struct {
 	PortUSD       float64 // port and cross-connect cost per month
 	NetUSD        float64
 	BreakEvenMbps float64 // billed traffic at which the ports pay off; 0 if unpriced
-	// TrafficSource is "measured" (policy), "peeringdb" (declared
-	// traffic) or "" when no volume is known and only the break-even
-	// means anything.
+	// TrafficSource is "flows" (measured over MeasuredDays days),
+	// "measured" (modelled from the policy's total), "peeringdb"
+	// (modelled from declared traffic) or "" when no volume is known and
+	// only the break-even means anything.
 	TrafficSource string
+	MeasuredDays  int
 }
 
 // Finding is one problem, located in a file when it has a place.

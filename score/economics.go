@@ -7,11 +7,15 @@ type Outcome struct {
 	// PoPs are the keys of the contract the figures are for: the first
 	// APC* entry both sides accept. Empty when there is none.
 	PoPs []string `json:"pops"`
-	// TrafficSource says where the Mbps figures come from: "measured"
-	// (policy), "peeringdb" (the requester's declared info_traffic),
-	// "ports" (its port capacity, exchange model), or "" when no volume
-	// is known and only the break-even can be given.
+	// TrafficSource says where the Mbps figures come from: "flows"
+	// (measured: transit traffic that would move, UseMeasured), or
+	// modelled from "measured" (the policy's total traffic), "peeringdb"
+	// (the requester's declared info_traffic) or "ports" (its port
+	// capacity, exchange model), or "" when no volume is known and only
+	// the break-even can be given.
 	TrafficSource string `json:"traffic_source"`
+	// MeasuredDays is how many days of flows "flows" figures cover.
+	MeasuredDays int `json:"measured_days,omitempty"`
 	// BilledDirection is the direction transit is assumed to bill on:
 	// "inbound" for inbound-heavy requesters, "outbound" for
 	// outbound-heavy ones, "max" (the larger) otherwise.
@@ -75,4 +79,15 @@ func economics(res Result, r *Profile, e Economics, p Params) *Outcome {
 	out.TransitSavingUSD = out.MovedMbps * e.TransitUSDPerMbps
 	out.NetSavingUSD = out.TransitSavingUSD - out.PortCostUSD
 	return out
+}
+
+// UseMeasured replaces the modelled volume with measured traffic: the
+// 95th percentiles per direction of the transit traffic that would move
+// to the candidate, measured over days. Transit bills the larger of the
+// two.
+func (o *Outcome) UseMeasured(inMbps, outMbps float64, days int, e Economics) {
+	o.TrafficSource, o.MeasuredDays = "flows", days
+	o.BilledDirection, o.MovedMbps = "max", math.Max(inMbps, outMbps)
+	o.TransitSavingUSD = o.MovedMbps * e.TransitUSDPerMbps
+	o.NetSavingUSD = o.TransitSavingUSD - o.PortCostUSD
 }

@@ -21,6 +21,19 @@ $peerctl peeringdb show AS64504 --offline
 step "peerctl suggest --top 5: who should we peer with?"
 $peerctl suggest --top 5 --offline
 
+# Measured traffic: a day of IPFIX from fra-edge1 (data/traffic), into a
+# scratch store that score and suggest below read as the repository's.
+traffic_store=.peerctl/traffic
+step "peerctl traffic collect --replay: a day of fra-edge1's IPFIX, attributed with its RIB dump"
+rm -rf "$traffic_store"
+$peerctl traffic collect --replay data/traffic/sample.pcap --store "$traffic_store"
+
+step "peerctl traffic top: transit traffic per remote AS, 95th percentile per direction"
+$peerctl traffic top --offline
+
+step "peerctl suggest --traffic --top 5: ranked by measured traffic that would move, and money"
+$peerctl suggest --traffic --top 5 --offline
+
 step "peerctl score AS64504: how good is this peer, and where?"
 $peerctl score AS64504 --offline
 

@@ -212,6 +212,12 @@ func (a *app) reviewScores(ctx context.Context, headRepo *intent.Repo, peers []b
 		source = filepath.ToSlash(rel)
 	}
 	in.Notes = append(in.Notes, "Peers are scored with PeeringDB "+describeSnapshot(source, meta.Generated, meta.Newest)+".")
+	moves, err := a.measuredMoves(headRepo, peers)
+	if err != nil {
+		in.Notes = append(in.Notes, "Measured traffic is not used: "+err.Error())
+	} else if moves != nil {
+		in.Notes = append(in.Notes, fmt.Sprintf("Savings are measured: the transit traffic of %s of flows (95th percentile).", plural(moves.Days, "day")))
+	}
 	for _, asn := range peers {
 		s := review.PeerScore{ASN: asn, Name: names[asn]}
 		them, err := env.scorer.Profile(asn, 0)
@@ -219,6 +225,7 @@ func (a *app) reviewScores(ctx context.Context, headRepo *intent.Repo, peers []b
 			s.Unscored = err.Error()
 		} else {
 			res := env.scorer.Score(us, them)
+			applyMeasured(&res, moves, env.scorer.Econ)
 			s.Result = &res
 		}
 		in.Scores = append(in.Scores, s)

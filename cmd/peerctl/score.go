@@ -106,6 +106,13 @@ func scoreRun(ctx context.Context, opts *scoreOptions) error {
 	}
 	env.scorer.Params.AllCriteria = opts.flags.byCriterion
 	res := env.scorer.Score(r, c)
+	if reqASN == env.ours {
+		moves, err := a.measuredMoves(env.repo, []bgp.ASN{opts.candidate})
+		if err != nil {
+			return err
+		}
+		applyMeasured(&res, moves, env.scorer.Econ)
+	}
 	if opts.json {
 		enc := json.NewEncoder(a.io.Out)
 		enc.SetIndent("", "  ")

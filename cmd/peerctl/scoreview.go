@@ -59,7 +59,7 @@ func printScore(w io.Writer, r score.Result) {
 	if e := r.Economics; e != nil && len(e.PoPs) > 0 {
 		fmt.Fprintf(w, "Economics (%s): ports $%.0f/month, break-even at %.0f Mbps", strings.Join(e.PoPs, " "), e.PortCostUSD, e.BreakEvenMbps)
 		if e.TrafficSource != "" {
-			fmt.Fprintf(w, "; moves %.0f Mbps (%s, from %s), saving $%.0f/month, net $%.0f/month", e.MovedMbps, e.BilledDirection, e.TrafficSource, e.TransitSavingUSD, e.NetSavingUSD)
+			fmt.Fprintf(w, "; moves %.0f Mbps (%s, %s), saving $%.0f/month, net $%.0f/month", e.MovedMbps, e.BilledDirection, volumeSource(e), e.TransitSavingUSD, e.NetSavingUSD)
 		} else {
 			fmt.Fprint(w, "; no traffic volume known (set scoring { traffic_mbps } or PeeringDB info_traffic)")
 		}
@@ -126,4 +126,12 @@ func num(x float64) string {
 		return "n/a"
 	}
 	return fmt.Sprintf("%.4f", x)
+}
+
+// volumeSource says whether an outcome's volume was measured or modelled.
+func volumeSource(e *score.Outcome) string {
+	if e.TrafficSource == "flows" {
+		return fmt.Sprintf("measured over %s: 95th percentile of transit traffic to and from it", plural(e.MeasuredDays, "day"))
+	}
+	return "modelled from " + e.TrafficSource
 }

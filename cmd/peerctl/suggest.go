@@ -22,6 +22,7 @@ type suggestOptions struct {
 	top       int
 	requester bgp.ASN
 	bySaving  bool
+	traffic   bool
 	flags     scoringFlags
 	json      bool
 }
@@ -40,7 +41,15 @@ with where to peer and the strongest reason each way. Networks we already
 peer with (peers/) are marked. --by-saving ranks by the expected monthly
 saving instead (probability × net saving), when traffic and prices are
 known. It answers "who should we peer with next?". A progress bar shows on
-a terminal. See 'peerctl score --help' for the method.`,
+a terminal. See 'peerctl score --help' for the method.
+
+--traffic puts measured money in: the transit traffic of the last 30 days
+in the traffic store that would move to each candidate (its own and that
+of the networks behind it by our routes; the 95th percentile of the larger
+direction, as transit bills), priced with the economics block, minus the
+port and cross-connect costs of the best contract's PoPs (those we share).
+It ranks by that net monthly saving (with --by-saving, weighted by the
+probability); candidates nothing measured would move to come last.`,
 		Example: `  # The 20 best candidates
   peerctl suggest
 
@@ -74,6 +83,7 @@ a terminal. See 'peerctl score --help' for the method.`,
 	cmd.Flags().IntVar(&opts.top, "top", 20, "show the best `N` candidates (0: all)")
 	cmd.Flags().StringVar(&requester, "requester", "", "requesting network `AS<n>` (default: our network from policies/)")
 	cmd.Flags().BoolVar(&opts.bySaving, "by-saving", false, "rank by expected monthly saving (probability × net saving) where it is known")
+	cmd.Flags().BoolVar(&opts.traffic, "traffic", false, "rank by measured transit traffic that would move, net of port costs (traffic store)")
 	cmd.Flags().BoolVar(&opts.json, "json", false, "print JSON")
 	return cmd
 }
@@ -96,7 +106,11 @@ type suggestion struct {
 	Where       []string `json:"where"` // PoP keys of the best contract
 	// NetSavingUSD is the best contract's monthly net saving when traffic
 	// and prices are known.
-	NetSavingUSD *float64            `json:"net_saving_usd_per_month,omitempty"`
+	NetSavingUSD *float64 `json:"net_saving_usd_per_month,omitempty"`
+	// With --traffic: the measured transit traffic that would move (95th
+	// percentile, the larger direction) and how many days it covers.
+	MovedMbps    *float64            `json:"moved_mbps,omitempty"`
+	MeasuredDays int                 `json:"measured_days,omitempty"`
 	For          []likelihood.Factor `json:"for"`
 	Against      []likelihood.Factor `json:"against"`
 	Rejections   []score.Rejection   `json:"rejections"`
@@ -124,6 +138,14 @@ func suggestRun(ctx context.Context, opts *suggestOptions) error {
 	if err != nil {
 		return err
 	}
+	if opts.traffic {
+		if reqASN != env.ours {
+			return usageErrorf("--traffic uses our measured traffic: it cannot go with another --requester")
+		}
+		if err := useMeasured(a, env, results); err != nil {
+			return err
+		}
+	}
 	peers := map[bgp.ASN]bool{}
 	if env.repo != nil && reqASN == env.ours {
 		for _, p := range env.repo.Peers {
@@ -134,8 +156,11 @@ func suggestRun(ctx context.Context, opts *suggestOptions) error {
 	for _, res := range results {
 		out = append(out, toSuggestion(res, peers[res.Candidate.ASN]))
 	}
-	if opts.bySaving {
+	switch {
+	case opts.bySaving:
 		slices.SortStableFunc(out, func(x, y suggestion) int { return cmp.Compare(expectedSaving(y), expectedSaving(x)) })
+	case opts.traffic:
+		slices.SortStableFunc(out, func(x, y suggestion) int { return cmp.Compare(netSaving(y), netSaving(x)) })
 	}
 	for i := range out {
 		out[i].Rank = i + 1
@@ -155,7 +180,11 @@ func suggestRun(ctx context.Context, opts *suggestOptions) error {
 	if env.profile != "paper" {
 		head = "P(AGREE)"
 	}
-	fmt.Fprintf(tw, "#\tASN\tNAME\t%s\tW\tA\tPOPS\tWHERE\tWHY\n", head)
+	if opts.traffic {
+		fmt.Fprintf(tw, "#\tASN\tNAME\tMOVES (P95)\tNET/MONTH\t%s\tPOPS\tWHERE\tWHY\n", head)
+	} else {
+		fmt.Fprintf(tw, "#\tASN\tNAME\t%s\tW\tA\tPOPS\tWHERE\tWHY\n", head)
+	}
 	for _, s := range out {
 		mark := ""
 		if s.Recommended {
@@ -163,6 +192,15 @@ func suggestRun(ctx context.Context, opts *suggestOptions) error {
 		}
 		if s.AlreadyPeer {
 			mark += " (peer)"
+		}
+		if opts.traffic {
+			moved, net := "—", "—"
+			if s.MovedMbps != nil && s.NetSavingUSD != nil {
+				moved, net = mbps(*s.MovedMbps), fmt.Sprintf("$%.0f", *s.NetSavingUSD)
+			}
+			fmt.Fprintf(tw, "%d\t%v\t%s\t%s\t%s\t%s%s\t%d\t%s\t%s\n", s.Rank, s.ASN, truncate(s.Name, 32), moved, net, num(s.Felicity), mark,
+				s.CommonPoPs, shortList(s.Where, 4), truncate(why(s), 60))
+			continue
 		}
 		fmt.Fprintf(tw, "%d\t%v\t%s\t%s%s\t%s\t%s\t%d\t%s\t%s\n", s.Rank, s.ASN, truncate(s.Name, 32), num(s.Felicity), mark,
 			num(s.Willingness), num(s.Affinity), s.CommonPoPs, shortList(s.Where, 4), truncate(why(s), 60))
@@ -191,6 +229,9 @@ func toSuggestion(r score.Result, peer bool) suggestion {
 		if e.TrafficSource != "" && len(e.PoPs) > 0 && e.TransitSavingUSD > 0 {
 			s.NetSavingUSD = &e.NetSavingUSD
 		}
+		if e.TrafficSource == "flows" {
+			s.MovedMbps, s.MeasuredDays = &e.MovedMbps, e.MeasuredDays
+		}
 	}
 	return s
 }
@@ -202,6 +243,35 @@ func expectedSaving(s suggestion) float64 {
 		return math.Inf(-1)
 	}
 	return s.Felicity * *s.NetSavingUSD
+}
+
+// netSaving is a candidate's measured net monthly saving; candidates
+// without one rank last.
+func netSaving(s suggestion) float64 {
+	if s.NetSavingUSD == nil {
+		return math.Inf(-1)
+	}
+	return *s.NetSavingUSD
+}
+
+// useMeasured puts the measured transit traffic that would move into every
+// result's economics.
+func useMeasured(a *app, env *scoringEnv, results []score.Result) error {
+	asns := make([]bgp.ASN, len(results))
+	for i, r := range results {
+		asns[i] = r.Candidate.ASN
+	}
+	moves, err := a.measuredMoves(env.repo, asns)
+	if err != nil {
+		return err
+	}
+	if moves == nil {
+		return findingsf("no measured traffic in the last %d days of the traffic store (peerctl traffic collect or import)", measuredDays)
+	}
+	for i := range results {
+		applyMeasured(&results[i], moves, env.scorer.Econ)
+	}
+	return nil
 }
 
 // why is the one-line reason shown in the table: why a side accepts no

@@ -13,7 +13,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -93,6 +95,18 @@ func RepoRoot(t testing.TB) string {
 			t.Fatal("no go.mod above the test's directory")
 		}
 		dir = parent
+	}
+}
+
+// NeedTools skips the test (fails it under PEERCTL_LAB=required) unless
+// every program is installed, for lab tests that run more than the lab's
+// daemons (a flow exporter, say).
+func NeedTools(t testing.TB, programs ...string) {
+	t.Helper()
+	for _, p := range programs {
+		if _, err := exec.LookPath(p); err != nil {
+			unavailable(t, fmt.Errorf("%w: %s is not installed (see .ci/run)", lab.ErrUnavailable, p))
+		}
 	}
 }
 

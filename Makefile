@@ -1,8 +1,8 @@
-# peerctl — the two commands a newcomer needs:
-#   make demo   run peerctl on the example repository in this directory
+# peerform — the two commands a newcomer needs:
+#   make demo   run peerform on the example repository in this directory
 #   make test   run every test that can run on this machine
 GO      ?= go
-BIN     := bin/peerctl
+BIN     := bin/peerform
 PKGS    := ./...
 FUZZTIME ?= 30s
 
@@ -11,24 +11,24 @@ FUZZTIME ?= 30s
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/peerctl
+	$(GO) build -o $(BIN) ./cmd/peerform
 
 # The main job on the example repository, offline, with the embedded
 # defaults: validate, suggest, score, render, plan and review a pull request
-# that adds a peer (scripts/demo.sh).
+# that adds a peer (docs/demo.sh).
 demo: build
-	PEERCTL=$(BIN) scripts/demo.sh
+	PEERFORM=$(BIN) docs/demo.sh
 
 vet:
 	$(GO) vet $(PKGS)
 
 # Packages whose code or tests start goroutines run under the race
-# detector; the others run without it (scripts/race-packages.sh).
+# detector; the others run without it (.ci/race-packages.sh).
 test: vet test-race
-	$(GO) test -count=1 -timeout 20m $$(scripts/race-packages.sh -v)
+	$(GO) test -count=1 -timeout 20m $$(.ci/race-packages.sh -v)
 
 test-race:
-	$(GO) test -race -count=1 -timeout 20m $$(scripts/race-packages.sh)
+	$(GO) test -race -count=1 -timeout 20m $$(.ci/race-packages.sh)
 
 # Every fuzz target for FUZZTIME each (go test runs one target at a time).
 fuzz:

@@ -1,4 +1,4 @@
-module github.com/peerctl/peerctl
+module github.com/peerform/peerform
 
 go 1.26.0
 

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/peerctl/peerctl/bgp"
+	"github.com/peerform/peerform/internal/core/bgp"
 )
 
 const frrDaemonDir = "/usr/lib/frr"
@@ -248,7 +248,7 @@ func (l *Lab) Vtysh(ctx context.Context, router string, commands ...string) (str
 }
 
 // frrBaseline is the part of an FRR router's config that the lab owns and
-// peerctl leaves alone: defaults, hostname, and blackhole routes for our
+// peerform leaves alone: defaults, hostname, and blackhole routes for our
 // prefixes so that `network` statements announce them.
 func frrBaseline(r Router) string {
 	var b strings.Builder
@@ -319,13 +319,13 @@ func (l *Lab) startFRR(ctx context.Context, r Router, managed string) error {
 }
 
 // birdBaseline is the config our BIRD routers start with: no BGP at all.
-// BIRD's config is one file, all of it managed by peerctl once it deploys.
+// BIRD's config is one file, all of it managed by peerform once it deploys.
 func birdBaseline(r Router) string {
-	return fmt.Sprintf("# %s: lab baseline, replaced by peerctl deploy\nrouter id %s;\nprotocol device {}\n", r.Name, r.RouterID)
+	return fmt.Sprintf("# %s: lab baseline, replaced by peerform deploy\nrouter id %s;\nprotocol device {}\n", r.Name, r.RouterID)
 }
 
 // startBIRDRouter runs one of our BIRD routers. Its directory and control
-// socket belong to the SSH user's group, so that peerctl can push the
+// socket belong to the SSH user's group, so that peerform can push the
 // config over SFTP and drive birdc.
 func (l *Lab) startBIRDRouter(ctx context.Context, r Router, conf string) error {
 	dir := l.nodeDir(r.Name)

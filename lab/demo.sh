@@ -2,15 +2,15 @@
 # make lab-demo: start the lab (its peers announce what the example's IRR
 # data registers for them, plus crafted routes; its RPKI cache serves
 # data/rpki/vrps.json), deploy the example repository's lab environment
-# with peerctl, check that every intended session is Established, print
+# with peerform, check that every intended session is Established, print
 # the session table, then ask the routers which routes they accepted and
 # judge them against the same IRR and RPKI data; stop the lab. Exits 0
 # only if every intended session came up and every route was accepted or
 # rejected as the data say. Needs root (network namespaces, sshd).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-LAB=bin/peerctl-lab
-PEERCTL=bin/peerctl
+LAB=bin/peerform-lab
+PEERFORM=bin/peerform
 NAME=${LAB_NAME:-demo}
 DIR=${LAB_DIR:-lab/run/$NAME}
 PORTS=${LAB_PORTS:-lab-ams-edge1=2201,lab-fra-edge1=2202}
@@ -27,11 +27,11 @@ t1=$(date +%s%N)
 
 # The lab's AS20940 peer uses this TCP MD5 password; the example
 # repository reads it from the environment, like any secret.
-export PEERCTL_SECRET_AS20940=lab-md5-secret
+export PEERFORM_SECRET_AS20940=lab-md5-secret
 common=(--env lab --offline --known-hosts "$DIR/ssh/known_hosts")
-$PEERCTL deploy "${common[@]}"
+$PEERFORM deploy "${common[@]}"
 t2=$(date +%s%N)
-$PEERCTL check "${common[@]}" --wait 30s
+$PEERFORM check "${common[@]}" --wait 30s
 t3=$(date +%s%N)
 # Routes settle after the sessions (RPKI data, route refresh).
 $LAB routes -dir "$DIR" -wait 30s

@@ -14,7 +14,7 @@
 // called Up, each in its own process group, and are stopped by PID.
 //
 // The recipe, its timings and its pitfalls are described in the project's
-// lab notes; the `peerctl-lab` command (lab/cmd/peerctl-lab) wraps Up and
+// lab notes; the `peerform-lab` command (lab/cmd/peerform-lab) wraps Up and
 // Down for `make lab-up` and `make lab-down`, and package labtest wraps
 // them for Go tests.
 package lab

@@ -9,14 +9,14 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/peerctl/peerctl/bgp"
-	"github.com/peerctl/peerctl/intent"
-	"github.com/peerctl/peerctl/irr"
-	"github.com/peerctl/peerctl/rpki"
+	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/core/intent"
+	"github.com/peerform/peerform/internal/sources/irr"
+	"github.com/peerform/peerform/internal/sources/rpki"
 )
 
 // LabMD5 is the TCP MD5 password of the lab's AS20940 sessions; the
-// example repository reads it from PEERCTL_SECRET_AS20940.
+// example repository reads it from PEERFORM_SECRET_AS20940.
 const LabMD5 = "lab-md5-secret"
 
 // Example builds the lab that mirrors the example peering repository at
@@ -110,7 +110,7 @@ type route struct {
 // IRR sources an expansion of ref uses ("SOURCE::SET" pins the source),
 // one per prefix (the lowest origin when several register it). It asks
 // the snapshot the questions an IRR server answers (recursive members,
-// then each member's routes), not peerctl's expansion, so that the lab's
+// then each member's routes), not peerform's expansion, so that the lab's
 // expectations do not share its code.
 func registered(db *irr.DB, sources []string, ref bgp.ObjectRef) ([]route, error) {
 	if ref.Source != "" {

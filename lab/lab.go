@@ -23,7 +23,7 @@ type Options struct {
 	Name string
 	// Dir holds configs, sockets, keys, logs and the state file. It must
 	// be traversable by other users (the routers' SSH login shells run as
-	// the lab's peerctl user), so not under a 0700 directory.
+	// the lab's peerform user), so not under a 0700 directory.
 	Dir string
 	// Topology is the lab's content, usually Example's.
 	Topology Topology
@@ -31,7 +31,7 @@ type Options struct {
 	// not listed get a free port.
 	SSHPorts map[string]int
 	// Configs are the routers' initial configs by router name: for FRR
-	// the part peerctl manages (added after the lab's baseline of
+	// the part peerform manages (added after the lab's baseline of
 	// hostname and static routes), for BIRD the whole file. Routers not
 	// listed start without BGP.
 	Configs map[string]string
@@ -40,7 +40,7 @@ type Options struct {
 }
 
 // Lab is a running lab. It is saved as lab.json in its directory, so that
-// another process (`peerctl-lab down`) can stop it.
+// another process (`peerform-lab down`) can stop it.
 type Lab struct {
 	Name     string     `json:"name"`
 	Dir      string     `json:"dir"`
@@ -60,7 +60,7 @@ type Lab struct {
 	exited map[int]chan struct{}
 }
 
-// Endpoint is how peerctl reaches one of the lab's routers.
+// Endpoint is how peerform reaches one of the lab's routers.
 type Endpoint struct {
 	Router   string         `json:"router"`
 	Platform string         `json:"platform"`
@@ -85,7 +85,7 @@ var labName = regexp.MustCompile(`^[a-z][a-z0-9]{0,9}$`)
 
 // ErrUnavailable means this machine cannot run a lab: not root, no network
 // namespaces, or a daemon is not installed. Tests skip on it unless
-// PEERCTL_LAB=required.
+// PEERFORM_LAB=required.
 var ErrUnavailable = errors.New("lab unavailable")
 
 // Requirements lists what the lab needs from the machine; it returns an

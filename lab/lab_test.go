@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/peerctl/peerctl/lab"
-	"github.com/peerctl/peerctl/lab/labtest"
+	"github.com/peerform/peerform/lab"
+	"github.com/peerform/peerform/lab/labtest"
 )
 
 // TestTwoLabsSideBySide starts two labs at once, with our routers

@@ -11,15 +11,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/peerctl/peerctl/bgp"
+	"github.com/peerform/peerform/internal/core/bgp"
 )
 
 // The routers' own view of their routes, read over their control sockets
-// (vtysh, birdc) and not through peerctl's device drivers, so that tests
-// can hold peerctl's configs to what the topology's data says.
+// (vtysh, birdc) and not through peerform's device drivers, so that tests
+// can hold peerform's configs to what the topology's data says.
 
 // BIRDRoute is a BGP route in one of our BIRD routers: from which
-// neighbor, and the large communities it carries (peerctl's filters mark
+// neighbor, and the large communities it carries (peerform's filters mark
 // a rejected route with the reasons, kept by `import keep filtered`).
 type BIRDRoute struct {
 	Neighbor         netip.Addr

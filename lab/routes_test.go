@@ -11,7 +11,7 @@ import (
 const (
 	birdProtocols = `BIRD 2.0.12 ready.
 Name       Proto      Table      State  Since         Info
-PEERCTL_RTR_1 RPKI       ---        up     03:21:08.134  Established
+PEERFORM_RTR_1 RPKI       ---        up     03:21:08.134  Established
 AS64501_DOC_IX_FRA_V4 BGP        ---        up     03:21:08.305  Established   
   Description:    AS64501 Doc Transit Alpha
   BGP state:          Established
@@ -51,14 +51,14 @@ Table master6:
 `
 	birdROAs = `BIRD 2.0.12 ready.
 Table master4:
-198.51.100.0/24      blackhole [PEERCTL_STATIC_V4 03:21:08.132] * (200)
+198.51.100.0/24      blackhole [PEERFORM_STATIC_V4 03:21:08.132] * (200)
 
-Table peerctl_roa4:
-11.66.4.0/22-22 AS64999  [PEERCTL_RTR_1 03:21:08.135] * (100)
-198.51.100.0/24-24 AS64500  [PEERCTL_RTR_1 03:21:08.135] * (100)
+Table peerform_roa4:
+11.66.4.0/22-22 AS64999  [PEERFORM_RTR_1 03:21:08.135] * (100)
+198.51.100.0/24-24 AS64500  [PEERFORM_RTR_1 03:21:08.135] * (100)
 
-Table peerctl_roa6:
-2a10:504::/32-48 AS64504  [PEERCTL_RTR_1 03:21:08.135] * (100)
+Table peerform_roa6:
+2a10:504::/32-48 AS64504  [PEERFORM_RTR_1 03:21:08.135] * (100)
 `
 	frrRoutes = `{
  "vrfId": 0,

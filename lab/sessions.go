@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/peerctl/peerctl/bgp"
+	"github.com/peerform/peerform/internal/core/bgp"
 )
 
 // PeerView is a session as one of the lab's peers sees it.
@@ -18,7 +18,7 @@ type PeerView struct {
 }
 
 // PeerSessions reports, from the peers' side, the state of every session
-// in the topology. It is independent of peerctl's device drivers, so tests
+// in the topology. It is independent of peerform's device drivers, so tests
 // can use it to cross-check them.
 func (l *Lab) PeerSessions(ctx context.Context) ([]PeerView, error) {
 	up := map[string]bool{} // peer + "|" + neighbor address

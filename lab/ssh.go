@@ -16,11 +16,11 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// The SSH user peerctl logs in as. It exists only in the passwd, group and
+// The SSH user peerform logs in as. It exists only in the passwd, group and
 // shadow copies bind-mounted into each router's sshd, never in the host's
 // /etc.
 const (
-	sshUser = "peerctl"
+	sshUser = "peerform"
 	sshUID  = 64001
 	sshGID  = 64001
 )
@@ -50,7 +50,7 @@ func (l *Lab) setupSSH() error {
 		return err
 	}
 	l.KeyFile = filepath.Join(dir, "id_ed25519")
-	pub, err := writeKey(l.KeyFile, "peerctl-lab-"+l.Name)
+	pub, err := writeKey(l.KeyFile, "peerform-lab-"+l.Name)
 	if err != nil {
 		return fmt.Errorf("lab: client key: %w", err)
 	}
@@ -62,7 +62,7 @@ func (l *Lab) setupSSH() error {
 }
 
 // userFiles writes passwd, group and shadow copies for one router's sshd:
-// the host's files plus the peerctl user, whose login shell reaches the
+// the host's files plus the peerform user, whose login shell reaches the
 // router's CLI (vtysh or birdc). The shadow copy keeps the host file's
 // group (shadow), or vtysh's PAM account check fails.
 func (l *Lab) userFiles(ctx context.Context, dir, home, shell string) error {
@@ -70,7 +70,7 @@ func (l *Lab) userFiles(ctx context.Context, dir, home, shell string) error {
 	if err != nil {
 		return err
 	}
-	passwd = fmt.Appendf(passwd, "%s:x:%d:%d:peerctl lab user:%s:%s\n", sshUser, sshUID, sshGID, home, shell)
+	passwd = fmt.Appendf(passwd, "%s:x:%d:%d:peerform lab user:%s:%s\n", sshUser, sshUID, sshGID, home, shell)
 	group, err := os.ReadFile("/etc/group")
 	if err != nil {
 		return err

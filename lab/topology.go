@@ -6,10 +6,10 @@ import (
 	"regexp"
 	"slices"
 
-	"github.com/peerctl/peerctl/bgp"
+	"github.com/peerform/peerform/internal/core/bgp"
 )
 
-// Topology is what a lab contains: IXP LANs, the routers peerctl manages,
+// Topology is what a lab contains: IXP LANs, the routers peerform manages,
 // and the peers that announce routes to them. Example builds the one that
 // mirrors the example repository, from its data files.
 type Topology struct {
@@ -38,7 +38,7 @@ type Port struct {
 	IPv6 netip.Addr
 }
 
-// Router is one of our routers: managed over SSH by peerctl.
+// Router is one of our routers: managed over SSH by peerform.
 type Router struct {
 	Name     string // also the router's hostname
 	Platform string // "frr" or "bird2"

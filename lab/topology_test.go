@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/peerctl/peerctl/bgp"
+	"github.com/peerform/peerform/internal/core/bgp"
 )
 
 // The example repository is the module's root, the lab package's parent.

@@ -1,13 +1,13 @@
 # The lab environment: the same two sites, rebuilt in network namespaces on
 # one machine by `make lab-up` (lab/README.md). `make lab-demo` deploys
-# these routers with `peerctl deploy --env lab` and checks their sessions;
+# these routers with `peerform deploy --env lab` and checks their sessions;
 # production commands leave them alone (--env defaults to production).
 
 router "lab-ams-edge1" {
   platform     = "frr"
   host         = "127.0.0.1"
   port         = 2201
-  user         = "peerctl"
+  user         = "peerform"
   ssh_key_file = "lab/run/demo/ssh/id_ed25519" # written by make lab-up
   router_id    = "198.51.100.1"
   environment  = "lab"
@@ -23,7 +23,7 @@ router "lab-fra-edge1" {
   platform     = "bird2"
   host         = "127.0.0.1"
   port         = 2202
-  user         = "peerctl"
+  user         = "peerform"
   ssh_key_file = "lab/run/demo/ssh/id_ed25519"
   router_id    = "198.51.100.2"
   environment  = "lab"

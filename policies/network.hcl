@@ -27,7 +27,7 @@ irr {
   snapshot  = ["data/irr/example.rpsl"]
 }
 
-# RPKI: the routers validate origins against these RTR caches; peerctl
+# RPKI: the routers validate origins against these RTR caches; peerform
 # itself reads the validator's output to tag IRR prefixes in plans and
 # reviews (the example ships invented VRPs, data/rpki/README.md).
 rpki {

@@ -4,7 +4,7 @@
 router "ams-edge1" {
   platform  = "frr"
   host      = "ams-edge1.example.net"
-  user      = "peerctl"
+  user      = "peerform"
   router_id = "198.51.100.1"
 
   ixp "DOC-IX-AMS" {
@@ -16,7 +16,7 @@ router "ams-edge1" {
 router "fra-edge1" {
   platform  = "bird2"
   host      = "fra-edge1.example.net"
-  user      = "peerctl"
+  user      = "peerform"
   router_id = "198.51.100.2"
 
   ixp "DOC-IX-FRA" {

@@ -1,7 +1,7 @@
 # Measured traffic (docs/traffic.md). fra-edge1 exports IPFIX to
-# `peerctl traffic collect`; flows are attributed with a dump of its BGP
+# `peerform traffic collect`; flows are attributed with a dump of its BGP
 # table (BIRD's mrt protocol), and the links below tell transit from
-# peering. The store lives in .peerctl/traffic unless `store` says where.
+# peering. The store lives in .peerform/traffic unless `store` says where.
 traffic {
   rib           = "data/traffic/rib.mrt" # the example's invented table
   sampling_rate = 1000                   # fra-edge1 samples 1 in 1000

@@ -6,10 +6,10 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/peerctl/peerctl/bgp"
-	"github.com/peerctl/peerctl/intent"
-	"github.com/peerctl/peerctl/irr"
-	"github.com/peerctl/peerctl/model"
+	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/core/intent"
+	"github.com/peerform/peerform/internal/core/model"
+	"github.com/peerform/peerform/internal/sources/irr"
 )
 
 // benchRepo is a repository of n peers across four routers: r1 (bird2)
@@ -129,7 +129,7 @@ func BenchmarkRenderAll(b *testing.B) {
 }
 
 // BenchmarkBuildAndRender adds resolving the intents against the (warm)
-// IRR data: what `peerctl render` does once the data is loaded.
+// IRR data: what `peerform render` does once the data is loaded.
 func BenchmarkBuildAndRender(b *testing.B) {
 	repo, in := benchRepo(b, 1000)
 	tm := defaultTemplates(b)

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/peerctl/peerctl/bgp"
-	"github.com/peerctl/peerctl/intent"
-	"github.com/peerctl/peerctl/model"
+	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/core/intent"
+	"github.com/peerform/peerform/internal/core/model"
 )
 
 // The golden files show everything; these tests state what each targeted
@@ -74,7 +74,7 @@ func TestCaseTwoIXPs(t *testing.T) {
 			}
 		}
 		p := c.v.Peers[0]
-		if p.Password != "PEERCTL-SECRET-AS64501" || !p.GTSM || !p.BFD || p.LocalPref != 200 {
+		if p.Password != "PEERFORM-SECRET-AS64501" || !p.GTSM || !p.BFD || p.LocalPref != 200 {
 			t.Errorf("%s: peer %+v", c.v.Router, *p)
 		}
 		if f := p.Families[0]; f.Excluded != 1 || f.Prefixes != 6 {
@@ -86,7 +86,7 @@ func TestCaseTwoIXPs(t *testing.T) {
 	}
 	frr := renderAs(t, m, "r2", "frr")
 	for _, want := range []string{
-		"neighbor 192.0.2.139 password PEERCTL-SECRET-AS64501",
+		"neighbor 192.0.2.139 password PEERFORM-SECRET-AS64501",
 		"neighbor 192.0.2.139 ttl-security hops 1",
 		"neighbor 192.0.2.139 bfd",
 		"neighbor 192.0.2.139 maximum-prefix 500 restart 15",
@@ -132,7 +132,7 @@ func TestCaseRouteServer(t *testing.T) {
 	if v.Filters.GracefulShutdown || v.Filters.RejectOwn {
 		t.Errorf("filters %+v: gshut and own-prefix rejection are off in this case", v.Filters)
 	}
-	if conf := renderAs(t, m, "r1", "frr"); strings.Contains(conf, "PEERCTL_OWN_") || strings.Contains(conf, "PEERCTL_GSHUT") {
+	if conf := renderAs(t, m, "r1", "frr"); strings.Contains(conf, "PEERFORM_OWN_") || strings.Contains(conf, "PEERFORM_GSHUT") {
 		t.Error("frr: own-prefix or gshut policy rendered although turned off")
 	}
 }
@@ -149,14 +149,14 @@ func TestCaseShutdown(t *testing.T) {
 		}
 	}
 	bird := renderAs(t, m, "r1", "bird2")
-	if !strings.Contains(bird, "bgp_community.add((65535, 0));") || !strings.Contains(bird, "export filter PEERCTL_EXPORT_V4_GSHUT;") {
+	if !strings.Contains(bird, "bgp_community.add((65535, 0));") || !strings.Contains(bird, "export filter PEERFORM_EXPORT_V4_GSHUT;") {
 		t.Error("bird2: no GRACEFUL_SHUTDOWN on the drained peer's exports")
 	}
 	if !strings.Contains(bird, "import limit 100 action warn;") {
 		t.Error("bird2: max-prefix action warn not rendered")
 	}
 	frr := renderAs(t, m, "r1", "frr")
-	if !strings.Contains(frr, "route-map PEERCTL_EXPORT_V4_GSHUT permit 10\n match ip address prefix-list PEERCTL_ANNOUNCE_V4\n set community graceful-shutdown additive\n") {
+	if !strings.Contains(frr, "route-map PEERFORM_EXPORT_V4_GSHUT permit 10\n match ip address prefix-list PEERFORM_ANNOUNCE_V4\n set community graceful-shutdown additive\n") {
 		t.Error("frr: no GRACEFUL_SHUTDOWN export route-map")
 	}
 	if !strings.Contains(frr, "maximum-prefix 100 warning-only") || strings.Contains(frr, "match rpki") {

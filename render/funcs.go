@@ -7,7 +7,7 @@ import (
 	"strings"
 	"text/template"
 
-	"github.com/peerctl/peerctl/irr"
+	"github.com/peerform/peerform/internal/sources/irr"
 )
 
 // funcs are the helpers templates may call. All are pure functions of

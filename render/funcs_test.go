@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/peerctl/peerctl/bgp"
-	"github.com/peerctl/peerctl/irr"
+	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/sources/irr"
 )
 
 // TestDigitPatterns: the patterns match exactly the numbers of the range,

@@ -7,10 +7,10 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/peerctl/peerctl/bgp"
-	"github.com/peerctl/peerctl/intent"
-	"github.com/peerctl/peerctl/irr"
-	"github.com/peerctl/peerctl/model"
+	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/core/intent"
+	"github.com/peerform/peerform/internal/core/model"
+	"github.com/peerform/peerform/internal/sources/irr"
 )
 
 // fuzzPolicy is the fixed policy of the fuzz target: one BIRD router at

@@ -6,8 +6,8 @@ import (
 	"net/netip"
 	"strings"
 
-	"github.com/peerctl/peerctl/bgp"
-	"github.com/peerctl/peerctl/intent"
+	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/core/intent"
 )
 
 // guard checks every string on its way into a View, again: the intent
@@ -87,7 +87,7 @@ func rtrCaches(g *guard, list []string) []RTRCache {
 			g.failf("RTR cache %q %v", s, err)
 			continue
 		}
-		c := RTRCache{Name: fmt.Sprintf("PEERCTL_RTR_%d", i+1), Host: host, Port: port, Preference: i + 1}
+		c := RTRCache{Name: fmt.Sprintf("PEERFORM_RTR_%d", i+1), Host: host, Port: port, Preference: i + 1}
 		if a, err := netip.ParseAddr(host); err == nil {
 			c.Host, c.IsAddr = a.String(), true
 		}

@@ -11,12 +11,12 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
-	"github.com/peerctl/peerctl/bgp"
-	"github.com/peerctl/peerctl/intent"
-	"github.com/peerctl/peerctl/irr"
-	"github.com/peerctl/peerctl/model"
-	"github.com/peerctl/peerctl/peeringdb"
-	"github.com/peerctl/peerctl/rpki"
+	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/core/intent"
+	"github.com/peerform/peerform/internal/core/model"
+	"github.com/peerform/peerform/internal/sources/irr"
+	"github.com/peerform/peerform/internal/sources/peeringdb"
+	"github.com/peerform/peerform/internal/sources/rpki"
 )
 
 // A test case directory holds:

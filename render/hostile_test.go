@@ -14,10 +14,10 @@ import (
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/peerctl/peerctl/bgp"
-	"github.com/peerctl/peerctl/intent"
-	"github.com/peerctl/peerctl/irr"
-	"github.com/peerctl/peerctl/model"
+	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/core/intent"
+	"github.com/peerform/peerform/internal/core/model"
+	"github.com/peerform/peerform/internal/sources/irr"
 )
 
 // hostileStrings try to change the shape of a rendered config: end a

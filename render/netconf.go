@@ -5,12 +5,12 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/peerctl/peerctl/bgp"
-	"github.com/peerctl/peerctl/openconfig"
+	"github.com/peerform/peerform/internal/change/openconfig"
+	"github.com/peerform/peerform/internal/core/bgp"
 )
 
 // NetconfPlatform is the platform whose configuration is not a template's
-// text but the edit-config payload of peerctl's YANG module peerctl-bgp
+// text but the edit-config payload of peerform's YANG module peerform-bgp
 // (package openconfig, docs/netconf.md). It is built in: a templates
 // folder cannot replace it.
 const NetconfPlatform = "netconf"
@@ -47,9 +47,9 @@ func netconfPayload(v *View) ([]byte, error) {
 }
 
 // netconfPeerGroup names the router-side peer group that holds the policy
-// of a session's IXP and family: PEERCTL_DOC_IX_AMS_V4.
+// of a session's IXP and family: PEERFORM_DOC_IX_AMS_V4.
 func netconfPeerGroup(s *Session) string {
-	return "PEERCTL_" + s.IXPID + "_" + s.Suffix
+	return "PEERFORM_" + s.IXPID + "_" + s.Suffix
 }
 
 // netconfNotes is the comment in front of a payload: what it configures,
@@ -57,9 +57,9 @@ func netconfPeerGroup(s *Session) string {
 // cannot express, per peer.
 func netconfNotes(v *View, neighbors int) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "<!--\n  peerctl-bgp payload rendered by peerctl for AS%d: %d neighbors.\n", v.ASN, neighbors)
+	fmt.Fprintf(&b, "<!--\n  peerform-bgp payload rendered by peerform for AS%d: %d neighbors.\n", v.ASN, neighbors)
 	b.WriteString("  It configures neighbors, address families, prefix limits and MD5 keys;\n" +
-		"  each session joins the peer group PEERCTL_<IXP>_<V4|V6> of the router,\n" +
+		"  each session joins the peer group PEERFORM_<IXP>_<V4|V6> of the router,\n" +
 		"  which must hold the import and export policy (IRR prefix lists, RPKI,\n" +
 		"  bogons, our announcements). Policy is not configured over NETCONF.\n")
 	var notes []string

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/peerctl/peerctl/bgp"
-	"github.com/peerctl/peerctl/model"
-	"github.com/peerctl/peerctl/openconfig"
+	"github.com/peerform/peerform/internal/change/openconfig"
+	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/core/model"
 )
 
 // exampleWith is a test case made of the example case and the policy files
@@ -78,13 +78,13 @@ func TestGoldenNetconfRouter(t *testing.T) {
 		compareGolden(t, filepath.Join(dir, "want", name), o.Config)
 		c, found, err := openconfig.Parse(o.Config)
 		if err != nil || !found {
-			t.Fatalf("%s does not parse as a peerctl-bgp payload: %v", name, err)
+			t.Fatalf("%s does not parse as a peerform-bgp payload: %v", name, err)
 		}
 		if c.LocalAS != 64500 || len(c.Neighbors) != len(o.View.Sessions) {
 			t.Errorf("%s: AS%d with %d neighbors for %d sessions", name, c.LocalAS, len(c.Neighbors), len(o.View.Sessions))
 		}
 		for _, n := range c.Neighbors {
-			if len(n.AFISAFIs) != 1 || n.AFISAFIs[0].MaxPrefixes == 0 || n.Shutdown || !strings.HasPrefix(n.PeerGroup, "PEERCTL_DOC_IX_AMS_V") {
+			if len(n.AFISAFIs) != 1 || n.AFISAFIs[0].MaxPrefixes == 0 || n.Shutdown || !strings.HasPrefix(n.PeerGroup, "PEERFORM_DOC_IX_AMS_V") {
 				t.Errorf("%s: neighbor %+v", name, n)
 			}
 		}
@@ -107,7 +107,7 @@ func TestNetconfPayloadEscaping(t *testing.T) {
 	if !strings.Contains(string(b), "<description>AS64500 (ams) &amp; co</description>") {
 		t.Errorf("the name is not escaped:\n%s", b)
 	}
-	if !strings.Contains(string(b), "<auth-password>PEERCTL-SECRET-GOOD</auth-password>") {
+	if !strings.Contains(string(b), "<auth-password>PEERFORM-SECRET-GOOD</auth-password>") {
 		t.Errorf("the MD5 placeholder did not survive:\n%s", b)
 	}
 	c, _, err := openconfig.Parse(b)

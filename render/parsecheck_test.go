@@ -14,6 +14,7 @@ import (
 	"time"
 
 	udiff "github.com/aymanbagabas/go-udiff"
+	"github.com/peerform/peerform/internal/testutil"
 )
 
 // The real parsers: every BIRD config a test renders goes through
@@ -23,16 +24,15 @@ import (
 const frrDaemonDir = "/usr/lib/frr"
 
 // labRequired is set in CI: a missing daemon is then a failure, not a skip.
-func labRequired() bool { return os.Getenv("PEERCTL_LAB") == "required" }
 
 // tool returns the path of a binary, or skips (fails under
-// PEERCTL_LAB=required) when it is not installed.
+// PEERFORM_LAB=required) when it is not installed.
 func tool(t testing.TB, name, pkg string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
-		if labRequired() {
-			t.Fatalf("%s is not installed (Debian package %s) and PEERCTL_LAB=required", name, pkg)
+		if testutil.LabRequired() {
+			t.Fatalf("%s is not installed (Debian package %s) and PEERFORM_LAB=required", name, pkg)
 		}
 		t.Skipf("%s is not installed (Debian package %s); skipping the real-parser check", name, pkg)
 	}
@@ -135,13 +135,13 @@ func frrRunningConfig(t testing.TB, ctx context.Context, dir, conf string) (stri
 	t.Helper()
 	bgpd := filepath.Join(frrDaemonDir, "bgpd")
 	if _, err := os.Stat(bgpd); err != nil {
-		if labRequired() {
+		if testutil.LabRequired() {
 			t.Fatalf("%s missing (Debian package frr)", bgpd)
 		}
 		t.Skipf("%s missing (Debian package frr)", bgpd)
 	}
 	if mods, _ := filepath.Glob("/usr/lib/*/frr/modules/bgpd_rpki.so"); len(mods) == 0 {
-		if labRequired() {
+		if testutil.LabRequired() {
 			t.Fatal("the bgpd RPKI module is missing (Debian package frr-rpki-rtrlib)")
 		}
 		t.Skip("the bgpd RPKI module is missing (Debian package frr-rpki-rtrlib)")

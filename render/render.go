@@ -5,7 +5,7 @@ import (
 	"runtime"
 	"sync"
 
-	"github.com/peerctl/peerctl/model"
+	"github.com/peerform/peerform/internal/core/model"
 )
 
 // Render returns the configuration of one router.

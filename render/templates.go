@@ -11,7 +11,7 @@ import (
 	"strings"
 	"text/template"
 
-	"github.com/peerctl/peerctl/templates"
+	"github.com/peerform/peerform/templates"
 )
 
 // EntryTemplate is the template each platform folder must define; it

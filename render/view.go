@@ -6,10 +6,10 @@ import (
 	"net/netip"
 	"sort"
 
-	"github.com/peerctl/peerctl/bgp"
-	"github.com/peerctl/peerctl/intent"
-	"github.com/peerctl/peerctl/irr"
-	"github.com/peerctl/peerctl/model"
+	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/core/intent"
+	"github.com/peerform/peerform/internal/core/model"
+	"github.com/peerform/peerform/internal/sources/irr"
 )
 
 // View is one router's configuration as templates see it: typed values,
@@ -122,7 +122,7 @@ func (r ASNRange) Single() bool { return r.First == r.Last }
 
 // RTRCache is an RPKI cache the router connects to.
 type RTRCache struct {
-	Name       string // PEERCTL_RTR_<n>
+	Name       string // PEERFORM_RTR_<n>
 	Host       string // an address or a DNS name
 	IsAddr     bool   // Host is an IP address
 	Port       int
@@ -309,7 +309,7 @@ func NewView(m *model.Model, router string) (*View, error) {
 			Name: name, Peer: p, Filter: pf, IXP: ixp, IXPID: id, Community: communities[s.IXP],
 			Family: fam, AFI: s.Family.String(), Suffix: suffix(fam), Neighbor: s.Neighbor, Local: s.Local,
 			MaxPrefix: s.MaxPrefix, Import: name + "_IN", V: v,
-			Export: "PEERCTL_EXPORT_" + suffix(fam),
+			Export: "PEERFORM_EXPORT_" + suffix(fam),
 		}
 		f := v.family(fam)
 		if p.Shutdown {

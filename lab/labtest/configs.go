@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/peerctl/peerctl/bgp"
-	"github.com/peerctl/peerctl/deploy"
-	"github.com/peerctl/peerctl/lab"
+	"github.com/peerform/peerform/internal/change/deploy"
+	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/lab"
 )
 
 // Session is one peering a test config sets up: every session the

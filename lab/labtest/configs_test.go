@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/peerctl/peerctl/bgp"
+	"github.com/peerform/peerform/internal/core/bgp"
 )
 
 // The test configs are valid for the real parsers: BIRD's `bird -p` and

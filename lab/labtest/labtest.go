@@ -1,10 +1,10 @@
 // Package labtest starts the BGP lab of package lab from Go tests, and
-// writes router configs shaped like the ones peerctl renders, for tests
+// writes router configs shaped like the ones peerform renders, for tests
 // that run before (or without) the renderer.
 //
 // A test that needs the lab calls Start; it skips with the reason when the
 // machine cannot run one (not root, no network namespaces, a daemon not
-// installed), unless PEERCTL_LAB=required, in which case it fails: CI sets
+// installed), unless PEERFORM_LAB=required, in which case it fails: CI sets
 // that, so a lab test can never silently stop running there.
 package labtest
 
@@ -21,13 +21,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/peerctl/peerctl/device"
-	"github.com/peerctl/peerctl/lab"
+	"github.com/peerform/peerform/internal/change/device"
+	"github.com/peerform/peerform/internal/testutil"
+	"github.com/peerform/peerform/lab"
 )
-
-// Required reports whether PEERCTL_LAB=required: missing prerequisites
-// are failures, not skips.
-func Required() bool { return os.Getenv("PEERCTL_LAB") == "required" }
 
 // Start starts a lab with a unique name and directory, and stops it when
 // the test ends. On failure it prints the tail of every daemon's log.
@@ -45,7 +42,7 @@ func Start(t testing.TB, o lab.Options) *lab.Lab {
 	o.Name = "pt" + hex.EncodeToString(b)
 	// Not t.TempDir(): its parent is 0700, and the routers' login shells
 	// run as the lab's unprivileged SSH user.
-	o.Dir = filepath.Join(os.TempDir(), "peerctl-lab-"+o.Name)
+	o.Dir = filepath.Join(os.TempDir(), "peerform-lab-"+o.Name)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	l, err := lab.Up(ctx, o)
@@ -98,7 +95,7 @@ func RepoRoot(t testing.TB) string {
 	}
 }
 
-// NeedTools skips the test (fails it under PEERCTL_LAB=required) unless
+// NeedTools skips the test (fails it under PEERFORM_LAB=required) unless
 // every program is installed, for lab tests that run more than the lab's
 // daemons (a flow exporter, say).
 func NeedTools(t testing.TB, programs ...string) {
@@ -112,10 +109,10 @@ func NeedTools(t testing.TB, programs ...string) {
 
 func unavailable(t testing.TB, err error) {
 	t.Helper()
-	if Required() {
-		t.Fatalf("PEERCTL_LAB=required but the lab cannot run: %v", err)
+	if testutil.LabRequired() {
+		t.Fatalf("PEERFORM_LAB=required but the lab cannot run: %v", err)
 	}
-	t.Skipf("lab test skipped: %v (run as root with the Debian packages of .ci/run; PEERCTL_LAB=required makes this a failure)", err)
+	t.Skipf("lab test skipped: %v (run as root with the Debian packages of .ci/run; PEERFORM_LAB=required makes this a failure)", err)
 }
 
 func dumpLogs(t testing.TB, l *lab.Lab) {
@@ -140,7 +137,7 @@ func dumpLogs(t testing.TB, l *lab.Lab) {
 	}
 }
 
-// Endpoint is how peerctl's device drivers reach a lab router.
+// Endpoint is how peerform's device drivers reach a lab router.
 func Endpoint(t testing.TB, l *lab.Lab, router string) device.Endpoint {
 	t.Helper()
 	e, ok := l.Endpoint(router)

@@ -11,7 +11,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/peerctl/peerctl/lab"
+	"github.com/peerform/peerform/lab"
 )
 
 // Proxy is a TCP relay in front of a router's SSH port that a test can cut

@@ -1,10 +1,10 @@
 # Added to the example repository (testdata/example/repo) by the test: a
-# third router at DOC-IX-AMS, configured over NETCONF with the peerctl-bgp
+# third router at DOC-IX-AMS, configured over NETCONF with the peerform-bgp
 # payload.
 router "ams-edge2" {
   platform  = "netconf"
   host      = "ams-edge2.example.net"
-  user      = "peerctl"
+  user      = "peerform"
   router_id = "198.51.100.3"
 
   ixp "DOC-IX-AMS" {

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/peerform/peerform/internal/core/bgp"
+)
+
+type scoreOptions struct {
+	app       *app
+	candidate bgp.ASN
+	requester string
+	flags     scoringFlags
+	json      bool
+}
+
+func newCmdScore(a *app, runF func(*scoreOptions) error) *cobra.Command {
+	opts := &scoreOptions{app: a}
+	cmd := &cobra.Command{
+		Use:     "score AS<candidate>",
+		GroupID: "data",
+		Short:   "How likely a peering is to be agreed, and where to peer",
+		Long: `Score rates a peering. Under the likelihood profile (the default) the
+headline is the calibrated probability that the candidate agrees, from a
+model fitted on known peerings of networks it was not tested on, with the
+factors that weigh most for and against. Under the paper profile it is the
+Meta-Peering felicity F = (W^β·A^γ)^(1/(β+γ)).
+
+Both profiles show where to peer: every subset of the PoPs both networks
+share is a possible contract; each side keeps the contracts its
+traffic-ratio policy accepts and ranks them by its own criterion.
+Willingness (W) says how well the two rankings agree, affinity (A) how much
+population each side's coverage gains; the best three contracts (APC*) come
+with the traffic each moves and, from the economics block, the monthly
+saving. A side that accepts no contract says why.
+
+The requester is our network from policies/ unless --requester is given.
+Parameters come from the policy's scoring block; flags override them.`,
+		Example: `  # Score a candidate against our network
+  peerform score AS64502
+
+  # Another requester, the "diff" criterion, from a PeeringDB snapshot
+  peerform score AS6939 --requester AS174 --criterion diff --peeringdb ../snapshot
+
+  # Everything as JSON (felicity, likelihood, willingness, affinity, apc, …)
+  peerform score AS64502 --json
+
+  # The paper's method, with W and F under each requester criterion
+  peerform score AS64502 --profile paper --by-criterion`,
+		Args: usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			asn, err := bgp.ParseASN(args[0])
+			if err != nil {
+				return &usageError{err}
+			}
+			opts.candidate = asn
+			if opts.requester != "" {
+				if _, err := bgp.ParseASN(opts.requester); err != nil {
+					return &usageError{err}
+				}
+			}
+			if err := opts.flags.resolve(cmd); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return scoreRun(cmd.Context(), opts)
+		},
+	}
+	opts.flags.add(cmd)
+	cmd.Flags().StringVar(&opts.requester, "requester", "", "requesting network `AS<n>` (default: our network from policies/)")
+	cmd.Flags().StringVar(&opts.flags.criterion, "criterion", "", "requester's sorting criterion: own, diff or ratio (default: policy, else own)")
+	cmd.Flags().BoolVar(&opts.flags.byCriterion, "by-criterion", false, "also score under each requester criterion (three more rankings)")
+	cmd.Flags().BoolVar(&opts.json, "json", false, "print JSON")
+	return cmd
+}
+
+func scoreRun(ctx context.Context, opts *scoreOptions) error {
+	a := opts.app
+	env, err := a.loadScoring(ctx, opts.flags)
+	if err != nil {
+		return err
+	}
+	reqASN, traffic := env.ours, env.trafficMbps
+	if opts.requester != "" {
+		reqASN, _ = bgp.ParseASN(opts.requester)
+		if reqASN != env.ours {
+			traffic = 0 // measured traffic is ours only
+		}
+	}
+	if reqASN == 0 {
+		return usageErrorf("no requester: run inside a peering repository (see --repo) or give --requester")
+	}
+	r, err := env.scorer.Profile(reqASN, traffic)
+	if err != nil {
+		return fmt.Errorf("requester: %w", err)
+	}
+	c, err := env.scorer.Profile(opts.candidate, 0)
+	if err != nil {
+		return fmt.Errorf("candidate: %w", err)
+	}
+	env.scorer.Params.AllCriteria = opts.flags.byCriterion
+	res := env.scorer.Score(r, c)
+	if reqASN == env.ours {
+		moves, err := a.measuredMoves(env.repo, []bgp.ASN{opts.candidate})
+		if err != nil {
+			return err
+		}
+		applyMeasured(&res, moves, env.scorer.Econ)
+	}
+	if opts.json {
+		enc := json.NewEncoder(a.io.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	printScore(a.io.Out, res)
+	return nil
+}

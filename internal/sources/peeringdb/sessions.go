@@ -1,0 +1,360 @@
+package peeringdb
+
+import (
+	"cmp"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/peerform/peerform/internal/core/bgp"
+)
+
+// PortDirectory is what session derivation needs from PeeringDB. *Store
+// implements it; a nil PortDirectory means "no PeeringDB data", and only
+// explicit sessions are produced.
+type PortDirectory interface {
+	NetIXLANs(asn bgp.ASN, ixID int) []NetIXLAN
+	IXPrefixes(ixID int) []netip.Prefix
+}
+
+// OurIX is one of our exchange points as policy describes it.
+type OurIX struct {
+	// Name is the policy's name for it ("DOC-IX-AMS").
+	Name string
+	// IXID is its PeeringDB ix id; 0 when it is not in PeeringDB.
+	IXID int
+	// LANs are the peering LAN prefixes from policy; when empty, the IX's
+	// PeeringDB ixpfx prefixes are used.
+	LANs []netip.Prefix
+	// Routers are our routers connected to it, with their own addresses on
+	// the LAN. A router gets sessions of a family only if it has an
+	// address of that family.
+	Routers []OurRouter
+}
+
+// OurRouter is one of our routers at an IX.
+type OurRouter struct {
+	Name       string
+	IPv4, IPv6 netip.Addr
+}
+
+// PeerRequest is what a peer file says about where to peer.
+type PeerRequest struct {
+	ASN bgp.ASN
+	// IXPs limits derivation to these of our IXPs (by name); empty = all.
+	IXPs []string
+	// Sessions written in the peer file. At an IXP with at least one of
+	// them nothing is derived: they replace derivation there. They are
+	// used even at IXPs outside IXPs.
+	Sessions []ExplicitSession
+}
+
+// ExplicitSession is a session written in the peer file.
+type ExplicitSession struct {
+	IX string
+	// Router is empty for every router of ours at IX.
+	Router     string
+	IPv4, IPv6 netip.Addr // zero when not given
+}
+
+// Session is one BGP session to set up: on Router, to PeerAddr.
+type Session struct {
+	Peer      bgp.ASN    `json:"peer"`
+	IX        string     `json:"ix"`
+	IXID      int        `json:"ix_id,omitempty"`
+	Router    string     `json:"router"`
+	Family    bgp.Family `json:"family"`
+	LocalAddr netip.Addr `json:"local_addr"`
+	PeerAddr  netip.Addr `json:"peer_addr"`
+	// IsRSPeer is the peer's netixlan is_rs_peer (false for explicit
+	// sessions).
+	IsRSPeer   bool       `json:"is_rs_peer"`
+	Provenance Provenance `json:"provenance"`
+}
+
+// SkippedAddr is a peer address found in PeeringDB that did not become a
+// session, with the reason.
+type SkippedAddr struct {
+	IX         string     `json:"ix"`
+	Addr       netip.Addr `json:"addr"`
+	NetIXLANID int        `json:"netixlan_id"`
+	Reason     string     `json:"reason"`
+}
+
+// WarningCode classifies a derivation warning so that callers can attach it
+// to the right place in the peer file.
+type WarningCode string
+
+// Warning codes of DeriveSessions.
+const (
+	// WarnNoCommonIXP: the peer is at none of our IXPs (Message names ours).
+	WarnNoCommonIXP WarningCode = "no-common-ixp"
+	// WarnNoUsableAddress: the peer is at our IXPs but no address of its
+	// became a session (all outside the LANs, not operational, …).
+	WarnNoUsableAddress WarningCode = "no-usable-address"
+	// WarnUnknownIXP: ixps or a session names an IXP we are not at.
+	WarnUnknownIXP WarningCode = "unknown-ixp"
+	// WarnNotAtIXP: ixps names one of our IXPs where the peer is absent.
+	WarnNotAtIXP WarningCode = "not-at-ixp"
+	// WarnOutsideLAN: a PeeringDB address is outside the IXP's LANs
+	// (skipped), or an explicit one is (kept, since it was written).
+	WarnOutsideLAN WarningCode = "outside-lan"
+	// WarnOwnAddress: a peer address is one of our routers' addresses.
+	WarnOwnAddress WarningCode = "own-address"
+	// WarnLANAddress: a peer address is the network or broadcast address
+	// of the IXP's LAN, which no interface can have.
+	WarnLANAddress WarningCode = "lan-address"
+	// WarnNotOperational: PeeringDB marks the port as not operational.
+	WarnNotOperational WarningCode = "not-operational"
+	// WarnNoLAN: neither policy nor PeeringDB gives the IXP's LANs.
+	WarnNoLAN WarningCode = "no-lan"
+	// WarnNoRouter: no router of ours can carry the session (none at the
+	// IXP, an unknown router name, or no local address of the family).
+	WarnNoRouter WarningCode = "no-router"
+)
+
+// Warning is a problem found while deriving sessions; IX is empty when it
+// concerns the peer as a whole.
+type Warning struct {
+	Code    WarningCode `json:"code"`
+	IX      string      `json:"ix,omitempty"`
+	Message string      `json:"message"`
+	// Explicit is set when the address at fault was written in the peer
+	// file (and is ignored) rather than derived from PeeringDB.
+	Explicit bool `json:"explicit,omitempty"`
+}
+
+func (w Warning) String() string { return w.Message }
+
+// Derivation is the result of DeriveSessions.
+type Derivation struct {
+	Sessions []Session     `json:"sessions"`
+	Skipped  []SkippedAddr `json:"skipped"`
+	Warnings []Warning     `json:"warnings"`
+}
+
+// DeriveSessions works out a peer's sessions the way Coloclue does: at each
+// of our IXPs (limited by peer.IXPs), every netixlan address of the peer
+// inside that IXP's LANs becomes a session, per family, on each of our
+// routers there. Explicit sessions replace derivation at their IXP.
+// Addresses outside the LANs, of non-operational ports, or equal to one of
+// our routers' addresses are skipped with a warning. The result is sorted
+// (IX, router, family, address) and depends only on the inputs.
+func DeriveSessions(dir PortDirectory, peer PeerRequest, ours []OurIX) Derivation {
+	d := Derivation{Sessions: []Session{}, Skipped: []SkippedAddr{}, Warnings: []Warning{}}
+	ixs := slices.Clone(ours)
+	slices.SortFunc(ixs, func(a, b OurIX) int { return cmp.Compare(a.Name, b.Name) })
+	byName := map[string]bool{}
+	for _, x := range ixs {
+		byName[x.Name] = true
+	}
+
+	limit := map[string]bool{}
+	for _, name := range peer.IXPs {
+		if !byName[name] {
+			d.warn(WarnUnknownIXP, name, "ixps lists %q, which is not one of our IXPs (%s)", name, ixNames(ixs))
+			continue
+		}
+		limit[name] = true
+	}
+	explicit := map[string][]ExplicitSession{}
+	for _, s := range peer.Sessions {
+		if !byName[s.IX] {
+			d.warn(WarnUnknownIXP, s.IX, "session %q: not one of our IXPs (%s); ignored", s.IX, ixNames(ixs))
+			continue
+		}
+		explicit[s.IX] = append(explicit[s.IX], s)
+	}
+
+	present := false
+	for _, ix := range ixs {
+		if len(ix.Routers) == 0 {
+			if len(explicit[ix.Name]) > 0 || limit[ix.Name] {
+				d.warn(WarnNoRouter, ix.Name, "no router of ours is at %s", ix.Name)
+			}
+			continue
+		}
+		lans, lanOrigin := ix.LANs, FromPolicy
+		if len(lans) == 0 && dir != nil && ix.IXID > 0 {
+			lans, lanOrigin = dir.IXPrefixes(ix.IXID), FromPeeringDB
+		}
+		if ss := explicit[ix.Name]; len(ss) > 0 {
+			d.addExplicit(peer.ASN, ix, lans, ss)
+			present = true
+			continue
+		}
+		var ports []NetIXLAN
+		if dir != nil && ix.IXID > 0 {
+			ports = dir.NetIXLANs(peer.ASN, ix.IXID)
+		}
+		if len(limit) > 0 && !limit[ix.Name] {
+			present = present || len(ports) > 0
+			continue
+		}
+		if len(ports) == 0 {
+			if limit[ix.Name] {
+				d.warn(WarnNotAtIXP, ix.Name, "ixps lists %s, but PeeringDB has no port of %s there", ix.Name, peer.ASN)
+			}
+			continue
+		}
+		present = true
+		if len(lans) == 0 {
+			d.warn(WarnNoLAN, ix.Name, "cannot derive sessions at %s: its LANs are neither in policy nor in PeeringDB", ix.Name)
+			continue
+		}
+		d.addDerived(peer.ASN, ix, lans, lanOrigin, ports)
+	}
+
+	switch {
+	case !present && len(peer.Sessions) == 0:
+		d.warn(WarnNoCommonIXP, "", "%s is not at any of our IXPs (%s) according to PeeringDB, and the peer file gives no sessions",
+			peer.ASN, ixNames(ixs))
+	case present && len(d.Sessions) == 0 && !d.has(WarnNotAtIXP):
+		d.warn(WarnNoUsableAddress, "", "%s is at our IXPs but none of its addresses can be used; see the other warnings", peer.ASN)
+	}
+	slices.SortFunc(d.Sessions, func(a, b Session) int {
+		return cmp.Or(cmp.Compare(a.IX, b.IX), cmp.Compare(a.Router, b.Router), cmp.Compare(a.Family, b.Family),
+			a.PeerAddr.Compare(b.PeerAddr))
+	})
+	return d
+}
+
+func (d *Derivation) has(code WarningCode) bool {
+	return slices.ContainsFunc(d.Warnings, func(w Warning) bool { return w.Code == code })
+}
+
+func (d *Derivation) warn(code WarningCode, ix, format string, args ...any) {
+	d.Warnings = append(d.Warnings, Warning{Code: code, IX: ix, Message: fmt.Sprintf(format, args...)})
+}
+
+// warnExplicit records a problem with an address the peer file wrote.
+func (d *Derivation) warnExplicit(code WarningCode, ix, format string, args ...any) {
+	d.warn(code, ix, format, args...)
+	d.Warnings[len(d.Warnings)-1].Explicit = true
+}
+
+func (d *Derivation) addExplicit(asn bgp.ASN, ix OurIX, lans []netip.Prefix, ss []ExplicitSession) {
+	for _, s := range ss {
+		routers := ix.Routers
+		if s.Router != "" {
+			routers = slices.DeleteFunc(slices.Clone(ix.Routers), func(r OurRouter) bool { return r.Name != s.Router })
+			if len(routers) == 0 {
+				d.warn(WarnNoRouter, ix.Name, "session %q names router %q, which is not at %s", ix.Name, s.Router, ix.Name)
+				continue
+			}
+		}
+		for _, addr := range []netip.Addr{s.IPv4, s.IPv6} {
+			if !addr.IsValid() {
+				continue
+			}
+			if ownAddress(ix, addr) {
+				d.warnExplicit(WarnOwnAddress, ix.Name, "session %q: %s is our own router's address; ignored", ix.Name, addr)
+				continue
+			}
+			if lan, ok := containing(lans, addr); ok && bgp.LANEdge(lan, addr) != "" {
+				d.warnExplicit(WarnLANAddress, ix.Name, "session %q: %s is the %s address of the LAN %s; ignored", ix.Name, addr, bgp.LANEdge(lan, addr), lan)
+				continue
+			}
+			if len(lans) > 0 && !inside(lans, addr) {
+				d.warn(WarnOutsideLAN, ix.Name, "session %q: %s is outside the %s LANs (%s); kept because it is explicit",
+					ix.Name, addr, ix.Name, prefixList(lans))
+			}
+			prov := Provenance{Origin: FromIntent, Detail: fmt.Sprintf("session %q in the peer file", ix.Name)}
+			d.addOnRouters(asn, ix, routers, addr, false, prov)
+		}
+	}
+}
+
+func (d *Derivation) addDerived(asn bgp.ASN, ix OurIX, lans []netip.Prefix, lanOrigin Origin, ports []NetIXLAN) {
+	seen := map[netip.Addr]bool{}
+	for _, p := range ports {
+		for _, addr := range []netip.Addr{p.IPv4, p.IPv6} {
+			if !addr.IsValid() || seen[addr] {
+				continue
+			}
+			seen[addr] = true
+			skip := func(code WarningCode, reason string) {
+				d.Skipped = append(d.Skipped, SkippedAddr{IX: ix.Name, Addr: addr, NetIXLANID: p.ID, Reason: reason})
+				d.warn(code, ix.Name, "%s at %s: skipped %s (PeeringDB netixlan %d): %s", asn, ix.Name, addr, p.ID, reason)
+			}
+			lan, ok := containing(lans, addr)
+			switch {
+			case !p.Operational:
+				skip(WarnNotOperational, "the port is not operational")
+			case !ok:
+				skip(WarnOutsideLAN, fmt.Sprintf("outside the LANs %s", prefixList(lans)))
+			case ownAddress(ix, addr):
+				skip(WarnOwnAddress, "it is one of our routers' addresses")
+			case bgp.LANEdge(lan, addr) != "":
+				skip(WarnLANAddress, fmt.Sprintf("it is the %s address of the LAN %s", bgp.LANEdge(lan, addr), lan))
+			default:
+				detail := fmt.Sprintf("netixlan %d (%s at ix %d), inside %s from %s", p.ID, asn, ix.IXID, lan, lanOrigin)
+				if !p.Updated.IsZero() {
+					detail += ", updated " + p.Updated.Format("2006-01-02")
+				}
+				d.addOnRouters(asn, ix, ix.Routers, addr, p.IsRSPeer, Provenance{Origin: FromPeeringDB, Detail: detail})
+			}
+		}
+	}
+}
+
+// addOnRouters adds a session to addr on every router given that has a
+// local address of the same family.
+func (d *Derivation) addOnRouters(asn bgp.ASN, ix OurIX, routers []OurRouter, addr netip.Addr, rs bool, prov Provenance) {
+	fam := bgp.FamilyOf(addr)
+	for _, r := range routers {
+		local := r.IPv4
+		if fam == bgp.IPv6 {
+			local = r.IPv6
+		}
+		if !local.IsValid() {
+			d.warn(WarnNoRouter, ix.Name, "router %s has no %s address at %s; no session to %s", r.Name, fam, ix.Name, addr)
+			continue
+		}
+		d.Sessions = append(d.Sessions, Session{Peer: asn, IX: ix.Name, IXID: ix.IXID, Router: r.Name, Family: fam,
+			LocalAddr: local, PeerAddr: addr, IsRSPeer: rs, Provenance: prov})
+	}
+}
+
+func ownAddress(ix OurIX, a netip.Addr) bool {
+	for _, r := range ix.Routers {
+		if r.IPv4 == a || r.IPv6 == a {
+			return true
+		}
+	}
+	return false
+}
+
+func containing(lans []netip.Prefix, a netip.Addr) (netip.Prefix, bool) {
+	for _, p := range lans {
+		if p.Contains(a) {
+			return p, true
+		}
+	}
+	return netip.Prefix{}, false
+}
+
+func inside(lans []netip.Prefix, a netip.Addr) bool {
+	_, ok := containing(lans, a)
+	return ok
+}
+
+func prefixList(ps []netip.Prefix) string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = p.String()
+	}
+	return strings.Join(s, ", ")
+}
+
+func ixNames(ixs []OurIX) string {
+	if len(ixs) == 0 {
+		return "none configured"
+	}
+	s := make([]string, len(ixs))
+	for i, x := range ixs {
+		s[i] = x.Name
+	}
+	return strings.Join(s, ", ")
+}

@@ -1,0 +1,308 @@
+package rpki_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/sources/rpki"
+	"github.com/peerform/peerform/internal/sources/rpki/rpkitest"
+)
+
+// These tests run a real stayrtr (Debian package stayrtr). The client does
+// not use stayrtr's racy ClientSession, so they run under -race as well.
+
+// randomVRPs returns n distinct valid VRPs of both families, sorted.
+func randomVRPs(seed uint64, n int) []rpki.VRP {
+	rng := rand.New(rand.NewPCG(seed, 8210))
+	seen := map[rpki.VRP]bool{}
+	var out []rpki.VRP
+	for len(out) < n {
+		var v rpki.VRP
+		if rng.IntN(4) != 0 {
+			a := rng.Uint32()
+			bits := 8 + rng.IntN(17)
+			v.Prefix = netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)}), bits).Masked()
+			v.MaxLen = uint8(bits + rng.IntN(25-bits))
+		} else {
+			var b [16]byte
+			b[0], b[1] = 0x20, 0x01
+			for i := 2; i < 8; i++ {
+				b[i] = byte(rng.IntN(256))
+			}
+			bits := 19 + rng.IntN(30)
+			v.Prefix = netip.PrefixFrom(netip.AddrFrom16(b), bits).Masked()
+			v.MaxLen = uint8(bits + rng.IntN(49-bits))
+		}
+		v.ASN = bgp.ASN(rng.Uint32N(1 << 20))
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return sorted(out)
+}
+
+// sorted returns vrps in Table.VRPs order.
+func sorted(vrps []rpki.VRP) []rpki.VRP { return rpki.NewTable(vrps).VRPs() }
+
+func vrp(prefix string, maxLen uint8, asn bgp.ASN) rpki.VRP {
+	return rpki.VRP{Prefix: netip.MustParsePrefix(prefix), MaxLen: maxLen, ASN: asn}
+}
+
+func ctxFor(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// The set our client receives from a real stayrtr equals the file stayrtr
+// serves, as our own JSON loader reads it: two independent readings of the
+// same file, including the entries both must drop or repair.
+func TestFetchFromStayRTR(t *testing.T) {
+	good := randomVRPs(1, 10000)
+	roas := make([]any, 0, len(good)+8)
+	for _, v := range good {
+		roas = append(roas, map[string]any{"prefix": v.Prefix.String(), "maxLength": v.MaxLen, "asn": uint32(v.ASN)})
+	}
+	roas = append(roas,
+		map[string]any{"prefix": "192.0.2.0/24", "maxLength": 24, "asn": "AS64500"},
+		map[string]any{"prefix": "192.0.2.0/24", "maxLength": 24, "asn": 64500},                    // duplicate of the above
+		map[string]any{"prefix": "192.0.2.1/24", "maxLength": 24, "asn": 64501},                    // host bits: cleared
+		map[string]any{"prefix": "198.51.100.0/24", "maxLength": 20, "asn": 64502},                 // maxLength too short
+		map[string]any{"prefix": "198.51.100.0/24", "maxLength": 33, "asn": 64502},                 // maxLength too long
+		map[string]any{"prefix": "203.0.113.0/24", "maxLength": 24, "asn": 64503, "expires": 1000}, // expired
+		map[string]any{"prefix": "203.0.113.0/24", "maxLength": 24, "asn": "ASX"},                  // not an ASN
+	)
+	file, err := json.Marshal(map[string]any{"metadata": map[string]any{"generated": time.Now().Unix()}, "roas": roas})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sorted(append(slices.Clone(good), vrp("192.0.2.0/24", 24, 64500), vrp("192.0.2.0/24", 24, 64501)))
+	cache := rpkitest.StartJSON(t, file)
+
+	snap, err := rpki.Fetch(ctxFor(t, 60*time.Second), rpki.Config{Addr: cache.Addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := snap.Table.VRPs(); !slices.Equal(got, want) {
+		t.Fatalf("received %d VRPs, want %d; first difference: %s", len(got), len(want), firstDiff(got, want))
+	}
+	fromFile, rep, err := rpki.LoadJSON(bytes.NewReader(file), rpki.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(fromFile, want) {
+		t.Fatalf("LoadJSON read %d VRPs from the file stayrtr serves, want %d; first difference: %s (report %+v)",
+			len(fromFile), len(want), firstDiff(fromFile, want), rep)
+	}
+	if snap.Version != 1 || snap.Table.Count(bgp.IPv4) == 0 || snap.Table.Count(bgp.IPv6) == 0 {
+		t.Errorf("snapshot: version %d, %d v4 / %d v6 VRPs", snap.Version, snap.Table.Count(bgp.IPv4), snap.Table.Count(bgp.IPv6))
+	}
+	t.Logf("session %d serial %d: %d VRPs (%d v4, %d v6), refresh %s retry %s expire %s; loader report %+v",
+		snap.SessionID, snap.Serial, snap.Table.Len(), snap.Table.Count(bgp.IPv4), snap.Table.Count(bgp.IPv6),
+		snap.Refresh, snap.Retry, snap.Expire, rep)
+}
+
+// A cache speaking only RTR version 0 answers our version 1 query in
+// version 0; the client follows (RFC 8210 §7).
+func TestFetchVersion0Cache(t *testing.T) {
+	want := randomVRPs(2, 100)
+	cache := rpkitest.Start(t, want, "-protocol", "0")
+	snap, err := rpki.Fetch(ctxFor(t, 30*time.Second), rpki.Config{Addr: cache.Addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.Version != 0 || !slices.Equal(snap.Table.VRPs(), want) {
+		t.Fatalf("version %d, %d VRPs; want version 0 and %d VRPs", snap.Version, snap.Table.Len(), len(want))
+	}
+}
+
+// Editing the file served by stayrtr reaches a running client, as a Serial
+// Query answered with the changes (not a new full transfer): by Serial
+// Notify, or by the client's own refresh when notifications are off.
+func TestClientFollowsChanges(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		refresh time.Duration
+	}{
+		{"serial notify", nil, time.Hour},
+		{"refresh interval", []string{"-notifications=false"}, 300 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := randomVRPs(3, 3000)
+			cache := rpkitest.Start(t, before, tt.args...)
+			c, err := rpki.NewClient(rpki.Config{Addr: cache.Addr, Refresh: tt.refresh, Retry: 100 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			runErr := make(chan error, 1)
+			go func() { runErr <- c.Run(ctx) }()
+
+			first := waitFor(t, c, 30*time.Second, func(s *rpki.Snapshot) bool { return slices.Equal(s.Table.VRPs(), before) })
+
+			// Withdraw a third, change some maxLengths, add new ones.
+			var after []rpki.VRP
+			for i, v := range before {
+				switch i % 3 {
+				case 0:
+					continue
+				case 1:
+					if int(v.MaxLen) < v.Prefix.Addr().BitLen() {
+						v.MaxLen++
+					}
+				}
+				after = append(after, v)
+			}
+			after = sorted(append(after, randomVRPs(4, 500)...))
+			serialQueries := cache.Metric(t, `rtr_pdus{type="serial_query"}`)
+			edited := time.Now()
+			cache.SetVRPs(t, after)
+			second := waitFor(t, c, 30*time.Second, func(s *rpki.Snapshot) bool { return slices.Equal(s.Table.VRPs(), after) })
+			t.Logf("edit reached the client after %s (stayrtr rereads its file every second)", time.Since(edited).Round(time.Millisecond))
+
+			if second.SessionID != first.SessionID || second.Serial == first.Serial {
+				t.Errorf("session %d serial %d -> session %d serial %d: want the same session, a new serial",
+					first.SessionID, first.Serial, second.SessionID, second.Serial)
+			}
+			if n := cache.Metric(t, `rtr_pdus{type="serial_query"}`); n <= serialQueries {
+				t.Errorf("stayrtr counted %v serial queries, %v before the edit: the change did not come as a serial update", n, serialQueries)
+			}
+			if resets := cache.Metric(t, `rtr_pdus{type="reset_query"}`); resets != 1 {
+				t.Errorf("stayrtr counted %v reset queries, want only the first", resets)
+			}
+			cancel()
+			if err := <-runErr; !errors.Is(err, context.Canceled) {
+				t.Errorf("Run returned %v, want context.Canceled", err)
+			}
+		})
+	}
+}
+
+// A restarted cache is asked for everything again and its new data
+// replaces the old. When the cache stays away past the expire interval,
+// the data is dropped.
+func TestClientCacheRestartAndExpiry(t *testing.T) {
+	before := randomVRPs(5, 200)
+	cache := rpkitest.Start(t, before)
+	c, err := rpki.NewClient(rpki.Config{Addr: cache.Addr, Retry: 100 * time.Millisecond, Expire: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go func() { _ = c.Run(ctx) }()
+	waitFor(t, c, 30*time.Second, func(s *rpki.Snapshot) bool { return slices.Equal(s.Table.VRPs(), before) })
+
+	after := randomVRPs(6, 300)
+	cache.SetVRPs(t, after)
+	cache.Restart(t)
+	// stayrtr may come back with the same session ID and serial (it did
+	// when restarted within a second), so only the data can be checked.
+	waitFor(t, c, 30*time.Second, func(s *rpki.Snapshot) bool { return slices.Equal(s.Table.VRPs(), after) })
+
+	cache.Stop()
+	ch := c.Changed()
+	for c.Snapshot() != nil {
+		select {
+		case <-ch:
+			ch = c.Changed()
+		case <-ctxFor(t, 30*time.Second).Done():
+			t.Fatal("data not dropped after the expire interval")
+		}
+	}
+	if c.Err() == nil {
+		t.Error("Err() is nil with the cache gone")
+	}
+	if got := c.Table().Validate(after[0].Prefix, after[0].ASN); got != rpki.NotFound {
+		t.Errorf("expired data still validates: %s", got)
+	}
+}
+
+// waitFor waits until the client's snapshot satisfies ok and returns it.
+func waitFor(t *testing.T, c *rpki.Client, d time.Duration, ok func(*rpki.Snapshot) bool) *rpki.Snapshot {
+	t.Helper()
+	ctx := ctxFor(t, d)
+	for {
+		ch := c.Changed()
+		if s := c.Snapshot(); s != nil && ok(s) {
+			return s
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			var n int
+			if s := c.Snapshot(); s != nil {
+				n = s.Table.Len()
+			}
+			t.Fatalf("no matching snapshot within %s (have %d VRPs, last error %v)", d, n, c.Err())
+		}
+	}
+}
+
+// silentCache accepts RTR connections and never answers: a hung cache.
+func silentCache(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { conn.Close() })
+		}
+	}()
+	return l.Addr().String()
+}
+
+func TestFetchTimeoutAndCancel(t *testing.T) {
+	addr := silentCache(t)
+	_, err := rpki.Fetch(t.Context(), rpki.Config{Addr: addr, Timeout: 200 * time.Millisecond})
+	if !errors.Is(err, rpki.ErrTimeout) {
+		t.Errorf("silent cache: err = %v, want ErrTimeout", err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	_, err = rpki.Fetch(ctx, rpki.Config{Addr: addr})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("cancelled: err = %v, want context.DeadlineExceeded", err)
+	}
+
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := l.Addr().String()
+	l.Close()
+	if _, err := rpki.Fetch(t.Context(), rpki.Config{Addr: closed}); err == nil {
+		t.Error("Fetch from a closed port succeeded")
+	}
+	if _, err := rpki.NewClient(rpki.Config{Addr: "127.0.0.1"}); err == nil {
+		t.Error("NewClient accepted an address without a port")
+	}
+}
+
+func firstDiff(a, b []rpki.VRP) string {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return a[i].String() + " vs " + b[i].String()
+		}
+	}
+	return "one list is a prefix of the other"
+}

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"sort"
 
+	"github.com/peerform/peerform/internal/change/secret"
 	"github.com/peerform/peerform/internal/core/bgp"
 	"github.com/peerform/peerform/internal/core/intent"
 	"github.com/peerform/peerform/internal/core/model"
@@ -493,6 +494,12 @@ func newPeer(g *guard, mp *model.Peer) *Peer {
 		g.failf("%s: local_pref %d is not between 0 and %d", p.ID, p.LocalPref, intent.MaxLocalPref)
 	}
 	if mp.MD5 != nil {
+		// The name's bounds as validation checks them: the placeholder
+		// must fit every platform's password field until deploy
+		// substitutes the value.
+		if msg := secret.CheckName(mp.MD5.Name); msg != "" {
+			g.failf("MD5 secret name %q %s", mp.MD5.Name, msg)
+		}
 		p.Password = g.word("MD5 secret placeholder", model.SecretPlaceholder(*mp.MD5), "-_")
 	}
 	return p

@@ -10,6 +10,7 @@ import (
 	"github.com/peerform/peerform/internal/core/intent"
 	"github.com/peerform/peerform/internal/core/model"
 	"github.com/peerform/peerform/internal/sources/irr"
+	"github.com/peerform/peerform/internal/sources/rpki"
 )
 
 // View is one router's configuration as templates see it: typed values,
@@ -518,7 +519,7 @@ func (p *Peer) family(g *guard, mp *model.Peer, fam int, excludeInvalid bool) *P
 				continue
 			}
 			pf.Prefixes++
-			if excludeInvalid && x.RPKI == model.RPKIInvalid {
+			if excludeInvalid && x.RPKI == rpki.Invalid {
 				pf.Excluded++
 				continue
 			}

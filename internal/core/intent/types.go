@@ -8,6 +8,7 @@ import (
 
 	"github.com/peerform/peerform/internal/change/secret"
 	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/decide/score"
 )
 
 // Repo is a loaded peering repository: the intents exactly as written, with
@@ -249,10 +250,10 @@ type Scoring struct {
 	// MaxCommonPoPs is the cap on common PoPs: nil = the method's default
 	// (15), 0 = no cap.
 	MaxCommonPoPs        *int
-	Criterion            string // own, diff, ratio
-	CandidateCriterion   string
+	Criterion            score.Criterion // how we sort contracts
+	CandidateCriterion   score.Criterion // how we assume candidates sort them
 	Holistic             bool
-	AssumeRatio          map[bgp.ASN]string
+	AssumeRatio          map[bgp.ASN]score.Ratio
 	FacilityCapacityMbps float64
 	TrafficMbps          float64 // measured requester traffic; 0 = estimate
 	Population           string  // data set path; empty = embedded default

@@ -30,6 +30,9 @@ var ratioNames = [...]string{
 	HeavyOutbound:  "Heavy Outbound",
 }
 
+// Ratios lists the ratio types a network can declare, Not Disclosed aside.
+var Ratios = []Ratio{HeavyInbound, MostlyInbound, Balanced, MostlyOutbound, HeavyOutbound}
+
 // String returns PeeringDB's spelling, e.g. "Mostly Inbound".
 func (r Ratio) String() string {
 	if r < 0 || int(r) >= len(ratioNames) {

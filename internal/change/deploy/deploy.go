@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/peerform/peerform/internal/change/device"
+	"github.com/peerform/peerform/internal/change/linediff"
 	"github.com/peerform/peerform/internal/change/secret"
 )
 
@@ -401,7 +402,7 @@ func prepare(ctx context.Context, t Target, o Options, r *RouterResult) (device.
 	if sf, ok := d.(device.SecretFinder); ok {
 		o.redact.Add(sf.Secrets(have)...)
 	}
-	r.Diff = lineChanges(have, want)
+	r.Diff = linediff.Changes(have, want)
 	for i, l := range r.Diff {
 		r.Diff[i] = o.redact.String(l)
 	}
@@ -513,7 +514,7 @@ func verifyConfig(ctx context.Context, d device.Driver, t Target, want string) s
 	}
 	if have != want {
 		return fmt.Sprintf("%s: not verified: the running config read back differs from the rendered one in %d lines",
-			t.Router, len(lineChanges(have, want)))
+			t.Router, len(linediff.Changes(have, want)))
 	}
 	return ""
 }

@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/peerform/peerform/internal/change/linediff"
 	"github.com/peerform/peerform/internal/core/bgp"
 	"github.com/peerform/peerform/render"
 )
@@ -207,7 +208,7 @@ func Compute(base, head []render.Output, baseLabel, headLabel string) *Plan {
 			r.Added, r.Removed, r.Changed = compareSessions(b.View, h.View)
 		}
 		if r.Action != NoOp {
-			r.Diff = unified("a/"+name+".conf", "b/"+name+".conf", string(b.Config), string(h.Config))
+			r.Diff = linediff.Unified("a/"+name+".conf", "b/"+name+".conf", string(b.Config), string(h.Config))
 		}
 		p.Routers = append(p.Routers, r)
 	}

@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"time"
+
+	"github.com/peerform/peerform/internal/core/platform"
 )
 
 // Options says which lab to build and where.
@@ -63,7 +65,7 @@ type Lab struct {
 // Endpoint is how peerform reaches one of the lab's routers.
 type Endpoint struct {
 	Router   string         `json:"router"`
-	Platform string         `json:"platform"`
+	Platform platform.Name  `json:"platform"`
 	SSH      netip.AddrPort `json:"ssh"`
 	// ConfigFile is the router's config file on this machine: frr.conf,
 	// or the bird.conf BIRD runs (which BIRD and the router's sshd see as
@@ -198,7 +200,7 @@ func (l *Lab) up(ctx context.Context, o Options) error {
 	for _, r := range l.Topology.Routers {
 		var err error
 		conf := filepath.Join(l.nodeDir(r.Name), "bird.conf")
-		if r.Platform == "frr" {
+		if r.Platform == platform.FRR {
 			err = l.startFRR(ctx, r, o.Configs[r.Name])
 			conf = filepath.Join(l.nodeDir(r.Name), "frr.conf")
 		} else {

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"slices"
 
+	"github.com/peerform/peerform/internal/core/platform"
+
 	"github.com/peerform/peerform/internal/core/bgp"
 	"github.com/peerform/peerform/internal/sources/rpki"
 )
@@ -41,8 +43,8 @@ type Port struct {
 
 // Router is one of our routers: managed over SSH by peerform.
 type Router struct {
-	Name     string // also the router's hostname
-	Platform string // "frr" or "bird2"
+	Name     string        // also the router's hostname
+	Platform platform.Name // FRR or BIRD2
 	ASN      bgp.ASN
 	RouterID netip.Addr
 	Ports    []Port
@@ -251,7 +253,7 @@ func (t Topology) Check() error {
 			return fmt.Errorf("topology: router name %q is invalid or used twice", r.Name)
 		}
 		names[r.Name] = true
-		if r.Platform != "frr" && r.Platform != "bird2" {
+		if r.Platform != platform.FRR && r.Platform != platform.BIRD2 {
 			return fmt.Errorf("topology: router %s: platform %q is not frr or bird2", r.Name, r.Platform)
 		}
 		if err := checkPorts(r.Name, r.Ports); err != nil {

@@ -2,20 +2,16 @@ package render
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/peerform/peerform/internal/change/openconfig"
 	"github.com/peerform/peerform/internal/core/bgp"
 )
 
-// NetconfPlatform is the platform whose configuration is not a template's
-// text but the edit-config payload of peerform's YANG module peerform-bgp
-// (package openconfig, docs/netconf.md). It is built in: a templates
-// folder cannot replace it.
-const NetconfPlatform = "netconf"
-
-// netconfPayload renders a netconf router: one neighbor per session with
+// netconfPayload renders a netconf router, whose configuration is not a
+// template's text but the edit-config payload of peerform's YANG module
+// peerform-bgp (package openconfig, docs/netconf.md); it is built in, and
+// a templates folder cannot replace it. The payload has one neighbor per session with
 // its peer AS, the peer's name as description, the session's family with
 // its max-prefix limit, the peer group of its IXP and family, and the MD5
 // placeholder as auth-password (deploy puts the secret in, escaped). An XML
@@ -97,8 +93,3 @@ func netconfNotes(v *View, neighbors int) string {
 	b.WriteString("-->\n")
 	return b.String()
 }
-
-// builtinPlatforms are the platforms rendered without templates.
-var builtinPlatforms = []string{NetconfPlatform}
-
-func isBuiltin(platform string) bool { return slices.Contains(builtinPlatforms, platform) }

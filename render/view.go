@@ -6,9 +6,11 @@ import (
 	"net/netip"
 	"sort"
 
+	"github.com/peerform/peerform/internal/change/secret"
 	"github.com/peerform/peerform/internal/core/bgp"
 	"github.com/peerform/peerform/internal/core/intent"
 	"github.com/peerform/peerform/internal/core/model"
+	"github.com/peerform/peerform/internal/core/platform"
 	"github.com/peerform/peerform/internal/sources/irr"
 	"github.com/peerform/peerform/internal/sources/rpki"
 )
@@ -18,7 +20,7 @@ import (
 // model always gives the same view.
 type View struct {
 	Router   string // the router's name (an identifier), used as hostname
-	Platform string
+	Platform platform.Name
 	ASN      uint32 // our AS
 	Network  string // our network's name (allow-listed text)
 	RouterID netip.Addr
@@ -243,9 +245,12 @@ func NewView(m *model.Model, router string) (*View, error) {
 		return nil, fmt.Errorf("%w %q", ErrUnknownRouter, router)
 	}
 	g := &guard{}
+	if !r.Platform.Valid() {
+		g.failf("unknown platform %q", r.Platform)
+	}
 	v := &View{
 		Router:   g.identifier("router name", r.Name),
-		Platform: g.identifier("platform", r.Platform),
+		Platform: r.Platform,
 		ASN:      uint32(m.Network.ASN),
 		Network:  g.text("network name", m.Network.Name, intent.MaxNameLen),
 		RouterID: r.RouterID,
@@ -494,6 +499,11 @@ func newPeer(g *guard, mp *model.Peer) *Peer {
 		g.failf("%s: local_pref %d is not between 0 and %d", p.ID, p.LocalPref, intent.MaxLocalPref)
 	}
 	if mp.MD5 != nil {
+		// Bounded as validation bounds it: every platform's key, the
+		// placeholder included, must fit the placeholder's length.
+		if len(mp.MD5.Name) > secret.MaxNameLen {
+			g.failf("%s: MD5 secret name is longer than %d characters", p.ID, secret.MaxNameLen)
+		}
 		p.Password = g.word("MD5 secret placeholder", model.SecretPlaceholder(*mp.MD5), "-_")
 	}
 	return p

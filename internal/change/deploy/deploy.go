@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/peerform/peerform/internal/core/platform"
+
 	"github.com/peerform/peerform/internal/change/device"
 	"github.com/peerform/peerform/internal/change/linediff"
 	"github.com/peerform/peerform/internal/change/secret"
@@ -18,7 +20,7 @@ import (
 // Target is one router and the config it should run.
 type Target struct {
 	Router   string          `json:"router"`
-	Platform string          `json:"platform"`
+	Platform platform.Name   `json:"platform"`
 	Endpoint device.Endpoint `json:"endpoint"`
 	// Config is the rendered config (for FRR the managed part, for BIRD
 	// the whole file).
@@ -56,8 +58,8 @@ const (
 // netconf, whose servers need not implement the peerform-bgp module's
 // state (netconfd does not), VerifySessions for every other platform,
 // whose routers always report their sessions.
-func VerificationFor(platform string) Verification {
-	if platform == "netconf" {
+func VerificationFor(p platform.Name) Verification {
+	if p == platform.NETCONF {
 		return VerifyConfig
 	}
 	return VerifySessions

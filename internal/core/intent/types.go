@@ -8,6 +8,7 @@ import (
 
 	"github.com/peerform/peerform/internal/change/secret"
 	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/core/platform"
 	"github.com/peerform/peerform/internal/decide/score"
 )
 
@@ -149,13 +150,10 @@ type Network struct {
 	DeclRange    hcl.Range
 }
 
-// Platforms peerform renders and deploys.
-var Platforms = []string{"bird2", "frr", "junos", "iosxr", "eos", "sros", "netconf"}
-
 // Router is one of our routers.
 type Router struct {
 	Name      string
-	Platform  string
+	Platform  platform.Name
 	Host      string
 	Port      int    // default 22, or 830 for netconf
 	Transport string // "ssh" or "netconf"

@@ -7,6 +7,7 @@ import (
 	"github.com/peerform/peerform/internal/change/secret"
 	"github.com/peerform/peerform/internal/core/bgp"
 	"github.com/peerform/peerform/internal/core/intent"
+	"github.com/peerform/peerform/internal/core/platform"
 	"github.com/peerform/peerform/internal/sources/peeringdb"
 	"github.com/peerform/peerform/internal/sources/rpki"
 )
@@ -91,7 +92,7 @@ type Provenance = peeringdb.Provenance
 // Router is one of our routers with everything it must be configured with.
 type Router struct {
 	Name        string
-	Platform    string
+	Platform    platform.Name
 	Environment string
 	RouterID    netip.Addr // zero: the platform picks
 	Ports       []Port

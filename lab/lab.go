@@ -182,7 +182,7 @@ func (l *Lab) up(ctx context.Context, o Options) error {
 		return err
 	}
 	// Peers first: our routers connect as soon as they are configured,
-	// and a refused connection makes them back off (LAB.md pitfall 2).
+	// and a refused connection makes them back off (docs/lab.md, pitfall 2).
 	for _, pr := range l.Topology.Peers {
 		var err error
 		if pr.Daemon == "bird" {

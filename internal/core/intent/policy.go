@@ -14,7 +14,7 @@ import (
 )
 
 // Defaults for everything policies/ may leave out. They are the safe
-// choices DESIGN.md asks for: RPKI invalid rejected, bogons filtered,
+// choices the README promises: RPKI invalid rejected, bogons filtered,
 // graceful shutdown honoured.
 const (
 	DefaultIRRServer      = "whois.radb.net:43"

@@ -58,7 +58,7 @@ func (s side) judge(o, i float64) (key float64, ok bool) {
 	}
 }
 
-// tieKey orders contracts with equal sort keys (SCORING.md §5): more PoPs
+// tieKey orders contracts with equal sort keys (docs/scoring.md, "Ties"): more PoPs
 // first, then the sorted PoP positions compared lexicographically. For
 // equal sizes that is the bit-reversed mask (position 0 as the top bit),
 // larger first. Larger tieKey = earlier.

@@ -2,7 +2,7 @@
 // serial-2 formats ("a|b|rel" and "a|b|rel|source", '#' comments; rel −1
 // means a is b's provider, 0 peers, 1 siblings in some data sets), plain,
 // gzip or bzip2. It is the ground truth for evaluating peer selection
-// (SCORING.md §9). Input is untrusted: lines are bounded, numbers checked,
+// (docs/scoring.md, "Beyond the paper"). Input is untrusted: lines are bounded, numbers checked,
 // and the number of links capped.
 package asrel
 

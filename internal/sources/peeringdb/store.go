@@ -103,7 +103,7 @@ func (b *builder) build(log *slog.Logger) *Store {
 }
 
 // indexIXFacilities gives each IX its facility list and the centroid of
-// those facilities' coordinates (SCORING.md §1: an IX has no location of its
+// those facilities' coordinates (docs/scoring.md, paper profile step 1: an IX has no location of its
 // own in PeeringDB).
 func (b *builder) indexIXFacilities(s *Store) {
 	facsOfIX := map[int][]int{}

@@ -127,7 +127,7 @@ type PoP struct {
 	SpeedMbps int `json:"speed_mbps"`
 }
 
-// Key identifies the PoP the way SCORING.md and policies write it: "fac:1",
+// Key identifies the PoP the way docs/scoring.md and policies write it: "fac:1",
 // "ix:26".
 func (p PoP) Key() string { return string(p.Kind) + ":" + strconv.Itoa(p.ID) }
 

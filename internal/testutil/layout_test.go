@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -44,9 +43,10 @@ func TestPackageMap(t *testing.T) {
 		t.Fatalf("%s has no \"## Package map\" table", doc)
 	}
 
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(gobin); err != nil {
-		gobin = "go"
+	// go test puts the go command that runs it first in PATH.
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is not in PATH: %v", err)
 	}
 	cmd := exec.Command(gobin, "list", "-f", "{{.ImportPath}}", "./...")
 	cmd.Dir = root

@@ -255,8 +255,9 @@ type Scoring struct {
 	FacilityCapacityMbps float64
 	TrafficMbps          float64 // measured requester traffic; 0 = estimate
 	Population           string  // data set path; empty = embedded default
-	// RatioBounds overrides the traffic-ratio filter bounds of docs/scoring.md
-	// (paper profile step 4) by kind: "heavy" (9), "mostly" (6), "balanced" (3).
+	// RatioBounds overrides the traffic-ratio filter bounds of
+	// docs/scoring.md (paper profile step 4) by kind: "heavy" (9), "mostly"
+	// (6), "balanced" (3).
 	RatioBounds map[string]float64
 	// Profile is "likelihood" (the default: a calibrated probability of
 	// agreement) or "paper" (the Meta-Peering felicity as published).

@@ -125,8 +125,9 @@ func TestPaperEvaluation(t *testing.T) {
 	t.Logf("default view: %d pairs, %d known peer pairs, %d recommended (recall %.1f%%), %d of %d others recommended, %d unscored",
 		rep.Pairs, rep.P2PPairs, rep.P2PRecommended, 100*rep.Recall, rep.OtherRecommended, rep.OtherPairs, rep.Unscored)
 	// CAIDA lists 150 of the 420 ordered pairs as peers. What the method
-	// recommends is reported, not asserted: docs/scoring.md ("What the authors' code does differently", "Measured") explains why
-	// the paper's 85% is not a number to reproduce.
+	// recommends is reported, not asserted: docs/scoring.md ("What the
+	// authors' code does differently", "Measured") explains why the paper's
+	// 85% is not a number to reproduce.
 	if rep.P2PPairs != 150 || rep.OtherPairs != 270 || rep.Recall < 0 || rep.Recall > 1 || len(rep.Sweep) != 21 {
 		t.Errorf("implausible evaluation: %+v", rep)
 	}

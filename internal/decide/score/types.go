@@ -63,7 +63,8 @@ func ParseRatio(s string) (Ratio, error) {
 	return NotDisclosed, fmt.Errorf("unknown traffic ratio %q: want one of Heavy Inbound, Mostly Inbound, Balanced, Mostly Outbound, Heavy Outbound, Not Disclosed", s)
 }
 
-// Criterion is how one side sorts the contracts it accepts (docs/scoring.md, paper profile step 5).
+// Criterion is how one side sorts the contracts it accepts (docs/scoring.md,
+// paper profile step 5).
 type Criterion int
 
 const (
@@ -188,8 +189,9 @@ type Params struct {
 	// BothWays also ranks the reverse direction (C asks R) without
 	// changing the decision, for models that use both.
 	BothWays bool
-	// MaxCommonPoPs is the cap on |K| (docs/scoring.md, paper profile step 2). 0 means no cap:
-	// up to ExactLimit PoPs are enumerated exactly and more are estimated.
+	// MaxCommonPoPs is the cap on |K| (docs/scoring.md, paper profile step
+	// 2). 0 means no cap: up to ExactLimit PoPs are enumerated exactly and
+	// more are estimated.
 	MaxCommonPoPs int
 	// CriterionR and CriterionC are the requester's and the candidate's
 	// sorting criteria.
@@ -230,9 +232,10 @@ type Params struct {
 type TrafficModel int
 
 const (
-	// GravityTraffic is docs/scoring.md's paper profile step 3: each side's total from a gravity
-	// model over its PoPs' populations, split by capacity share. Two
-	// networks of different sizes always look unbalanced to each other.
+	// GravityTraffic is docs/scoring.md's paper profile step 3: each side's
+	// total from a gravity model over its PoPs' populations, split by
+	// capacity share. Two networks of different sizes always look
+	// unbalanced to each other.
 	GravityTraffic TrafficModel = iota
 	// ExchangeTraffic estimates what the two networks send each other:
 	// R→C grows with R's outbound volume and C's inbound volume (from the
@@ -310,7 +313,8 @@ func (p Params) Validate() error {
 	return nil
 }
 
-// Economics are the prices behind the business case (docs/scoring.md, "Beyond the paper").
+// Economics are the prices behind the business case (docs/scoring.md, "Beyond
+// the paper").
 type Economics struct {
 	// TransitUSDPerMbps is the monthly transit price per Mbps.
 	TransitUSDPerMbps float64

@@ -61,7 +61,7 @@ func (l *Lab) startRPKI(ctx context.Context) error {
 // birdPeerConfig is a peer's BIRD configuration: static routes for its
 // announcements and one BGP session per shared LAN and family, with short
 // retry timers so that a session comes up within a second of our router
-// being configured for it (LAB.md pitfall 2).
+// being configured for it (docs/lab.md, pitfall 2).
 func (l *Lab) birdPeerConfig(pr Peer) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# BIRD config of lab peer %s (%s), written by the lab harness.\n", pr.Name, pr.ASN)
@@ -273,7 +273,7 @@ func (l *Lab) startFRR(ctx context.Context, r Router, managed string) error {
 		return err
 	}
 	// setgid frr, group-writable: `write memory` by the SSH user keeps the
-	// file readable for the daemons (LAB.md pitfall 4).
+	// file readable for the daemons (docs/lab.md, pitfall 4).
 	if _, err := run(ctx, "chown", "frr:frr", dir); err != nil {
 		return err
 	}
@@ -363,6 +363,6 @@ func (l *Lab) startBIRDRouter(ctx context.Context, r Router, conf string) error 
 	}); err != nil {
 		return err
 	}
-	// BIRD creates its socket root:root 0660 (LAB.md pitfall 10).
+	// BIRD creates its socket root:root 0660 (docs/lab.md, pitfall 10).
 	return os.Chown(sock, 0, sshGID)
 }

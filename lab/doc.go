@@ -13,8 +13,8 @@
 // by side. Daemons run in the foreground as children of the process that
 // called Up, each in its own process group, and are stopped by PID.
 //
-// The recipe, its timings and its pitfalls are described in the project's
-// lab notes; the `peerform-lab` command (lab/cmd/peerform-lab) wraps Up and
+// The recipe, its timings and its pitfalls are described in docs/lab.md;
+// the `peerform-lab` command (lab/cmd/peerform-lab) wraps Up and
 // Down for `make lab-up` and `make lab-down`, and package labtest wraps
 // them for Go tests.
 package lab

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/peerform/peerform/internal/core/platform"
+
 	"github.com/peerform/peerform/internal/core/bgp"
 	"github.com/peerform/peerform/internal/core/intent"
 	"github.com/peerform/peerform/internal/sources/irr"
@@ -214,10 +216,10 @@ func layout(ours []netip.Prefix) Topology {
 	return Topology{
 		LANs: []LAN{ams, fra},
 		Routers: []Router{
-			{Name: "lab-ams-edge1", Platform: "frr", ASN: 64500, RouterID: a4("192.0.2.1"),
+			{Name: "lab-ams-edge1", Platform: platform.FRR, ASN: 64500, RouterID: a4("192.0.2.1"),
 				Ports:     []Port{{LAN: "ams", IPv4: a4("192.0.2.1"), IPv6: a4("2001:db8:ffff:1::1")}},
 				Originate: slices.Clone(ours)},
-			{Name: "lab-fra-edge1", Platform: "bird2", ASN: 64500, RouterID: a4("192.0.2.129"),
+			{Name: "lab-fra-edge1", Platform: platform.BIRD2, ASN: 64500, RouterID: a4("192.0.2.129"),
 				Ports:     []Port{{LAN: "fra", IPv4: a4("192.0.2.129"), IPv6: a4("2001:db8:ffff:2::1")}},
 				Originate: slices.Clone(ours)},
 		},

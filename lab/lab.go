@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"time"
+
+	"github.com/peerform/peerform/internal/core/platform"
 )
 
 // Options says which lab to build and where.
@@ -63,7 +65,7 @@ type Lab struct {
 // Endpoint is how peerform reaches one of the lab's routers.
 type Endpoint struct {
 	Router   string         `json:"router"`
-	Platform string         `json:"platform"`
+	Platform platform.Name  `json:"platform"`
 	SSH      netip.AddrPort `json:"ssh"`
 	// ConfigFile is the router's config file on this machine: frr.conf,
 	// or the bird.conf BIRD runs (which BIRD and the router's sshd see as
@@ -180,7 +182,7 @@ func (l *Lab) up(ctx context.Context, o Options) error {
 		return err
 	}
 	// Peers first: our routers connect as soon as they are configured,
-	// and a refused connection makes them back off (LAB.md pitfall 2).
+	// and a refused connection makes them back off (docs/lab.md, pitfall 2).
 	for _, pr := range l.Topology.Peers {
 		var err error
 		if pr.Daemon == "bird" {
@@ -198,7 +200,7 @@ func (l *Lab) up(ctx context.Context, o Options) error {
 	for _, r := range l.Topology.Routers {
 		var err error
 		conf := filepath.Join(l.nodeDir(r.Name), "bird.conf")
-		if r.Platform == "frr" {
+		if r.Platform == platform.FRR {
 			err = l.startFRR(ctx, r, o.Configs[r.Name])
 			conf = filepath.Join(l.nodeDir(r.Name), "frr.conf")
 		} else {

@@ -39,7 +39,7 @@ func (l *Lab) buildNetwork(ctx context.Context) error {
 		l.Namespaces = append(l.Namespaces, l.ns(n))
 		// DAD must be off before any interface exists: a tentative
 		// link-local address makes FRR and GoBGP fail the first IPv6
-		// session and back off for seconds (LAB.md pitfall 1).
+		// session and back off for seconds (docs/lab.md, pitfall 1).
 		for _, c := range [][]string{
 			{"ip", "-n", l.ns(n), "link", "set", "lo", "up"},
 			l.inNS(n, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"),
@@ -103,7 +103,7 @@ func (l *Lab) buildNetwork(ctx context.Context) error {
 
 // utsFile is the bind-mounted UTS namespace that gives an FRR router its
 // hostname: FRR daemons and the router's sshd (hence vtysh) run inside it,
-// so the prompt is "ams-edge1#" (LAB.md pitfall 3).
+// so the prompt is "ams-edge1#" (docs/lab.md, pitfall 3).
 func (l *Lab) utsFile(router string) string { return filepath.Join(l.Dir, "ns", router+".uts") }
 
 func (l *Lab) makeUTS(ctx context.Context, router string) error {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/peerform/peerform/internal/core/platform"
+
 	"github.com/peerform/peerform/internal/core/bgp"
 )
 
@@ -35,7 +37,7 @@ func (l *Lab) Accepted(ctx context.Context, router string) (map[netip.Addr][]net
 		return nil, fmt.Errorf("lab: no router %q", router)
 	}
 	out := map[netip.Addr][]netip.Prefix{}
-	if r.Platform == "frr" {
+	if r.Platform == platform.FRR {
 		for _, afi := range []string{"ipv4", "ipv6"} {
 			js, err := l.Vtysh(ctx, router, "show bgp "+afi+" unicast json")
 			if err != nil {
@@ -181,7 +183,7 @@ func (l *Lab) RouterROAs(ctx context.Context, router string) ([]ROA, error) {
 		return nil, fmt.Errorf("lab: no router %q", router)
 	}
 	var out []ROA
-	if r.Platform == "frr" {
+	if r.Platform == platform.FRR {
 		js, err := l.Vtysh(ctx, router, "show rpki prefix-table json")
 		if err != nil {
 			return nil, err

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/peerform/peerform/internal/core/platform"
+
 	"golang.org/x/crypto/ssh"
 )
 
@@ -122,7 +124,7 @@ func (l *Lab) startSSHD(ctx context.Context, r Router, port int) error {
 	shell := filepath.Join(dir, "shell")
 	var script string
 	switch r.Platform {
-	case "frr":
+	case platform.FRR:
 		// Absolute paths: sshd gives the session a PATH without /usr/sbin.
 		v := fmt.Sprintf("/usr/bin/vtysh --vty_socket %s --config_dir %s", rdir, rdir)
 		script = fmt.Sprintf("#!/bin/sh\n# login shell of %s: vtysh\n[ \"$1\" = -c ] && exec %s -c \"$2\"\nexec %s\n", r.Name, v, v)
@@ -165,11 +167,11 @@ UseDNS no
 	inner := fmt.Sprintf("mount --bind %[1]s/passwd /etc/passwd && mount --bind %[1]s/group /etc/group && "+
 		"mount --bind %[1]s/shadow /etc/shadow && mount -t tmpfs lab-run /run && mkdir -m 755 /run/sshd && "+
 		"exec /usr/sbin/sshd -D -f %[2]s -E %[3]s", dir, conf, filepath.Join(dir, "sshd.log"))
-	if r.Platform == "bird2" {
+	if r.Platform == platform.BIRD2 {
 		inner = fmt.Sprintf("mount --bind %s /etc/bird && ", rdir) + inner
 	}
 	argv := []string{"unshare", "-m", "--propagation", "private", "/bin/sh", "-c", inner}
-	if r.Platform == "frr" {
+	if r.Platform == platform.FRR {
 		argv = append([]string{"nsenter", "--uts=" + l.utsFile(r.Name)}, argv...)
 	}
 	if err := l.start(r.Name+"/sshd", filepath.Join(dir, "sshd.out"), argv...); err != nil {

@@ -6,7 +6,10 @@ import (
 	"regexp"
 	"slices"
 
+	"github.com/peerform/peerform/internal/core/platform"
+
 	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/sources/rpki"
 )
 
 // Topology is what a lab contains: IXP LANs, the routers peerform manages,
@@ -40,8 +43,8 @@ type Port struct {
 
 // Router is one of our routers: managed over SSH by peerform.
 type Router struct {
-	Name     string // also the router's hostname
-	Platform string // "frr" or "bird2"
+	Name     string        // also the router's hostname
+	Platform platform.Name // FRR or BIRD2
 	ASN      bgp.ASN
 	RouterID netip.Addr
 	Ports    []Port
@@ -101,20 +104,11 @@ type ROA struct {
 	ASN       bgp.ASN
 }
 
-// RPKIState is the RFC 6811 validation state of a route.
-type RPKIState string
-
-// Validation states.
-const (
-	RPKIValid    RPKIState = "valid"
-	RPKIInvalid  RPKIState = "invalid"
-	RPKINotFound RPKIState = "notfound"
-)
-
 // Validate returns the RFC 6811 state of prefix originated by origin
 // against the topology's ROAs. Tests use it to compute what a correct
-// filter must accept.
-func (t Topology) Validate(prefix netip.Prefix, origin bgp.ASN) RPKIState {
+// filter must accept: it is written apart from the rpki package's table,
+// so that the two check each other.
+func (t Topology) Validate(prefix netip.Prefix, origin bgp.ASN) rpki.State {
 	covered := false
 	for _, r := range t.ROAs {
 		if r.Prefix.Addr().Is4() != prefix.Addr().Is4() || r.Prefix.Bits() > prefix.Bits() ||
@@ -123,13 +117,13 @@ func (t Topology) Validate(prefix netip.Prefix, origin bgp.ASN) RPKIState {
 		}
 		covered = true
 		if r.ASN != 0 && r.ASN == origin && prefix.Bits() <= r.MaxLength {
-			return RPKIValid
+			return rpki.Valid
 		}
 	}
 	if covered {
-		return RPKIInvalid
+		return rpki.Invalid
 	}
-	return RPKINotFound
+	return rpki.NotFound
 }
 
 // Why a correct import filter rejects a route (Acceptable).
@@ -151,7 +145,7 @@ func (t Topology) Acceptable(p Peer, an Announcement) (bool, string) {
 		return false, RejectNoIRR
 	case !slices.Contains(p.IRR, an.Prefix):
 		return false, RejectNotInIRR
-	case t.Validate(an.Prefix, an.Origin(p)) == RPKIInvalid:
+	case t.Validate(an.Prefix, an.Origin(p)) == rpki.Invalid:
 		return false, RejectRPKIInvalid
 	}
 	return true, ""
@@ -259,7 +253,7 @@ func (t Topology) Check() error {
 			return fmt.Errorf("topology: router name %q is invalid or used twice", r.Name)
 		}
 		names[r.Name] = true
-		if r.Platform != "frr" && r.Platform != "bird2" {
+		if r.Platform != platform.FRR && r.Platform != platform.BIRD2 {
 			return fmt.Errorf("topology: router %s: platform %q is not frr or bird2", r.Name, r.Platform)
 		}
 		if err := checkPorts(r.Name, r.Ports); err != nil {

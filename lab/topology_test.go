@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/sources/rpki"
 )
 
 // The example repository is the module's root, the lab package's parent.
@@ -132,23 +133,23 @@ func TestCraftedAnnouncements(t *testing.T) {
 	for _, c := range []struct {
 		peer   string
 		prefix netip.Prefix
-		state  RPKIState
+		state  rpki.State
 		ok     bool
 		why    string
 	}{
-		{"alpha", p("11.64.0.0/22"), RPKIValid, true, ""},
-		{"alpha", p("11.64.16.0/20"), RPKIValid, true, ""},                  // its customer AS64511's route
-		{"alpha", p("11.64.5.0/24"), RPKIInvalid, false, RejectRPKIInvalid}, // in AS-ALPHA, originated by AS64511
-		{"alpha", p("2a10:501::/32"), RPKINotFound, true, ""},
-		{"gamma", p("11.66.4.0/22"), RPKIInvalid, false, RejectRPKIInvalid}, // registered; the ROA names AS64999
-		{"gamma", p("11.66.8.0/22"), RPKINotFound, false, RejectNotInIRR},
-		{"gamma", p("2a10:503:1::/48"), RPKINotFound, false, RejectNotInIRR},
-		{"beta", p("11.65.16.0/20"), RPKINotFound, false, RejectNotInIRR},
-		{"beta", p("11.65.0.0/20"), RPKIValid, true, ""},
-		{"rs", p("11.66.4.0/22"), RPKIInvalid, false, RejectRPKIInvalid}, // relayed from AS64503
-		{"rs", p("11.67.0.0/21"), RPKIValid, true, ""},                   // origin AS64504, a member
-		{"delta", p("2a10:537::/32"), RPKINotFound, false, RejectNoIRR},
-		{"cf", p("1.1.1.0/24"), RPKINotFound, true, ""},
+		{"alpha", p("11.64.0.0/22"), rpki.Valid, true, ""},
+		{"alpha", p("11.64.16.0/20"), rpki.Valid, true, ""},                  // its customer AS64511's route
+		{"alpha", p("11.64.5.0/24"), rpki.Invalid, false, RejectRPKIInvalid}, // in AS-ALPHA, originated by AS64511
+		{"alpha", p("2a10:501::/32"), rpki.NotFound, true, ""},
+		{"gamma", p("11.66.4.0/22"), rpki.Invalid, false, RejectRPKIInvalid}, // registered; the ROA names AS64999
+		{"gamma", p("11.66.8.0/22"), rpki.NotFound, false, RejectNotInIRR},
+		{"gamma", p("2a10:503:1::/48"), rpki.NotFound, false, RejectNotInIRR},
+		{"beta", p("11.65.16.0/20"), rpki.NotFound, false, RejectNotInIRR},
+		{"beta", p("11.65.0.0/20"), rpki.Valid, true, ""},
+		{"rs", p("11.66.4.0/22"), rpki.Invalid, false, RejectRPKIInvalid}, // relayed from AS64503
+		{"rs", p("11.67.0.0/21"), rpki.Valid, true, ""},                   // origin AS64504, a member
+		{"delta", p("2a10:537::/32"), rpki.NotFound, false, RejectNoIRR},
+		{"cf", p("1.1.1.0/24"), rpki.NotFound, true, ""},
 	} {
 		peer, _ := topo.Peer(c.peer)
 		var an Announcement

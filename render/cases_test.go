@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/peerform/peerform/internal/core/platform"
+
 	"github.com/peerform/peerform/internal/core/bgp"
 	"github.com/peerform/peerform/internal/core/intent"
 	"github.com/peerform/peerform/internal/core/model"
@@ -27,9 +29,9 @@ func caseView(t *testing.T, c, router string) (*View, *model.Model) {
 	return v, m
 }
 
-func renderAs(t *testing.T, m *model.Model, router, platform string) string {
+func renderAs(t *testing.T, m *model.Model, router string, p platform.Name) string {
 	t.Helper()
-	b, err := Render(withPlatform(m, platform), router, defaultTemplates(t))
+	b, err := Render(withPlatform(m, p), router, defaultTemplates(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +46,7 @@ func TestCaseIPv6Only(t *testing.T) {
 	if pf := v.Peers[0].Families; len(pf) != 1 || pf[0].Family != 6 {
 		t.Errorf("the peer has filters for %d families, want IPv6 only", len(pf))
 	}
-	for _, p := range []string{"bird2", "frr", "junos", "iosxr", "eos"} {
+	for _, p := range []platform.Name{platform.BIRD2, platform.FRR, platform.Junos, platform.IOSXR, platform.EOS} {
 		conf := renderAs(t, m, "r1", p)
 		if strings.Contains(conf, "198.18.50.0") {
 			t.Errorf("%s: the peer's IPv4 prefixes are rendered although it has no IPv4 session", p)
@@ -112,7 +114,7 @@ func TestCaseRouteServer(t *testing.T) {
 	if got := strings.Join(names, " "); got != want {
 		t.Errorf("sessions %q, want %q", got, want)
 	}
-	for _, p := range []string{"bird2", "frr", "junos", "iosxr", "eos"} {
+	for _, p := range []platform.Name{platform.BIRD2, platform.FRR, platform.Junos, platform.IOSXR, platform.EOS} {
 		conf := renderAs(t, m, "r1", p)
 		for _, bad := range []string{"AS64510_FIRST", "bgp_path.first", "neighbor-is", "next-hop peer-address", "next-hop address", "enforce-first-as;"} {
 			if strings.Contains(conf, bad) {
@@ -198,7 +200,7 @@ func TestCaseNoIRR(t *testing.T) {
 			t.Errorf("frr: deny-all route-map %s has a permit entry", mm[1])
 		}
 	}
-	for _, p := range []string{"junos", "iosxr", "eos"} {
+	for _, p := range []platform.Name{platform.Junos, platform.IOSXR, platform.EOS} {
 		conf := renderAs(t, m, "r1", p)
 		if !strings.Contains(conf, "AS64506_IX_ONE_V4_IN") || strings.Contains(conf, "AS64506_V4") {
 			t.Errorf("%s: deny-all peer has a prefix list or no policy", p)

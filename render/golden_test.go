@@ -40,7 +40,7 @@ func TestGolden(t *testing.T) {
 					t.Fatalf("%s: %v", platform, err)
 				}
 				for _, o := range out {
-					name := o.Router + "." + platform + ".conf"
+					name := o.Router + "." + string(platform) + ".conf"
 					seen[name] = true
 					compareGolden(t, filepath.Join(dir, "want", name), o.Config)
 					switch platform {

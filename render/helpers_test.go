@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/peerform/peerform/internal/core/platform"
+
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/peerform/peerform/internal/core/bgp"
@@ -87,12 +89,12 @@ func loadCase(t testing.TB, dir string) *model.Model {
 
 // withPlatform returns a copy of the model whose routers all use one
 // platform, so that every case is rendered for every platform.
-func withPlatform(m *model.Model, platform string) *model.Model {
+func withPlatform(m *model.Model, p platform.Name) *model.Model {
 	c := *m
 	c.Routers = nil
 	for _, r := range m.Routers {
 		rc := *r
-		rc.Platform = platform
+		rc.Platform = p
 		c.Routers = append(c.Routers, &rc)
 	}
 	return &c

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/peerform/peerform/internal/core/platform"
+
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
 
@@ -370,7 +372,7 @@ func sameShape(tm *Templates, hostile, benign *model.Model, value, twin string, 
 			return fmt.Errorf("%s: benign: %v", p, err)
 		}
 		hs, bs := string(ho), string(bo)
-		if p == NetconfPlatform {
+		if p == platform.NETCONF {
 			// Compared as the server reads them: escaping (& as &amp;)
 			// changes a value's length, not what it says.
 			hs, bs = xmlText(hs), xmlText(bs)
@@ -387,7 +389,7 @@ func sameShape(tm *Templates, hostile, benign *model.Model, value, twin string, 
 }
 
 // parseQueue collects rendered configs per platform for the real parsers.
-type parseQueue map[string][][]byte
+type parseQueue map[platform.Name][][]byte
 
 // onlyValuesDiffer checks that hostile and benign have the same length
 // and that every byte where they differ lies inside an occurrence of a
@@ -451,11 +453,11 @@ func firstDifference(a, b []string) string {
 // indentation, a comment marker or words, where quotes, comment and
 // escape characters, control and non-ASCII bytes are significant; for the
 // netconf payload, XML elements, attributes, text and comments.
-func tokenKinds(platform, s string) []string {
-	switch platform {
-	case "bird2", "junos":
+func tokenKinds(p platform.Name, s string) []string {
+	switch p {
+	case platform.BIRD2, platform.Junos:
 		return braceTokens(s)
-	case NetconfPlatform:
+	case platform.NETCONF:
 		return xmlTokens(s)
 	default:
 		return lineTokens(s)
@@ -608,7 +610,10 @@ func TestShapeDetectsInjection(t *testing.T) {
 	if !ok {
 		t.Fatal("benign repository does not validate")
 	}
-	for _, c := range []struct{ platform, value string }{
+	for _, c := range []struct {
+		platform platform.Name
+		value    string
+	}{
 		{"bird2", `x"; } protocol static evil { "`},
 		{"bird2", "x\n# y"},
 		{"junos", `a" ; evil "`},
@@ -616,8 +621,8 @@ func TestShapeDetectsInjection(t *testing.T) {
 		{"frr", "Good Peer ! trailing"},
 		{"eos", "Good Peer 'q'"},
 		{"iosxr", "Good Peer #x"},
-		{NetconfPlatform, "Good Peer</description><enabled>false</enabled><description>x"},
-		{NetconfPlatform, "Good Peer<!-- x -->"},
+		{platform.NETCONF, "Good Peer</description><enabled>false</enabled><description>x"},
+		{platform.NETCONF, "Good Peer<!-- x -->"},
 	} {
 		pm := withPlatform(m, c.platform)
 		out, err := Render(pm, pm.Routers[0].Name, tm)
@@ -628,7 +633,7 @@ func TestShapeDetectsInjection(t *testing.T) {
 		hostile := strings.ReplaceAll(benign, "Good Peer", c.value)
 		twin := strings.ReplaceAll(benign, "Good Peer", benignTwin(c.value))
 		hs, ts := hostile, twin
-		if c.platform == NetconfPlatform {
+		if c.platform == platform.NETCONF {
 			hs, ts = xmlText(hs), xmlText(ts)
 		}
 		lenOK := onlyValuesDiffer(hs, ts, []string{c.value}, []string{benignTwin(c.value)}) == nil

@@ -2,27 +2,22 @@ package render
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/peerform/peerform/internal/change/openconfig"
 	"github.com/peerform/peerform/internal/core/bgp"
 )
 
-// NetconfPlatform is the platform whose configuration is not a template's
-// text but the edit-config payload of peerform's YANG module peerform-bgp
-// (package openconfig, docs/netconf.md). It is built in: a templates
-// folder cannot replace it.
-const NetconfPlatform = "netconf"
-
-// netconfPayload renders a netconf router: one neighbor per session with
-// its peer AS, the peer's name as description, the session's family with
+// netconfPayload renders a netconf router, whose configuration is not a
+// template's text but the edit-config payload of peerform's YANG module
+// peerform-bgp (package openconfig, docs/netconf.md); it is built in, and a
+// templates folder cannot replace it. The payload has one neighbor per session
+// with its peer AS, the peer's name as description, the session's family with
 // its max-prefix limit, the peer group of its IXP and family, and the MD5
 // placeholder as auth-password (deploy puts the secret in, escaped). An XML
-// comment in front says what the module cannot carry; comments are not
-// sent (device.Netconf sends the canonical payload), and the comment holds
-// only AS numbers and fixed words, never free text, so that no value can
-// end it.
+// comment in front says what the module cannot carry; comments are not sent
+// (device.Netconf sends the canonical payload), and the comment holds only AS
+// numbers and fixed words, never free text, so that no value can end it.
 func netconfPayload(v *View) ([]byte, error) {
 	var neighbors []openconfig.Neighbor
 	for _, s := range v.Sessions {
@@ -97,8 +92,3 @@ func netconfNotes(v *View, neighbors int) string {
 	b.WriteString("-->\n")
 	return b.String()
 }
-
-// builtinPlatforms are the platforms rendered without templates.
-var builtinPlatforms = []string{NetconfPlatform}
-
-func isBuiltin(platform string) bool { return slices.Contains(builtinPlatforms, platform) }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/peerform/peerform/internal/core/platform"
+
 	"github.com/peerform/peerform/internal/change/openconfig"
 	"github.com/peerform/peerform/internal/core/bgp"
 	"github.com/peerform/peerform/internal/core/model"
@@ -64,8 +66,8 @@ func TestGoldenNetconfRouter(t *testing.T) {
 		t.Fatalf("%d routers rendered, want 3", len(out))
 	}
 	for _, o := range out {
-		name := o.Router + "." + o.Platform + ".conf"
-		if o.Platform != NetconfPlatform {
+		name := o.Router + "." + string(o.Platform) + ".conf"
+		if o.Platform != platform.NETCONF {
 			want, err := os.ReadFile(filepath.Join("testdata", "example", "want", name))
 			if err != nil {
 				t.Fatal(err)
@@ -100,7 +102,7 @@ func TestNetconfPayloadEscaping(t *testing.T) {
 		t.Fatal("benign repository does not validate")
 	}
 	m.Peers[0].Name = "AS64500 (ams) & co"
-	b, err := Render(withPlatform(m, NetconfPlatform), "r1", defaultTemplates(t))
+	b, err := Render(withPlatform(m, platform.NETCONF), "r1", defaultTemplates(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +165,7 @@ func TestNetconfGoldensWellFormed(t *testing.T) {
 func BenchmarkRenderNetconf(b *testing.B) {
 	repo, in := benchRepo(b, 1000)
 	m, _ := model.Build(repo, in)
-	m = withPlatform(m, NetconfPlatform)
+	m = withPlatform(m, platform.NETCONF)
 	tm := defaultTemplates(b)
 	b.ReportAllocs()
 	b.ResetTimer()

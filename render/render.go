@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/peerform/peerform/internal/core/model"
+	"github.com/peerform/peerform/internal/core/platform"
 )
 
 // Render returns the configuration of one router.
@@ -20,7 +21,7 @@ func Render(m *model.Model, router string, t *Templates) ([]byte, error) {
 // Output is one router's rendered configuration.
 type Output struct {
 	Router   string
-	Platform string
+	Platform platform.Name
 	Config   []byte
 	// View is what the config was rendered from; plans compare sessions
 	// through it.

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/peerform/peerform/internal/core/platform"
 	"github.com/peerform/peerform/templates"
 )
 
@@ -33,7 +34,7 @@ var ErrNoTemplates = errors.New("no templates for platform")
 
 // Templates holds one parsed template set per platform.
 type Templates struct {
-	sets map[string]*template.Template
+	sets map[platform.Name]*template.Template
 }
 
 // DefaultTemplates returns the templates built into the binary.
@@ -42,27 +43,31 @@ func DefaultTemplates() (*Templates, error) {
 }
 
 // LoadTemplates parses <platform>/*.tmpl for every top-level folder of
-// fsys. Each folder must define the "router" template; a netconf folder
-// is refused, since that platform is built in.
+// fsys. Each folder must be named for a platform and define the "router"
+// template; a netconf folder is refused, since that platform is built in.
 func LoadTemplates(fsys fs.FS) (*Templates, error) {
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
-	t := &Templates{sets: map[string]*template.Template{}}
+	t := &Templates{sets: map[platform.Name]*template.Template{}}
 	for _, e := range entries {
 		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
 			continue
 		}
-		if isBuiltin(e.Name()) {
-			return nil, fmt.Errorf("templates: %s/: the %s platform is built in, not templated (see docs/netconf.md)", e.Name(), e.Name())
+		p, err := platform.Parse(e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("templates: %s/: %w", e.Name(), err)
 		}
-		set, err := loadPlatform(fsys, e.Name())
+		if !p.Templated() {
+			return nil, fmt.Errorf("templates: %s/: the %s platform is built in, not templated (see docs/netconf.md)", p, p)
+		}
+		set, err := loadPlatform(fsys, p)
 		if err != nil {
 			return nil, err
 		}
 		if set != nil {
-			t.sets[e.Name()] = set
+			t.sets[p] = set
 		}
 	}
 	if len(t.sets) == 0 {
@@ -71,13 +76,13 @@ func LoadTemplates(fsys fs.FS) (*Templates, error) {
 	return t, nil
 }
 
-func loadPlatform(fsys fs.FS, platform string) (*template.Template, error) {
-	names, err := fs.Glob(fsys, path.Join(platform, "*.tmpl"))
+func loadPlatform(fsys fs.FS, p platform.Name) (*template.Template, error) {
+	names, err := fs.Glob(fsys, path.Join(string(p), "*.tmpl"))
 	if err != nil || len(names) == 0 {
 		return nil, err
 	}
 	sort.Strings(names)
-	set := template.New(platform).Funcs(funcs()).Option("missingkey=error")
+	set := template.New(string(p)).Funcs(funcs()).Option("missingkey=error")
 	for _, name := range names {
 		info, err := fs.Stat(fsys, name)
 		if err != nil {
@@ -95,7 +100,7 @@ func loadPlatform(fsys fs.FS, platform string) (*template.Template, error) {
 		}
 	}
 	if set.Lookup(EntryTemplate) == nil {
-		return nil, fmt.Errorf("templates: %s does not define {{define %q}}", platform, EntryTemplate)
+		return nil, fmt.Errorf("templates: %s does not define {{define %q}}", p, EntryTemplate)
 	}
 	return set, nil
 }
@@ -109,24 +114,27 @@ func (t *Templates) Override(o *Templates) *Templates {
 	return out
 }
 
-// Platforms lists the platforms that can be rendered, sorted: those with
-// templates and the built-in netconf.
-func (t *Templates) Platforms() []string {
-	out := append([]string(nil), builtinPlatforms...)
-	for p := range t.sets {
-		out = append(out, p)
+// Platforms lists the platforms that can be rendered, in platform.All's
+// order: those with templates and the built-in netconf.
+func (t *Templates) Platforms() []platform.Name {
+	var out []platform.Name
+	for _, p := range platform.All {
+		if t.Has(p) {
+			out = append(out, p)
+		}
 	}
-	sort.Strings(out)
 	return out
 }
 
 // Has reports whether a platform can be rendered.
-func (t *Templates) Has(platform string) bool { return t.sets[platform] != nil || isBuiltin(platform) }
+func (t *Templates) Has(p platform.Name) bool {
+	return t.sets[p] != nil || (p.Valid() && !p.Templated())
+}
 
 // Execute prints a view with its platform's templates, or builds the
 // netconf payload.
 func (t *Templates) Execute(v *View) ([]byte, error) {
-	if v.Platform == NetconfPlatform {
+	if v.Platform == platform.NETCONF {
 		return netconfPayload(v)
 	}
 	set := t.sets[v.Platform]

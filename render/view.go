@@ -10,7 +10,9 @@ import (
 	"github.com/peerform/peerform/internal/core/bgp"
 	"github.com/peerform/peerform/internal/core/intent"
 	"github.com/peerform/peerform/internal/core/model"
+	"github.com/peerform/peerform/internal/core/platform"
 	"github.com/peerform/peerform/internal/sources/irr"
+	"github.com/peerform/peerform/internal/sources/rpki"
 )
 
 // View is one router's configuration as templates see it: typed values,
@@ -18,7 +20,7 @@ import (
 // model always gives the same view.
 type View struct {
 	Router   string // the router's name (an identifier), used as hostname
-	Platform string
+	Platform platform.Name
 	ASN      uint32 // our AS
 	Network  string // our network's name (allow-listed text)
 	RouterID netip.Addr
@@ -243,9 +245,12 @@ func NewView(m *model.Model, router string) (*View, error) {
 		return nil, fmt.Errorf("%w %q", ErrUnknownRouter, router)
 	}
 	g := &guard{}
+	if !r.Platform.Valid() {
+		g.failf("unknown platform %q", r.Platform)
+	}
 	v := &View{
 		Router:   g.identifier("router name", r.Name),
-		Platform: g.identifier("platform", r.Platform),
+		Platform: r.Platform,
 		ASN:      uint32(m.Network.ASN),
 		Network:  g.text("network name", m.Network.Name, intent.MaxNameLen),
 		RouterID: r.RouterID,
@@ -525,7 +530,7 @@ func (p *Peer) family(g *guard, mp *model.Peer, fam int, excludeInvalid bool) *P
 				continue
 			}
 			pf.Prefixes++
-			if excludeInvalid && x.RPKI == model.RPKIInvalid {
+			if excludeInvalid && x.RPKI == rpki.Invalid {
 				pf.Excluded++
 				continue
 			}

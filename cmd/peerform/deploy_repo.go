@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/peerform/peerform/internal/core/platform"
+
 	"github.com/spf13/pflag"
 
 	"github.com/peerform/peerform/internal/change/deploy"
@@ -147,7 +149,7 @@ func target(m *model.Model, r *model.Router, cfg, repoDir string, q rolloutQuery
 			continue
 		}
 		t.Secrets = append(t.Secrets, v)
-		if r.Platform == render.NetconfPlatform {
+		if r.Platform == platform.NETCONF {
 			var b strings.Builder
 			_ = xml.EscapeText(&b, []byte(v)) // a strings.Builder does not fail
 			v = b.String()

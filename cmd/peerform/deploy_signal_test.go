@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/peerform/peerform/internal/core/platform"
+
 	"github.com/peerform/peerform/internal/change/device"
 	"github.com/peerform/peerform/lab"
 	"github.com/peerform/peerform/lab/labtest"
@@ -51,8 +53,8 @@ func TestDeploySIGTERMLab(t *testing.T) {
 	for _, router := range []string{"lab-fra-edge1", "lab-ams-edge1"} {
 		t.Run(router, func(t *testing.T) {
 			ep := labtest.Endpoint(t, l, router)
-			platform := map[string]string{"lab-fra-edge1": "bird2", "lab-ams-edge1": "frr"}[router]
-			before := readRunning(t, platform, ep)
+			p := map[string]platform.Name{"lab-fra-edge1": platform.BIRD2, "lab-ams-edge1": platform.FRR}[router]
+			before := readRunning(t, p, ep)
 
 			ctx, cancel := context.WithTimeout(context.Background(), confirm)
 			defer cancel()
@@ -90,7 +92,7 @@ func TestDeploySIGTERMLab(t *testing.T) {
 			if took >= confirm || !strings.Contains(stdout.String(), "rolled-back") {
 				t.Errorf("not rolled back by peerform before it exited")
 			}
-			if after := readRunning(t, platform, ep); after != before {
+			if after := readRunning(t, p, ep); after != before {
 				t.Errorf("%s does not run its previous config after SIGTERM:\n%s", router, after)
 			}
 		})
@@ -99,10 +101,10 @@ func TestDeploySIGTERMLab(t *testing.T) {
 
 // readRunning reads back what a router runs, and fails on a change left
 // unfinished on it.
-func readRunning(t *testing.T, platform string, ep device.Endpoint) string {
+func readRunning(t *testing.T, p platform.Name, ep device.Endpoint) string {
 	t.Helper()
 	ctx := context.Background()
-	d, err := device.Dial(ctx, platform, ep, nil)
+	d, err := device.Dial(ctx, p, ep, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

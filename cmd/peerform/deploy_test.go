@@ -16,6 +16,7 @@ import (
 
 	"github.com/peerform/peerform/internal/change/deploy"
 	"github.com/peerform/peerform/internal/change/device"
+	"github.com/peerform/peerform/internal/sources/rpki"
 	"github.com/peerform/peerform/lab"
 	"github.com/peerform/peerform/lab/labtest"
 )
@@ -506,7 +507,7 @@ func listed(topo lab.Topology, peer string, prefix netip.Prefix) bool {
 		return false
 	}
 	for _, an := range p.Announce {
-		if topo.Validate(prefix, an.Origin(p)) != lab.RPKIInvalid {
+		if topo.Validate(prefix, an.Origin(p)) != rpki.Invalid {
 			return true
 		}
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/peerform/peerform/internal/sources/peeringdb"
 	"github.com/peerform/peerform/internal/sources/peeringdb/peeringdbtest"
+	"github.com/peerform/peerform/internal/testutil"
 )
 
 func TestPeeringDBShowDemo(t *testing.T) {
@@ -32,13 +32,10 @@ func TestPeeringDBShowDemo(t *testing.T) {
 }
 
 // TestPeeringDBShowAkamai: `peerform peeringdb show AS20940 --peeringdb
-// ../shared/data/peeringdb/netixlan-2021-09` prints every IXP with each
-// port's addresses and speed.
+// DIR`, with DIR the real netixlan-2021-09 snapshot, prints every IXP with
+// each port's addresses and speed.
 func TestPeeringDBShowAkamai(t *testing.T) {
-	dir := filepath.Join("..", "..", "..", "shared", "data", "peeringdb", "netixlan-2021-09")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("real PeeringDB data %s is absent: %v", dir, err)
-	}
+	dir := testutil.Shared(t, "peeringdb/netixlan-2021-09")
 	out, errOut, code := runPeerform(t, "peeringdb", "show", "AS20940", "--peeringdb", dir)
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
@@ -192,10 +189,7 @@ func TestPeeringDBSyncThenShow(t *testing.T) {
 // serving api-sample-2026 (pages, a 429 with Retry-After first) ends with
 // exactly the rows of the files.
 func TestPeeringDBSyncMatchesFiles(t *testing.T) {
-	src := filepath.Join("..", "..", "..", "shared", "data", "peeringdb", "api-sample-2026")
-	if _, err := os.Stat(src); err != nil {
-		t.Skipf("real PeeringDB data %s is absent: %v", src, err)
-	}
+	src := testutil.Shared(t, "peeringdb/api-sample-2026")
 	t.Setenv(peeringdb.APIKeyEnv, "")
 	api := peeringdbtest.New(t, src)
 	api.Throttle(1, "1")

@@ -13,6 +13,8 @@ import (
 	"slices"
 	"syscall"
 
+	"github.com/peerform/peerform/internal/core/platform"
+
 	"github.com/spf13/cobra"
 
 	"github.com/peerform/peerform/internal/core/intent"
@@ -129,11 +131,11 @@ func renderRun(ctx context.Context, opts *renderOptions) error {
 }
 
 type renderedFile struct {
-	Router   string `json:"router"`
-	Platform string `json:"platform"`
-	Path     string `json:"path"`
-	Sessions int    `json:"sessions"`
-	Bytes    int    `json:"bytes"`
+	Router   string        `json:"router"`
+	Platform platform.Name `json:"platform"`
+	Path     string        `json:"path"`
+	Sessions int           `json:"sessions"`
+	Bytes    int           `json:"bytes"`
 }
 
 // writeConfig writes one config, atomically (a temporary file renamed

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/peerform/peerform/internal/testutil"
 )
 
 // scratchRepo is a git repository made from this repository's example —
@@ -26,7 +28,7 @@ func newScratchRepo(t *testing.T) *scratchRepo {
 	}
 	dir := t.TempDir()
 	for _, p := range []string{"peers", "policies", "data", "templates", "go.mod", "internal/change/device/frr.go", "internal/change/device/platforms"} {
-		copyTree(t, filepath.Join("..", "..", p), filepath.Join(dir, p))
+		copyTree(t, testutil.Path(t, p), filepath.Join(dir, filepath.FromSlash(p)))
 	}
 	git(t, dir, "init", "-q", "-b", "main")
 	commitAll(t, dir, "the example repository")
@@ -212,7 +214,7 @@ func TestReviewCodeChange(t *testing.T) {
 	r := newScratchRepo(t)
 	r.branch("go", func(dir string) {
 		edit(t, dir, "internal/change/device/frr.go", func(s string) string { return s + "\n// A change of the code.\n" })
-		edit(t, dir, "internal/change/device/platforms/frr_vtysh.yaml", func(s string) string { return s + "\n# embedded by internal/change/device/frr.go\n" })
+		edit(t, dir, "internal/change/device/platforms/frr_vtysh.yaml", func(s string) string { return s + "\n# embedded by frr.go\n" })
 	})
 	out, errOut, code := r.review("go")
 	if code != exitOK {

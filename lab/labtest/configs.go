@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/peerform/peerform/internal/core/platform"
+
 	"github.com/peerform/peerform/internal/change/deploy"
 	"github.com/peerform/peerform/internal/core/bgp"
 	"github.com/peerform/peerform/lab"
@@ -254,7 +256,7 @@ func Target(t testing.TB, l *lab.Lab, router string, sessions []Session) deploy.
 		t.Fatalf("lab has no router %q", router)
 	}
 	tg := deploy.Target{Router: router, Platform: r.Platform, Endpoint: Endpoint(t, l, router)}
-	if r.Platform == "frr" {
+	if r.Platform == platform.FRR {
 		tg.Config = FRRConfig(l.Topology, router, sessions)
 	} else {
 		tg.Config = BIRDConfig(l.Topology, router, sessions)

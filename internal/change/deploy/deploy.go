@@ -10,14 +10,17 @@ import (
 	"sync"
 	"time"
 
+	"github.com/peerform/peerform/internal/core/platform"
+
 	"github.com/peerform/peerform/internal/change/device"
+	"github.com/peerform/peerform/internal/change/linediff"
 	"github.com/peerform/peerform/internal/change/secret"
 )
 
 // Target is one router and the config it should run.
 type Target struct {
 	Router   string          `json:"router"`
-	Platform string          `json:"platform"`
+	Platform platform.Name   `json:"platform"`
 	Endpoint device.Endpoint `json:"endpoint"`
 	// Config is the rendered config (for FRR the managed part, for BIRD
 	// the whole file).
@@ -55,8 +58,8 @@ const (
 // netconf, whose servers need not implement the peerform-bgp module's
 // state (netconfd does not), VerifySessions for every other platform,
 // whose routers always report their sessions.
-func VerificationFor(platform string) Verification {
-	if platform == "netconf" {
+func VerificationFor(p platform.Name) Verification {
+	if p == platform.NETCONF {
 		return VerifyConfig
 	}
 	return VerifySessions
@@ -401,7 +404,7 @@ func prepare(ctx context.Context, t Target, o Options, r *RouterResult) (device.
 	if sf, ok := d.(device.SecretFinder); ok {
 		o.redact.Add(sf.Secrets(have)...)
 	}
-	r.Diff = lineChanges(have, want)
+	r.Diff = linediff.Changes(have, want)
 	for i, l := range r.Diff {
 		r.Diff[i] = o.redact.String(l)
 	}
@@ -513,7 +516,7 @@ func verifyConfig(ctx context.Context, d device.Driver, t Target, want string) s
 	}
 	if have != want {
 		return fmt.Sprintf("%s: not verified: the running config read back differs from the rendered one in %d lines",
-			t.Router, len(lineChanges(have, want)))
+			t.Router, len(linediff.Changes(have, want)))
 	}
 	return ""
 }

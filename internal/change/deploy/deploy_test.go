@@ -126,13 +126,3 @@ func TestOptionsDefaults(t *testing.T) {
 		t.Errorf("a confirm timeout that leaves no time to verify is accepted")
 	}
 }
-
-func TestLineChanges(t *testing.T) {
-	got := lineChanges("a\n b\nc\n", "a\n b\nd\n\n")
-	if !slices.Equal(got, []string{"- c", "+ d"}) {
-		t.Errorf("%q", got)
-	}
-	if lineChanges("x\n", "x\n") == nil {
-		t.Errorf("no changes must be an empty list, not null (JSON)")
-	}
-}

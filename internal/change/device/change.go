@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/peerform/peerform/internal/change/linediff"
 )
 
 // ErrLocked means another run holds the router's change lock and its
@@ -129,32 +131,10 @@ func parseLockNote(s string) lockNote {
 // held reports whether the lock is still within its confirm deadline.
 func (n lockNote) held(now time.Time) bool { return now.Before(n.until) }
 
-// lineDiff lists the lines only in want ("-") and only in got ("+"), in
-// order, at most 40 of them: enough to see what a router changed.
+// lineDiff lists the lines want drops ("-") and got adds ("+"), at most
+// 40 of them: enough to see what a router changed.
 func lineDiff(want, got string) string {
-	count := func(s string) map[string]int {
-		m := map[string]int{}
-		for _, l := range strings.Split(s, "\n") {
-			m[l]++
-		}
-		return m
-	}
-	wc, gc := count(want), count(got)
-	var out []string
-	for _, l := range strings.Split(want, "\n") {
-		if gc[l] > 0 {
-			gc[l]--
-			continue
-		}
-		out = append(out, "- "+l)
-	}
-	for _, l := range strings.Split(got, "\n") {
-		if wc[l] > 0 {
-			wc[l]--
-			continue
-		}
-		out = append(out, "+ "+l)
-	}
+	out := linediff.Changes(want, got)
 	if len(out) > 40 {
 		out = append(out[:40], fmt.Sprintf("… and %d more lines", len(out)-40))
 	}

@@ -24,9 +24,8 @@ import (
 // The managed configuration is `router bgp`, as `show running-config
 // section router bgp` prints it.
 type EOS struct {
-	cli     *cliSession
-	state   cliState
-	session string // the configuration session of the pending change
+	cliChange
+	session string // the configuration session of the change
 }
 
 var (
@@ -49,7 +48,9 @@ func OpenEOS(ctx context.Context, ep Endpoint, o CLIOptions) (*EOS, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &EOS{cli: cli}, nil
+	e := &EOS{}
+	e.cliChange = cliChange{cli: cli, platform: "eos", steps: e}
+	return e, nil
 }
 
 // Running returns `show running-config section router bgp`.
@@ -65,6 +66,17 @@ func (e *EOS) Running(ctx context.Context) (string, error) {
 	return strings.Join(lines, "\n") + "\n", nil
 }
 
+// lines checks a rendered config: no session commands.
+func (e *EOS) lines(cfg string) ([]string, error) {
+	return configLines(cfg, []string{"!"}, nil, eosDenied)
+}
+
+// trial is `commit timer hh:mm:ss`.
+func (e *EOS) trial(d time.Duration) (string, error) {
+	timer, err := eosTimer(d)
+	return "commit timer " + timer, err
+}
+
 // eosTimer spells a commit timer: hh:mm:ss, rounded up to the second,
 // under a day.
 func eosTimer(d time.Duration) (string, error) {
@@ -75,52 +87,37 @@ func eosTimer(d time.Duration) (string, error) {
 	return fmt.Sprintf("%02d:%02d:%02d", secs/3600, secs/60%60, secs%60), nil
 }
 
-// Apply opens a configuration session named after the clock, sends cfg
-// into it and commits it with a timer.
-func (e *EOS) Apply(ctx context.Context, cfg string, confirmTimeout time.Duration) error {
-	if e.state == cliPending {
-		return fmt.Errorf("%s: eos: the previous change is neither confirmed nor rolled back", e.cli.host)
-	}
-	lines, err := configLines(cfg, []string{"!"}, nil, eosDenied)
-	if err != nil {
-		return fmt.Errorf("%s: eos: %w", e.cli.host, err)
-	}
-	timer, err := eosTimer(confirmTimeout)
-	if err != nil {
-		return fmt.Errorf("%s: eos: %w", e.cli.host, err)
-	}
+// load opens a configuration session named after the clock and sends
+// the lines into it.
+func (e *EOS) load(ctx context.Context, lines []string) error {
 	e.session = "peerform-" + e.cli.now().UTC().Format("20060102-150405")
 	if e.cli.d == nil {
-		return fmt.Errorf("%s: eos: session is closed", e.cli.host)
+		return e.errorf("session is closed")
 	}
 	if err := guard(func() error { return e.cli.d.AcquirePriv("privilege-exec") }); err != nil {
 		e.cli.drop()
-		return fmt.Errorf("%s: eos: %w: %w", e.cli.host, ErrConnection, err)
+		return e.errorf("%w: %w", ErrConnection, err)
 	}
 	// The session and its sub-modes are entered by typing, not through
 	// scrapligo's privilege levels: EOS's exec prompt pattern also
 	// matches configuration prompts, so scrapligo cannot tell them apart.
-	send := slices.Concat([]string{"configure session " + e.session}, lines, []string{"commit timer " + timer})
-	if _, err := e.cli.send(ctx, send); err != nil {
-		if !errors.Is(err, ErrRejected) {
-			return err
-		}
-		return errors.Join(err, e.abort(ctx))
-	}
-	e.state = cliPending
-	e.cli.log.Info("committed, waiting for confirmation", "session", e.session, "timer", timer)
-	return nil
+	_, err := e.cli.send(ctx, slices.Concat([]string{"configure session " + e.session}, lines))
+	return err
 }
 
-// abort throws the session away, committed with a timer or not: it
+// commit commits the session with its timer, from inside it.
+func (e *EOS) commit(ctx context.Context, cmd string) error {
+	_, err := e.cli.send(ctx, []string{cmd})
+	return err
+}
+
+// discard throws the session away, committed with a timer or not: it
 // leaves configuration mode with `end` (which keeps a session
 // uncommitted) if a prompt shows it is still there, then runs
 // `configure session NAME abort` from exec.
-func (e *EOS) abort(ctx context.Context) error {
-	cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.cli.timeout)
-	defer cancel()
+func (e *EOS) discard(ctx context.Context) error {
 	if e.cli.d == nil {
-		return fmt.Errorf("%s: eos: session is closed", e.cli.host)
+		return e.errorf("session is closed")
 	}
 	var prompt string
 	if err := guard(func() error {
@@ -129,41 +126,29 @@ func (e *EOS) abort(ctx context.Context) error {
 		return err
 	}); err != nil {
 		e.cli.drop()
-		return fmt.Errorf("%s: eos: %w: %w", e.cli.host, ErrConnection, err)
+		return e.errorf("%w: %w", ErrConnection, err)
 	}
 	cmds := []string{"configure session " + e.session + " abort"}
 	if strings.Contains(prompt, "(config") {
 		cmds = append([]string{"end"}, cmds...)
 	}
-	_, err := e.cli.send(cleanup, cmds)
+	_, err := e.cli.send(ctx, cmds)
 	return err
 }
 
-// Confirm commits the session for good, stopping its timer.
-func (e *EOS) Confirm(ctx context.Context) error {
-	if e.state != cliPending {
-		return fmt.Errorf("%s: eos: nothing to confirm", e.cli.host)
-	}
-	if _, err := e.cli.command(ctx, "configure session "+e.session+" commit"); err != nil {
-		return err
-	}
-	e.state = cliIdle
-	e.cli.log.Info("confirmed", "session", e.session)
-	return nil
+// confirm commits the session for good, stopping its timer.
+func (e *EOS) confirm(ctx context.Context) error {
+	_, err := e.cli.command(ctx, "configure session "+e.session+" commit")
+	return err
 }
 
-// Rollback aborts the session, which restores the configuration from
-// before its commit. Without a pending change it does nothing.
-func (e *EOS) Rollback(ctx context.Context) error {
-	if e.state != cliPending {
-		return nil
-	}
-	if err := e.abort(ctx); err != nil {
-		return err
-	}
-	e.state = cliIdle
-	e.cli.log.Info("rolled back", "session", e.session)
-	return nil
+// rollback aborts the session, which restores the configuration from
+// before its commit; like the cleanup after a refusal, it runs even when
+// ctx has ended.
+func (e *EOS) rollback(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.cli.timeout)
+	defer cancel()
+	return e.discard(ctx)
 }
 
 // Sessions reads the IPv4 and IPv6 BGP summaries as JSON.
@@ -182,10 +167,6 @@ func (e *EOS) Sessions(ctx context.Context) ([]Session, error) {
 	}
 	return all, nil
 }
-
-// Close ends the session; a pending commit timer still runs out on the
-// router and rolls the change back.
-func (e *EOS) Close() error { return e.cli.close() }
 
 // parseEOSSummary reads `show ip[v6] bgp summary | json` for the default
 // VRF. upDownTime is the Unix time of the last state change.

@@ -25,8 +25,8 @@ import (
 // The managed configuration is `router bgp`, as `show running-config
 // router bgp` prints it.
 type IOSXR struct {
-	cli   *cliSession
-	state cliState
+	cliChange
+	cfg exclusive
 }
 
 var (
@@ -55,7 +55,9 @@ func OpenIOSXR(ctx context.Context, ep Endpoint, o CLIOptions) (*IOSXR, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &IOSXR{cli: cli}, nil
+	x := &IOSXR{cfg: exclusive{cli: cli, priv: iosxrConfigPriv, failures: iosxrFailures}}
+	x.cliChange = cliChange{cli: cli, platform: "iosxr", steps: x}
+	return x, nil
 }
 
 // Running returns `show running-config router bgp` without the
@@ -81,32 +83,45 @@ func (x *IOSXR) Running(ctx context.Context) (string, error) {
 // iosxrTimestamp is the line IOS-XR prints before command output.
 var iosxrTimestamp = regexp.MustCompile(`^\w{3} \w{3} +\d{1,2} \d{2}:\d{2}:\d{2}\.\d{3} \S+$`)
 
-// Apply sends cfg in an exclusive configuration session and commits it
-// with a confirm timeout.
-func (x *IOSXR) Apply(ctx context.Context, cfg string, confirmTimeout time.Duration) error {
-	if x.state == cliPending {
-		return fmt.Errorf("%s: iosxr: the previous change is neither confirmed nor rolled back", x.cli.host)
+// lines checks a rendered config: no session commands.
+func (x *IOSXR) lines(cfg string) ([]string, error) {
+	return configLines(cfg, []string{"!"}, nil, iosxrDenied)
+}
+
+// trial is iosxrCommitConfirmed.
+func (x *IOSXR) trial(d time.Duration) (string, error) { return iosxrCommitConfirmed(d) }
+
+// load sends the lines into the exclusive target configuration.
+func (x *IOSXR) load(ctx context.Context, lines []string) error { return x.cfg.send(ctx, lines...) }
+
+// commit runs the trial commit; a refusal carries the reasons IOS-XR
+// keeps for it.
+func (x *IOSXR) commit(ctx context.Context, cmd string) error {
+	err := x.cfg.send(ctx, cmd)
+	if errors.Is(err, ErrRejected) {
+		return x.withFailedConfig(ctx, err)
 	}
-	lines, err := configLines(cfg, []string{"!"}, nil, iosxrDenied)
+	return err
+}
+
+// discard leaves configuration mode without committing (`abort`).
+func (x *IOSXR) discard(ctx context.Context) error {
+	_, err := x.cli.configure(ctx, iosxrConfigPriv, []string{"abort"})
+	return err
+}
+
+// confirm commits again, ending the trial.
+func (x *IOSXR) confirm(ctx context.Context) error { return x.cfg.send(ctx, "commit") }
+
+// rollback undoes the trial commit with `rollback configuration last 1`.
+func (x *IOSXR) rollback(ctx context.Context) error {
+	out, err := x.cli.command(ctx, "rollback configuration last 1")
 	if err != nil {
-		return fmt.Errorf("%s: iosxr: %w", x.cli.host, err)
+		return err
 	}
-	commit, err := iosxrCommitConfirmed(confirmTimeout)
-	if err != nil {
-		return fmt.Errorf("%s: iosxr: %w", x.cli.host, err)
+	if !strings.Contains(out, "successfully rolled back") {
+		return x.errorf("rollback: %w: %s", ErrRejected, refusal(out))
 	}
-	if _, err := x.cli.configure(ctx, iosxrConfigPriv, lines, iosxrFailures...); err != nil {
-		return x.abort(ctx, err)
-	}
-	if _, err := x.cli.configure(ctx, iosxrConfigPriv, []string{commit}, iosxrFailures...); err != nil {
-		if !errors.Is(err, ErrRejected) {
-			// Lost during the commit: the trial ends by itself.
-			return err
-		}
-		return x.abort(ctx, x.withFailedConfig(ctx, err))
-	}
-	x.state = cliPending
-	x.cli.log.Info("committed, waiting for confirmation", "commit", commit)
 	return nil
 }
 
@@ -140,45 +155,6 @@ func (x *IOSXR) withFailedConfig(ctx context.Context, cause error) error {
 	return fmt.Errorf("%w (%s)", cause, strings.Join(reasons, "; "))
 }
 
-// abort leaves configuration mode without committing.
-func (x *IOSXR) abort(ctx context.Context, cause error) error {
-	cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), x.cli.timeout)
-	defer cancel()
-	_, err := x.cli.configure(cleanup, iosxrConfigPriv, []string{"abort"})
-	return errors.Join(cause, err)
-}
-
-// Confirm commits again, ending the trial.
-func (x *IOSXR) Confirm(ctx context.Context) error {
-	if x.state != cliPending {
-		return fmt.Errorf("%s: iosxr: nothing to confirm", x.cli.host)
-	}
-	if _, err := x.cli.configure(ctx, iosxrConfigPriv, []string{"commit"}, iosxrFailures...); err != nil {
-		return err
-	}
-	x.state = cliIdle
-	x.cli.log.Info("confirmed")
-	return nil
-}
-
-// Rollback undoes the trial commit with `rollback configuration last 1`.
-// Without a pending commit it does nothing.
-func (x *IOSXR) Rollback(ctx context.Context) error {
-	if x.state != cliPending {
-		return nil
-	}
-	out, err := x.cli.command(ctx, "rollback configuration last 1")
-	if err != nil {
-		return err
-	}
-	if !strings.Contains(out, "successfully rolled back") {
-		return fmt.Errorf("%s: iosxr: rollback: %w: %s", x.cli.host, ErrRejected, refusal(out))
-	}
-	x.state = cliIdle
-	x.cli.log.Info("rolled back")
-	return nil
-}
-
 // Sessions reads the IPv4 and IPv6 unicast BGP summaries.
 func (x *IOSXR) Sessions(ctx context.Context) ([]Session, error) {
 	var all []Session
@@ -192,10 +168,6 @@ func (x *IOSXR) Sessions(ctx context.Context) ([]Session, error) {
 	}
 	return all, nil
 }
-
-// Close ends the session; a pending trial commit is undone by the
-// router when its time is up.
-func (x *IOSXR) Close() error { return x.cli.close() }
 
 // parseIOSXRSummary reads the neighbor table of `show bgp <afi> unicast
 // summary`. A long IPv6 address sits alone on its line and the columns

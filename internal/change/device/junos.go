@@ -24,12 +24,12 @@ import (
 // minutes, rounded up: Junos counts in minutes). Confirm is `commit`;
 // Rollback is `rollback 1` plus `commit`. A refused statement, load or
 // check discards the candidate (`rollback 0`), so nothing half-applied is
-// ever committed.
+// ever committed. The cycle itself is cliChange's.
 //
 // Running shows [edit protocols bgp] as sorted `set` statements.
 type Junos struct {
-	cli   *cliSession
-	state cliState
+	cliChange
+	cfg exclusive
 }
 
 var (
@@ -62,7 +62,9 @@ func OpenJunos(ctx context.Context, ep Endpoint, o CLIOptions) (*Junos, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Junos{cli: cli}, nil
+	j := &Junos{cfg: exclusive{cli: cli, priv: junosConfigPriv, failures: junosFailures}}
+	j.cliChange = cliChange{cli: cli, platform: "junos", steps: j}
+	return j, nil
 }
 
 // Running returns [edit protocols bgp] as sorted `set` statements.
@@ -100,53 +102,51 @@ func junosNormalize(cfg string) string {
 	return strings.Join(sets, "\n") + "\n"
 }
 
-// Apply loads cfg into an exclusive candidate, checks it and commits it
-// with a confirm timeout of whole minutes (1 to 65535).
-func (j *Junos) Apply(ctx context.Context, cfg string, confirmTimeout time.Duration) error {
-	if j.state == cliPending {
-		return fmt.Errorf("%s: junos: the previous change is neither confirmed nor rolled back", j.cli.host)
+// lines checks a config in either format: set-style statements, or a
+// curly-brace config whose shape is sound.
+func (j *Junos) lines(cfg string) ([]string, error) {
+	if !junosCurly(cfg) {
+		return configLines(cfg, []string{"#", "/*"}, junosStatements, nil)
 	}
-	curly := junosCurly(cfg)
-	var lines []string
-	var err error
-	if curly {
-		if lines, err = configLines(cfg, nil, nil, nil); err == nil {
-			err = checkCurly(lines)
-		}
-	} else {
-		lines, err = configLines(cfg, []string{"#", "/*"}, junosStatements, nil)
-	}
+	lines, err := configLines(cfg, nil, nil, nil)
 	if err != nil {
-		return fmt.Errorf("%s: junos: %w", j.cli.host, err)
+		return nil, err
 	}
-	minutes, err := ceilUnits(confirmTimeout, time.Minute, 1, 65535)
-	if err != nil {
-		return fmt.Errorf("%s: junos: %w", j.cli.host, err)
-	}
-	if curly {
-		err = j.load(ctx, lines)
-	} else {
-		_, err = j.cli.configure(ctx, junosConfigPriv, lines, junosFailures...)
-	}
-	if err != nil {
-		return j.discard(ctx, err)
-	}
-	if _, err := j.cli.configure(ctx, junosConfigPriv, []string{"commit check"}, junosFailures...); err != nil {
-		return j.discard(ctx, err)
-	}
-	_, err = j.cli.configure(ctx, junosConfigPriv, []string{fmt.Sprintf("commit confirmed %d", minutes)}, junosFailures...)
-	if err != nil {
-		if !errors.Is(err, ErrRejected) {
-			// The session broke during the commit: if it went through,
-			// the router rolls it back when the minutes are up.
-			return err
-		}
-		return j.discard(ctx, err)
-	}
-	j.state = cliPending
-	j.cli.log.Info("committed, waiting for confirmation", "confirm-minutes", minutes)
-	return nil
+	return lines, checkCurly(lines)
 }
+
+// trial is `commit confirmed N`, N in whole minutes (1 to 65535).
+func (j *Junos) trial(d time.Duration) (string, error) {
+	minutes, err := ceilUnits(d, time.Minute, 1, 65535)
+	return fmt.Sprintf("commit confirmed %d", minutes), err
+}
+
+// load types set-style statements, or pastes a curly-brace config into
+// `load replace terminal`.
+func (j *Junos) load(ctx context.Context, lines []string) error {
+	if junosCurly(strings.Join(lines, "\n")) {
+		return j.loadTerminal(ctx, lines)
+	}
+	return j.cfg.send(ctx, lines...)
+}
+
+// commit checks the candidate, then commits it.
+func (j *Junos) commit(ctx context.Context, cmd string) error {
+	if err := j.cfg.send(ctx, "commit check"); err != nil {
+		return err
+	}
+	return j.cfg.send(ctx, cmd)
+}
+
+// discard throws the candidate away.
+func (j *Junos) discard(ctx context.Context) error { return j.cfg.send(ctx, "rollback 0") }
+
+// confirm commits again, which makes the confirmed commit permanent.
+func (j *Junos) confirm(ctx context.Context) error { return j.cfg.send(ctx, "commit") }
+
+// rollback loads the configuration from before the pending commit and
+// commits it.
+func (j *Junos) rollback(ctx context.Context) error { return j.cfg.send(ctx, "rollback 1", "commit") }
 
 // junosCurly reports whether cfg is in the curly-brace format: its first
 // statement (after comments) is not a set/delete-style command.
@@ -236,10 +236,10 @@ func checkCurly(lines []string) error {
 // junosLoadPrompt is what `load … terminal` prints before reading input.
 const junosLoadPrompt = "[Type ^D at a new line to end input]"
 
-// load pastes a curly-brace config into `load replace terminal` and ends
-// it with ^D. Junos echoes the lines and reports problems after the ^D
-// ("terminal:12:(8) syntax error: …", "load complete (1 errors)").
-func (j *Junos) load(ctx context.Context, lines []string) error {
+// loadTerminal pastes a curly-brace config into `load replace terminal`
+// and ends it with ^D. Junos echoes the lines and reports problems after
+// the ^D ("terminal:12:(8) syntax error: …", "load complete (1 errors)").
+func (j *Junos) loadTerminal(ctx context.Context, lines []string) error {
 	if j.cli.d == nil {
 		return fmt.Errorf("%s: junos: load: session is closed", j.cli.host)
 	}
@@ -301,49 +301,10 @@ func (j *Junos) load(ctx context.Context, lines []string) error {
 	return nil
 }
 
-// discard throws the candidate away after a refused Apply step.
-func (j *Junos) discard(ctx context.Context, cause error) error {
-	cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), j.cli.timeout)
-	defer cancel()
-	_, err := j.cli.configure(cleanup, junosConfigPriv, []string{"rollback 0"}, junosFailures...)
-	return errors.Join(cause, err)
-}
-
-// Confirm commits again, which makes the confirmed commit permanent.
-func (j *Junos) Confirm(ctx context.Context) error {
-	if j.state != cliPending {
-		return fmt.Errorf("%s: junos: nothing to confirm", j.cli.host)
-	}
-	if _, err := j.cli.configure(ctx, junosConfigPriv, []string{"commit"}, junosFailures...); err != nil {
-		return err
-	}
-	j.state = cliIdle
-	j.cli.log.Info("confirmed")
-	return nil
-}
-
-// Rollback loads the configuration from before the pending commit and
-// commits it. Without a pending commit it does nothing.
-func (j *Junos) Rollback(ctx context.Context) error {
-	if j.state != cliPending {
-		return nil
-	}
-	if _, err := j.cli.configure(ctx, junosConfigPriv, []string{"rollback 1", "commit"}, junosFailures...); err != nil {
-		return err
-	}
-	j.state = cliIdle
-	j.cli.log.Info("rolled back")
-	return nil
-}
-
 // Sessions reads `show bgp summary | display json`.
 func (j *Junos) Sessions(ctx context.Context) ([]Session, error) {
 	return j.cli.summary(ctx, "junos", "show bgp summary | display json", parseJunosSummary)
 }
-
-// Close ends the session; a pending commit is rolled back by the router
-// when its minutes are up.
-func (j *Junos) Close() error { return j.cli.close() }
 
 // junosValue is how Junos renders an XML element in JSON: a list holding
 // the text in "data" and the XML attributes.

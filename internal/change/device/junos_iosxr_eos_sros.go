@@ -3,9 +3,9 @@ package device
 // The machinery shared by the Junos, IOS-XR, EOS and SR OS drivers: a
 // scrapligo network driver on one of scrapligo's built-in platforms,
 // operations bounded by the context, config lines checked before they are
-// sent, and the router's refusals turned into ErrRejected. Each driver
-// (junos.go, iosxr.go, eos.go, sros.go) spells out its platform's
-// commit-confirmed cycle with these pieces.
+// sent, the router's refusals turned into ErrRejected, and one
+// commit-confirmed cycle (cliChange). Each driver (junos.go, iosxr.go,
+// eos.go, sros.go) supplies its platform's words for the cycle's steps.
 
 import (
 	"context"
@@ -105,18 +105,7 @@ func openCLI(ctx context.Context, platformName string, ep Endpoint, o CLIOptions
 }
 
 func (c *cliSession) opTimeout(ctx context.Context) (time.Duration, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	t := c.timeout
-	if dl, ok := ctx.Deadline(); ok {
-		left := time.Until(dl)
-		if left <= 0 {
-			return 0, context.DeadlineExceeded
-		}
-		t = min(t, left)
-	}
-	return t, nil
+	return boundedTimeout(ctx, c.timeout)
 }
 
 // command runs one command in the platform's default (operational)
@@ -146,9 +135,6 @@ func (c *cliSession) command(ctx context.Context, cmd string) (string, error) {
 	return r.Result, nil
 }
 
-// configure sends lines in the configuration mode priv, stopping at the
-// first one the router refuses. Output containing one of the platform's
-// failure strings or one of failures counts as a refusal.
 // summary runs a BGP summary command and parses what it prints; platform
 // names the parser in errors.
 func (c *cliSession) summary(ctx context.Context, platform, cmd string, parse func(string) ([]Session, error)) ([]Session, error) {
@@ -163,6 +149,9 @@ func (c *cliSession) summary(ctx context.Context, platform, cmd string, parse fu
 	return s, nil
 }
 
+// configure sends lines in the configuration mode priv, stopping at the
+// first one the router refuses. Output containing one of the platform's
+// failure strings or one of failures counts as a refusal.
 func (c *cliSession) configure(ctx context.Context, priv string, lines []string, failures ...string) (*response.MultiResponse, error) {
 	if c.d == nil {
 		return nil, fmt.Errorf("%s: configure: session is closed", c.host)
@@ -358,10 +347,130 @@ func outputLines(out string) []string {
 	return lines
 }
 
-// cliState tracks a CLI driver's change.
-type cliState int
+// commitSteps are one CLI platform's words for the steps of a
+// commit-confirmed change. cliChange runs them in the same order, with the
+// same state and cleanup, on every platform.
+type commitSteps interface {
+	// lines checks a rendered config and splits it into the lines to send.
+	lines(cfg string) ([]string, error)
+	// trial spells the commit that rolls itself back unless confirmed
+	// within confirmTimeout, refusing a timeout the platform cannot take.
+	trial(confirmTimeout time.Duration) (string, error)
+	// load puts the lines into the exclusive candidate (or configuration
+	// session), which locks out other changes until it is committed or
+	// discarded.
+	load(ctx context.Context, lines []string) error
+	// commit runs the trial commit command.
+	commit(ctx context.Context, cmd string) error
+	// discard throws the candidate away after a failed load or commit.
+	discard(ctx context.Context) error
+	// confirm makes the trial commit permanent.
+	confirm(ctx context.Context) error
+	// rollback undoes the trial commit now.
+	rollback(ctx context.Context) error
+}
 
-const (
-	cliIdle    cliState = iota // nothing in flight
-	cliPending                 // committed, awaiting Confirm or Rollback
-)
+// cliChange is the commit-confirmed cycle of the Junos, IOS-XR, EOS and
+// SR OS drivers: Apply loads and commits with a confirm timer, and
+// Confirm or Rollback ends the trial; a second Apply before that is
+// refused. The drivers embed it and supply their platform's steps.
+type cliChange struct {
+	cli      *cliSession
+	platform string // in errors: "junos", "iosxr", …
+	steps    commitSteps
+	pending  bool // committed, awaiting Confirm or Rollback
+}
+
+// errorf prefixes an error with the router and the platform.
+func (c *cliChange) errorf(format string, args ...any) error {
+	return fmt.Errorf("%s: %s: "+format, append([]any{c.cli.host, c.platform}, args...)...)
+}
+
+// Apply checks cfg and the confirm timeout, loads cfg and commits it with
+// the platform's automatic rollback armed.
+func (c *cliChange) Apply(ctx context.Context, cfg string, confirmTimeout time.Duration) error {
+	if c.pending {
+		return c.errorf("the previous change is neither confirmed nor rolled back")
+	}
+	lines, err := c.steps.lines(cfg)
+	if err != nil {
+		return c.errorf("%w", err)
+	}
+	cmd, err := c.steps.trial(confirmTimeout)
+	if err != nil {
+		return c.errorf("%w", err)
+	}
+	if err := c.steps.load(ctx, lines); err != nil {
+		return c.discard(ctx, err)
+	}
+	if err := c.steps.commit(ctx, cmd); err != nil {
+		return c.discard(ctx, err)
+	}
+	c.pending = true
+	c.cli.log.Info("committed, waiting for confirmation", "commit", cmd)
+	return nil
+}
+
+// discard throws the candidate away after a failed Apply step, even when
+// ctx has ended. A session lost on the way is left alone: the router
+// drops an exclusive candidate with its session, and if a commit went
+// through before the loss, its timer undoes it.
+func (c *cliChange) discard(ctx context.Context, cause error) error {
+	if c.cli.d == nil {
+		return cause
+	}
+	cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cli.timeout)
+	defer cancel()
+	return errors.Join(cause, c.steps.discard(cleanup))
+}
+
+// Confirm makes the last Apply permanent.
+func (c *cliChange) Confirm(ctx context.Context) error {
+	if !c.pending {
+		return c.errorf("nothing to confirm")
+	}
+	if err := c.steps.confirm(ctx); err != nil {
+		return err
+	}
+	c.pending = false
+	c.cli.log.Info("confirmed")
+	return nil
+}
+
+// Rollback undoes the last Apply now; without a pending change it does
+// nothing.
+func (c *cliChange) Rollback(ctx context.Context) error {
+	if !c.pending {
+		return nil
+	}
+	if err := c.steps.rollback(ctx); err != nil {
+		return err
+	}
+	c.pending = false
+	c.cli.log.Info("rolled back")
+	return nil
+}
+
+// Close ends the session; a pending trial commit is undone by the router
+// when its timer runs out.
+func (c *cliChange) Close() error { return c.cli.close() }
+
+// exclusive is how Junos, IOS-XR and SR OS take the configuration lock:
+// an exclusive configuration mode (scrapligo's privilege level priv),
+// whose refusals include failures besides the platform's own.
+type exclusive struct {
+	cli      *cliSession
+	priv     string
+	failures []string
+}
+
+// run sends lines in the exclusive mode.
+func (x exclusive) run(ctx context.Context, lines ...string) (*response.MultiResponse, error) {
+	return x.cli.configure(ctx, x.priv, lines, x.failures...)
+}
+
+// send is run for steps that need no output.
+func (x exclusive) send(ctx context.Context, lines ...string) error {
+	_, err := x.run(ctx, lines...)
+	return err
+}

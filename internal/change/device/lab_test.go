@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/peerform/peerform/internal/core/platform"
+
 	"github.com/peerform/peerform/internal/change/device"
 	"github.com/peerform/peerform/internal/core/bgp"
 	"github.com/peerform/peerform/lab"
@@ -82,7 +84,7 @@ func testAgent(t *testing.T, l *lab.Lab) {
 	for _, r := range []string{ams, fra} {
 		ep := labtest.Endpoint(t, l, r)
 		ep.KeyFile = ""
-		d, err := device.Dial(ctx(t), map[string]string{ams: "frr", fra: "bird2"}[r], ep, nil)
+		d, err := device.Dial(ctx(t), map[string]platform.Name{ams: platform.FRR, fra: platform.BIRD2}[r], ep, nil)
 		if err != nil {
 			t.Fatalf("%s: %v", r, err)
 		}

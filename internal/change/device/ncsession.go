@@ -365,18 +365,23 @@ func (s *ncSession) rpcWithin(ctx context.Context, limit time.Duration, name str
 }
 
 func (s *ncSession) opTimeout(ctx context.Context) (time.Duration, error) {
+	return boundedTimeout(ctx, s.timeout)
+}
+
+// boundedTimeout is the time one operation may take: at most limit, and
+// no longer than ctx's deadline leaves; an error when ctx has ended.
+func boundedTimeout(ctx context.Context, limit time.Duration) (time.Duration, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	t := s.timeout
 	if dl, ok := ctx.Deadline(); ok {
 		left := time.Until(dl)
 		if left <= 0 {
 			return 0, context.DeadlineExceeded
 		}
-		t = min(t, left)
+		limit = min(limit, left)
 	}
-	return t, nil
+	return limit, nil
 }
 
 // guard runs f and turns a panic into an error.

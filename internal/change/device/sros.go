@@ -28,8 +28,8 @@ import (
 // "Base" bgp`; Running shows it with `info full-context`, one line per
 // leaf, sorted.
 type SROS struct {
-	cli   *cliSession
-	state cliState
+	cliChange
+	cfg exclusive
 }
 
 var (
@@ -51,12 +51,14 @@ func OpenSROS(ctx context.Context, ep Endpoint, o CLIOptions) (*SROS, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &SROS{cli: cli}, nil
+	s := &SROS{cfg: exclusive{cli: cli, priv: srosConfigPriv}}
+	s.cliChange = cliChange{cli: cli, platform: "sros", steps: s}
+	return s, nil
 }
 
-// srosLines checks a rendered config: every statement an absolute
-// /configure path, set or deleted.
-func srosLines(cfg string) ([]string, error) {
+// lines checks a rendered config: every statement an absolute /configure
+// path, set or deleted.
+func (s *SROS) lines(cfg string) ([]string, error) {
 	lines, err := configLines(cfg, []string{"#"}, []string{"/configure", "delete"}, nil)
 	if err != nil {
 		return nil, err
@@ -73,7 +75,7 @@ func srosLines(cfg string) ([]string, error) {
 // lines. It reads them in exclusive configuration mode, the only mode
 // scrapligo's platform knows; the next Apply would enter it anyway.
 func (s *SROS) Running(ctx context.Context) (string, error) {
-	mr, err := s.cli.configure(ctx, srosConfigPriv, []string{`info full-context /configure router "Base" bgp`})
+	mr, err := s.cfg.run(ctx, `info full-context /configure router "Base" bgp`)
 	if err != nil {
 		return "", err
 	}
@@ -96,77 +98,32 @@ func (s *SROS) Normalize(cfg string) (string, error) {
 	return strings.Join(sets, "\n") + "\n", nil
 }
 
-// Apply sends cfg into the exclusive candidate and commits it with a
-// confirm timeout of whole minutes.
-func (s *SROS) Apply(ctx context.Context, cfg string, confirmTimeout time.Duration) error {
-	if s.state == cliPending {
-		return fmt.Errorf("%s: sros: the previous change is neither confirmed nor rolled back", s.cli.host)
-	}
-	lines, err := srosLines(cfg)
-	if err != nil {
-		return fmt.Errorf("%s: sros: %w", s.cli.host, err)
-	}
-	minutes, err := ceilUnits(confirmTimeout, time.Minute, 1, 168)
-	if err != nil {
-		return fmt.Errorf("%s: sros: %w", s.cli.host, err)
-	}
-	if _, err := s.cli.configure(ctx, srosConfigPriv, lines); err != nil {
-		return s.discard(ctx, err)
-	}
-	if _, err := s.cli.configure(ctx, srosConfigPriv, []string{fmt.Sprintf("commit confirmed %d", minutes)}); err != nil {
-		if !errors.Is(err, ErrRejected) {
-			return err // lost during the commit: the router's timer undoes it
-		}
-		return s.discard(ctx, err)
-	}
-	s.state = cliPending
-	s.cli.log.Info("committed, waiting for confirmation", "confirm-minutes", minutes)
-	return nil
+// trial is `commit confirmed N`, N in whole minutes (1 to 168).
+func (s *SROS) trial(d time.Duration) (string, error) {
+	minutes, err := ceilUnits(d, time.Minute, 1, 168)
+	return fmt.Sprintf("commit confirmed %d", minutes), err
 }
 
-// discard empties the candidate after a refused Apply step.
-func (s *SROS) discard(ctx context.Context, cause error) error {
-	cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cli.timeout)
-	defer cancel()
-	_, err := s.cli.configure(cleanup, srosConfigPriv, []string{"discard"})
-	return errors.Join(cause, err)
-}
+// load sends the lines into the exclusive candidate.
+func (s *SROS) load(ctx context.Context, lines []string) error { return s.cfg.send(ctx, lines...) }
 
-// Confirm accepts the confirmed commit.
-func (s *SROS) Confirm(ctx context.Context) error {
-	if s.state != cliPending {
-		return fmt.Errorf("%s: sros: nothing to confirm", s.cli.host)
-	}
-	if _, err := s.cli.configure(ctx, srosConfigPriv, []string{"commit confirmed accept"}); err != nil {
-		return err
-	}
-	s.state = cliIdle
-	s.cli.log.Info("confirmed")
-	return nil
-}
+// commit runs the trial commit.
+func (s *SROS) commit(ctx context.Context, cmd string) error { return s.cfg.send(ctx, cmd) }
 
-// Rollback cancels the confirmed commit, restoring the configuration
-// from before it. Without a pending commit it does nothing.
-func (s *SROS) Rollback(ctx context.Context) error {
-	if s.state != cliPending {
-		return nil
-	}
-	if _, err := s.cli.configure(ctx, srosConfigPriv, []string{"commit confirmed cancel"}); err != nil {
-		return err
-	}
-	s.state = cliIdle
-	s.cli.log.Info("rolled back")
-	return nil
-}
+// discard empties the candidate.
+func (s *SROS) discard(ctx context.Context) error { return s.cfg.send(ctx, "discard") }
+
+// confirm accepts the confirmed commit.
+func (s *SROS) confirm(ctx context.Context) error { return s.cfg.send(ctx, "commit confirmed accept") }
+
+// rollback cancels the confirmed commit, restoring the configuration from
+// before it.
+func (s *SROS) rollback(ctx context.Context) error { return s.cfg.send(ctx, "commit confirmed cancel") }
 
 // Sessions reads `show router bgp summary`.
 func (s *SROS) Sessions(ctx context.Context) ([]Session, error) {
 	return s.cli.summary(ctx, "sros", "show router bgp summary", parseSROSSummary)
 }
-
-// Close ends the session; a pending confirmed commit is undone by the
-// router when its minutes are up.
-func (s *SROS) Close() error { return s.cli.close() }
 
 var (
 	// srosCounts is "Rcv/Act/Sent (Addr Family)", as in "3/3/1 (IPv4)".

@@ -17,6 +17,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/peerform/peerform/internal/core/platform"
+
+	"github.com/peerform/peerform/internal/change/linediff"
 	"github.com/peerform/peerform/internal/core/bgp"
 	"github.com/peerform/peerform/render"
 )
@@ -84,12 +87,12 @@ type sessionKey struct {
 
 // Router is the plan for one router.
 type Router struct {
-	Router   string    `json:"router"`
-	Platform string    `json:"platform"`
-	Action   Action    `json:"action"`
-	Added    []Session `json:"sessions_added"`
-	Removed  []Session `json:"sessions_removed"`
-	Changed  []Session `json:"sessions_changed"`
+	Router   string        `json:"router"`
+	Platform platform.Name `json:"platform"`
+	Action   Action        `json:"action"`
+	Added    []Session     `json:"sessions_added"`
+	Removed  []Session     `json:"sessions_removed"`
+	Changed  []Session     `json:"sessions_changed"`
 	// Diff is the unified diff from the old config to the new one; empty
 	// for NoOp.
 	Diff string `json:"diff"`
@@ -207,7 +210,7 @@ func Compute(base, head []render.Output, baseLabel, headLabel string) *Plan {
 			r.Added, r.Removed, r.Changed = compareSessions(b.View, h.View)
 		}
 		if r.Action != NoOp {
-			r.Diff = unified("a/"+name+".conf", "b/"+name+".conf", string(b.Config), string(h.Config))
+			r.Diff = linediff.Unified("a/"+name+".conf", "b/"+name+".conf", string(b.Config), string(h.Config))
 		}
 		p.Routers = append(p.Routers, r)
 	}

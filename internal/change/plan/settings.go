@@ -69,7 +69,7 @@ func routerSettings(r *intent.Router) [][2]string {
 		id = r.RouterID.String()
 	}
 	return [][2]string{
-		{"platform", r.Platform},
+		{"platform", string(r.Platform)},
 		{"environment", r.Environment},
 		{"host", r.Host},
 		{"port", strconv.Itoa(r.Port)},

@@ -633,7 +633,7 @@ func location(f Finding) string {
 func renderRouters(b *strings.Builder, rs []RouterDiff, diffs [][]string, diffLines int) {
 	for i, d := range rs {
 		plus, minus := diffStat(d.Diff)
-		summary := fmt.Sprintf("<code>%s</code> (%s)", html(d.Router), html(d.Platform))
+		summary := fmt.Sprintf("<code>%s</code> (%s)", html(d.Router), html(string(d.Platform)))
 		if d.Summary != "" {
 			summary += " — " + html(oneLine(d.Summary))
 		}

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/peerform/peerform/internal/core/platform"
+
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/peerform/peerform/internal/change/plan"
@@ -368,7 +370,7 @@ func TestMarkdownHostileText(t *testing.T) {
 		Files:        []FileChange{{Path: "peers/`AS1`|.hcl", Change: "added"}},
 		Peers:        []PeerReport{{ASN: 1, Name: evil, Unscored: evil}},
 		Findings:     []Finding{{Severity: SeverityError, File: "peers/AS1.hcl", Line: 1, Title: evil, Message: evil}},
-		Routers:      []RouterDiff{{Router: evil, Platform: evil, Summary: evil, Diff: "+```\n+</details>\n+ok\n"}},
+		Routers:      []RouterDiff{{Router: evil, Platform: platform.Name(evil), Summary: evil, Diff: "+```\n+</details>\n+ok\n"}},
 		BaseData:     []DataVersion{{Name: evil, Version: evil}},
 		HeadData:     []DataVersion{{Name: evil, Version: evil + "2"}},
 		DataChanges:  []plan.DataChange{{Source: evil, Old: evil, New: evil + "2", Details: []string{evil}, Affects: []bgp.ASN{1}}},
@@ -377,7 +379,7 @@ func TestMarkdownHostileText(t *testing.T) {
 		Code:         []string{evil},
 		Templates:    []string{evil},
 		Workflows:    []string{evil},
-		HeadBuild:    &HeadBuild{Routers: []RouterDiff{{Router: evil, Platform: evil, Summary: evil, Diff: "+```\n+</details>\n+ok\n"}}, Missing: []string{evil}},
+		HeadBuild:    &HeadBuild{Routers: []RouterDiff{{Router: evil, Platform: platform.Name(evil), Summary: evil, Diff: "+```\n+</details>\n+ok\n"}}, Missing: []string{evil}},
 		Reviewer:     evil,
 		Notes:        []string{evil},
 	}
@@ -425,7 +427,7 @@ func FuzzMarkdown(f *testing.F) {
 			DataChanges: []plan.DataChange{{Source: name, Old: msg, New: name, Details: []string{msg}}},
 			Management:  []plan.RouterSettings{{Router: name, Changes: []plan.Setting{{Name: name, Old: msg, New: name}}, LeavesEnvironment: msg}},
 			Code:        []string{name}, Workflows: []string{msg},
-			HeadBuild: &HeadBuild{Routers: []RouterDiff{{Router: name, Platform: msg, Diff: diff}}, Missing: []string{name}}}
+			HeadBuild: &HeadBuild{Routers: []RouterDiff{{Router: name, Platform: platform.Name(msg), Diff: diff}}, Missing: []string{name}}}
 		for i := range n {
 			r.Findings = append(r.Findings, Finding{File: name, Line: i, Title: msg, Message: msg})
 		}

@@ -3,6 +3,8 @@ package review
 import (
 	"fmt"
 
+	"github.com/peerform/peerform/internal/core/platform"
+
 	"github.com/peerform/peerform/internal/change/plan"
 	"github.com/peerform/peerform/internal/core/bgp"
 	"github.com/peerform/peerform/internal/decide/likelihood"
@@ -210,7 +212,7 @@ type Finding struct {
 // RouterDiff is the change of one router's rendered configuration.
 type RouterDiff struct {
 	Router   string
-	Platform string
+	Platform platform.Name
 	// Summary is a one-line description, e.g. "1 session added".
 	Summary string
 	// Diff is a unified diff of the rendered config, base → head.

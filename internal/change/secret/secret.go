@@ -13,6 +13,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/peerform/peerform/internal/core/platform"
 )
 
 // Prefix starts every placeholder. Free text that reaches a router
@@ -136,14 +138,14 @@ func forEachToken(cfg string, f func(start, end int, name string)) {
 // quotes (bird2: password "…"; junos, sros: authentication-key "…") or
 // XML-escaped (netconf); the others write it as one bare word of a CLI
 // line (frr, eos, iosxr).
-var quoted = map[string]bool{"bird2": true, "junos": true, "sros": true, "netconf": true}
+var quoted = map[platform.Name]bool{platform.BIRD2: true, platform.Junos: true, platform.SROS: true, platform.NETCONF: true}
 
 // maxLen is the longest key a platform takes: Junos takes 126
 // characters; Linux (FRR, BIRD, and the route servers and routers on
 // the other end of most sessions) 80, TCP_MD5SIG_MAXKEYLEN, which is
 // also what EOS, IOS-XR and SR OS accept in clear text.
-func maxLen(platform string) int {
-	if platform == "junos" {
+func maxLen(p platform.Name) int {
+	if p == platform.Junos {
 		return 126
 	}
 	return 80
@@ -160,15 +162,15 @@ var ErrInvalid = errors.New("secret value not usable")
 // where the key is a bare word of a CLI line, a space, a '?' (CLI help)
 // or a leading '!' or '#' (a comment). The error names the secret and
 // the position of the first bad character, never the value.
-func Check(platform, name, value string) error {
+func Check(p platform.Name, name, value string) error {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s (%s) %s", ErrInvalid, name, EnvVar(name), fmt.Sprintf(format, args...))
 	}
 	if value == "" {
 		return bad("is empty")
 	}
-	if n, max := len(value), maxLen(platform); n > max {
-		return bad("is %d characters long; %s takes at most %d", n, platform, max)
+	if n, max := len(value), maxLen(p); n > max {
+		return bad("is %d characters long; %s takes at most %d", n, p, max)
 	}
 	for i := 0; i < len(value); i++ {
 		c := value[i]
@@ -178,19 +180,19 @@ func Check(platform, name, value string) error {
 			what = "a control character (a newline, a tab, …)"
 		case c >= 0x80:
 			what = "a character outside ASCII"
-		case platform == "netconf":
+		case p == platform.NETCONF:
 			// XML-escaped: any printable ASCII keeps the payload's shape.
 		case c == '"' || c == '\'' || c == '`':
 			what = "a quote"
 		case c == '\\':
 			what = "a backslash"
-		case quoted[platform]:
+		case quoted[p]:
 		case c == ' ':
-			what = "a space, which " + platform + " cannot take in a key written as one word"
+			what = "a space, which " + string(p) + " cannot take in a key written as one word"
 		case c == '?':
-			what = "a '?', which asks the " + platform + " CLI for help"
+			what = "a '?', which asks the " + string(p) + " CLI for help"
 		case i == 0 && (c == '!' || c == '#'):
-			what = "a leading '" + string(c) + "', which starts a comment on " + platform
+			what = "a leading '" + string(c) + "', which starts a comment on " + string(p)
 		}
 		if what != "" {
 			return bad("has %s at position %d", what, i+1)

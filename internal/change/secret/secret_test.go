@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/peerform/peerform/internal/core/platform"
 )
 
 // A placeholder is replaced only as a whole token: AS2's never inside
@@ -32,8 +34,9 @@ func TestSubstitute(t *testing.T) {
 
 func TestCheck(t *testing.T) {
 	for _, tc := range []struct {
-		platform, value string
-		ok              bool
+		platform platform.Name
+		value    string
+		ok       bool
 	}{
 		{"bird2", "s3cret with space", true},
 		{"frr", "s3cret with space", false},

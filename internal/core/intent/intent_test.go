@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/decide/score"
 )
 
 // basePolicy is a small valid repository every case starts from.
@@ -215,6 +216,11 @@ func TestValidationRules(t *testing.T) {
 		{"scoring model escapes repository", map[string]string{"policies/s.hcl": "scoring {\n  model = \"../m.json\"\n}\n"}, []wantDiag{{E, "Invalid path", "policies/s.hcl", 2}}},
 		{"scoring model with paper profile", map[string]string{"policies/s.hcl": "scoring {\n  profile = \"paper\"\n  model = \"m.json\"\n}\n"}, []wantDiag{{W, "Model without a likelihood profile", "policies/s.hcl", 2}}},
 		{"scoring criterion typo", map[string]string{"policies/s.hcl": "scoring {\n  criterion = \"onw\"\n}\n"}, []wantDiag{{E, "Unknown criterion", "policies/s.hcl", 2}}},
+		{"sros without templates", map[string]string{"policies/r.hcl": "router \"r3\" {\n  platform = \"sros\"\n  host     = \"r3.example.net\"\n}\n"}, []wantDiag{{E, "No templates for this platform", "policies/r.hcl", 2}}},
+		{"sros with the repository's templates", map[string]string{"policies/r.hcl": "router \"r3\" {\n  platform = \"sros\"\n  host     = \"r3.example.net\"\n}\n", "templates/sros/router.tmpl": "{{define \"router\"}}{{end}}"}, nil},
+		{"platform typo", map[string]string{"policies/r.hcl": "router \"r3\" {\n  platform = \"bird\"\n  host     = \"r3.example.net\"\n}\n"}, []wantDiag{{E, "Unknown platform", "policies/r.hcl", 2}}},
+		{"scoring assumed ratio typo", map[string]string{"policies/s.hcl": "scoring {\n  assume_ratio = { \"AS174\" = \"Balanced-ish\" }\n}\n"}, []wantDiag{{E, "Unknown traffic ratio", "policies/s.hcl", 2}}},
+		{"scoring assumed ratio not disclosed", map[string]string{"policies/s.hcl": "scoring {\n  assume_ratio = { \"AS174\" = \"Not Disclosed\" }\n}\n"}, []wantDiag{{E, "Unknown traffic ratio", "policies/s.hcl", 2}}},
 		{"economics bad key", map[string]string{"policies/e.hcl": "economics {\n  port_usd_per_month = { \"ix26\" = 5 }\n}\n"}, []wantDiag{{E, "Invalid PoP key", "policies/e.hcl", 2}}},
 		{"traffic ok", map[string]string{"policies/t.hcl": "traffic {\n  rib = \"data/rib.mrt\"\n  link \"up\" {\n    class = \"transit\"\n    exporter = \"192.0.2.1\"\n    ifindex = [3]\n  }\n}\n"}, nil},
 		{"traffic link class typo", map[string]string{"policies/t.hcl": "traffic {\n  link \"up\" {\n    class = \"tranist\"\n    neighbor_asn = 64496\n  }\n}\n"}, []wantDiag{{E, "Invalid link class", "policies/t.hcl", 3}}},
@@ -329,5 +335,21 @@ func TestCheckText(t *testing.T) {
 		if msg := CheckText(s, MaxNameLen); msg == "" {
 			t.Errorf("CheckText(%q) accepted", s)
 		}
+	}
+}
+
+// The scoring block's criteria and assumed ratios arrive as the scoring
+// package's own types; the ratio is read as leniently as PeeringDB's.
+func TestScoringTypes(t *testing.T) {
+	repo, diags := Load(repoFS(map[string]string{"policies/s.hcl": "scoring {\n  criterion = \"diff\"\n  candidate_criterion = \"ratio\"\n  assume_ratio = { \"AS174\" = \"mostly-outbound\" }\n}\n"}))
+	if diags.HasErrors() {
+		t.Fatal(describe(diags))
+	}
+	s := repo.Scoring
+	if s.Criterion != score.ByDiff || s.CandidateCriterion != score.ByRatio || s.AssumeRatio[174] != score.MostlyOutbound {
+		t.Errorf("scoring %+v", s)
+	}
+	if d, _ := Load(repoFS(nil)); d.Scoring.Criterion != score.ByOwn || d.Scoring.CandidateCriterion != score.ByOwn {
+		t.Errorf("default criteria %v %v, want own", d.Scoring.Criterion, d.Scoring.CandidateCriterion)
 	}
 }

@@ -16,13 +16,18 @@ import (
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclparse"
 
+	"github.com/peerform/peerform/internal/core/platform"
 	"github.com/peerform/peerform/internal/repo/repofs"
+	"github.com/peerform/peerform/templates"
 )
 
 // Directories of a peering repository.
 const (
 	PeersDir    = "peers"
 	PoliciesDir = "policies"
+	// TemplatesDir holds the repository's own templates, one folder per
+	// platform, which replace the built-in ones.
+	TemplatesDir = "templates"
 )
 
 // LoadDir loads the repository rooted at dir, reading only regular files
@@ -62,10 +67,18 @@ func Load(fsys fs.FS) (*Repo, hcl.Diagnostics) {
 		peers = append(peers, raw.Peers...)
 	}
 
-	v := &validator{diags: l.diags, ctx: l.ctx}
+	v := &validator{diags: l.diags, ctx: l.ctx, templated: func(p platform.Name) bool {
+		return hasTemplates(templates.FS, string(p)) || hasTemplates(fsys, path.Join(TemplatesDir, string(p)))
+	}}
 	repo := v.build(policies, peers)
 	repo.Files = l.parser.Files()
 	return repo, capPerFile(dedupe(v.diags), MaxFileDiagnostics)
+}
+
+// hasTemplates reports whether fsys has a dir/*.tmpl file.
+func hasTemplates(fsys fs.FS, dir string) bool {
+	names, err := fs.Glob(fsys, path.Join(dir, "*.tmpl"))
+	return err == nil && len(names) > 0
 }
 
 // evalContext is what a file's values are evaluated with. JSON strings

@@ -10,10 +10,11 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/decide/score"
 )
 
 // Defaults for everything policies/ may leave out. They are the safe
-// choices DESIGN.md asks for: RPKI invalid rejected, bogons filtered,
+// choices the README promises: RPKI invalid rejected, bogons filtered,
 // graceful shutdown honoured.
 const (
 	DefaultIRRServer      = "whois.radb.net:43"
@@ -217,14 +218,17 @@ func (v *validator) rpki(r *rawRPKI) RPKI {
 	return out
 }
 
-// Ratios are PeeringDB's info_ratio values.
-var Ratios = []string{"Heavy Inbound", "Mostly Inbound", "Balanced", "Mostly Outbound", "Heavy Outbound", "Not Disclosed"}
-
-// Criteria are the contract sorting criteria of SCORING.md §5.
-var Criteria = []string{"own", "diff", "ratio"}
+// names spells every value of an enumeration, for messages.
+func names[T fmt.Stringer](values []T) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = v.String()
+	}
+	return out
+}
 
 func (v *validator) scoring(r *rawScoring) Scoring {
-	out := Scoring{Criterion: "own", CandidateCriterion: "own", FacilityCapacityMbps: 1000, Profile: "likelihood"}
+	out := Scoring{Criterion: score.ByOwn, CandidateCriterion: score.ByOwn, FacilityCapacityMbps: 1000, Profile: "likelihood"}
 	if r == nil {
 		return out
 	}
@@ -290,15 +294,17 @@ func (v *validator) scoring(r *rawScoring) Scoring {
 			}
 		}
 	}
-	crit := func(s *string, rng hcl.Range, attr, def string) string {
+	crit := func(s *string, rng hcl.Range, attr string, def score.Criterion) score.Criterion {
 		if s == nil {
 			return def
 		}
-		if !contains(Criteria, *s) {
-			v.errorf(rng, "Unknown criterion", "%s is one of own, diff, ratio.%s", attr, didYouMean(*s, Criteria))
+		c, err := score.ParseCriterion(*s)
+		if err != nil {
+			criteria := names(score.Criteria)
+			v.errorf(rng, "Unknown criterion", "%s is one of %s.%s", attr, strings.Join(criteria, ", "), didYouMean(*s, criteria))
 			return def
 		}
-		return *s
+		return c
 	}
 	out.Criterion = crit(r.Criterion, r.CriterionRange, "criterion", out.Criterion)
 	out.CandidateCriterion = crit(r.CandidateCriterion, r.CandidateCriterionRange, "candidate_criterion", out.CandidateCriterion)
@@ -306,7 +312,7 @@ func (v *validator) scoring(r *rawScoring) Scoring {
 		out.Holistic = *r.Holistic
 	}
 	if r.AssumeRatio != nil {
-		out.AssumeRatio = map[bgp.ASN]string{}
+		out.AssumeRatio = map[bgp.ASN]score.Ratio{}
 		keys := make([]string, 0, len(*r.AssumeRatio))
 		for k := range *r.AssumeRatio {
 			keys = append(keys, k)
@@ -319,11 +325,13 @@ func (v *validator) scoring(r *rawScoring) Scoring {
 				v.errorf(r.AssumeRatioRange, "Invalid AS number", "assume_ratio: %s.", err)
 				continue
 			}
-			if !contains(Ratios, ratio) || ratio == "Not Disclosed" {
-				v.errorf(r.AssumeRatioRange, "Unknown traffic ratio", "assume_ratio: %q is not one of Heavy Inbound, Mostly Inbound, Balanced, Mostly Outbound, Heavy Outbound.%s", ratio, didYouMean(ratio, Ratios))
+			parsed, err := score.ParseRatio(ratio)
+			if err != nil || parsed == score.NotDisclosed {
+				ratios := names(score.Ratios)
+				v.errorf(r.AssumeRatioRange, "Unknown traffic ratio", "assume_ratio: %q is not one of %s.%s", ratio, strings.Join(ratios, ", "), didYouMean(ratio, ratios))
 				continue
 			}
-			out.AssumeRatio[a] = ratio
+			out.AssumeRatio[a] = parsed
 		}
 	}
 	if f := positive(r.FacilityCapacityMbps, r.FacilityCapacityMbpsRange, "facility_capacity_mbps"); f != nil {

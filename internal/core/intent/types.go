@@ -8,6 +8,8 @@ import (
 
 	"github.com/peerform/peerform/internal/change/secret"
 	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/core/platform"
+	"github.com/peerform/peerform/internal/decide/score"
 )
 
 // Repo is a loaded peering repository: the intents exactly as written, with
@@ -148,13 +150,10 @@ type Network struct {
 	DeclRange    hcl.Range
 }
 
-// Platforms peerform renders and deploys.
-var Platforms = []string{"bird2", "frr", "junos", "iosxr", "eos", "sros", "netconf"}
-
 // Router is one of our routers.
 type Router struct {
 	Name      string
-	Platform  string
+	Platform  platform.Name
 	Host      string
 	Port      int    // default 22, or 830 for netconf
 	Transport string // "ssh" or "netconf"
@@ -242,22 +241,23 @@ type RPKI struct {
 	SLURM    string   // RFC 8416 exceptions file, relative to the repository
 }
 
-// Scoring holds the Meta-Peering parameters (SCORING.md); zero pointers
+// Scoring holds the Meta-Peering parameters (docs/scoring.md); zero pointers
 // mean "the method's default".
 type Scoring struct {
 	Beta, Gamma, Threshold *float64
 	// MaxCommonPoPs is the cap on common PoPs: nil = the method's default
 	// (15), 0 = no cap.
 	MaxCommonPoPs        *int
-	Criterion            string // own, diff, ratio
-	CandidateCriterion   string
+	Criterion            score.Criterion // how we sort contracts
+	CandidateCriterion   score.Criterion // how we assume candidates sort them
 	Holistic             bool
-	AssumeRatio          map[bgp.ASN]string
+	AssumeRatio          map[bgp.ASN]score.Ratio
 	FacilityCapacityMbps float64
 	TrafficMbps          float64 // measured requester traffic; 0 = estimate
 	Population           string  // data set path; empty = embedded default
-	// RatioBounds overrides the traffic-ratio filter bounds of SCORING.md
-	// §4 by kind: "heavy" (9), "mostly" (6), "balanced" (3).
+	// RatioBounds overrides the traffic-ratio filter bounds of
+	// docs/scoring.md (paper profile step 4) by kind: "heavy" (9), "mostly"
+	// (6), "balanced" (3).
 	RatioBounds map[string]float64
 	// Profile is "likelihood" (the default: a calibrated probability of
 	// agreement) or "paper" (the Meta-Peering felicity as published).

@@ -16,6 +16,7 @@ import (
 
 	"github.com/peerform/peerform/internal/change/secret"
 	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/core/platform"
 )
 
 // validator turns the raw decoded blocks into a typed Repo, collecting a
@@ -24,6 +25,9 @@ import (
 type validator struct {
 	diags hcl.Diagnostics
 	ctx   *hcl.EvalContext
+	// templated reports whether a platform has templates, built in or the
+	// repository's own, so that what validates renders.
+	templated func(platform.Name) bool
 }
 
 func (v *validator) errorf(rng hcl.Range, summary, format string, args ...any) {
@@ -312,10 +316,14 @@ func (v *validator) routers(raw []*rawRouter, repo *Repo) []*Router {
 			continue
 		}
 		seen[r.Name] = r
-		rt := &Router{Name: r.Name, Platform: r.Platform, Host: r.Host, DeclRange: r.DefRange,
+		rt := &Router{Name: r.Name, Platform: platform.Name(r.Platform), Host: r.Host, DeclRange: r.DefRange,
 			Transport: "ssh", User: "peerform", Environment: "production"}
-		if !contains(Platforms, r.Platform) && written(r.PlatformRange) {
-			v.errorf(r.PlatformRange, "Unknown platform", "platform must be one of %s.%s", strings.Join(Platforms, ", "), didYouMean(r.Platform, Platforms))
+		if p, err := platform.Parse(r.Platform); err != nil {
+			if written(r.PlatformRange) {
+				v.errorf(r.PlatformRange, "Unknown platform", "platform must be one of %s.%s", platform.List(), didYouMean(r.Platform, strings.Split(platform.List(), ", ")))
+			}
+		} else if p.Templated() && !v.templated(p) {
+			v.errorf(r.PlatformRange, "No templates for this platform", "peerform has no built-in templates for %s, so it could not render this router's configuration. Add the repository's own %s/%s/*.tmpl (templates/README.md says what they get), or use another platform.", p, TemplatesDir, p)
 		}
 		if msg := checkHost(r.Host); msg != "" && written(r.HostRange) {
 			v.errorf(r.HostRange, "Invalid host", "host %s.", msg)
@@ -325,13 +333,13 @@ func (v *validator) routers(raw []*rawRouter, repo *Repo) []*Router {
 			if rt.Transport != "ssh" && rt.Transport != "netconf" {
 				v.errorf(r.TransportRange, "Unknown transport", "transport is \"ssh\" or \"netconf\".%s", didYouMean(rt.Transport, []string{"ssh", "netconf"}))
 			}
-		} else if r.Platform == "netconf" {
+		} else if rt.Platform == platform.NETCONF {
 			rt.Transport = "netconf"
 		}
-		if rt.Transport == "netconf" && r.Platform != "netconf" && r.Platform != "junos" {
+		if rt.Transport == "netconf" && !rt.Platform.NETCONF() {
 			v.errorf(r.TransportRange, "No NETCONF for this platform", "Platform %q is deployed over SSH; NETCONF is for the netconf and junos platforms.", r.Platform)
 		}
-		if r.Platform == "netconf" && rt.Transport != "netconf" {
+		if rt.Platform == platform.NETCONF && rt.Transport != "netconf" {
 			v.errorf(r.TransportRange, "Platform needs NETCONF", "The netconf platform is deployed over transport = \"netconf\".")
 		}
 		rt.Port = 22

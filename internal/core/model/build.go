@@ -312,7 +312,7 @@ func (b *builder) irr(ip *intent.Peer, p *Peer) {
 		out := make([]Prefix, len(list))
 		for i, pfx := range list {
 			out[i] = Prefix{Prefix: pfx, RPKI: states[i]}
-			if states[i] == RPKIInvalid {
+			if states[i] == rpki.Invalid {
 				invalid = append(invalid, pfx.String())
 			}
 		}
@@ -334,23 +334,9 @@ func (b *builder) irr(ip *intent.Peer, p *Peer) {
 // invalid if VRPs cover a prefix but authorise none of them. (The IRR does
 // not say which member will originate a prefix, so this is RFC 6811 over
 // the set.)
-func (b *builder) rpkiStates(prefixes []netip.Prefix, asns []bgp.ASN) []RPKIState {
-	out := make([]RPKIState, len(prefixes))
+func (b *builder) rpkiStates(prefixes []netip.Prefix, asns []bgp.ASN) []rpki.State {
 	if b.in.RPKI == nil {
-		for i := range out {
-			out[i] = RPKIUnknown
-		}
-		return out
+		return make([]rpki.State, len(prefixes)) // all NotFound
 	}
-	for i, st := range b.in.RPKI.ValidatePrefixes(prefixes, asns) {
-		switch st {
-		case rpki.Valid:
-			out[i] = RPKIValid
-		case rpki.Invalid:
-			out[i] = RPKIInvalid
-		default:
-			out[i] = RPKINotFound
-		}
-	}
-	return out
+	return b.in.RPKI.ValidatePrefixes(prefixes, asns)
 }

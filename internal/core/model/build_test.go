@@ -106,7 +106,7 @@ func TestBuildIRRAndRPKI(t *testing.T) {
 	if p.IRR != IRROK {
 		t.Fatalf("AS64501 IRR state %s: %s", p.IRR, p.IRRWhy)
 	}
-	want := map[string]RPKIState{"198.18.0.0/24": RPKIInvalid, "203.0.113.0/24": RPKIValid, "233.252.0.0/24": RPKINotFound}
+	want := map[string]rpki.State{"198.18.0.0/24": rpki.Invalid, "203.0.113.0/24": rpki.Valid, "233.252.0.0/24": rpki.NotFound}
 	for _, pfx := range p.Prefixes[bgp.IPv4] {
 		if want[pfx.Prefix.String()] != pfx.RPKI {
 			t.Errorf("%s: RPKI %s, want %s", pfx.Prefix, pfx.RPKI, want[pfx.Prefix.String()])

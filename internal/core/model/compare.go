@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/sources/rpki"
 )
 
 // ChangedPeers lists, sorted, the peers whose resolved configuration
@@ -48,7 +49,7 @@ func fingerprints(m *Model) map[bgp.ASN]string {
 			// Of the RPKI state only "invalid" reaches a config (such
 			// prefixes are left out of prefix lists).
 			for _, x := range p.Prefixes[fam] {
-				fmt.Fprintf(w, " %s/%t", x.Prefix, x.RPKI == RPKIInvalid)
+				fmt.Fprintf(w, " %s/%t", x.Prefix, x.RPKI == rpki.Invalid)
 			}
 			w.WriteString("\n")
 		}

@@ -7,7 +7,9 @@ import (
 	"github.com/peerform/peerform/internal/change/secret"
 	"github.com/peerform/peerform/internal/core/bgp"
 	"github.com/peerform/peerform/internal/core/intent"
+	"github.com/peerform/peerform/internal/core/platform"
 	"github.com/peerform/peerform/internal/sources/peeringdb"
+	"github.com/peerform/peerform/internal/sources/rpki"
 )
 
 // Model is the resolved configuration of every router. Slices are sorted
@@ -90,7 +92,7 @@ type Provenance = peeringdb.Provenance
 // Router is one of our routers with everything it must be configured with.
 type Router struct {
 	Name        string
-	Platform    string
+	Platform    platform.Name
 	Environment string
 	RouterID    netip.Addr // zero: the platform picks
 	Ports       []Port
@@ -134,22 +136,14 @@ const (
 	IRRMissing IRRState = "missing" // no IRR data was provided: deny-all
 )
 
-// RPKIState is the RFC 6811 origin validation state of a prefix.
-type RPKIState string
-
-const (
-	RPKIValid    RPKIState = "valid"
-	RPKIInvalid  RPKIState = "invalid"
-	RPKINotFound RPKIState = "not-found"
-	RPKIUnknown  RPKIState = "unknown" // no VRPs were available
-)
-
 // Prefix is one prefix a peer may announce, with its RPKI state.
 type Prefix struct {
 	Prefix netip.Prefix
 	// Origin is the AS that registered the route object (when known).
 	Origin bgp.ASN
-	RPKI   RPKIState
+	// RPKI is its origin validation state; NotFound when no VRPs were
+	// available (Data.RPKI says whether they were).
+	RPKI rpki.State
 }
 
 // Peer is a peer with everything resolved: its filters and limits.

@@ -9,6 +9,7 @@ package candidates
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
 	"strconv"
@@ -124,24 +125,9 @@ func Params(s intent.Scoring) (score.Params, error) {
 	if s.FacilityCapacityMbps > 0 {
 		p.FacilityCapacityMbps = s.FacilityCapacityMbps
 	}
-	var err error
-	if s.Criterion != "" {
-		if p.CriterionR, err = score.ParseCriterion(s.Criterion); err != nil {
-			return p, fmt.Errorf("scoring criterion: %w", err)
-		}
-	}
-	if s.CandidateCriterion != "" {
-		if p.CriterionC, err = score.ParseCriterion(s.CandidateCriterion); err != nil {
-			return p, fmt.Errorf("scoring candidate_criterion: %w", err)
-		}
-	}
+	p.CriterionR, p.CriterionC = s.Criterion, s.CandidateCriterion
 	if len(s.AssumeRatio) > 0 {
-		p.AssumeRatio = make(map[bgp.ASN]score.Ratio, len(s.AssumeRatio))
-		for asn, r := range s.AssumeRatio {
-			if p.AssumeRatio[asn], err = score.ParseRatio(r); err != nil {
-				return p, fmt.Errorf("scoring assume_ratio for %v: %w", asn, err)
-			}
-		}
+		p.AssumeRatio = maps.Clone(s.AssumeRatio)
 	}
 	return p, p.Validate()
 }

@@ -1,9 +1,9 @@
 // Package evaluate measures peer selection against known relationships
-// (SCORING.md §9): given scored ordered pairs and an AS-relationship set,
-// how many known peer pairs are recommended (recall), how many other pairs
-// are recommended too, and how both change over the threshold θ. It writes
-// the sweep as CSV and as an SVG plot. It does no scoring and no I/O beyond
-// the writers it is given.
+// (docs/scoring.md, "Beyond the paper"): given scored ordered pairs and an
+// AS-relationship set, how many known peer pairs are recommended (recall), how
+// many other pairs are recommended too, and how both change over the threshold
+// θ. It writes the sweep as CSV and as an SVG plot. It does no scoring and no
+// I/O beyond the writers it is given.
 package evaluate
 
 import (
@@ -60,7 +60,8 @@ func Thresholds(step float64) []float64 {
 	return out
 }
 
-// recommendedAt applies the decision rule of SCORING.md §8 at θ.
+// recommendedAt applies the decision rule of docs/scoring.md (paper profile,
+// step 9) at θ.
 func recommendedAt(r score.Result, theta float64, holistic bool) bool {
 	if r.Felicity < 0 || r.Felicity < theta {
 		return false

@@ -58,10 +58,10 @@ func (s side) judge(o, i float64) (key float64, ok bool) {
 	}
 }
 
-// tieKey orders contracts with equal sort keys (SCORING.md §5): more PoPs
-// first, then the sorted PoP positions compared lexicographically. For
-// equal sizes that is the bit-reversed mask (position 0 as the top bit),
-// larger first. Larger tieKey = earlier.
+// tieKey orders contracts with equal sort keys (docs/scoring.md, "Ties"):
+// more PoPs first, then the sorted PoP positions compared lexicographically.
+// For equal sizes that is the bit-reversed mask (position 0 as the top
+// bit), larger first. Larger tieKey = earlier.
 type tieKey struct {
 	size uint8
 	rev  uint64

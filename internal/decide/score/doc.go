@@ -1,5 +1,5 @@
 // Package score implements the Meta-Peering method of peer selection
-// (Dey, Mustafa, Yuksel, ANRW '21) as pinned down in SCORING.md: common
+// (Dey, Mustafa, Yuksel, ANRW '21) as pinned down in docs/scoring.md: common
 // points of presence, traffic estimates, the possible peering contracts
 // (every non-empty subset of the common PoPs), each side's policy filter and
 // sorting criterion, willingness (W), affinity (A), felicity (F) and the

@@ -2,7 +2,8 @@ package score
 
 import "math"
 
-// Outcome is the business case of the best contract (SCORING.md §9).
+// Outcome is the business case of the best contract (docs/scoring.md, "Beyond
+// the paper").
 type Outcome struct {
 	// PoPs are the keys of the contract the figures are for: the first
 	// APC* entry both sides accept. Empty when there is none.

@@ -8,7 +8,7 @@ import (
 	"slices"
 )
 
-// The estimator (SCORING.md §9, past the cap).
+// The estimator (docs/scoring.md, "Beyond the paper": past the cap).
 //
 // A contract's rank in APC_X, divided by N_X, is its quantile under X's
 // ordering, so W = E[ω_RC(S)] for S uniform over APC_R. Each batch draws

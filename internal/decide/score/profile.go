@@ -8,7 +8,8 @@ type Population interface {
 	// Near returns the population within radiusKm (great-circle) of a point.
 	Near(lat, lon, radiusKm float64) float64
 	// Cover returns the coverage area of a set of sites: their convex hull
-	// united with a radiusKm disc around each (SCORING.md §7).
+	// united with a radiusKm disc around each (docs/scoring.md, paper
+	// profile step 8).
 	Cover(sites []LatLon, radiusKm float64) Area
 }
 
@@ -33,7 +34,8 @@ type Profile struct {
 	// Params.AssumeRatio rather than from the network.
 	Ratio        Ratio
 	RatioAssumed bool
-	// Gravity is T from the gravity model, in model units (SCORING.md §3).
+	// Gravity is T from the gravity model, in model units (docs/scoring.md,
+	// paper profile step 3).
 	Gravity float64
 	// Located counts the PoPs with coordinates (the gravity model and the
 	// coverage use only those).

@@ -13,7 +13,8 @@ import (
 
 func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
 
-// TestPaperTable3 is the worked example of SCORING.md §6 (paper, Table 3).
+// TestPaperTable3 is the first test vector of docs/scoring.md (the paper's
+// Table 3).
 func TestPaperTable3(t *testing.T) {
 	rR := []float64{5, 6, 2, 7, 3, 4, 1}
 	rC := []float64{1, 2, 4, 3, 5, 6, 7}
@@ -51,7 +52,7 @@ func TestPaperTable3(t *testing.T) {
 	}
 }
 
-// vector2 is the second vector of SCORING.md §6.
+// vector2 is the second test vector of docs/scoring.md.
 func vector2() *problem {
 	return &problem{
 		n:    3,

@@ -30,6 +30,9 @@ var ratioNames = [...]string{
 	HeavyOutbound:  "Heavy Outbound",
 }
 
+// Ratios lists the ratio types a network can declare, Not Disclosed aside.
+var Ratios = []Ratio{HeavyInbound, MostlyInbound, Balanced, MostlyOutbound, HeavyOutbound}
+
 // String returns PeeringDB's spelling, e.g. "Mostly Inbound".
 func (r Ratio) String() string {
 	if r < 0 || int(r) >= len(ratioNames) {
@@ -60,7 +63,8 @@ func ParseRatio(s string) (Ratio, error) {
 	return NotDisclosed, fmt.Errorf("unknown traffic ratio %q: want one of Heavy Inbound, Mostly Inbound, Balanced, Mostly Outbound, Heavy Outbound, Not Disclosed", s)
 }
 
-// Criterion is how one side sorts the contracts it accepts (SCORING.md §5).
+// Criterion is how one side sorts the contracts it accepts (docs/scoring.md,
+// paper profile step 5).
 type Criterion int
 
 const (
@@ -121,7 +125,8 @@ type Network struct {
 	// order of K (the "positions" of the tie rule).
 	PoPs []PoP
 	// TrafficMbps is measured total traffic; 0 means "estimate it with the
-	// gravity model". Only the requester's is used (SCORING.md §3).
+	// gravity model". Only the requester's is used (docs/scoring.md, paper
+	// profile step 3).
 	TrafficMbps float64
 	// DeclaredTrafficMbps is a rough volume the network publishes (PeeringDB
 	// info_traffic). It converts model traffic into Mbps for the cost and
@@ -152,7 +157,7 @@ func (b Bound) String() string {
 	return strings.Join(parts, " and ")
 }
 
-// DefaultBounds are the filters of SCORING.md §4.
+// DefaultBounds are the filters of docs/scoring.md, paper profile step 4.
 func DefaultBounds() map[Ratio]Bound {
 	return map[Ratio]Bound{
 		HeavyInbound:   {MaxInOut: 9},
@@ -184,8 +189,9 @@ type Params struct {
 	// BothWays also ranks the reverse direction (C asks R) without
 	// changing the decision, for models that use both.
 	BothWays bool
-	// MaxCommonPoPs is the cap on |K| (SCORING.md §2). 0 means no cap:
-	// up to ExactLimit PoPs are enumerated exactly and more are estimated.
+	// MaxCommonPoPs is the cap on |K| (docs/scoring.md, paper profile step
+	// 2). 0 means no cap: up to ExactLimit PoPs are enumerated exactly and
+	// more are estimated.
 	MaxCommonPoPs int
 	// CriterionR and CriterionC are the requester's and the candidate's
 	// sorting criteria.
@@ -226,9 +232,10 @@ type Params struct {
 type TrafficModel int
 
 const (
-	// GravityTraffic is SCORING.md §3: each side's total from a gravity
-	// model over its PoPs' populations, split by capacity share. Two
-	// networks of different sizes always look unbalanced to each other.
+	// GravityTraffic is docs/scoring.md's paper profile step 3: each side's
+	// total from a gravity model over its PoPs' populations, split by
+	// capacity share. Two networks of different sizes always look
+	// unbalanced to each other.
 	GravityTraffic TrafficModel = iota
 	// ExchangeTraffic estimates what the two networks send each other:
 	// R→C grows with R's outbound volume and C's inbound volume (from the
@@ -257,7 +264,7 @@ func ExchangeParams() Params {
 	return p
 }
 
-// DefaultParams are the paper's settings (SCORING.md §8).
+// DefaultParams are the paper's settings (docs/scoring.md, paper profile step 9).
 func DefaultParams() Params {
 	return Params{
 		Beta: 0.15, Gamma: 0.85, Threshold: 0.55,
@@ -306,7 +313,8 @@ func (p Params) Validate() error {
 	return nil
 }
 
-// Economics are the prices behind the business case (SCORING.md §9).
+// Economics are the prices behind the business case (docs/scoring.md, "Beyond
+// the paper").
 type Economics struct {
 	// TransitUSDPerMbps is the monthly transit price per Mbps.
 	TransitUSDPerMbps float64

@@ -1,9 +1,9 @@
-// Package asrel reads AS-relationship files in CAIDA's serial-1 and
-// serial-2 formats ("a|b|rel" and "a|b|rel|source", '#' comments; rel −1
-// means a is b's provider, 0 peers, 1 siblings in some data sets), plain,
-// gzip or bzip2. It is the ground truth for evaluating peer selection
-// (SCORING.md §9). Input is untrusted: lines are bounded, numbers checked,
-// and the number of links capped.
+// Package asrel reads AS-relationship files in CAIDA's serial-1 and serial-2
+// formats ("a|b|rel" and "a|b|rel|source", '#' comments; rel −1 means a is b's
+// provider, 0 peers, 1 siblings in some data sets), plain, gzip or bzip2. It is
+// the ground truth for evaluating peer selection (docs/scoring.md, "Beyond the
+// paper"). Input is untrusted: lines are bounded, numbers checked, and the
+// number of links capped.
 package asrel
 
 import (

@@ -213,7 +213,7 @@ func (db *DB) WhoisAnswer(sources []string, query string) []byte {
 }
 
 // answer answers one query the way IRRd 4 does, which is what bgpq4 and
-// the expansion expect (notes/IRR.md). memo, if not nil, keeps recursive
+// the expansion expect (docs/irr.md). memo, if not nil, keeps recursive
 // set resolutions between queries with the same sources.
 func (db *DB) answer(sel []string, q string, memo map[string][]bgp.ASN) reply {
 	switch {

@@ -102,9 +102,9 @@ func (b *builder) build(log *slog.Logger) *Store {
 	return s
 }
 
-// indexIXFacilities gives each IX its facility list and the centroid of
-// those facilities' coordinates (SCORING.md §1: an IX has no location of its
-// own in PeeringDB).
+// indexIXFacilities gives each IX its facility list and the centroid of those
+// facilities' coordinates (docs/scoring.md, paper profile step 1: an IX has no
+// location of its own in PeeringDB).
 func (b *builder) indexIXFacilities(s *Store) {
 	facsOfIX := map[int][]int{}
 	for _, r := range b.ixfac {

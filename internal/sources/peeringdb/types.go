@@ -127,8 +127,8 @@ type PoP struct {
 	SpeedMbps int `json:"speed_mbps"`
 }
 
-// Key identifies the PoP the way SCORING.md and policies write it: "fac:1",
-// "ix:26".
+// Key identifies the PoP the way docs/scoring.md and policies write it:
+// "fac:1", "ix:26".
 func (p PoP) Key() string { return string(p.Kind) + ":" + strconv.Itoa(p.ID) }
 
 // CommonPoP is a place where two networks are both present, as seen by each

@@ -1,7 +1,7 @@
 // Package population answers "how many people live here" for scoring: the
 // population within a radius of a point, and inside a network's coverage
 // area, the convex hull of its PoPs united with a disc around each one
-// (SCORING.md §7).
+// (docs/scoring.md, paper profile step 8).
 //
 // # Data
 //

@@ -126,132 +126,6 @@ func TestFetchVersion0Cache(t *testing.T) {
 	}
 }
 
-// Editing the file served by stayrtr reaches a running client, as a Serial
-// Query answered with the changes (not a new full transfer): by Serial
-// Notify, or by the client's own refresh when notifications are off.
-func TestClientFollowsChanges(t *testing.T) {
-	tests := []struct {
-		name    string
-		args    []string
-		refresh time.Duration
-	}{
-		{"serial notify", nil, time.Hour},
-		{"refresh interval", []string{"-notifications=false"}, 300 * time.Millisecond},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			before := randomVRPs(3, 3000)
-			cache := rpkitest.Start(t, before, tt.args...)
-			c, err := rpki.NewClient(rpki.Config{Addr: cache.Addr, Refresh: tt.refresh, Retry: 100 * time.Millisecond})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(t.Context())
-			defer cancel()
-			runErr := make(chan error, 1)
-			go func() { runErr <- c.Run(ctx) }()
-
-			first := waitFor(t, c, 30*time.Second, func(s *rpki.Snapshot) bool { return slices.Equal(s.Table.VRPs(), before) })
-
-			// Withdraw a third, change some maxLengths, add new ones.
-			var after []rpki.VRP
-			for i, v := range before {
-				switch i % 3 {
-				case 0:
-					continue
-				case 1:
-					if int(v.MaxLen) < v.Prefix.Addr().BitLen() {
-						v.MaxLen++
-					}
-				}
-				after = append(after, v)
-			}
-			after = sorted(append(after, randomVRPs(4, 500)...))
-			serialQueries := cache.Metric(t, `rtr_pdus{type="serial_query"}`)
-			edited := time.Now()
-			cache.SetVRPs(t, after)
-			second := waitFor(t, c, 30*time.Second, func(s *rpki.Snapshot) bool { return slices.Equal(s.Table.VRPs(), after) })
-			t.Logf("edit reached the client after %s (stayrtr rereads its file every second)", time.Since(edited).Round(time.Millisecond))
-
-			if second.SessionID != first.SessionID || second.Serial == first.Serial {
-				t.Errorf("session %d serial %d -> session %d serial %d: want the same session, a new serial",
-					first.SessionID, first.Serial, second.SessionID, second.Serial)
-			}
-			if n := cache.Metric(t, `rtr_pdus{type="serial_query"}`); n <= serialQueries {
-				t.Errorf("stayrtr counted %v serial queries, %v before the edit: the change did not come as a serial update", n, serialQueries)
-			}
-			if resets := cache.Metric(t, `rtr_pdus{type="reset_query"}`); resets != 1 {
-				t.Errorf("stayrtr counted %v reset queries, want only the first", resets)
-			}
-			cancel()
-			if err := <-runErr; !errors.Is(err, context.Canceled) {
-				t.Errorf("Run returned %v, want context.Canceled", err)
-			}
-		})
-	}
-}
-
-// A restarted cache is asked for everything again and its new data
-// replaces the old. When the cache stays away past the expire interval,
-// the data is dropped.
-func TestClientCacheRestartAndExpiry(t *testing.T) {
-	before := randomVRPs(5, 200)
-	cache := rpkitest.Start(t, before)
-	c, err := rpki.NewClient(rpki.Config{Addr: cache.Addr, Retry: 100 * time.Millisecond, Expire: 2 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	go func() { _ = c.Run(ctx) }()
-	waitFor(t, c, 30*time.Second, func(s *rpki.Snapshot) bool { return slices.Equal(s.Table.VRPs(), before) })
-
-	after := randomVRPs(6, 300)
-	cache.SetVRPs(t, after)
-	cache.Restart(t)
-	// stayrtr may come back with the same session ID and serial (it did
-	// when restarted within a second), so only the data can be checked.
-	waitFor(t, c, 30*time.Second, func(s *rpki.Snapshot) bool { return slices.Equal(s.Table.VRPs(), after) })
-
-	cache.Stop()
-	ch := c.Changed()
-	for c.Snapshot() != nil {
-		select {
-		case <-ch:
-			ch = c.Changed()
-		case <-ctxFor(t, 30*time.Second).Done():
-			t.Fatal("data not dropped after the expire interval")
-		}
-	}
-	if c.Err() == nil {
-		t.Error("Err() is nil with the cache gone")
-	}
-	if got := c.Table().Validate(after[0].Prefix, after[0].ASN); got != rpki.NotFound {
-		t.Errorf("expired data still validates: %s", got)
-	}
-}
-
-// waitFor waits until the client's snapshot satisfies ok and returns it.
-func waitFor(t *testing.T, c *rpki.Client, d time.Duration, ok func(*rpki.Snapshot) bool) *rpki.Snapshot {
-	t.Helper()
-	ctx := ctxFor(t, d)
-	for {
-		ch := c.Changed()
-		if s := c.Snapshot(); s != nil && ok(s) {
-			return s
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			var n int
-			if s := c.Snapshot(); s != nil {
-				n = s.Table.Len()
-			}
-			t.Fatalf("no matching snapshot within %s (have %d VRPs, last error %v)", d, n, c.Err())
-		}
-	}
-}
-
 // silentCache accepts RTR connections and never answers: a hung cache.
 func silentCache(t *testing.T) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -293,8 +167,8 @@ func TestFetchTimeoutAndCancel(t *testing.T) {
 	if _, err := rpki.Fetch(t.Context(), rpki.Config{Addr: closed}); err == nil {
 		t.Error("Fetch from a closed port succeeded")
 	}
-	if _, err := rpki.NewClient(rpki.Config{Addr: "127.0.0.1"}); err == nil {
-		t.Error("NewClient accepted an address without a port")
+	if _, err := rpki.Fetch(t.Context(), rpki.Config{Addr: "127.0.0.1"}); err == nil {
+		t.Error("Fetch accepted an address without a port")
 	}
 }
 

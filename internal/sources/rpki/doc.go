@@ -4,10 +4,10 @@
 //
 // VRPs come from three places:
 //
-//   - an RPKI-to-Router cache (RFC 8210, protocol versions 1 and 0): [Client]
-//     keeps a session, follows Serial Notify and the refresh interval with
-//     Serial Queries, and publishes a new [Table] after every End of Data;
-//     [Fetch] takes one complete snapshot and hangs up;
+//   - an RPKI-to-Router cache (RFC 8210, protocol versions 1 and 0):
+//     [Fetch] asks for the complete set with a Reset Query, reads it up to
+//     its End of Data and hangs up (peerform's commands each need one
+//     consistent snapshot; the routers keep their own RTR sessions);
 //   - a JSON file written by rpki-client, Routinator or stayrtr: [LoadJSON];
 //   - local exceptions (RFC 8416 SLURM): [LoadSLURM] and [SLURM.Apply].
 //
@@ -21,12 +21,12 @@
 // The package does no BGP and touches no router: render turns the states into
 // filters, intent and validate turn them into findings.
 //
-// The RTR client uses the PDU types and decoder of github.com/bgp/stayrtr/lib
+// The RTR code uses the PDU types and decoder of github.com/bgp/stayrtr/lib
 // but not its ClientSession, whose connection flag is shared between
 // goroutines without synchronisation (go test -race reports it on the
 // simplest fetch) and which cannot bound a dial or a silent cache with a
-// deadline. The session logic here is race-free, so the tests that talk to
-// a real stayrtr need no isolation and run under -race like the rest.
+// deadline. The exchange here is race-free, so the tests that talk to a
+// real stayrtr need no isolation and run under -race like the rest.
 //
 // Those tests start the stayrtr binary (Debian package stayrtr) through
 // [github.com/peerform/peerform/internal/sources/rpki/rpkitest] and skip when it is missing,

@@ -44,8 +44,8 @@ func (e *CacheError) Error() string {
 }
 
 // ProtocolError is a cache misbehaving: a PDU out of order, a bad prefix,
-// a withdrawal of something never announced. The client answers it with an
-// Error Report of Code and starts over with a Reset Query.
+// a withdrawal in a full answer. Fetch answers it with an Error Report of
+// Code and hangs up.
 type ProtocolError struct {
 	Code uint16
 	Msg  string
@@ -57,146 +57,108 @@ func protocolErrorf(code uint16, format string, args ...any) *ProtocolError {
 	return &ProtocolError{Code: code, Msg: fmt.Sprintf(format, args...)}
 }
 
-// action is what the connection must do after a PDU.
-type action int
-
-const (
-	actNone        action = iota
-	actSerialQuery        // the cache has news: ask for the changes
-	actResetQuery         // the cache cannot send changes: ask for everything
-	actUpdated            // a response is complete: publish the new set
-)
-
-// session is the router side of RFC 8210 for one cache, without I/O: it is
-// fed the PDUs the cache sends and says what to do next. It keeps the
-// cache's complete VRP set between responses and applies a response only
-// when its End of Data arrives, so a half-received update is never used.
+// session is the router side of RFC 8210 for one Reset Query, without
+// I/O: it is fed the PDUs the cache sends and says when the answer is
+// complete. The set is used only once its End of Data arrived, so a
+// half-received answer is never used.
 type session struct {
 	version uint8 // protocol version in use
 	maxVRPs int
 
-	// Known data: valid once synced is true.
-	synced    bool
+	queried   bool // the Reset Query went out
+	answering bool // a Cache Response came, End of Data not yet
 	sessionID uint16
 	serial    uint32
 	set       map[VRP]struct{}
-	changed   bool // the last response changed set
 	refresh   time.Duration
 	retry     time.Duration
 	expire    time.Duration
-
-	// The response in progress.
-	query     action // actResetQuery or actSerialQuery while a query is unanswered, else actNone
-	answering bool   // a Cache Response came, End of Data not yet
-	next      map[VRP]struct{}
-	announce  []VRP // serial response: changes to apply at End of Data
-	withdraw  []VRP
 }
 
 func newSession(maxVRPs int) *session {
 	return &session{version: rtr.PROTOCOL_VERSION_1, maxVRPs: maxVRPs, refresh: defaultRefresh, retry: defaultRetry, expire: defaultExpire}
 }
 
-// nextQuery builds the query to send now and records that it is pending:
-// a Serial Query when the session already has data, else a Reset Query.
-func (s *session) nextQuery(want action) rtr.PDU {
-	if want == actSerialQuery && s.synced {
-		s.query = actSerialQuery
-		return &rtr.PDUSerialQuery{Version: s.version, SessionId: s.sessionID, SerialNumber: s.serial}
-	}
-	s.query = actResetQuery
+// query starts a new exchange on a new connection: the Reset Query to
+// send, in the session's protocol version.
+func (s *session) query() rtr.PDU {
+	s.queried, s.answering, s.set = true, false, nil
 	return &rtr.PDUResetQuery{Version: s.version}
 }
 
-// forget drops the session so the next query is a Reset Query; the data
-// stays usable until it expires. Used after errors, when the cache's idea
-// of the session and ours may differ.
-func (s *session) forget() {
-	s.synced = false
-	s.query, s.answering = actNone, false
-	s.next, s.announce, s.withdraw = nil, nil, nil
-}
-
-// handle processes one PDU from the cache.
-func (s *session) handle(pdu rtr.PDU) (action, error) {
+// handle processes one PDU from the cache; complete is true at the End of
+// Data that ends the answer.
+func (s *session) handle(pdu rtr.PDU) (complete bool, err error) {
 	if e, ok := pdu.(*rtr.PDUErrorReport); ok {
 		// An error report may come in any version, notably the one
 		// refusing ours.
-		s.query, s.answering = actNone, false
-		return actNone, &CacheError{Code: e.ErrorCode, Msg: e.ErrorMsg}
+		s.answering = false
+		return false, &CacheError{Code: e.ErrorCode, Msg: e.ErrorMsg}
 	}
 	if v := pdu.GetVersion(); v != s.version {
-		// RFC 8210 §7: a cache answering our first query with a lower
-		// version tells us the version to speak. Later, a change of
-		// version is an error.
-		if _, first := pdu.(*rtr.PDUCacheResponse); first && !s.synced && s.query == actResetQuery && v < s.version {
+		// RFC 8210 §7: a cache answering our query with a lower version
+		// tells us the version to speak. Later, a change of version is
+		// an error.
+		if _, first := pdu.(*rtr.PDUCacheResponse); first && s.queried && !s.answering && v < s.version {
 			s.version = v
 		} else {
-			return actNone, protocolErrorf(rtr.PDU_ERROR_BADPROTOVERSION, "%s in version %d, session speaks %d", rtr.TypeToString(pdu.GetType()), v, s.version)
+			return false, protocolErrorf(rtr.PDU_ERROR_BADPROTOVERSION, "%s in version %d, session speaks %d", rtr.TypeToString(pdu.GetType()), v, s.version)
 		}
 	}
 	switch p := pdu.(type) {
 	case *rtr.PDUSerialNotify:
-		if s.query != actNone || (s.synced && p.SessionId == s.sessionID && p.SerialNumber == s.serial) {
-			return actNone, nil // already asking, or nothing new
-		}
-		return actSerialQuery, nil
+		// News while the full set is on its way: it asks for nothing
+		// more, the answer being read is the newest the cache has.
+		return false, nil
 
 	case *rtr.PDUCacheResponse:
-		if s.query == actNone || s.answering {
-			return actNone, protocolErrorf(rtr.PDU_ERROR_CORRUPTDATA, "Cache Response without a query")
-		}
-		if s.query == actSerialQuery && p.SessionId != s.sessionID {
-			return actNone, protocolErrorf(rtr.PDU_ERROR_CORRUPTDATA, "session changed from %d to %d", s.sessionID, p.SessionId)
+		if !s.queried || s.answering {
+			return false, protocolErrorf(rtr.PDU_ERROR_CORRUPTDATA, "Cache Response without a query")
 		}
 		s.answering = true
 		s.sessionID = p.SessionId
-		s.next = make(map[VRP]struct{})
-		s.announce, s.withdraw = nil, nil
-		return actNone, nil
+		s.set = make(map[VRP]struct{})
+		return false, nil
 
 	case *rtr.PDUIPv4Prefix:
-		return actNone, s.prefix(p.Prefix, p.MaxLen, p.ASN, p.Flags, true)
+		return false, s.prefix(p.Prefix, p.MaxLen, p.ASN, p.Flags, true)
 	case *rtr.PDUIPv6Prefix:
-		return actNone, s.prefix(p.Prefix, p.MaxLen, p.ASN, p.Flags, false)
+		return false, s.prefix(p.Prefix, p.MaxLen, p.ASN, p.Flags, false)
 
 	case *rtr.PDURouterKey:
 		if !s.answering {
-			return actNone, protocolErrorf(rtr.PDU_ERROR_CORRUPTDATA, "Router Key outside a response")
+			return false, protocolErrorf(rtr.PDU_ERROR_CORRUPTDATA, "Router Key outside a response")
 		}
-		return actNone, nil // BGPsec keys: not used for origin validation
+		return false, nil // BGPsec keys: not used for origin validation
 
 	case *rtr.PDUEndOfData:
 		if !s.answering {
-			return actNone, protocolErrorf(rtr.PDU_ERROR_CORRUPTDATA, "End of Data outside a response")
+			return false, protocolErrorf(rtr.PDU_ERROR_CORRUPTDATA, "End of Data outside a response")
 		}
 		if p.SessionId != s.sessionID {
-			return actNone, protocolErrorf(rtr.PDU_ERROR_CORRUPTDATA, "End of Data for session %d in session %d", p.SessionId, s.sessionID)
+			return false, protocolErrorf(rtr.PDU_ERROR_CORRUPTDATA, "End of Data for session %d in session %d", p.SessionId, s.sessionID)
 		}
-		s.commit()
 		s.serial = p.SerialNumber
-		s.synced = true
-		s.query, s.answering = actNone, false
+		s.queried, s.answering = false, false
 		if s.version >= rtr.PROTOCOL_VERSION_1 {
 			s.refresh = interval(p.RefreshInterval, 1, 86400, defaultRefresh)
 			s.retry = interval(p.RetryInterval, 1, 7200, defaultRetry)
 			s.expire = interval(p.ExpireInterval, 600, 172800, defaultExpire)
 		}
-		return actUpdated, nil
+		return true, nil
 
 	case *rtr.PDUCacheReset:
-		if s.query != actSerialQuery || s.answering {
-			return actNone, protocolErrorf(rtr.PDU_ERROR_CORRUPTDATA, "Cache Reset without a Serial Query")
-		}
-		s.query = actNone
-		return actResetQuery, nil
+		// The answer to a Serial Query the cache cannot serve; a Reset
+		// Query never gets one.
+		return false, protocolErrorf(rtr.PDU_ERROR_CORRUPTDATA, "Cache Reset in answer to a Reset Query")
 
 	default:
-		return actNone, protocolErrorf(rtr.PDU_ERROR_BADPDUTYPE, "unexpected %s from a cache", rtr.TypeToString(pdu.GetType()))
+		return false, protocolErrorf(rtr.PDU_ERROR_BADPDUTYPE, "unexpected %s from a cache", rtr.TypeToString(pdu.GetType()))
 	}
 }
 
-// prefix handles an IPv4 or IPv6 Prefix PDU.
+// prefix handles an IPv4 or IPv6 Prefix PDU: in the answer to a Reset
+// Query every one announces a VRP, once.
 func (s *session) prefix(p netip.Prefix, maxLen uint8, asn uint32, flags uint8, v4 bool) error {
 	if !s.answering {
 		return protocolErrorf(rtr.PDU_ERROR_CORRUPTDATA, "Prefix PDU outside a response")
@@ -208,58 +170,17 @@ func (s *session) prefix(p netip.Prefix, maxLen uint8, asn uint32, flags uint8, 
 	if err := v.Check(); err != nil {
 		return protocolErrorf(rtr.PDU_ERROR_CORRUPTDATA, "%v", err)
 	}
-	announce := flags&rtr.FLAG_ADDED != 0
-	if s.query == actResetQuery {
-		if !announce {
-			return protocolErrorf(rtr.PDU_ERROR_CORRUPTDATA, "withdrawal of %s in a Reset Query response", v)
-		}
-		if _, dup := s.next[v]; dup {
-			return protocolErrorf(rtr.PDU_ERROR_DUPANNOUNCE, "%s announced twice", v)
-		}
-		if len(s.next) >= s.maxVRPs {
-			return protocolErrorf(rtr.PDU_ERROR_CORRUPTDATA, "more than %d VRPs", s.maxVRPs)
-		}
-		s.next[v] = struct{}{}
-		return nil
+	if flags&rtr.FLAG_ADDED == 0 {
+		return protocolErrorf(rtr.PDU_ERROR_CORRUPTDATA, "withdrawal of %s in a Reset Query response", v)
 	}
-	// A serial response lists changes to the set we hold (RFC 8210 §5.6):
-	// check each against it, apply them all at End of Data.
-	_, have := s.set[v]
-	_, seen := s.next[v]
-	switch {
-	case seen:
-		return protocolErrorf(rtr.PDU_ERROR_CORRUPTDATA, "%s changed twice in one response", v)
-	case announce && have:
-		return protocolErrorf(rtr.PDU_ERROR_DUPANNOUNCE, "%s announced but already held", v)
-	case !announce && !have:
-		return protocolErrorf(rtr.PDU_ERROR_WITHDRAWUNKNOWN, "%s withdrawn but never announced", v)
-	case announce && len(s.set)-len(s.withdraw)+len(s.announce) >= s.maxVRPs:
+	if _, dup := s.set[v]; dup {
+		return protocolErrorf(rtr.PDU_ERROR_DUPANNOUNCE, "%s announced twice", v)
+	}
+	if len(s.set) >= s.maxVRPs {
 		return protocolErrorf(rtr.PDU_ERROR_CORRUPTDATA, "more than %d VRPs", s.maxVRPs)
 	}
-	s.next[v] = struct{}{}
-	if announce {
-		s.announce = append(s.announce, v)
-	} else {
-		s.withdraw = append(s.withdraw, v)
-	}
+	s.set[v] = struct{}{}
 	return nil
-}
-
-// commit makes the response just completed the current set.
-func (s *session) commit() {
-	if s.query == actResetQuery {
-		s.set, s.next = s.next, nil
-		s.changed = true
-		return
-	}
-	s.changed = len(s.withdraw)+len(s.announce) > 0
-	for _, v := range s.withdraw {
-		delete(s.set, v)
-	}
-	for _, v := range s.announce {
-		s.set[v] = struct{}{}
-	}
-	s.next, s.announce, s.withdraw = nil, nil, nil
 }
 
 // vrps returns the current set as a slice.

@@ -12,7 +12,7 @@ import (
 	rtr "github.com/bgp/stayrtr/lib"
 )
 
-// These tests drive the RFC 8210 state machine PDU by PDU, for the cases a
+// These tests drive the RFC 8210 exchange PDU by PDU, for the cases a
 // healthy stayrtr never produces: protocol errors, cache resets, version
 // changes. The happy paths also run against a real stayrtr (client_test.go).
 
@@ -28,127 +28,74 @@ func endOfData(session uint16, serial uint32) *rtr.PDUEndOfData {
 	return &rtr.PDUEndOfData{Version: 1, SessionId: session, SerialNumber: serial, RefreshInterval: 60, RetryInterval: 30, ExpireInterval: 900}
 }
 
-// feed sends pdus to s and returns the last action, failing on any error.
-func feed(t *testing.T, s *session, pdus ...rtr.PDU) action {
+// feed sends pdus to s and reports whether the last one completed the
+// answer, failing on any error.
+func feed(t *testing.T, s *session, pdus ...rtr.PDU) bool {
 	t.Helper()
-	var act action
+	var complete bool
 	for _, p := range pdus {
 		var err error
-		if act, err = s.handle(p); err != nil {
+		if complete, err = s.handle(p); err != nil {
 			t.Fatalf("%s: %v", p, err)
 		}
 	}
-	return act
-}
-
-// synced returns a session holding two VRPs, session 7, serial 5.
-func syncedSession(t *testing.T) *session {
-	t.Helper()
-	s := newSession(100)
-	if q := s.nextQuery(actSerialQuery); q.GetType() != rtr.PDU_ID_RESET_QUERY || q.GetVersion() != 1 {
-		t.Fatalf("first query is %s, want a version 1 Reset Query", q)
-	}
-	act := feed(t, s,
-		&rtr.PDUCacheResponse{Version: 1, SessionId: 7},
-		v4("192.0.2.0/24", 24, 64500, rtr.FLAG_ADDED),
-		v6("2001:db8::/32", 48, 64501, rtr.FLAG_ADDED),
-		endOfData(7, 5),
-	)
-	if act != actUpdated || !s.synced || s.sessionID != 7 || s.serial != 5 {
-		t.Fatalf("after a full response: action %v synced %v session %d serial %d", act, s.synced, s.sessionID, s.serial)
-	}
-	if s.refresh != time.Minute || s.retry != 30*time.Second || s.expire != 15*time.Minute {
-		t.Fatalf("intervals %s %s %s, want the cache's 1m 30s 15m", s.refresh, s.retry, s.expire)
-	}
-	return s
+	return complete
 }
 
 func setOf(s *session) []VRP { return slices.SortedFunc(maps.Keys(s.set), compareVRP) }
 
-func TestSessionSerialUpdate(t *testing.T) {
-	s := syncedSession(t)
-	q := s.nextQuery(actSerialQuery)
-	if sq, ok := q.(*rtr.PDUSerialQuery); !ok || sq.SessionId != 7 || sq.SerialNumber != 5 {
-		t.Fatalf("query %s, want Serial Query session 7 serial 5", q)
+func TestSessionFullAnswer(t *testing.T) {
+	s := newSession(100)
+	if q := s.query(); q.GetType() != rtr.PDU_ID_RESET_QUERY || q.GetVersion() != 1 {
+		t.Fatalf("query is %s, want a version 1 Reset Query", q)
 	}
-	feed(t, s,
+	if feed(t, s,
 		&rtr.PDUCacheResponse{Version: 1, SessionId: 7},
-		v4("192.0.2.0/24", 24, 64500, rtr.FLAG_REMOVED),
-		v4("198.51.100.0/24", 24, 64502, rtr.FLAG_ADDED),
-	)
-	// Until End of Data, the old set stands.
+		v4("192.0.2.0/24", 24, 64500, rtr.FLAG_ADDED),
+		// News during the answer asks for nothing.
+		&rtr.PDUSerialNotify{Version: 1, SessionId: 7, SerialNumber: 6},
+		v6("2001:db8::/32", 48, 64501, rtr.FLAG_ADDED),
+	) {
+		t.Fatal("complete before End of Data")
+	}
+	if !feed(t, s, endOfData(7, 5)) || s.sessionID != 7 || s.serial != 5 {
+		t.Fatalf("after End of Data: session %d serial %d", s.sessionID, s.serial)
+	}
 	if got := setOf(s); !slices.Equal(got, []VRP{vrp("192.0.2.0/24", 24, 64500), vrp("2001:db8::/32", 48, 64501)}) {
-		t.Fatalf("set changed before End of Data: %v", got)
+		t.Fatalf("set %v", got)
 	}
-	if act := feed(t, s, endOfData(7, 6)); act != actUpdated || !s.changed || s.serial != 6 {
-		t.Fatalf("action %v changed %v serial %d", act, s.changed, s.serial)
-	}
-	if got := setOf(s); !slices.Equal(got, []VRP{vrp("198.51.100.0/24", 24, 64502), vrp("2001:db8::/32", 48, 64501)}) {
-		t.Fatalf("set after update: %v", got)
-	}
-	// An empty update changes nothing.
-	s.nextQuery(actSerialQuery)
-	feed(t, s, &rtr.PDUCacheResponse{Version: 1, SessionId: 7}, endOfData(7, 6))
-	if s.changed {
-		t.Error("empty serial response marked the set changed")
-	}
-}
-
-func TestSessionNotifyAndCacheReset(t *testing.T) {
-	s := syncedSession(t)
-	if act := feed(t, s, &rtr.PDUSerialNotify{Version: 1, SessionId: 7, SerialNumber: 5}); act != actNone {
-		t.Errorf("notify of the serial we hold: action %v, want none", act)
-	}
-	if act := feed(t, s, &rtr.PDUSerialNotify{Version: 1, SessionId: 7, SerialNumber: 6}); act != actSerialQuery {
-		t.Errorf("notify of a new serial: action %v, want a serial query", act)
-	}
-	s.nextQuery(actSerialQuery)
-	if act := feed(t, s, &rtr.PDUSerialNotify{Version: 1, SessionId: 7, SerialNumber: 7}); act != actNone {
-		t.Errorf("notify while a query is pending: action %v, want none", act)
-	}
-	if act := feed(t, s, &rtr.PDUCacheReset{Version: 1}); act != actResetQuery {
-		t.Fatalf("Cache Reset: action %v, want a reset query", act)
-	}
-	if q := s.nextQuery(actResetQuery); q.GetType() != rtr.PDU_ID_RESET_QUERY {
-		t.Fatalf("query after Cache Reset is %s", q)
-	}
-	feed(t, s, &rtr.PDUCacheResponse{Version: 1, SessionId: 8}, v4("203.0.113.0/24", 24, 64503, rtr.FLAG_ADDED), endOfData(8, 1))
-	if got := setOf(s); !slices.Equal(got, []VRP{vrp("203.0.113.0/24", 24, 64503)}) || s.sessionID != 8 {
-		t.Fatalf("after reset: session %d set %v", s.sessionID, got)
+	if s.refresh != time.Minute || s.retry != 30*time.Second || s.expire != 15*time.Minute {
+		t.Fatalf("intervals %s %s %s, want the cache's 1m 30s 15m", s.refresh, s.retry, s.expire)
 	}
 }
 
 func TestSessionProtocolErrors(t *testing.T) {
 	tests := []struct {
 		name  string
-		setup func(*session) // after sync
+		setup func(*session)
 		pdus  []rtr.PDU
 		code  uint16
 	}{
-		{"withdraw unknown", serialQuery, []rtr.PDU{&rtr.PDUCacheResponse{Version: 1, SessionId: 7}, v4("198.51.100.0/24", 24, 1, 0)}, rtr.PDU_ERROR_WITHDRAWUNKNOWN},
-		{"announce held", serialQuery, []rtr.PDU{&rtr.PDUCacheResponse{Version: 1, SessionId: 7}, v4("192.0.2.0/24", 24, 64500, 1)}, rtr.PDU_ERROR_DUPANNOUNCE},
-		{"changed twice", serialQuery, []rtr.PDU{&rtr.PDUCacheResponse{Version: 1, SessionId: 7}, v4("198.51.100.0/24", 24, 1, 1), v4("198.51.100.0/24", 24, 1, 0)}, rtr.PDU_ERROR_CORRUPTDATA},
-		{"duplicate in reset", resetQuery, []rtr.PDU{&rtr.PDUCacheResponse{Version: 1, SessionId: 7}, v4("198.51.100.0/24", 24, 1, 1), v4("198.51.100.0/24", 24, 1, 1)}, rtr.PDU_ERROR_DUPANNOUNCE},
-		{"withdraw in reset", resetQuery, []rtr.PDU{&rtr.PDUCacheResponse{Version: 1, SessionId: 7}, v4("198.51.100.0/24", 24, 1, 0)}, rtr.PDU_ERROR_CORRUPTDATA},
-		{"session changed", serialQuery, []rtr.PDU{&rtr.PDUCacheResponse{Version: 1, SessionId: 8}}, rtr.PDU_ERROR_CORRUPTDATA},
-		{"end of data of another session", resetQuery, []rtr.PDU{&rtr.PDUCacheResponse{Version: 1, SessionId: 9}, endOfData(7, 1)}, rtr.PDU_ERROR_CORRUPTDATA},
+		{"duplicate", queried, []rtr.PDU{&rtr.PDUCacheResponse{Version: 1, SessionId: 7}, v4("198.51.100.0/24", 24, 1, 1), v4("198.51.100.0/24", 24, 1, 1)}, rtr.PDU_ERROR_DUPANNOUNCE},
+		{"withdrawal", queried, []rtr.PDU{&rtr.PDUCacheResponse{Version: 1, SessionId: 7}, v4("198.51.100.0/24", 24, 1, 0)}, rtr.PDU_ERROR_CORRUPTDATA},
+		{"end of data of another session", queried, []rtr.PDU{&rtr.PDUCacheResponse{Version: 1, SessionId: 9}, endOfData(7, 1)}, rtr.PDU_ERROR_CORRUPTDATA},
+		{"second response", queried, []rtr.PDU{&rtr.PDUCacheResponse{Version: 1, SessionId: 7}, &rtr.PDUCacheResponse{Version: 1, SessionId: 7}}, rtr.PDU_ERROR_CORRUPTDATA},
 		{"response without query", idle, []rtr.PDU{&rtr.PDUCacheResponse{Version: 1, SessionId: 7}}, rtr.PDU_ERROR_CORRUPTDATA},
-		{"prefix outside response", idle, []rtr.PDU{v4("198.51.100.0/24", 24, 1, 1)}, rtr.PDU_ERROR_CORRUPTDATA},
-		{"end of data outside response", idle, []rtr.PDU{endOfData(7, 6)}, rtr.PDU_ERROR_CORRUPTDATA},
-		{"cache reset to reset query", resetQuery, []rtr.PDU{&rtr.PDUCacheReset{Version: 1}}, rtr.PDU_ERROR_CORRUPTDATA},
-		{"maxLength short", resetQuery, []rtr.PDU{&rtr.PDUCacheResponse{Version: 1, SessionId: 7}, v4("198.51.100.0/24", 23, 1, 1)}, rtr.PDU_ERROR_CORRUPTDATA},
-		{"host bits", resetQuery, []rtr.PDU{&rtr.PDUCacheResponse{Version: 1, SessionId: 7}, v4("198.51.100.1/24", 24, 1, 1)}, rtr.PDU_ERROR_CORRUPTDATA},
-		{"IPv6 in an IPv4 PDU", resetQuery, []rtr.PDU{&rtr.PDUCacheResponse{Version: 1, SessionId: 7}, &rtr.PDUIPv4Prefix{Version: 1, Prefix: netip.MustParsePrefix("2001:db8::/32"), MaxLen: 32, Flags: 1}}, rtr.PDU_ERROR_CORRUPTDATA},
-		{"too many VRPs", resetQuery, []rtr.PDU{&rtr.PDUCacheResponse{Version: 1, SessionId: 7}, v4("198.51.100.0/24", 24, 1, 1), v4("198.51.100.0/24", 24, 2, 1), v4("198.51.100.0/24", 24, 3, 1)}, rtr.PDU_ERROR_CORRUPTDATA},
-		{"version change", serialQuery, []rtr.PDU{&rtr.PDUCacheResponse{Version: 0, SessionId: 7}}, rtr.PDU_ERROR_BADPROTOVERSION},
-		{"query from a cache", idle, []rtr.PDU{&rtr.PDUResetQuery{Version: 1}}, rtr.PDU_ERROR_BADPDUTYPE},
+		{"prefix outside response", queried, []rtr.PDU{v4("198.51.100.0/24", 24, 1, 1)}, rtr.PDU_ERROR_CORRUPTDATA},
+		{"router key outside response", queried, []rtr.PDU{&rtr.PDURouterKey{Version: 1}}, rtr.PDU_ERROR_CORRUPTDATA},
+		{"end of data outside response", queried, []rtr.PDU{endOfData(7, 6)}, rtr.PDU_ERROR_CORRUPTDATA},
+		{"cache reset to reset query", queried, []rtr.PDU{&rtr.PDUCacheReset{Version: 1}}, rtr.PDU_ERROR_CORRUPTDATA},
+		{"maxLength short", queried, []rtr.PDU{&rtr.PDUCacheResponse{Version: 1, SessionId: 7}, v4("198.51.100.0/24", 23, 1, 1)}, rtr.PDU_ERROR_CORRUPTDATA},
+		{"host bits", queried, []rtr.PDU{&rtr.PDUCacheResponse{Version: 1, SessionId: 7}, v4("198.51.100.1/24", 24, 1, 1)}, rtr.PDU_ERROR_CORRUPTDATA},
+		{"IPv6 in an IPv4 PDU", queried, []rtr.PDU{&rtr.PDUCacheResponse{Version: 1, SessionId: 7}, &rtr.PDUIPv4Prefix{Version: 1, Prefix: netip.MustParsePrefix("2001:db8::/32"), MaxLen: 32, Flags: 1}}, rtr.PDU_ERROR_CORRUPTDATA},
+		{"too many VRPs", queried, []rtr.PDU{&rtr.PDUCacheResponse{Version: 1, SessionId: 7}, v4("198.51.100.0/24", 24, 1, 1), v4("198.51.100.0/24", 24, 2, 1), v4("198.51.100.0/24", 24, 3, 1)}, rtr.PDU_ERROR_CORRUPTDATA},
+		{"version change", queried, []rtr.PDU{&rtr.PDUCacheResponse{Version: 1, SessionId: 7}, &rtr.PDUIPv4Prefix{Version: 0, Prefix: netip.MustParsePrefix("198.51.100.0/24"), MaxLen: 24, Flags: 1}}, rtr.PDU_ERROR_BADPROTOVERSION},
+		{"query from a cache", queried, []rtr.PDU{&rtr.PDUResetQuery{Version: 1}}, rtr.PDU_ERROR_BADPDUTYPE},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := syncedSession(t)
-			s.maxVRPs = 2
+			s := newSession(2)
 			tt.setup(s)
-			before := setOf(s)
 			var err error
 			for _, p := range tt.pdus {
 				if _, err = s.handle(p); err != nil {
@@ -159,37 +106,29 @@ func TestSessionProtocolErrors(t *testing.T) {
 			if !errors.As(err, &pe) || pe.Code != tt.code {
 				t.Fatalf("err = %v, want a protocol error with code %d", err, tt.code)
 			}
-			s.forget()
-			if got := setOf(s); !slices.Equal(got, before) {
-				t.Errorf("a failed response changed the set: %v", got)
-			}
-			if q := s.nextQuery(actSerialQuery); q.GetType() != rtr.PDU_ID_RESET_QUERY {
-				t.Errorf("after an error the next query is %s, want a Reset Query", q)
-			}
 		})
 	}
 }
 
-func idle(*session)          {}
-func serialQuery(s *session) { s.nextQuery(actSerialQuery) }
-func resetQuery(s *session)  { s.nextQuery(actResetQuery) }
+func idle(*session)      {}
+func queried(s *session) { s.query() }
 
 func TestSessionVersionNegotiation(t *testing.T) {
 	// A version 0 cache answers in version 0: follow it.
 	s := newSession(100)
-	s.nextQuery(actResetQuery)
+	s.query()
 	feed(t, s, &rtr.PDUCacheResponse{Version: 0, SessionId: 3}, &rtr.PDUIPv4Prefix{Version: 0, Prefix: netip.MustParsePrefix("192.0.2.0/24"), MaxLen: 24, ASN: 1, Flags: 1},
 		&rtr.PDUEndOfData{Version: 0, SessionId: 3, SerialNumber: 1})
 	if s.version != 0 || s.refresh != defaultRefresh {
 		t.Errorf("version %d refresh %s, want 0 and the default refresh", s.version, s.refresh)
 	}
-	if q := s.nextQuery(actSerialQuery); q.GetVersion() != 0 {
+	if q := s.query(); q.GetVersion() != 0 {
 		t.Errorf("next query in version %d", q.GetVersion())
 	}
 
 	// A cache refusing version 1 with an error report: retry with 0.
 	s = newSession(100)
-	s.nextQuery(actResetQuery)
+	s.query()
 	_, err := s.handle(&rtr.PDUErrorReport{Version: 0, ErrorCode: rtr.PDU_ERROR_BADPROTOVERSION, ErrorMsg: "v0 only"})
 	var ce *CacheError
 	if !errors.As(err, &ce) || ce.Code != rtr.PDU_ERROR_BADPROTOVERSION || ce.Error() != "cache reported unsupported protocol version: v0 only" {
@@ -205,7 +144,7 @@ func TestSessionVersionNegotiation(t *testing.T) {
 
 func TestSessionIntervalBounds(t *testing.T) {
 	s := newSession(100)
-	s.nextQuery(actResetQuery)
+	s.query()
 	feed(t, s, &rtr.PDUCacheResponse{Version: 1, SessionId: 1},
 		&rtr.PDUEndOfData{Version: 1, SessionId: 1, RefreshInterval: 0, RetryInterval: 7201, ExpireInterval: 10})
 	if s.refresh != defaultRefresh || s.retry != defaultRetry || s.expire != defaultExpire {
@@ -235,21 +174,20 @@ func FuzzSession(f *testing.F) {
 	f.Add(seed.Bytes())
 	f.Fuzz(func(t *testing.T, stream []byte) {
 		s := newSession(50)
-		s.nextQuery(actResetQuery)
+		s.query()
 		r := bytes.NewReader(stream)
 		for {
 			p, err := rtr.Decode(r)
 			if err != nil || p == nil {
 				return
 			}
-			act, err := s.handle(p)
+			complete, err := s.handle(p)
 			if err != nil {
-				s.forget()
-				s.nextQuery(actResetQuery)
+				s.query()
 				continue
 			}
-			if act == actSerialQuery || act == actResetQuery {
-				s.nextQuery(act)
+			if complete {
+				s.query()
 			}
 			if len(s.set) > s.maxVRPs {
 				t.Fatalf("set grew to %d, bound %d", len(s.set), s.maxVRPs)

@@ -14,12 +14,10 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -28,15 +26,13 @@ import (
 	"github.com/peerform/peerform/internal/testutil"
 )
 
-// StayRTR is a stayrtr process serving a VRP file on 127.0.0.1. It reloads
-// the file every second and sends Serial Notify to connected clients when
-// it changes.
+// StayRTR is a stayrtr process serving a VRP file on 127.0.0.1.
 type StayRTR struct {
 	// Addr is the RTR listener, host:port.
 	Addr string
 	// MetricsAddr serves /metrics and the loaded set at /rpki.json.
 	MetricsAddr string
-	// File is the VRP JSON file stayrtr serves; change it with SetVRPs.
+	// File is the VRP JSON file stayrtr serves.
 	File string
 
 	bin  string
@@ -69,7 +65,7 @@ func StartJSON(t testing.TB, content []byte, extraArgs ...string) *StayRTR {
 		t.Skipf("%s; set PEERFORM_LAB=required to fail instead of skipping", msg)
 	}
 	s := &StayRTR{bin: bin, File: filepath.Join(t.TempDir(), "vrps.json"), out: &syncBuffer{}}
-	s.SetJSON(t, content)
+	s.setJSON(t, content)
 	t.Cleanup(func() {
 		s.stop()
 		if t.Failed() {
@@ -94,29 +90,12 @@ func StartJSON(t testing.TB, content []byte, extraArgs ...string) *StayRTR {
 	}
 }
 
-// Restart stops stayrtr and starts it again on the same addresses. The new
-// process has a new RTR session ID, as after a real cache restart.
-func (s *StayRTR) Restart(t testing.TB) {
-	t.Helper()
-	s.stop()
-	if err := s.start(); err != nil {
-		t.Fatalf("restarting stayrtr: %v\n%s", err, s.out.String())
-	}
-}
-
 // Stop stops stayrtr, e.g. to test a client losing its cache.
 func (s *StayRTR) Stop() { s.stop() }
 
-// SetVRPs replaces the served file. stayrtr picks the change up within a
-// second and notifies its clients.
-func (s *StayRTR) SetVRPs(t testing.TB, vrps []rpki.VRP) {
-	t.Helper()
-	s.SetJSON(t, vrpsJSON(t, vrps))
-}
-
-// SetJSON replaces the served file with content, atomically, so stayrtr
+// setJSON writes the served file with content, atomically, so stayrtr
 // never reads a half-written file.
-func (s *StayRTR) SetJSON(t testing.TB, content []byte) {
+func (s *StayRTR) setJSON(t testing.TB, content []byte) {
 	t.Helper()
 	tmp := s.File + ".tmp"
 	if err := os.WriteFile(tmp, content, 0o644); err != nil {
@@ -125,31 +104,6 @@ func (s *StayRTR) SetJSON(t testing.TB, content []byte) {
 	if err := os.Rename(tmp, s.File); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// Metric returns the value of one line of stayrtr's Prometheus metrics,
-// e.g. Metric(t, `rtr_pdus{type="serial_query"}`); 0 when absent.
-func (s *StayRTR) Metric(t testing.TB, series string) float64 {
-	t.Helper()
-	resp, err := http.Get("http://" + s.MetricsAddr + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for line := range strings.Lines(string(body)) {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), series+" "); ok {
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				t.Fatalf("metric %s: %v", series, err)
-			}
-			return f
-		}
-	}
-	return 0
 }
 
 func vrpsJSON(t testing.TB, vrps []rpki.VRP) []byte {

@@ -1,4 +1,4 @@
-# Peer scoring with the Meta-Peering method (see SCORING.md in the docs).
+# Peer scoring with the Meta-Peering method (docs/scoring.md).
 scoring {
   beta            = 0.15
   gamma           = 0.85

@@ -1,4 +1,14 @@
-package plan
+// Package linediff compares two texts line by line: the one diff
+// algorithm peerform uses, for the unified diffs of plans and reviews and
+// the changed-line lists of deploy reports and driver errors.
+//
+// Configs change in many places at once (a new peer adds neighbor lines,
+// prefix lists and policies far apart), which is more than a bounded-effort
+// LCS handles gracefully. So lines are matched the patience way first:
+// lines that occur exactly once on both sides anchor the diff (neighbor
+// addresses, policy names and sequence numbers make most config lines
+// unique), and only the stretches between anchors go through the LCS.
+package linediff
 
 import (
 	"sort"
@@ -8,15 +18,9 @@ import (
 	"github.com/aymanbagabas/go-udiff/lcs"
 )
 
-// unified returns the unified diff of two configs, line by line.
-//
-// Configs change in many places at once (a new peer adds neighbor lines,
-// prefix lists and policies far apart), which is more than a bounded-effort
-// LCS handles gracefully. So lines are matched the patience way first:
-// lines that occur exactly once on both sides anchor the diff (neighbor
-// addresses, policy names and sequence numbers make most config lines
-// unique), and only the stretches between anchors go through the LCS.
-func unified(oldLabel, newLabel, a, b string) string {
+// Unified returns the unified diff that turns a into b, with the labels
+// of the two sides; "" when they are equal.
+func Unified(oldLabel, newLabel, a, b string) string {
 	if a == b {
 		return ""
 	}
@@ -29,9 +33,51 @@ func unified(oldLabel, newLabel, a, b string) string {
 	return out
 }
 
+// Changes lists the lines of a that b drops ("- line") and the lines b
+// adds ("+ line"), in the order the diff meets them, leaving out blank
+// lines; an empty, non-nil list when nothing changed.
+// A missing final newline is no change.
+func Changes(a, b string) []string {
+	al, bl := strings.Split(strings.TrimSuffix(a, "\n"), "\n"), strings.Split(strings.TrimSuffix(b, "\n"), "\n")
+	out := []string{}
+	add := func(sign string, lines []string) {
+		for _, l := range lines {
+			if strings.TrimSpace(l) != "" {
+				out = append(out, sign+l)
+			}
+		}
+	}
+	pi, pj := 0, 0
+	for _, m := range append(match(al, bl), [2]int{len(al), len(bl)}) {
+		add("- ", al[pi:m[0]])
+		add("+ ", bl[pj:m[1]])
+		pi, pj = m[0]+1, m[1]+1
+	}
+	return out
+}
+
 // lineEdits returns the edits that turn a into b, whole lines at a time.
 func lineEdits(a, b string) []udiff.Edit {
 	al, bl := splitLines(a), splitLines(b)
+	matches := match(al, bl)
+	offsets := make([]int, len(al)+1)
+	for i, l := range al {
+		offsets[i+1] = offsets[i] + len(l)
+	}
+	var edits []udiff.Edit
+	pi, pj := 0, 0 // next unmatched line in a and b
+	for _, m := range append(matches, [2]int{len(al), len(bl)}) {
+		if m[0] > pi || m[1] > pj {
+			edits = append(edits, udiff.Edit{Start: offsets[pi], End: offsets[m[0]], New: strings.Join(bl[pj:m[1]], "")})
+		}
+		pi, pj = m[0]+1, m[1]+1
+	}
+	return edits
+}
+
+// match returns the pairs of equal lines the diff keeps, in increasing
+// order on both sides.
+func match(al, bl []string) [][2]int {
 	ids := map[string]rune{}
 	encode := func(lines []string) []rune {
 		out := make([]rune, len(lines))
@@ -48,20 +94,7 @@ func lineEdits(a, b string) []udiff.Edit {
 	ar, br := encode(al), encode(bl)
 	var matches [][2]int
 	matchRange(ar, br, 0, len(ar), 0, len(br), &matches)
-
-	offsets := make([]int, len(al)+1)
-	for i, l := range al {
-		offsets[i+1] = offsets[i] + len(l)
-	}
-	var edits []udiff.Edit
-	pi, pj := 0, 0 // next unmatched line in a and b
-	for _, m := range append(matches, [2]int{len(al), len(bl)}) {
-		if m[0] > pi || m[1] > pj {
-			edits = append(edits, udiff.Edit{Start: offsets[pi], End: offsets[m[0]], New: strings.Join(bl[pj:m[1]], "")})
-		}
-		pi, pj = m[0]+1, m[1]+1
-	}
-	return edits
+	return matches
 }
 
 func splitLines(s string) []string {

@@ -98,6 +98,11 @@ func (f *Features) side(asn bgp.ASN) likelihood.Side {
 		node := f.graph.Node(asn)
 		s.Topology = &likelihood.Topology{Known: node.Known, Cone: f.graph.Cone(asn),
 			Peers: node.Peers, Providers: node.Providers, Customs: node.Customers}
+		for _, b := range f.Neighbours(asn) {
+			if rel, ok := f.graph.Lookup(asn, b); ok && rel == asrel.PeerToPeer {
+				s.Topology.ColocatedPeers++
+			}
+		}
 	}
 	return s
 }
@@ -134,7 +139,7 @@ func (f *Features) Pair(res *score.Result) likelihood.Pair {
 	}
 	p.SharedMetros = len(metros)
 	if f.graph != nil {
-		p.CommonNeighbours = f.graph.CommonNeighbours(res.Requester.ASN, res.Candidate.ASN)
+		p.Graph = f.graph.Similarity(res.Requester.ASN, res.Candidate.ASN)
 	}
 	return p
 }

@@ -62,6 +62,7 @@ func evaluateModel(ctx context.Context, opts *evaluateOptions, env *scoringEnv, 
 	} else {
 		fo := likelihood.DefaultFitOptions()
 		fo.Folds = opts.calFolds
+		fo.L2 = opts.l2
 		variants := []bool{false}
 		if env.graph != nil {
 			variants = append(variants, true)

@@ -79,13 +79,8 @@ cone, peer degree, providers and customers, and how close the two are
 			if opts.folds < 2 || opts.folds > 20 {
 				return usageErrorf("--folds must be between 2 and 20, got %d", opts.folds)
 			}
-			if len(opts.l2) == 0 || len(opts.l2) > 20 {
-				return usageErrorf("--l2 needs 1 to 20 penalties, got %d", len(opts.l2))
-			}
-			for _, l2 := range opts.l2 {
-				if !(l2 >= 0 && l2 < 100) {
-					return usageErrorf("--l2 penalties must be in [0, 100), got %g", l2)
-				}
+			if err := checkPenalties(opts.l2); err != nil {
+				return err
 			}
 			var err error
 			if opts.exclude, err = parseASNList("--exclude", exclude); err != nil {

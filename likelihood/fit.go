@@ -61,13 +61,25 @@ func Folds(n, k int, seed uint64) []int {
 // the rows with neither (train). Rows that straddle are in neither: no
 // network is on both sides of a split.
 func (d *Dataset) Split(rows []int, fold []int, f int) (train, test []int) {
-	for _, i := range rows {
+	train, test = d.splitAt(rows, fold, f)
+	for k, p := range train {
+		train[k] = rows[p]
+	}
+	for k, p := range test {
+		test[k] = rows[p]
+	}
+	return train, test
+}
+
+// splitAt is Split by positions in rows rather than row numbers.
+func (d *Dataset) splitAt(rows []int, fold []int, f int) (train, test []int) {
+	for k, i := range rows {
 		inR, inC := fold[d.R[i]] == f, fold[d.C[i]] == f
 		switch {
 		case inR && inC:
-			test = append(test, i)
+			test = append(test, k)
 		case !inR && !inC:
-			train = append(train, i)
+			train = append(train, k)
 		}
 	}
 	return train, test
@@ -137,8 +149,7 @@ func fit(d *Dataset, rows []int, opts FitOptions, near *Model) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Inner folds over positions in rows: a fold's test rows have both
-	// networks in it, its training rows neither.
+	// Inner folds by positions in rows (the standardised copy's order).
 	fold := Folds(nets, opts.Folds, opts.Seed)
 	type heldOut struct {
 		raw [][]float64 // by penalty
@@ -147,16 +158,7 @@ func fit(d *Dataset, rows []int, opts FitOptions, near *Model) (*Model, error) {
 	}
 	res := make([]heldOut, opts.Folds)
 	forEach(opts.Folds, func(f int) {
-		var train, test []int
-		for k, i := range rows {
-			inR, inC := fold[d.R[i]] == f, fold[d.C[i]] == f
-			switch {
-			case inR && inC:
-				test = append(test, k)
-			case !inR && !inC:
-				train = append(train, k)
-			}
-		}
+		train, test := d.splitAt(rows, fold, f)
 		if len(test) == 0 {
 			return
 		}

@@ -517,6 +517,9 @@ func (m *Model) PredictRow(d *Dataset, i int) float64 {
 // feature matrix is shared, never copied per fold beyond its
 // standardisation.
 func CrossValidate(ctx context.Context, d *Dataset, folds int, seed uint64, opts FitOptions) ([]int, []Scored, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
 	nets := 0
 	for i := range d.R {
 		nets = max(nets, d.R[i]+1, d.C[i]+1)

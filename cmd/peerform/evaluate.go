@@ -10,6 +10,7 @@ import (
 
 	"github.com/peerform/peerform/internal/core/bgp"
 	"github.com/peerform/peerform/internal/decide/evaluate"
+	"github.com/peerform/peerform/internal/decide/likelihood"
 	"github.com/peerform/peerform/internal/sources/asrel"
 )
 
@@ -23,6 +24,9 @@ type evaluateOptions struct {
 	// calFolds are the folds inside each training set that calibrate its
 	// model (model fit's --folds).
 	calFolds int
+	// l2 are the ridge penalties each fold's fit chooses from (model
+	// fit's --l2): fewer is faster.
+	l2       []float64
 	flags    scoringFlags
 	step     float64
 	csv, svg string
@@ -91,6 +95,9 @@ The fitted model's calibration is printed as a reliability table
 			if opts.folds < 2 || opts.folds > 20 || opts.calFolds < 2 || opts.calFolds > 20 {
 				return usageErrorf("--folds and --calibration-folds must be between 2 and 20, got %d and %d", opts.folds, opts.calFolds)
 			}
+			if err := checkPenalties(opts.l2); err != nil {
+				return err
+			}
 			if err := opts.flags.resolve(cmd); err != nil {
 				return err
 			}
@@ -110,6 +117,7 @@ The fitted model's calibration is printed as a reliability table
 	fl.StringVar(&opts.temporal, "temporal", "", "older relationships `file`: evaluate only pairs not linked in it")
 	fl.IntVar(&opts.folds, "folds", 5, "cross-validation folds of networks")
 	fl.IntVar(&opts.calFolds, "calibration-folds", 5, "folds of networks inside each training set that calibrate its model")
+	fl.Float64SliceVar(&opts.l2, "l2", likelihood.DefaultFitOptions().L2, "ridge penalties each fold's fit chooses from by inner cross-validation (one is fastest)")
 	fl.Float64Var(&opts.step, "step", 0.05, "threshold sweep step (paper profile)")
 	fl.StringVar(&opts.csv, "csv", "", "write the sweep as CSV to `file` (paper profile)")
 	fl.StringVar(&opts.svg, "svg", "", "write the sweep as an SVG plot to `file` (paper profile)")

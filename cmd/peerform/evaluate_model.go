@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"text/tabwriter"
+	"time"
 
 	"github.com/peerform/peerform/internal/decide/evaluate"
 	"github.com/peerform/peerform/internal/decide/likelihood"
@@ -16,15 +17,20 @@ import (
 // evaluation is evaluate's answer under the likelihood profile, and its
 // --json shape.
 type evaluation struct {
-	Labels   string                 `json:"labels"`
-	Temporal string                 `json:"temporal,omitempty"`
-	Pairs    int                    `json:"pairs"`
-	Runs     []evaluationRun        `json:"runs"`
-	Model    *likelihood.Provenance `json:"model,omitempty"`
+	Labels   string `json:"labels"`
+	Temporal string `json:"temporal,omitempty"`
+	Pairs    int    `json:"pairs"`
+	// ScoringSeconds is the wall time of scoring every pair (once per
+	// run, shared by every model and fold).
+	ScoringSeconds float64                `json:"scoring_seconds"`
+	Runs           []evaluationRun        `json:"runs"`
+	Model          *likelihood.Provenance `json:"model,omitempty"`
 }
 
 type evaluationRun struct {
-	Features string `json:"features"`
+	Features string  `json:"features"`
+	Seconds  float64 `json:"seconds"` // wall time of the fits and predictions
+
 	evaluate.Comparison
 }
 
@@ -41,28 +47,33 @@ func evaluateModel(ctx context.Context, opts *evaluateOptions, env *scoringEnv, 
 		}
 		src.older = older
 	}
+	start := time.Now()
 	l, err := a.labelledPairs(ctx, env, env.graph, src)
 	if err != nil {
 		return err
 	}
-	ev := evaluation{Labels: opts.asRel, Temporal: opts.temporal, Pairs: 2 * len(l.Pairs)}
+	ev := evaluation{Labels: opts.asRel, Temporal: opts.temporal, Pairs: 2 * len(l.Pairs), ScoringSeconds: time.Since(start).Seconds()}
 	if len(opts.asns) > 0 {
 		m := env.scorer.Model
 		ev.Model = &m.Provenance
-		ev.Runs = append(ev.Runs, evaluationRun{Features: featuresName(m.Topology), Comparison: evaluate.HeldOut(l, m)})
+		start = time.Now()
+		c := evaluate.HeldOut(l, m)
+		ev.Runs = append(ev.Runs, evaluationRun{Features: featuresName(m.Topology), Seconds: time.Since(start).Seconds(), Comparison: c})
 	} else {
 		fo := likelihood.DefaultFitOptions()
 		fo.Folds = opts.calFolds
+		fo.L2 = opts.l2
 		variants := []bool{false}
 		if env.graph != nil {
 			variants = append(variants, true)
 		}
 		for _, topo := range variants {
+			start = time.Now()
 			c, err := evaluate.CrossValidate(ctx, l, topo, opts.folds, fo)
 			if err != nil {
 				return err
 			}
-			ev.Runs = append(ev.Runs, evaluationRun{Features: featuresName(topo), Comparison: c})
+			ev.Runs = append(ev.Runs, evaluationRun{Features: featuresName(topo), Seconds: time.Since(start).Seconds(), Comparison: c})
 		}
 	}
 	last := ev.Runs[len(ev.Runs)-1].Methods[0].Metrics
@@ -77,6 +88,7 @@ func evaluateModel(ctx context.Context, opts *evaluateOptions, env *scoringEnv, 
 		enc.SetIndent("", "  ")
 		return enc.Encode(ev)
 	}
+	fmt.Fprintf(a.io.Out, "Scored %d ordered pairs in %.0f s.\n", ev.Pairs, ev.ScoringSeconds)
 	for _, run := range ev.Runs {
 		if err := printComparison(a.io.Out, run); err != nil {
 			return err
@@ -105,6 +117,7 @@ func printComparison(w io.Writer, run evaluationRun) error {
 		fmt.Fprintf(w, "\nNetworks the model never saw (%s features): %d networks, %d ordered pairs (%d peers)\n",
 			run.Features, c.Networks, m0.Pairs, m0.Positives)
 	}
+	fmt.Fprintf(w, "(%.0f s)\n", run.Seconds)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "method\tROC AUC\tavg prec\tP@10\trandom@10\trecall\tnon-peers rec.\tnon-peers @85% recall\tBrier\t")
 	for _, m := range c.Methods {

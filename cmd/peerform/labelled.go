@@ -12,6 +12,19 @@ import (
 	"github.com/peerform/peerform/internal/sources/asrel"
 )
 
+// checkPenalties validates --l2: the ridge penalties a fit chooses from.
+func checkPenalties(l2 []float64) error {
+	if len(l2) == 0 || len(l2) > 20 {
+		return usageErrorf("--l2 needs 1 to 20 penalties, got %d", len(l2))
+	}
+	for _, v := range l2 {
+		if !(v >= 0 && v < 100) {
+			return usageErrorf("--l2 penalties must be in [0, 100), got %g", v)
+		}
+	}
+	return nil
+}
+
 // parseASNList reads "AS174,6939 AS2914" into AS numbers.
 func parseASNList(flag, list string) ([]bgp.ASN, error) {
 	var out []bgp.ASN

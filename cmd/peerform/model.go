@@ -22,7 +22,7 @@ type modelFitOptions struct {
 	asRel   string
 	exclude []bgp.ASN
 	folds   int
-	l2      float64
+	l2      []float64
 	out     string
 	flags   scoringFlags
 	json    bool
@@ -52,14 +52,16 @@ func newCmdModelFit(a *app, runF func(*modelFitOptions) error) *cobra.Command {
 		Long: `Fit scores every pair of PeeringDB networks that share at least one PoP,
 labels a pair positive when the AS-relationships file (--as-rel) calls the
 two peers (relationship 0), and fits a logistic regression over their
-features. Calibration and the recommendation threshold (the highest
-probability that keeps 85% of peers) come from cross-validation over
-disjoint sets of networks, whose metrics are stored in the model with the
-data it came from.
+features. The ridge penalty (chosen among --l2 by held-out log loss),
+the calibration and the recommendation threshold (the highest probability
+that keeps 85% of peers) come from cross-validation over disjoint sets of
+networks, whose metrics are stored in the model with the data it came
+from.
 
 With --relationships (an OLDER relationships file than --as-rel, never the
 same one), the model also uses each network's topology there: customer
-cone, peer degree, providers and customers, common neighbours. Point
+cone, peer degree, providers and customers, and how close the two are
+(common neighbours, peers, providers and customers). Point
 'scoring { model = … }' (and relationships) at the file written to use it.`,
 		Example: `  # Refit the embedded default model (docs/scoring.md)
   peerform model fit --peeringdb ../shared/data/peeringdb/us-2021-03 \
@@ -77,8 +79,8 @@ cone, peer degree, providers and customers, common neighbours. Point
 			if opts.folds < 2 || opts.folds > 20 {
 				return usageErrorf("--folds must be between 2 and 20, got %d", opts.folds)
 			}
-			if !(opts.l2 >= 0 && opts.l2 < 100) {
-				return usageErrorf("--l2 must be in [0, 100), got %g", opts.l2)
+			if err := checkPenalties(opts.l2); err != nil {
+				return err
 			}
 			var err error
 			if opts.exclude, err = parseASNList("--exclude", exclude); err != nil {
@@ -101,7 +103,7 @@ cone, peer degree, providers and customers, common neighbours. Point
 	fl.StringVar(&opts.flags.relationships, "relationships", "", "older AS relationships `file` for topology features")
 	fl.StringVar(&exclude, "exclude", "", "networks kept out of the training data, comma-separated `list`")
 	fl.IntVar(&opts.folds, "folds", 5, "network-disjoint folds for calibration and the held-out metrics")
-	fl.Float64Var(&opts.l2, "l2", likelihood.DefaultFitOptions().L2, "ridge penalty on standardised coefficients")
+	fl.Float64SliceVar(&opts.l2, "l2", likelihood.DefaultFitOptions().L2, "ridge penalties on standardised coefficients to choose from by inner cross-validation")
 	fl.StringVar(&opts.out, "out", "", "write the model to `file`")
 	opts.flags.fitting = true
 	fl.BoolVar(&opts.json, "json", false, "print the model's provenance as JSON")

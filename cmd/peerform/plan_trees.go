@@ -13,6 +13,7 @@ import (
 	"github.com/peerform/peerform/internal/core/bgp"
 	"github.com/peerform/peerform/internal/core/intent"
 	"github.com/peerform/peerform/internal/core/model"
+	"github.com/peerform/peerform/internal/sources/peeringdb"
 	"github.com/peerform/peerform/render"
 )
 
@@ -26,6 +27,9 @@ type planResult struct {
 	// that kept either state from being read, resolved or rendered.
 	Diagnostics hcl.Diagnostics
 	HeadRepo    *intent.Repo
+	// HeadPeeringDB is the PeeringDB data the new state resolved with
+	// (nil when it has none).
+	HeadPeeringDB *peeringdb.Store
 	// Routers are the routers planned (nil: all), and BaseOutputs what
 	// the old state renders for them, for comparing another rendering of
 	// the new state with.
@@ -98,6 +102,7 @@ func planStates(ctx context.Context, a *app, base, head *repoState, templatesDir
 	}
 	headIn, more, err := l.inputs(ctx, head, headRepo)
 	res.Diagnostics = append(res.Diagnostics, more...)
+	res.HeadPeeringDB = headIn.PeeringDB
 	if err != nil || res.Diagnostics.HasErrors() {
 		return res, err
 	}

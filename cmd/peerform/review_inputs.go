@@ -18,6 +18,7 @@ import (
 	"github.com/peerform/peerform/internal/core/intent"
 	"github.com/peerform/peerform/internal/decide/score"
 	"github.com/peerform/peerform/internal/repo/gitfs"
+	"github.com/peerform/peerform/internal/sources/peeringdb"
 )
 
 // reviewInputs gathers what a review reports on the change base...head,
@@ -129,7 +130,7 @@ func (a *app) reviewInputs(ctx context.Context, baseRev, headRev, env, headRende
 		}
 	}
 	if res.HeadRepo != nil {
-		a.reviewScores(ctx, res.HeadRepo, peers, &in)
+		a.reviewScores(headState, res, peers, &in)
 	}
 	return in, nil
 }
@@ -178,20 +179,26 @@ func peerformVersion() string {
 	return "built from " + rev
 }
 
-// reviewScores scores each peer against our network with the policy's
-// scoring and economics blocks and the PeeringDB data, as `peerform score`
-// does. A peer that cannot be scored gets the reason instead; scoring
-// problems never stop the review.
-func (a *app) reviewScores(ctx context.Context, headRepo *intent.Repo, peers []bgp.ASN, in *review.Inputs) {
+// reviewScores scores each peer against our network as `peerform score`
+// does, from the head's own state: its policies' scoring and economics
+// blocks, the PeeringDB data it was planned with, and the population,
+// model and relationships files in its tree. A peer that cannot be scored
+// gets the reason instead; scoring problems never stop the review.
+func (a *app) reviewScores(head *repoState, res *planResult, peers []bgp.ASN, in *review.Inputs) {
 	if len(peers) == 0 {
 		return
 	}
+	headRepo := res.HeadRepo
 	names := map[bgp.ASN]string{}
 	for _, p := range headRepo.Peers {
 		names[p.ASN] = p.Name
 	}
-	env, err := a.loadScoring(ctx, scoringFlags{})
+	var env *scoringEnv
 	var us *score.Profile
+	err := errors.New("the head has no PeeringDB data")
+	if res.HeadPeeringDB != nil {
+		env, err = a.headScoring(head, headRepo, res.HeadPeeringDB)
+	}
 	if err == nil {
 		if env.ours == 0 {
 			err = errors.New("policies/ does not name our network")
@@ -206,12 +213,13 @@ func (a *app) reviewScores(ctx context.Context, headRepo *intent.Repo, peers []b
 		}
 		return
 	}
-	meta := env.store.Meta()
-	source := meta.Source
-	if rel, err := filepath.Rel(a.repoDir, source); err == nil && filepath.IsLocal(rel) {
-		source = filepath.ToSlash(rel)
+	source := "PeeringDB"
+	for _, d := range in.HeadData {
+		if d.Name == "PeeringDB" {
+			source = d.Name + " " + d.Version
+		}
 	}
-	in.Notes = append(in.Notes, "Peers are scored with PeeringDB "+describeSnapshot(source, meta.Generated, meta.Newest)+".")
+	in.Notes = append(in.Notes, "Peers are scored with the head's data: "+strings.TrimSpace(source)+".")
 	moves, err := a.measuredMoves(headRepo, peers)
 	if err != nil {
 		in.Notes = append(in.Notes, "Measured traffic is not used: "+err.Error())
@@ -230,6 +238,22 @@ func (a *app) reviewScores(ctx context.Context, headRepo *intent.Repo, peers []b
 		}
 		in.Scores = append(in.Scores, s)
 	}
+}
+
+// headScoring is the scoring environment of the head: the files its
+// scoring block names are read from its tree, not the working tree.
+func (a *app) headScoring(head *repoState, repo *intent.Repo, store *peeringdb.Store) (*scoringEnv, error) {
+	var files []string
+	for _, p := range []string{repo.Scoring.Population, repo.Scoring.Model, repo.Scoring.Relationships} {
+		if p != "" {
+			files = append(files, p)
+		}
+	}
+	root, err := head.dataRoot(files...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", head.label, err)
+	}
+	return a.newScoring(repo, store, root, scoringFlags{})
 }
 
 func sameDir(a, b string) bool {

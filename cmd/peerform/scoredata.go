@@ -109,17 +109,34 @@ type scoringEnv struct {
 // loadScoring reads the repository's policy (when there is one), PeeringDB
 // and the population data, and builds the scorer with flags applied.
 func (a *app) loadScoring(ctx context.Context, f scoringFlags) (*scoringEnv, error) {
-	env := &scoringEnv{}
+	repo, diags := intent.LoadDir(a.repoDir)
+	if repo == nil || repo.Network.ASN == 0 {
+		repo = nil
+	} else if diags.HasErrors() {
+		a.logger().Warn("the repository has validation errors; using what loaded (run peerform validate)")
+	}
+	pdbCfg := intent.PeeringDB{Cache: peeringdb.DefaultCacheDir}
+	if repo != nil {
+		pdbCfg = repo.PeeringDB
+	}
+	store, err := a.openPeeringDB(ctx, pdbCfg)
+	if err != nil {
+		return nil, err
+	}
+	return a.newScoring(repo, store, a.repoDir, f)
+}
+
+// newScoring builds the scoring environment of one state of a repository:
+// its policies (repo, nil outside a repository), its PeeringDB data, and
+// the directory its policies' paths (population, model, relationships)
+// are relative to. Flags override the policies.
+func (a *app) newScoring(repo *intent.Repo, store *peeringdb.Store, root string, f scoringFlags) (*scoringEnv, error) {
+	env := &scoringEnv{repo: repo, store: store}
 	var scoring intent.Scoring
 	var econ intent.Economics
-	pdbCfg := intent.PeeringDB{Cache: peeringdb.DefaultCacheDir}
-	if repo, diags := intent.LoadDir(a.repoDir); repo != nil && repo.Network.ASN != 0 {
-		if diags.HasErrors() {
-			a.logger().Warn("the repository has validation errors; using what loaded (run peerform validate)")
-		}
-		env.repo, env.ours = repo, repo.Network.ASN
-		scoring, econ, pdbCfg = repo.Scoring, repo.Economics, repo.PeeringDB
-		env.trafficMbps = repo.Scoring.TrafficMbps
+	if repo != nil {
+		env.ours, env.trafficMbps = repo.Network.ASN, repo.Scoring.TrafficMbps
+		scoring, econ = repo.Scoring, repo.Economics
 	}
 	p, err := candidates.Params(scoring)
 	if err != nil {
@@ -145,42 +162,37 @@ func (a *app) loadScoring(ctx context.Context, f scoringFlags) (*scoringEnv, err
 		}
 		p.AssumeRatio[asn] = r
 	}
-	store, err := a.openPeeringDB(ctx, pdbCfg)
+	set, err := candidates.LoadPopulation(inRepo(root, scoring.Population))
 	if err != nil {
 		return nil, err
 	}
-	popPath := scoring.Population
-	if popPath != "" && !filepath.IsAbs(popPath) {
-		popPath = filepath.Join(a.repoDir, popPath)
-	}
-	set, err := candidates.LoadPopulation(popPath)
-	if err != nil {
-		return nil, err
-	}
-	env.store = store
+	p.InboundMbps = candidates.InboundMbps(store, p)
 	env.scorer = &candidates.Scorer{Store: store, Pop: candidates.Population{Set: set}, Params: p, Econ: candidates.Economics(econ)}
-	if err := a.loadModel(env, scoring, f); err != nil {
+	if err := a.loadModel(env, scoring, root, f); err != nil {
 		return nil, err
 	}
 	return env, nil
 }
 
+// inRepo resolves a path from the policies against the repository root.
+func inRepo(root, path string) string {
+	if path != "" && !filepath.IsAbs(path) {
+		return filepath.Join(root, path)
+	}
+	return path
+}
+
 // loadModel sets up the likelihood profile (unless the paper profile is
 // chosen): the exchange traffic model, the model file or the embedded
 // default, and the relationships file for topology features. Flags win
-// over the policy; paths in the policy are repository-relative.
-func (a *app) loadModel(env *scoringEnv, scoring intent.Scoring, f scoringFlags) error {
+// over the policy; paths in the policy are relative to root.
+func (a *app) loadModel(env *scoringEnv, scoring intent.Scoring, root string, f scoringFlags) error {
 	env.profile = cmp.Or(f.profile, scoring.Profile, "likelihood")
 	if env.profile == "paper" && !f.fitting {
 		return nil
 	}
-	path := func(flag, policy string) string {
-		if flag == "" && policy != "" && !filepath.IsAbs(policy) {
-			return filepath.Join(a.repoDir, policy)
-		}
-		return cmp.Or(flag, policy)
-	}
-	relPath, modelPath := path(f.relationships, scoring.Relationships), path(f.model, scoring.Model)
+	relPath := cmp.Or(f.relationships, inRepo(root, scoring.Relationships))
+	modelPath := cmp.Or(f.model, inRepo(root, scoring.Model))
 	graph, err := loadGraph(relPath)
 	if err != nil {
 		return err

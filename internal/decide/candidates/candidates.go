@@ -177,3 +177,13 @@ func LoadPopulation(path string) (*population.Set, error) {
 	}
 	return population.Load(path)
 }
+
+// InboundMbps is the exchange model's world (score.Params.InboundMbps):
+// what every network in the store receives, summed.
+func InboundMbps(s Store, p score.Params) float64 {
+	var sum float64
+	for _, n := range s.Nets() {
+		sum += score.InboundMbps(Network(n, s.PoPs(n.ASN)), p)
+	}
+	return sum
+}

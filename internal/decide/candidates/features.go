@@ -69,11 +69,12 @@ func (f *Features) Side(asn bgp.ASN) likelihood.Side {
 
 func (f *Features) side(asn bgp.ASN) likelihood.Side {
 	n, _ := f.store.Net(asn)
+	neighbours := f.Neighbours(asn)
 	s := likelihood.Side{
 		InfoType: n.InfoType, Policy: n.PolicyGeneral, Ratio: n.InfoRatio, Scope: n.InfoScope,
 		TrafficMbps: DeclaredTrafficMbps(n.InfoTraffic), Prefixes4: n.InfoPrefixes4, Prefixes6: n.InfoPrefixes6,
 		NeverViaRouteServers: n.NeverViaRouteServers,
-		Colocated:            len(f.Neighbours(asn)),
+		Colocated:            len(neighbours),
 	}
 	var ports, rs int
 	for _, p := range f.store.PoPs(asn) {
@@ -98,6 +99,11 @@ func (f *Features) side(asn bgp.ASN) likelihood.Side {
 		node := f.graph.Node(asn)
 		s.Topology = &likelihood.Topology{Known: node.Known, Cone: f.graph.Cone(asn),
 			Peers: node.Peers, Providers: node.Providers, Customs: node.Customers}
+		for _, b := range neighbours {
+			if rel, ok := f.graph.Lookup(asn, b); ok && rel == asrel.PeerToPeer {
+				s.Topology.ColocatedPeers++
+			}
+		}
 	}
 	return s
 }
@@ -134,7 +140,7 @@ func (f *Features) Pair(res *score.Result) likelihood.Pair {
 	}
 	p.SharedMetros = len(metros)
 	if f.graph != nil {
-		p.CommonNeighbours = f.graph.CommonNeighbours(res.Requester.ASN, res.Candidate.ASN)
+		p.Graph = f.graph.Similarity(res.Requester.ASN, res.Candidate.ASN)
 	}
 	return p
 }

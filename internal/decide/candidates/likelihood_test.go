@@ -17,6 +17,7 @@ import (
 func likelihoodScorer(t testing.TB, store *peeringdb.Store) *Scorer {
 	s := defaultScorer(t, store)
 	s.Params = score.ExchangeParams()
+	s.Params.InboundMbps = InboundMbps(store, s.Params)
 	s.Model, s.Features = likelihood.Default(false), NewFeatures(store, nil)
 	return s
 }

@@ -107,31 +107,9 @@ func requester(lp *likelihood.LabelledPair, reversed bool) int {
 // neither trained nor tested on in that round.
 func CrossValidate(ctx context.Context, l *likelihood.Labelled, topology bool, folds int, opts likelihood.FitOptions) (Comparison, error) {
 	d := l.Dataset(topology)
-	fold := likelihood.Folds(len(l.Networks), folds, opts.Seed+1)
-	all := make([]int, d.Len())
-	for i := range all {
-		all[i] = i
-	}
-	var rows []int
-	var model []likelihood.Scored
-	for f := 0; f < folds; f++ {
-		if err := ctx.Err(); err != nil {
-			return Comparison{}, err
-		}
-		train, test := d.Split(all, fold, f)
-		if len(test) == 0 {
-			continue
-		}
-		m, err := likelihood.Fit(d, train, opts)
-		if err != nil {
-			return Comparison{}, fmt.Errorf("fold %d: %w", f+1, err)
-		}
-		for _, i := range test {
-			p := m.PredictRow(d, i)
-			lp, rev := row(l, i)
-			model = append(model, likelihood.Scored{Score: p, Label: d.Y[i], Requester: requester(lp, rev), Recommended: p >= m.Threshold})
-		}
-		rows = append(rows, test...)
+	rows, model, err := likelihood.CrossValidate(ctx, d, folds, opts.Seed+1, opts)
+	if err != nil {
+		return Comparison{}, err
 	}
 	paper := len(l.Pairs) > 0 && l.Pairs[0].PaperAB != likelihood.NotScored
 	return Comparison{Mode: "cross-validation", Folds: folds, Networks: len(l.Networks), Methods: compare(l, rows, model, paper)}, nil

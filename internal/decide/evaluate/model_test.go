@@ -20,7 +20,7 @@ import (
 // in its fold's training.
 func TestCrossValidateOnRealNetworks(t *testing.T) {
 	if testing.Short() {
-		t.Skip("fits twelve models; skipped with -short")
+		t.Skip("fits ten models; skipped with -short")
 	}
 	store, err := peeringdb.LoadDir(testutil.Shared(t, "peeringdb/us-2021-03"))
 	if err != nil {
@@ -48,8 +48,10 @@ func TestCrossValidateOnRealNetworks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// One penalty and two inner folds keep it to ten small fits; the
+	// penalty choice is tested in likelihood.
 	opts := likelihood.DefaultFitOptions()
-	opts.Folds = 3
+	opts.Folds, opts.L2 = 2, []float64{1e-3}
 	c, err := CrossValidate(context.Background(), l, false, 3, opts)
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,9 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
+
+	"github.com/peerform/peerform/internal/sources/asrel"
 )
 
 // Side is what the model knows about one network of a pair.
@@ -36,6 +39,10 @@ type Topology struct {
 	Known                     bool
 	Cone                      int // customer cone size, itself included
 	Peers, Providers, Customs int
+	// ColocatedPeers counts the networks it shares a PoP with (see
+	// Side.Colocated) that are its peers in the file: how open and how
+	// visible its peering is where it could peer.
+	ColocatedPeers int
 }
 
 // Pair is one ordered pair: R asks C.
@@ -52,9 +59,12 @@ type Pair struct {
 	// of contracts each side accepts out of Possible (2^|K| − 1).
 	W, WReverse, A, AlphaR, AlphaC float64
 	AcceptR, AcceptC, Possible     float64
-	// CommonNeighbours is the number of networks adjacent to both in the
-	// relationships file (meaningful only with Topology on both sides).
-	CommonNeighbours int
+	// Graph is how close the two are in the relationships file
+	// (meaningful only with Topology on both sides). The pair's own link
+	// there is deliberately not an input: "they peered before" predicts
+	// persistence, not willingness; a transit link between them shows as
+	// InCone.
+	Graph asrel.Similarity
 }
 
 // feature is one input of the model: its value for a pair, the factor it
@@ -90,20 +100,28 @@ var (
 	scopes    = []string{"global", "regional", "north america"}
 )
 
-// measure is one size of a network on a log scale.
+// measure is one size of a network on a log scale, with the sizes at
+// which its slope may change.
 type measure struct {
-	name string
-	v    func(s *Side) float64
+	name  string
+	v     func(s *Side) float64
+	knots []float64
 }
 
-// sizeMeasures are squared per side and multiplied across the pair.
+// sizeMeasures bend at their knots per side and are multiplied across
+// the pair.
 var sizeMeasures = []measure{
-	{"ixps", func(s *Side) float64 { return l1p(float64(s.IXPs)) }},
-	{"facilities", func(s *Side) float64 { return l1p(float64(s.Facilities)) }},
-	{"port_mbps", func(s *Side) float64 { return l1p(s.PortMbps) }},
-	{"prefixes4", func(s *Side) float64 { return l1p(float64(s.Prefixes4)) }},
-	{"traffic", func(s *Side) float64 { return l1p(s.TrafficMbps) }},
+	{"ixps", func(s *Side) float64 { return l1p(float64(s.IXPs)) }, []float64{3, 10, 30}},
+	{"facilities", func(s *Side) float64 { return l1p(float64(s.Facilities)) }, []float64{3, 10, 30}},
+	{"port_mbps", func(s *Side) float64 { return l1p(s.PortMbps) }, []float64{1e4, 1e5, 1e6}},
+	{"prefixes4", func(s *Side) float64 { return l1p(float64(s.Prefixes4)) }, []float64{10, 100, 1000}},
+	{"traffic", func(s *Side) float64 { return l1p(s.TrafficMbps) }, []float64{1e3, 1e4, 1e5, 1e6}},
 }
+
+var colocatedMeasure = measure{"colocated", func(s *Side) float64 { return l1p(float64(s.Colocated)) }, []float64{30, 100, 300}}
+
+// hinge is max(0, v − ln(1+k)) for v on the ln(1+x) scale.
+func hinge(v, k float64) float64 { return math.Max(0, v-math.Log1p(k)) }
 
 // Factors are named for people: "their policy", "shared IXPs".
 const (
@@ -129,6 +147,7 @@ const (
 	fRouteServers = "route servers"
 	fTypePair     = "the kinds of network"
 	fSizes        = "both sizes together"
+	fCone         = "transit between them"
 )
 
 // sideFeatures are the features of one side; which picks it from a pair.
@@ -157,11 +176,14 @@ func sideFeatures(prefix string, which func(*Pair) *Side, policy, typ, ratio, sc
 	add("log_facilities", reach, false, func(s *Side) float64 { return l1p(float64(s.Facilities)) })
 	add("log_port_mbps", reach, false, func(s *Side) float64 { return l1p(s.PortMbps) })
 	add("log_colocated", reach, false, func(s *Side) float64 { return l1p(float64(s.Colocated)) })
-	// Squares let the model bend: the peering rate does not grow with
-	// the log of size at one slope.
-	colocated := measure{"colocated", func(s *Side) float64 { return l1p(float64(s.Colocated)) }}
-	for _, x := range slices.Insert(slices.Clone(sizeMeasures), 3, colocated) {
-		add("log_"+x.name+"_squared", reach, false, func(s *Side) float64 { v := x.v(s); return v * v })
+	// Hinges let the model bend: the peering rate does not grow with the
+	// log of size at one slope. A hinge at k adds max(0, ln(1+x) − ln(1+k)),
+	// so the slope changes at k and the fit stays linear past the data
+	// (a square would run off for networks larger than any it saw).
+	for _, x := range slices.Insert(slices.Clone(sizeMeasures), 3, colocatedMeasure) {
+		for _, k := range x.knots {
+			add(fmt.Sprintf("log_%s_past_%g", x.name, k), reach, false, func(s *Side) float64 { return hinge(x.v(s), k) })
+		}
 	}
 	add("route_server_share", fRouteServers, false, func(s *Side) float64 { return s.RouteServerShare })
 	add("never_via_route_servers", fRouteServers, false, func(s *Side) float64 { return b2f(s.NeverViaRouteServers) })
@@ -176,8 +198,16 @@ func sideFeatures(prefix string, which func(*Pair) *Side, policy, typ, ratio, sc
 	add("log_peer_degree", topo, true, func(s *Side) float64 { return l1p(float64(topoOf(s).Peers)) })
 	add("log_providers", topo, true, func(s *Side) float64 { return l1p(float64(topoOf(s).Providers)) })
 	add("log_customers", topo, true, func(s *Side) float64 { return l1p(float64(topoOf(s).Customs)) })
-	add("log_peer_degree_squared", topo, true, func(s *Side) float64 { v := l1p(float64(topoOf(s).Peers)); return v * v })
-	add("log_cone_squared", topo, true, func(s *Side) float64 { v := l1p(float64(topoOf(s).Cone)); return v * v })
+	for _, k := range []float64{3, 10, 30, 100, 300} {
+		add(fmt.Sprintf("log_peer_degree_past_%g", k), topo, true, func(s *Side) float64 { return hinge(l1p(float64(topoOf(s).Peers)), k) })
+	}
+	for _, k := range []float64{3, 10, 100, 1000} {
+		add(fmt.Sprintf("log_cone_past_%g", k), topo, true, func(s *Side) float64 { return hinge(l1p(float64(topoOf(s).Cone)), k) })
+	}
+	add("colocated_peer_share", topo, true, func(s *Side) float64 {
+		return float64(topoOf(s).ColocatedPeers) / math.Max(1, float64(s.Colocated))
+	})
+	add("log_colocated_peers", topo, true, func(s *Side) float64 { return l1p(float64(topoOf(s).ColocatedPeers)) })
 	return fs
 }
 
@@ -222,9 +252,18 @@ func pairFeatures() []feature {
 		{name: "accepted_share_requester", factor: fContracts, value: func(p *Pair) float64 { return share(p.AcceptR, p.Possible) }},
 		{name: "accepted_share_candidate", factor: fContracts, value: func(p *Pair) float64 { return share(p.AcceptC, p.Possible) }},
 		{name: "no_contract", factor: fContracts, value: func(p *Pair) float64 { return b2f(p.AcceptR == 0 || p.AcceptC == 0) }},
-		{name: "log_common_neighbours", factor: fNeighbours, topology: true, value: func(p *Pair) float64 { return l1p(float64(p.CommonNeighbours)) }},
+		{name: "log_common_neighbours", factor: fNeighbours, topology: true, value: func(p *Pair) float64 { return l1p(float64(p.Graph.Common)) }},
 		{name: "common_neighbours_share", factor: fNeighbours, topology: true, value: func(p *Pair) float64 {
-			return float64(p.CommonNeighbours) / math.Max(1, math.Min(degree(p.R.Topology), degree(p.C.Topology)))
+			return float64(p.Graph.Common) / math.Max(1, math.Min(degree(p.R.Topology), degree(p.C.Topology)))
+		}},
+		{name: "log_common_peers", factor: fNeighbours, topology: true, value: func(p *Pair) float64 { return l1p(float64(p.Graph.CommonPeers)) }},
+		{name: "log_common_providers", factor: fNeighbours, topology: true, value: func(p *Pair) float64 { return l1p(float64(p.Graph.CommonProviders)) }},
+		{name: "log_common_customers", factor: fNeighbours, topology: true, value: func(p *Pair) float64 { return l1p(float64(p.Graph.CommonCustomers)) }},
+		{name: "neighbours_jaccard", factor: fNeighbours, topology: true, value: func(p *Pair) float64 { return p.Graph.Jaccard }},
+		{name: "neighbours_adamic_adar", factor: fNeighbours, topology: true, value: func(p *Pair) float64 { return p.Graph.AdamicAdar }},
+		{name: "in_customer_cone", factor: fCone, topology: true, value: func(p *Pair) float64 { return b2f(p.Graph.InCone) }},
+		{name: "colocated_peer_share_product", factor: fNeighbours, topology: true, value: func(p *Pair) float64 {
+			return float64(colocatedPeers(p.R.Topology)*colocatedPeers(p.C.Topology)) / math.Max(1, float64(p.R.Colocated*p.C.Colocated))
 		}},
 		{name: "log_peer_degree_product", factor: fNeighbours, topology: true, value: func(p *Pair) float64 {
 			return l1p(float64(peers(p.R.Topology))) * l1p(float64(peers(p.C.Topology)))
@@ -285,6 +324,13 @@ func peers(t *Topology) int {
 	return t.Peers
 }
 
+func colocatedPeers(t *Topology) int {
+	if t == nil {
+		return 0
+	}
+	return t.ColocatedPeers
+}
+
 func cone(t *Topology) int {
 	if t == nil {
 		return 0
@@ -301,6 +347,19 @@ func share(a, b float64) float64 {
 
 // featureSet returns the model's inputs, with or without topology.
 func featureSet(topology bool) []feature {
+	if topology {
+		return withTopology()
+	}
+	return withoutTopology()
+}
+
+// The feature lists are built once: Vector runs for every pair.
+var (
+	withTopology    = sync.OnceValue(func() []feature { return buildFeatureSet(true) })
+	withoutTopology = sync.OnceValue(func() []feature { return buildFeatureSet(false) })
+)
+
+func buildFeatureSet(topology bool) []feature {
 	r := func(p *Pair) *Side { return &p.R }
 	c := func(p *Pair) *Side { return &p.C }
 	all := sideFeatures("r_", r, fOurPolicy, fOurType, fOurRatio, fOurScope, fOurSize, fOurReach, fOurTopo)
@@ -375,7 +434,12 @@ func describe(factor string, p *Pair) string {
 		}
 		return fmt.Sprintf("we accept %.0f and they accept %.0f of %.0f contracts", p.AcceptR, p.AcceptC, p.Possible)
 	case fNeighbours:
-		return fmt.Sprintf("%d common neighbours", p.CommonNeighbours)
+		return fmt.Sprintf("%d common neighbours (%d common peers)", p.Graph.Common, p.Graph.CommonPeers)
+	case fCone:
+		if p.Graph.InCone {
+			return "one is in the other's customer cone"
+		}
+		return "neither is in the other's customer cone"
 	case fSizes:
 		return fmt.Sprintf("sizes together: %d and %d IXPs, %s and %s of IX ports", p.R.IXPs, p.C.IXPs, formatMbps(p.R.PortMbps), formatMbps(p.C.PortMbps))
 	case fTypePair:
@@ -411,7 +475,7 @@ func describeSide(whose, what string, s *Side) string {
 			return whose + " network is absent from the relationships file"
 		}
 		t := s.Topology
-		return fmt.Sprintf("%s topology: %d peers, %d providers, customer cone %d", whose, t.Peers, t.Providers, t.Cone)
+		return fmt.Sprintf("%s topology: %d peers (%d of them co-located), %d providers, customer cone %d", whose, t.Peers, t.ColocatedPeers, t.Providers, t.Cone)
 	}
 	return whose + " " + what
 }

@@ -28,6 +28,7 @@ type Labelled struct {
 // 2i is pair i as A asks B, row 2i+1 as B asks A.
 func (l *Labelled) Dataset(topology bool) *Dataset {
 	d := NewDataset(topology)
+	d.X = make([]float64, 0, 2*len(l.Pairs)*d.D)
 	for i := range l.Pairs {
 		lp := &l.Pairs[i]
 		d.Add(&lp.Pair, lp.Label, lp.A, lp.B)

@@ -2,6 +2,7 @@ package likelihood
 
 import (
 	"bytes"
+	"context"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -250,5 +251,103 @@ func TestEveryFactorIsDescribed(t *testing.T) {
 		if got := describe(f.factor, &p); got == f.factor || got == "" {
 			t.Errorf("factor %q of %s has no description", f.factor, f.name)
 		}
+	}
+}
+
+// TestFitChoosesThePenaltyByHeldOutLoss: a penalty so strong it flattens
+// every coefficient loses to a mild one on the inner folds' log loss,
+// wherever it stands in the list.
+func TestFitChoosesThePenaltyByHeldOutLoss(t *testing.T) {
+	d := synthetic(80, 5)
+	opts := DefaultFitOptions()
+	opts.Folds = 3
+	opts.L2 = []float64{50, 1e-3}
+	m, err := Fit(d, nil, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Provenance.L2 != 1e-3 || len(m.Provenance.L2Tried) != 2 {
+		t.Errorf("chose λ %v of %v, want 0.001", m.Provenance.L2, m.Provenance.L2Tried)
+	}
+	opts.L2 = []float64{1e-3, 50}
+	if m, err = Fit(d, nil, opts); err != nil || m.Provenance.L2 != 1e-3 {
+		t.Errorf("chose λ %v (%v), want 0.001 whatever the order", m.Provenance.L2, err)
+	}
+	opts.L2 = nil
+	if _, err := Fit(d, nil, opts); err == nil {
+		t.Error("a fit with no penalty to try should fail")
+	}
+}
+
+// TestSolveReachesTheSameOptimumFromAnyStart: warm starts only save
+// steps; the regularised loss has one minimum.
+func TestSolveReachesTheSameOptimumFromAnyStart(t *testing.T) {
+	d := synthetic(80, 6)
+	rows := make([]int, d.Len())
+	for i := range rows {
+		rows[i] = i
+	}
+	st, err := standardise(d, rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cold, err := st.solve(rows, 1e-3, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := make([]float64, len(cold))
+	for j := range start {
+		start[j] = 0.5 - float64(j%3)
+	}
+	warm, err := st.solve(rows, 1e-3, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for j := range cold {
+		if math.Abs(cold[j]-warm[j]) > 1e-2 {
+			t.Fatalf("coefficient %d: %v from zeros, %v from elsewhere", j, cold[j], warm[j])
+		}
+	}
+	// weights maps a model back into a standardisation exactly.
+	m := st.model(d, cold)
+	for j, w := range st.weights(m) {
+		if math.Abs(w-cold[j]) > 1e-9 {
+			t.Fatalf("weights(model(w))[%d] = %v, want %v", j, w, cold[j])
+		}
+	}
+}
+
+// TestCrossValidateHoldsOutEveryNetworkOnce: each test row is scored
+// once, by a model that never saw either of its networks (the fold
+// assignment is the one Split uses), and ranks peers above the rest.
+func TestCrossValidateHoldsOutEveryNetworkOnce(t *testing.T) {
+	d := synthetic(100, 7)
+	opts := DefaultFitOptions()
+	opts.Folds, opts.L2 = 2, []float64{1e-3}
+	rows, xs, err := CrossValidate(t.Context(), d, 4, 11, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fold := Folds(100, 4, 11)
+	seen := map[int]bool{}
+	for k, i := range rows {
+		if seen[i] {
+			t.Fatalf("row %d tested twice", i)
+		}
+		seen[i] = true
+		if fold[d.R[i]] != fold[d.C[i]] {
+			t.Fatalf("row %d spans folds %d and %d", i, fold[d.R[i]], fold[d.C[i]])
+		}
+		if xs[k].Label != d.Y[i] || xs[k].Requester != d.R[i] || !(xs[k].Score >= 0 && xs[k].Score <= 1) {
+			t.Fatalf("row %d scored as %+v", i, xs[k])
+		}
+	}
+	if m := Measure(xs, true); m.AUC < 0.7 {
+		t.Errorf("held-out AUC %v", m.AUC)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, _, err := CrossValidate(ctx, d, 4, 11, opts); err == nil {
+		t.Error("a cancelled cross-validation should fail")
 	}
 }

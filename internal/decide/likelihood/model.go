@@ -67,10 +67,13 @@ type Provenance struct {
 	Positives int `json:"positives"`
 	Networks  int `json:"networks"`
 	// Excluded are networks kept out of the training data entirely.
-	Excluded      []string `json:"excluded,omitempty"`
-	Folds         int      `json:"folds"`
-	L2            float64  `json:"l2"`
-	ThresholdRule string   `json:"threshold_rule"`
+	Excluded []string `json:"excluded,omitempty"`
+	Folds    int      `json:"folds"`
+	// L2 is the ridge penalty chosen among L2Tried by the held-out log
+	// loss of the inner folds.
+	L2            float64   `json:"l2"`
+	L2Tried       []float64 `json:"l2_tried,omitempty"`
+	ThresholdRule string    `json:"threshold_rule"`
 	// HeldOut are the metrics of network-disjoint cross-validation.
 	HeldOut Metrics `json:"held_out"`
 }

@@ -21,6 +21,7 @@ func TestExchangeSizesCancel(t *testing.T) {
 		pop("fac:4", 50.2, 3.2, 0), pop("fac:5", 50.9, 5.9, 0), pop("fac:6", 52.9, 3.1, 0)}}
 
 	x := ExchangeParams()
+	x.InboundMbps = 1e8 // what every network receives: 100 Tbps
 	res := Score(Prepare(small, g, x), Prepare(big, g, x), x, Economics{})
 	if res.Requester.Traffic != res.Candidate.Traffic || res.Requester.Traffic <= 0 {
 		t.Errorf("Balanced–Balanced: R→C %v, C→R %v; want equal and positive", res.Requester.Traffic, res.Candidate.Traffic)
@@ -31,9 +32,18 @@ func TestExchangeSizesCancel(t *testing.T) {
 	if res.TrafficUnit != "Mbps" || res.Traffic != ExchangeTraffic {
 		t.Errorf("unit %q model %v", res.TrafficUnit, res.Traffic)
 	}
-	// R→C = 1000·0.5 · 5e6·0.5 / 1e9 Mbps.
-	if want := 1000 * 0.5 * 5e6 * 0.5 / 1e9; math.Abs(res.Requester.Traffic-want) > 1e-9 {
+	// R sends its outbound (500 Mbps) times C's share of the world's
+	// inbound (2.5 of 100 Tbps): 12.5 Mbps.
+	if want := 1000 * 0.5 * 5e6 * 0.5 / 1e8; math.Abs(res.Requester.Traffic-want) > 1e-9 {
 		t.Errorf("R→C = %v Mbps, want %v", res.Requester.Traffic, want)
+	}
+	// Without a world (or one smaller than the pair), the pair is the
+	// world: R sends C its outbound times C's share of the two inbounds,
+	// never more than it sends at all.
+	x.InboundMbps = 0
+	alone := Score(Prepare(small, g, x), Prepare(big, g, x), x, Economics{})
+	if want := 500 * 2.5e6 / (500 + 2.5e6); math.Abs(alone.Requester.Traffic-want) > 1e-6 || alone.Requester.Traffic != alone.Candidate.Traffic {
+		t.Errorf("pair as the world: R→C %v, C→R %v; want %v both", alone.Requester.Traffic, alone.Candidate.Traffic, want)
 	}
 
 	p := DefaultParams()

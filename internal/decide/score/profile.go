@@ -63,9 +63,7 @@ func Prepare(n Network, pop Population, p Params) *Profile {
 	var sites []LatLon
 	var ps []float64
 	pr.near = make(map[string]float64, len(n.PoPs))
-	var ports float64
 	for _, q := range n.PoPs {
-		ports += capacity(q, p)
 		if q.HasLocation && validLatLon(q.Lat, q.Lon) {
 			sites = append(sites, LatLon{q.Lat, q.Lon})
 			near := pop.Near(q.Lat, q.Lon, p.RadiusKm)
@@ -75,19 +73,41 @@ func Prepare(n Network, pop Population, p Params) *Profile {
 	}
 	pr.Located = len(sites)
 	pr.Gravity = gravity(sites, ps, p.RadiusKm)
-	switch {
-	case n.TrafficMbps > 0:
-		pr.Volume, pr.VolumeSource = n.TrafficMbps, "measured"
-	case n.DeclaredTrafficMbps > 0:
-		pr.Volume, pr.VolumeSource = n.DeclaredTrafficMbps, "peeringdb"
-	default:
-		pr.Volume, pr.VolumeSource = ports*p.PortUtilisation, "ports"
-	}
+	pr.Volume, pr.VolumeSource = volume(n, p)
 	if len(sites) > 0 {
 		pr.Coverage = pop.Cover(sites, p.RadiusKm)
 		pr.CoveragePopulation = pr.Coverage.Population()
 	}
 	return pr
+}
+
+// volume is a network's total traffic in Mbps for the exchange model and
+// where it came from: measured (policy), declared in PeeringDB, or its
+// port capacity × utilisation.
+func volume(n Network, p Params) (float64, string) {
+	switch {
+	case n.TrafficMbps > 0:
+		return n.TrafficMbps, "measured"
+	case n.DeclaredTrafficMbps > 0:
+		return n.DeclaredTrafficMbps, "peeringdb"
+	}
+	var ports float64
+	for _, q := range n.PoPs {
+		ports += capacity(q, p)
+	}
+	return ports * p.PortUtilisation, "ports"
+}
+
+// InboundMbps is what a network receives under the exchange model: its
+// volume times its inbound share (from its ratio type, or p.AssumeRatio).
+// Summed over the networks of a PeeringDB snapshot it is Params.InboundMbps.
+func InboundMbps(n Network, p Params) float64 {
+	r := n.Ratio
+	if a, ok := p.AssumeRatio[n.ASN]; ok {
+		r = a
+	}
+	v, _ := volume(n, p)
+	return v * (1 - outShare(r))
 }
 
 // gravity is T = Σ_{i≠j} P_i·P_j / max(d_ij, r)², ps[i] the population

@@ -254,15 +254,22 @@ func Score(r, c *Profile, p Params, econ Economics) Result {
 // Gravity (§3): each side's gravity total, or the requester's measured
 // traffic with the candidate's estimate scaled by the same factor.
 //
-// Exchange: R→C = V_R·o_R · V_C·(1−o_C) / world, with V a side's volume
-// and o its outbound share from its ratio type, and C→R the mirror. The
-// volumes cancel in the ratio (R→C)/(C→R) = odds(o_R)/odds(o_C), so two
-// Balanced networks exchange balanced traffic whatever their sizes.
+// Exchange: R→C = V_R·o_R · V_C·(1−o_C) / I, with V a side's volume, o
+// its outbound share from its ratio type and I the inbound of every
+// network R could send to (Params.InboundMbps, at least the pair's own):
+// R sends C its outbound times C's share of the world's inbound, in Mbps.
+// C→R is the mirror, over the same I. The volumes cancel in the ratio
+// (R→C)/(C→R) = odds(o_R)/odds(o_C), so two Balanced networks exchange
+// balanced traffic whatever their sizes.
 func traffic(r, c *Profile, p Params, note func(string, ...any)) (tR, tC float64) {
 	if p.Traffic == ExchangeTraffic {
 		oR, oC := outShare(r.Ratio), outShare(c.Ratio)
-		tR = r.Volume * oR * c.Volume * (1 - oC) / p.WorldTrafficMbps
-		tC = c.Volume * oC * r.Volume * (1 - oR) / p.WorldTrafficMbps
+		world := math.Max(p.InboundMbps, r.Volume*(1-oR)+c.Volume*(1-oC))
+		if !(world > 0) {
+			return 0, 0
+		}
+		tR = r.Volume * oR * c.Volume * (1 - oC) / world
+		tC = c.Volume * oC * r.Volume * (1 - oR) / world
 		for _, x := range []*Profile{r, c} {
 			if x.VolumeSource == "ports" {
 				note("%v declares no traffic level; its volume is estimated from its port capacity (%.0f Mbps)", x.Network.ASN, x.Volume)

@@ -2,6 +2,7 @@ package score
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -219,10 +220,13 @@ type Params struct {
 	// Traffic is how contract traffic is estimated: the paper's gravity
 	// totals (the zero value) or the exchange model.
 	Traffic TrafficModel
-	// WorldTrafficMbps is the exchange model's normaliser: R→C traffic is
-	// R's outbound × C's inbound / WorldTrafficMbps. It sets the scale of
-	// the Mbps figures only; ratios and ranks do not depend on it.
-	WorldTrafficMbps float64
+	// InboundMbps is what every network R could send to receives (see
+	// InboundMbps): under the exchange model R sends C its outbound times
+	// C's share of that. Scorers set it to the sum over their PeeringDB
+	// data; below the two networks' own inbound (or unset) the pair is
+	// taken as the whole world. It sets the Mbps figures only; ratios and
+	// ranks do not depend on it.
+	InboundMbps float64
 	// PortUtilisation converts port capacity into traffic for networks
 	// that declare no volume (exchange model only).
 	PortUtilisation float64
@@ -278,7 +282,6 @@ func DefaultParams() Params {
 		Batches:              20,
 		Seed:                 1,
 		SearchExpansions:     2000,
-		WorldTrafficMbps:     1e9,
 		PortUtilisation:      0.3,
 	}
 }
@@ -300,8 +303,8 @@ func (p Params) Validate() error {
 		return fmt.Errorf("max_common_pops must be 0 (no cap) or positive, got %d", p.MaxCommonPoPs)
 	case p.RadiusKm <= 0:
 		return fmt.Errorf("radius must be positive, got %g km", p.RadiusKm)
-	case p.Traffic == ExchangeTraffic && !(p.WorldTrafficMbps > 0 && p.PortUtilisation > 0 && p.PortUtilisation <= 1):
-		return fmt.Errorf("exchange traffic needs a positive world traffic and a port utilisation in (0, 1] (got %g, %g)", p.WorldTrafficMbps, p.PortUtilisation)
+	case p.Traffic == ExchangeTraffic && !(p.InboundMbps >= 0 && !math.IsInf(p.InboundMbps, 0) && p.PortUtilisation > 0 && p.PortUtilisation <= 1):
+		return fmt.Errorf("exchange traffic needs a finite inbound total and a port utilisation in (0, 1] (got %g, %g)", p.InboundMbps, p.PortUtilisation)
 	case p.Samples < 100 || p.Batches < 2 || p.Samples/p.Batches < 50:
 		return fmt.Errorf("estimator needs at least 100 samples in 2 or more batches of 50 (got %d in %d)", p.Samples, p.Batches)
 	}

@@ -135,10 +135,24 @@ func TestGraph(t *testing.T) {
 		t.Errorf("unknown AS99: %+v", n)
 	}
 	// Neighbours of 1: 2, 3, 5; of 4: 2, 3 → common 2 and 3.
-	if c := g.CommonNeighbours(1, 4); c != 2 {
+	if c := g.Similarity(1, 4).Common; c != 2 {
 		t.Errorf("common neighbours of 1 and 4 = %d, want 2", c)
 	}
-	if c := g.CommonNeighbours(1, 99); c != 0 {
+	if c := g.Similarity(1, 99).Common; c != 0 {
 		t.Errorf("with an unknown AS: %d", c)
+	}
+	// 2 and 3 share the provider 1; 4 is in 1's cone (through 2), 5 is
+	// not; 3 and 1 share the peer 5.
+	if s := g.Similarity(2, 3); s.CommonProviders != 1 || s.InCone {
+		t.Errorf("2 and 3: %+v", s)
+	}
+	if !g.Similarity(4, 1).InCone || g.Similarity(5, 1).InCone {
+		t.Error("cone membership wrong")
+	}
+	if s := g.Similarity(1, 3); s.CommonPeers != 1 || s.Jaccard != 1.0/5 || !s.InCone {
+		t.Errorf("1 and 3: %+v (neighbours 2,3,5 and 1,4,5: 5 common of five; 3 a customer of 1)", s)
+	}
+	if r, ok := g.Lookup(2, 1); !ok || r != CustomerToProvider {
+		t.Errorf("Lookup(2, 1) = %v %v", r, ok)
 	}
 }

@@ -1,6 +1,7 @@
 package asrel
 
 import (
+	"math"
 	"slices"
 	"sync"
 
@@ -16,15 +17,16 @@ type Graph struct {
 	customers  [][]int32
 	peers      [][]int32
 	neighbours [][]int32 // every neighbour, ascending
+	set        *Set
 
 	mu    sync.Mutex
-	cones map[int32]int
+	cones map[int32][]int32 // customer cone members, ascending
 }
 
 // Graph builds the graph of the set's links (siblings count as
 // neighbours only).
 func (s *Set) Graph() *Graph {
-	g := &Graph{index: make(map[bgp.ASN]int32), cones: map[int32]int{}}
+	g := &Graph{index: make(map[bgp.ASN]int32), cones: map[int32][]int32{}, set: s}
 	id := func(a bgp.ASN) int32 {
 		if i, ok := g.index[a]; ok {
 			return i
@@ -51,11 +53,16 @@ func (s *Set) Graph() *Graph {
 		g.neighbours[a] = append(g.neighbours[a], b)
 		g.neighbours[b] = append(g.neighbours[b], a)
 	}
-	for _, n := range g.neighbours {
-		slices.Sort(n)
+	for _, list := range [][][]int32{g.neighbours, g.peers, g.providers, g.customers} {
+		for _, n := range list {
+			slices.Sort(n)
+		}
 	}
 	return g
 }
+
+// Lookup is the set's Lookup: how a relates to b in the file.
+func (g *Graph) Lookup(a, b bgp.ASN) (Rel, bool) { return g.set.Lookup(a, b) }
 
 // Node is one network's place in the graph.
 type Node struct {
@@ -80,36 +87,78 @@ func (g *Graph) Cone(asn bgp.ASN) int {
 	if !ok {
 		return 0
 	}
+	return len(g.cone(i))
+}
+
+// cone returns the members of i's customer cone, ascending (cached).
+func (g *Graph) cone(i int32) []int32 {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if c, ok := g.cones[i]; ok {
 		return c
 	}
 	seen := map[int32]bool{i: true}
-	stack := []int32{i}
-	for len(stack) > 0 {
+	members := []int32{i}
+	for stack := []int32{i}; len(stack) > 0; {
 		x := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		for _, c := range g.customers[x] {
 			if !seen[c] {
 				seen[c] = true
+				members = append(members, c)
 				stack = append(stack, c)
 			}
 		}
 	}
-	g.cones[i] = len(seen)
-	return len(seen)
+	slices.Sort(members)
+	g.cones[i] = members
+	return members
 }
 
-// CommonNeighbours counts the networks linked to both a and b.
-func (g *Graph) CommonNeighbours(a, b bgp.ASN) int {
+// Similarity is how close two networks are in the graph.
+type Similarity struct {
+	// Common counts the networks linked to both; CommonPeers,
+	// CommonProviders and CommonCustomers those linked to both in the
+	// same role.
+	Common, CommonPeers, CommonProviders, CommonCustomers int
+	// Jaccard is Common over the networks linked to either.
+	Jaccard float64
+	// AdamicAdar sums 1/ln(1+degree) over the common neighbours: a
+	// neighbour shared by few networks says more than a tier-1 does.
+	AdamicAdar float64
+	// InCone says one is in the other's customer cone (a customer, or a
+	// customer's customer: networks that buy transit from each other's
+	// side seldom peer).
+	InCone bool
+}
+
+// Similarity compares a and b (zero when either is not in the graph).
+func (g *Graph) Similarity(a, b bgp.ASN) Similarity {
 	i, ok1 := g.index[a]
 	j, ok2 := g.index[b]
 	if !ok1 || !ok2 {
-		return 0
+		return Similarity{}
 	}
-	x, y := g.neighbours[i], g.neighbours[j]
-	n := 0
+	var s Similarity
+	for _, z := range intersect(g.neighbours[i], g.neighbours[j]) {
+		s.Common++
+		s.AdamicAdar += 1 / math.Log1p(float64(len(g.neighbours[z])))
+	}
+	s.CommonPeers = len(intersect(g.peers[i], g.peers[j]))
+	s.CommonProviders = len(intersect(g.providers[i], g.providers[j]))
+	s.CommonCustomers = len(intersect(g.customers[i], g.customers[j]))
+	if union := len(g.neighbours[i]) + len(g.neighbours[j]) - s.Common; union > 0 {
+		s.Jaccard = float64(s.Common) / float64(union)
+	}
+	_, inI := slices.BinarySearch(g.cone(i), j)
+	_, inJ := slices.BinarySearch(g.cone(j), i)
+	s.InCone = inI || inJ
+	return s
+}
+
+// intersect returns the members of two ascending lists found in both.
+func intersect(x, y []int32) []int32 {
+	var out []int32
 	for p, q := 0, 0; p < len(x) && q < len(y); {
 		switch {
 		case x[p] < y[q]:
@@ -117,10 +166,10 @@ func (g *Graph) CommonNeighbours(a, b bgp.ASN) int {
 		case x[p] > y[q]:
 			q++
 		default:
-			n++
+			out = append(out, x[p])
 			p++
 			q++
 		}
 	}
-	return n
+	return out
 }

@@ -1,4 +1,4 @@
-package main
+package pipeline
 
 import (
 	"context"
@@ -20,22 +20,22 @@ import (
 	"github.com/peerform/peerform/internal/repo/gitfs"
 )
 
-// reviewInputs gathers what a review reports on the change base...head,
+// ReviewInputs gathers what a review reports on the change base...head,
 // as GitHub shows it (from the merge base): the intent files it touches,
 // the plan of the two states — each rendered from its own intents, data
 // and templates — with its findings, data changes and management changes,
 // the changed files that are peerform itself, and the scores of new or
 // changed peers. headRendered is the directory where the head's own build
 // wrote its configs, or "".
-func (a *app) reviewInputs(ctx context.Context, baseRev, headRev, env, headRendered string) (review.Inputs, error) {
-	repo, err := gitfs.Open(ctx, a.repoDir, &gitfs.Options{Logger: a.logger()})
+func ReviewInputs(ctx context.Context, o Options, baseRev, headRev, env, headRendered string) (review.Inputs, error) {
+	repo, err := gitfs.Open(ctx, o.Dir, &gitfs.Options{Logger: o.logger()})
 	if err != nil {
 		return review.Inputs{}, err
 	}
 	// Intents are read from the trees' roots, so the peering repository
 	// must be the top of its git repository, not a folder inside one.
-	if abs, err := filepath.Abs(a.repoDir); err == nil && !sameDir(abs, repo.Root()) {
-		return review.Inputs{}, fmt.Errorf("%s is inside the git repository %s: the peering repository must be the top of its git repository", a.repoDir, repo.Root())
+	if abs, err := filepath.Abs(o.Dir); err == nil && !sameDir(abs, repo.Root()) {
+		return review.Inputs{}, fmt.Errorf("%s is inside the git repository %s: the peering repository must be the top of its git repository", o.Dir, repo.Root())
 	}
 	base, err := repo.Resolve(ctx, baseRev)
 	if err != nil {
@@ -53,16 +53,16 @@ func (a *app) reviewInputs(ctx context.Context, baseRev, headRev, env, headRende
 	if err != nil {
 		return review.Inputs{}, err
 	}
-	baseState, err := commitState(ctx, repo, mb, "merge base "+mb.Short(), "")
+	baseState, err := CommitState(ctx, repo, mb, "merge base "+mb.Short(), "")
 	if err != nil {
 		return review.Inputs{}, err
 	}
-	defer baseState.close()
-	headState, err := commitState(ctx, repo, head, "head "+head.Short(), "")
+	defer baseState.Close()
+	headState, err := CommitState(ctx, repo, head, "head "+head.Short(), "")
 	if err != nil {
 		return review.Inputs{}, err
 	}
-	defer headState.close()
+	defer headState.Close()
 
 	in := review.Inputs{Base: string(mb), Head: string(head), Reviewer: peerformVersion()}
 	for _, ch := range all {
@@ -81,8 +81,8 @@ func (a *app) reviewInputs(ctx context.Context, baseRev, headRev, env, headRende
 		return false
 	})
 
-	res, err := planStates(ctx, a, baseState, headState, "", routerSelection{env: env})
-	var ue *usageError
+	res, err := PlanStates(ctx, o, baseState, headState, "", RouterSelection{Env: env})
+	var ue *UsageError
 	if errors.As(err, &ue) {
 		return review.Inputs{}, err
 	}
@@ -129,7 +129,7 @@ func (a *app) reviewInputs(ctx context.Context, baseRev, headRev, env, headRende
 		}
 	}
 	if res.HeadRepo != nil {
-		a.reviewScores(ctx, res.HeadRepo, peers, &in)
+		reviewScores(ctx, o, res.HeadRepo, peers, &in)
 	}
 	return in, nil
 }
@@ -182,7 +182,7 @@ func peerformVersion() string {
 // scoring and economics blocks and the PeeringDB data, as `peerform score`
 // does. A peer that cannot be scored gets the reason instead; scoring
 // problems never stop the review.
-func (a *app) reviewScores(ctx context.Context, headRepo *intent.Repo, peers []bgp.ASN, in *review.Inputs) {
+func reviewScores(ctx context.Context, o Options, headRepo *intent.Repo, peers []bgp.ASN, in *review.Inputs) {
 	if len(peers) == 0 {
 		return
 	}
@@ -190,13 +190,13 @@ func (a *app) reviewScores(ctx context.Context, headRepo *intent.Repo, peers []b
 	for _, p := range headRepo.Peers {
 		names[p.ASN] = p.Name
 	}
-	env, err := a.loadScoring(ctx, scoringFlags{})
+	env, err := LoadScoring(ctx, o, ScoringOptions{})
 	var us *score.Profile
 	if err == nil {
-		if env.ours == 0 {
+		if env.Ours == 0 {
 			err = errors.New("policies/ does not name our network")
 		} else {
-			us, err = env.scorer.Profile(env.ours, env.trafficMbps)
+			us, err = env.Scorer.Profile(env.Ours, env.TrafficMbps)
 		}
 	}
 	if err != nil {
@@ -206,13 +206,13 @@ func (a *app) reviewScores(ctx context.Context, headRepo *intent.Repo, peers []b
 		}
 		return
 	}
-	meta := env.store.Meta()
+	meta := env.Store.Meta()
 	source := meta.Source
-	if rel, err := filepath.Rel(a.repoDir, source); err == nil && filepath.IsLocal(rel) {
+	if rel, err := filepath.Rel(o.Dir, source); err == nil && filepath.IsLocal(rel) {
 		source = filepath.ToSlash(rel)
 	}
-	in.Notes = append(in.Notes, "Peers are scored with PeeringDB "+describeSnapshot(source, meta.Generated, meta.Newest)+".")
-	moves, err := a.measuredMoves(headRepo, peers)
+	in.Notes = append(in.Notes, "Peers are scored with PeeringDB "+DescribeSnapshot(source, meta.Generated, meta.Newest)+".")
+	moves, err := MeasuredMoves(o, headRepo, peers)
 	if err != nil {
 		in.Notes = append(in.Notes, "Measured traffic is not used: "+err.Error())
 	} else if moves != nil {
@@ -220,12 +220,12 @@ func (a *app) reviewScores(ctx context.Context, headRepo *intent.Repo, peers []b
 	}
 	for _, asn := range peers {
 		s := review.PeerScore{ASN: asn, Name: names[asn]}
-		them, err := env.scorer.Profile(asn, 0)
+		them, err := env.Scorer.Profile(asn, 0)
 		if err != nil {
 			s.Unscored = err.Error()
 		} else {
-			res := env.scorer.Score(us, them)
-			applyMeasured(&res, moves, env.scorer.Econ)
+			res := env.Scorer.Score(us, them)
+			ApplyMeasured(&res, moves, env.Scorer.Econ)
 			s.Result = &res
 		}
 		in.Scores = append(in.Scores, s)
@@ -238,7 +238,9 @@ func sameDir(a, b string) bool {
 	return err1 == nil && err2 == nil && ra == rb
 }
 
-func describeSnapshot(source string, generated, newest time.Time) string {
+// DescribeSnapshot names a PeeringDB snapshot with its age, as plans,
+// reviews and model fits cite it.
+func DescribeSnapshot(source string, generated, newest time.Time) string {
 	switch {
 	case !generated.IsZero():
 		return fmt.Sprintf("%s, generated %s", source, generated.UTC().Format(time.RFC3339))
@@ -246,4 +248,11 @@ func describeSnapshot(source string, generated, newest time.Time) string {
 		return fmt.Sprintf("%s, data up to %s", source, newest.UTC().Format(time.RFC3339))
 	}
 	return source
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -53,12 +53,12 @@ func ReviewInputs(ctx context.Context, o Options, baseRev, headRev, env, headRen
 	if err != nil {
 		return review.Inputs{}, err
 	}
-	baseState, err := CommitState(ctx, repo, mb, "merge base "+mb.Short(), "")
+	baseState, err := commitState(ctx, repo, mb, "merge base "+mb.Short(), "")
 	if err != nil {
 		return review.Inputs{}, err
 	}
 	defer baseState.Close()
-	headState, err := CommitState(ctx, repo, head, "head "+head.Short(), "")
+	headState, err := commitState(ctx, repo, head, "head "+head.Short(), "")
 	if err != nil {
 		return review.Inputs{}, err
 	}

@@ -141,7 +141,7 @@ func loadLikelihood(o Options, env *ScoringEnv, scoring intent.Scoring, f Scorin
 		return cmp.Or(flag, policy)
 	}
 	relPath, modelPath := path(f.Relationships, scoring.Relationships), path(f.Model, scoring.Model)
-	graph, err := LoadGraph(relPath)
+	graph, err := loadGraph(relPath)
 	if err != nil {
 		return err
 	}

@@ -7,8 +7,8 @@ import (
 	"github.com/peerform/peerform/internal/sources/asrel"
 )
 
-// LoadGraph reads an AS-relationships file as a graph ("" → nil).
-func LoadGraph(path string) (*asrel.Graph, error) {
+// loadGraph reads an AS-relationships file as a graph ("" → nil).
+func loadGraph(path string) (*asrel.Graph, error) {
 	if path == "" {
 		return nil, nil
 	}

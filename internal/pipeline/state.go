@@ -45,9 +45,9 @@ func WorktreeState(o Options) *State {
 	return &State{label: "working tree", fsys: repofs.Dir(o.Dir), dir: o.Dir}
 }
 
-// CommitState is the repository as it is in a commit, read from git: the
+// commitState is the repository as it is in a commit, read from git: the
 // commit's tree, or its folder sub. Close removes what it exported.
-func CommitState(ctx context.Context, repo *gitfs.Repo, commit gitfs.Hash, label string, sub string) (*State, error) {
+func commitState(ctx context.Context, repo *gitfs.Repo, commit gitfs.Hash, label string, sub string) (*State, error) {
 	tree, err := repo.FS(ctx, commit)
 	if err != nil {
 		return nil, err
@@ -78,7 +78,7 @@ func RevisionState(ctx context.Context, o Options, repo *gitfs.Repo, rev string)
 	if err != nil {
 		return nil, err
 	}
-	return CommitState(ctx, repo, h, fmt.Sprintf("%s (%s)", rev, h.Short()), rel)
+	return commitState(ctx, repo, h, fmt.Sprintf("%s (%s)", rev, h.Short()), rel)
 }
 
 // relativeTo returns dir relative to root, slash-separated, for fs.Sub.

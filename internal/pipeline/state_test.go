@@ -32,7 +32,7 @@ func TestCommitStateData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := CommitState(context.Background(), repo, gitfs.Hash(commit), "main", "")
+	st, err := commitState(context.Background(), repo, gitfs.Hash(commit), "main", "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,11 +14,12 @@ import (
 
 	"github.com/peerform/peerform/internal/change/deploy"
 	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/pipeline"
 )
 
 type checkOptions struct {
 	app     *app
-	query   rolloutQuery
+	query   pipeline.RolloutQuery
 	wait    time.Duration
 	json    bool
 	rollout rolloutFunc
@@ -82,7 +83,7 @@ func checkRun(ctx context.Context, opts *checkOptions) error {
 	if a.io.ErrTTY || opts.wait > 0 {
 		prog = progressPrinter(a.io.ErrOut)
 	}
-	rep := deploy.Check(ctx, ro.targets, deploy.CheckOptions{Wait: opts.wait, Dial: opts.dial, Progress: prog})
+	rep := deploy.Check(ctx, ro.Targets, deploy.CheckOptions{Wait: opts.wait, Dial: opts.dial, Progress: prog})
 	if opts.json {
 		enc := json.NewEncoder(a.io.Out)
 		enc.SetIndent("", "  ")

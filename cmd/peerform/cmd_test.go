@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/peerform/peerform/internal/testutil"
 )
 
 // runPeerform runs the CLI in-process and returns its output and exit code.
@@ -47,9 +49,7 @@ func exampleRepo(t *testing.T) string {
 
 func writeFile(t *testing.T, dir, name string, data []byte) {
 	t.Helper()
-	if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testutil.WriteFile(t, dir, name, data)
 }
 
 func TestValidateExampleRepository(t *testing.T) {

@@ -11,11 +11,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/peerform/peerform/internal/change/deploy"
+	"github.com/peerform/peerform/internal/pipeline"
 )
 
 type deployOptions struct {
 	app            *app
-	query          rolloutQuery
+	query          pipeline.RolloutQuery
 	dryRun         bool
 	confirmTimeout time.Duration
 	verifyTimeout  time.Duration
@@ -111,7 +112,7 @@ func deployRun(ctx context.Context, opts *deployOptions) error {
 	if err != nil {
 		return err
 	}
-	o := ro.policy
+	o := ro.Policy
 	if opts.parallel > 0 {
 		o.Parallel = opts.parallel
 	}
@@ -123,7 +124,7 @@ func deployRun(ctx context.Context, opts *deployOptions) error {
 	}
 	o.DryRun, o.Logger, o.Dial = opts.dryRun, a.logger(), opts.dial
 	o.Progress = progressPrinter(a.io.ErrOut)
-	rep, err := deploy.Run(ctx, ro.targets, o)
+	rep, err := deploy.Run(ctx, ro.Targets, o)
 	if err != nil {
 		return usageErrorf("%v", err)
 	}

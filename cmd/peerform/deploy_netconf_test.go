@@ -13,6 +13,7 @@ import (
 	"github.com/peerform/peerform/internal/change/device"
 	"github.com/peerform/peerform/internal/change/device/netconftest"
 	"github.com/peerform/peerform/internal/change/openconfig"
+	"github.com/peerform/peerform/internal/pipeline"
 )
 
 // netconfSecret is an MD5 key with every character XML escapes.
@@ -220,14 +221,14 @@ router "ams-mx1" {
 }
 `))
 	a := &app{io: &ioStreams{Out: &strings.Builder{}, ErrOut: &strings.Builder{}}, repoDir: dir, offline: true}
-	ro, err := repoRollout(context.Background(), a, rolloutQuery{env: "nc"})
+	ro, err := repoRollout(context.Background(), a, pipeline.RolloutQuery{Env: "nc"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ro.targets) != 2 {
-		t.Fatalf("targets %+v", ro.targets)
+	if len(ro.Targets) != 2 {
+		t.Fatalf("targets %+v", ro.Targets)
 	}
-	for _, tg := range ro.targets {
+	for _, tg := range ro.Targets {
 		if !tg.Endpoint.NETCONF || tg.Endpoint.Port != 830 || len(tg.Intended) < 5 {
 			t.Errorf("%s: endpoint %+v, %d sessions", tg.Router, tg.Endpoint, len(tg.Intended))
 		}

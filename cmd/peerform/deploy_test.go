@@ -16,6 +16,7 @@ import (
 
 	"github.com/peerform/peerform/internal/change/deploy"
 	"github.com/peerform/peerform/internal/change/device"
+	"github.com/peerform/peerform/internal/pipeline"
 	"github.com/peerform/peerform/internal/sources/rpki"
 	"github.com/peerform/peerform/lab"
 	"github.com/peerform/peerform/lab/labtest"
@@ -30,8 +31,8 @@ func TestNewCmdDeployFlags(t *testing.T) {
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	if len(got.query.routers) != 2 || !got.dryRun || got.confirmTimeout != 3*time.Minute || got.parallel != 2 ||
-		got.query.env != "lab" || got.query.knownHosts != "kh" || !got.json {
+	if len(got.query.Routers) != 2 || !got.dryRun || got.confirmTimeout != 3*time.Minute || got.parallel != 2 ||
+		got.query.Env != "lab" || got.query.KnownHosts != "kh" || !got.json {
 		t.Errorf("options %+v", got)
 	}
 	cmd = newCmdDeploy(a, func(o *deployOptions) error { return nil })
@@ -54,7 +55,7 @@ func TestNewCmdCheckFlags(t *testing.T) {
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	if got.wait != 30*time.Second || got.query.routers[0] != "ams-edge1" || !got.json || got.query.env != "production" {
+	if got.wait != 30*time.Second || got.query.Routers[0] != "ams-edge1" || !got.json || got.query.Env != "production" {
 		t.Errorf("options %+v", got)
 	}
 }
@@ -65,7 +66,7 @@ func TestNewCmdCheckFlags(t *testing.T) {
 func TestRepoRollout(t *testing.T) {
 	dir := renderExampleRepo(t)
 	a := &app{io: &ioStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}, repoDir: dir, offline: true}
-	q := rolloutQuery{env: "production", knownHosts: "/kh"}
+	q := pipeline.RolloutQuery{Env: "production", KnownHosts: "/kh"}
 	if _, err := repoRollout(context.Background(), a, q); err == nil || !strings.Contains(err.Error(), "PEERFORM_SECRET_AS20940") {
 		t.Fatalf("without the MD5 secret: %v", err)
 	}
@@ -74,10 +75,10 @@ func TestRepoRollout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ro.targets) != 2 || ro.targets[0].Router != "fra-edge1" || ro.targets[1].Router != "ams-edge1" {
-		t.Fatalf("targets not in the policy's order: %+v", ro.targets)
+	if len(ro.Targets) != 2 || ro.Targets[0].Router != "fra-edge1" || ro.Targets[1].Router != "ams-edge1" {
+		t.Fatalf("targets not in the policy's order: %+v", ro.Targets)
 	}
-	fra := ro.targets[0]
+	fra := ro.Targets[0]
 	if fra.Platform != "bird2" || fra.Endpoint.Host != "fra-edge1.example.net" || fra.Endpoint.User != "peerform" ||
 		fra.Endpoint.KnownHostsFile != "/kh" {
 		t.Errorf("endpoint %+v", fra.Endpoint)
@@ -93,10 +94,10 @@ func TestRepoRollout(t *testing.T) {
 	if len(fra.Intended) < 10 || !akamai {
 		t.Errorf("intended sessions %+v", fra.Intended)
 	}
-	if ro.policy.Parallel != 1 || ro.policy.ConfirmTimeout != 2*time.Minute {
-		t.Errorf("policy %+v", ro.policy)
+	if ro.Policy.Parallel != 1 || ro.Policy.ConfirmTimeout != 2*time.Minute {
+		t.Errorf("policy %+v", ro.Policy)
 	}
-	if _, err := repoRollout(context.Background(), a, rolloutQuery{env: "nowhere"}); exitCode(err) != exitError {
+	if _, err := repoRollout(context.Background(), a, pipeline.RolloutQuery{Env: "nowhere"}); exitCode(err) != exitError {
 		t.Errorf("an environment without routers: %v", err)
 	}
 
@@ -112,7 +113,7 @@ func TestRepoRollout(t *testing.T) {
 	if ro, err = repoRollout(context.Background(), a, q); err != nil {
 		t.Fatal(err)
 	}
-	if cfg := ro.targets[0].Config; !strings.Contains(cfg, `password "two";`) || !strings.Contains(cfg, `password "s3cr3t-value";`) || strings.Contains(cfg, "two0940") {
+	if cfg := ro.Targets[0].Config; !strings.Contains(cfg, `password "two";`) || !strings.Contains(cfg, `password "s3cr3t-value";`) || strings.Contains(cfg, "two0940") {
 		t.Errorf("the secrets AS2 and AS20940 are mixed up:\n%s", cfg)
 	}
 
@@ -127,11 +128,11 @@ func TestRepoRollout(t *testing.T) {
 // labRollout returns a rolloutFunc that deploys hand-written configs to a
 // lab, standing in for the rendered repository.
 func labRollout(t *testing.T, l *lab.Lab, peers map[string][]labtest.Session) rolloutFunc {
-	return func(ctx context.Context, a *app, q rolloutQuery) (rollout, error) {
-		ro := rollout{policy: deploy.Options{ConfirmTimeout: time.Minute, VerifyTimeout: 15 * time.Second,
+	return func(ctx context.Context, a *app, q pipeline.RolloutQuery) (pipeline.Rollout, error) {
+		ro := pipeline.Rollout{Policy: deploy.Options{ConfirmTimeout: time.Minute, VerifyTimeout: 15 * time.Second,
 			Poll: 250 * time.Millisecond, Settle: 2 * time.Second}}
 		for _, r := range []string{"lab-fra-edge1", "lab-ams-edge1"} {
-			ro.targets = append(ro.targets, labtest.Target(t, l, r, peers[r]))
+			ro.Targets = append(ro.Targets, labtest.Target(t, l, r, peers[r]))
 		}
 		return ro, nil
 	}
@@ -347,11 +348,11 @@ func TestDeployExampleLab(t *testing.T) {
 		// Applied anyway, bypassing verification, each router enforces
 		// the limit itself, and check says why alpha's sessions are down.
 		a := &app{io: &ioStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}, repoDir: dir, offline: true}
-		ro, err := repoRollout(ctx, a, rolloutQuery{env: "lab", knownHosts: l.KnownHostsFile})
+		ro, err := repoRollout(ctx, a, pipeline.RolloutQuery{Env: "lab", KnownHosts: l.KnownHostsFile})
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, tg := range ro.targets {
+		for _, tg := range ro.Targets {
 			d, err := device.Dial(ctx, tg.Platform, tg.Endpoint, nil)
 			if err != nil {
 				t.Fatal(err)

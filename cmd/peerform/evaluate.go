@@ -11,6 +11,7 @@ import (
 	"github.com/peerform/peerform/internal/core/bgp"
 	"github.com/peerform/peerform/internal/decide/evaluate"
 	"github.com/peerform/peerform/internal/decide/likelihood"
+	"github.com/peerform/peerform/internal/pipeline"
 	"github.com/peerform/peerform/internal/sources/asrel"
 )
 
@@ -136,17 +137,17 @@ func evaluateRun(ctx context.Context, opts *evaluateOptions) error {
 	if err != nil {
 		return err
 	}
-	if env.profile == "paper" && len(opts.asns) > 0 {
+	if env.Profile == "paper" && len(opts.asns) > 0 {
 		return evaluatePaper(ctx, opts, env, rels)
 	}
 	return evaluateModel(ctx, opts, env, rels)
 }
 
 // evaluatePaper is the paper profile's report: recall at θ and the sweep.
-func evaluatePaper(ctx context.Context, opts *evaluateOptions, env *scoringEnv, rels *asrel.Set) error {
+func evaluatePaper(ctx context.Context, opts *evaluateOptions, env *pipeline.ScoringEnv, rels *asrel.Set) error {
 	a := opts.app
-	p := env.scorer.Params
-	results, missing, err := env.scorer.Pairs(ctx, opts.asns, a.progressBar("scoring pairs"))
+	p := env.Scorer.Params
+	results, missing, err := env.Scorer.Pairs(ctx, opts.asns, a.progressBar("scoring pairs"))
 	if err != nil {
 		return err
 	}

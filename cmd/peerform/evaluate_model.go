@@ -11,6 +11,7 @@ import (
 
 	"github.com/peerform/peerform/internal/decide/evaluate"
 	"github.com/peerform/peerform/internal/decide/likelihood"
+	"github.com/peerform/peerform/internal/pipeline"
 	"github.com/peerform/peerform/internal/sources/asrel"
 )
 
@@ -37,7 +38,7 @@ type evaluationRun struct {
 // evaluateModel measures the likelihood model: on the listed networks
 // with the configured model (they must be networks it never saw), or by
 // cross-validation over folds of networks.
-func evaluateModel(ctx context.Context, opts *evaluateOptions, env *scoringEnv, rels *asrel.Set) error {
+func evaluateModel(ctx context.Context, opts *evaluateOptions, env *pipeline.ScoringEnv, rels *asrel.Set) error {
 	a := opts.app
 	src := pairSource{labels: rels, only: opts.asns, exclude: opts.exclude, paper: true}
 	if opts.temporal != "" {
@@ -48,13 +49,13 @@ func evaluateModel(ctx context.Context, opts *evaluateOptions, env *scoringEnv, 
 		src.older = older
 	}
 	start := time.Now()
-	l, err := a.labelledPairs(ctx, env, env.graph, src)
+	l, err := a.labelledPairs(ctx, env, env.Graph, src)
 	if err != nil {
 		return err
 	}
 	ev := evaluation{Labels: opts.asRel, Temporal: opts.temporal, Pairs: 2 * len(l.Pairs), ScoringSeconds: time.Since(start).Seconds()}
 	if len(opts.asns) > 0 {
-		m := env.scorer.Model
+		m := env.Scorer.Model
 		ev.Model = &m.Provenance
 		start = time.Now()
 		c := evaluate.HeldOut(l, m)
@@ -64,7 +65,7 @@ func evaluateModel(ctx context.Context, opts *evaluateOptions, env *scoringEnv, 
 		fo.Folds = opts.calFolds
 		fo.L2 = opts.l2
 		variants := []bool{false}
-		if env.graph != nil {
+		if env.Graph != nil {
 			variants = append(variants, true)
 		}
 		for _, topo := range variants {

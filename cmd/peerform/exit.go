@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+
+	"github.com/peerform/peerform/internal/pipeline"
 )
 
 // Exit codes, the contract scripts and CI rely on (see `peerform help exit-codes`).
@@ -36,13 +38,25 @@ func usageErrorf(format string, args ...any) error {
 	return &usageError{fmt.Errorf(format, args...)}
 }
 
-// exitCode maps the error a command returned to the process exit code.
+// isUsage reports whether err is a mistake in the command line: the
+// command's own, or a request the pipeline found does not fit the
+// repository (a router or environment it does not have).
+func isUsage(err error) bool {
+	var ue *usageError
+	var pe *pipeline.UsageError
+	return errors.As(err, &ue) || errors.As(err, &pe)
+}
+
+// exitCode maps the error a command returned to the process exit code:
+// the command's findings, and those the pipeline returns (a repository
+// with errors, a secret a router cannot take), exit 1.
 func exitCode(err error) int {
 	var fe *findingsError
+	var pe *pipeline.FindingsError
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.As(err, &fe):
+	case errors.As(err, &fe), errors.As(err, &pe):
 		return exitFindings
 	default:
 		return exitError

@@ -9,6 +9,7 @@ import (
 	"github.com/peerform/peerform/internal/decide/candidates"
 	"github.com/peerform/peerform/internal/decide/likelihood"
 	"github.com/peerform/peerform/internal/decide/score"
+	"github.com/peerform/peerform/internal/pipeline"
 	"github.com/peerform/peerform/internal/sources/asrel"
 )
 
@@ -51,7 +52,7 @@ type pairSource struct {
 
 // labelledPairs scores and labels the pairs of src with the environment's
 // scorer; features use graph for topology (nil: none).
-func (a *app) labelledPairs(ctx context.Context, env *scoringEnv, graph *asrel.Graph, src pairSource) (*likelihood.Labelled, error) {
+func (a *app) labelledPairs(ctx context.Context, env *pipeline.ScoringEnv, graph *asrel.Graph, src pairSource) (*likelihood.Labelled, error) {
 	ex := map[bgp.ASN]bool{}
 	for _, asn := range src.exclude {
 		ex[asn] = true
@@ -67,12 +68,12 @@ func (a *app) labelledPairs(ctx context.Context, env *scoringEnv, graph *asrel.G
 	}}
 	if src.paper {
 		p := score.DefaultParams()
-		p.AssumeRatio, p.MaxCommonPoPs = env.scorer.Params.AssumeRatio, env.scorer.Params.MaxCommonPoPs
+		p.AssumeRatio, p.MaxCommonPoPs = env.Scorer.Params.AssumeRatio, env.Scorer.Params.MaxCommonPoPs
 		opts.Paper = &p
 	}
-	sc := *env.scorer
+	sc := *env.Scorer
 	sc.Params.Traffic = score.ExchangeTraffic
-	l, err := sc.Label(ctx, candidates.NewFeatures(env.store, graph), opts, a.progressBar("scoring pairs"))
+	l, err := sc.Label(ctx, candidates.NewFeatures(env.Store, graph), opts, a.progressBar("scoring pairs"))
 	if err != nil {
 		return nil, err
 	}
@@ -80,16 +81,4 @@ func (a *app) labelledPairs(ctx context.Context, env *scoringEnv, graph *asrel.G
 		return nil, fmt.Errorf("no pairs to evaluate: check the networks and the PeeringDB data")
 	}
 	return l, nil
-}
-
-// loadGraph reads an AS-relationships file as a graph ("" → nil).
-func loadGraph(path string) (*asrel.Graph, error) {
-	if path == "" {
-		return nil, nil
-	}
-	rels, err := asrel.Load(path)
-	if err != nil {
-		return nil, err
-	}
-	return rels.Graph(), nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/peerform/peerform/internal/core/bgp"
 	"github.com/peerform/peerform/internal/decide/likelihood"
+	"github.com/peerform/peerform/internal/pipeline"
 	"github.com/peerform/peerform/internal/sources/asrel"
 )
 
@@ -120,19 +121,19 @@ func modelFitRun(ctx context.Context, opts *modelFitOptions) error {
 	if err != nil {
 		return err
 	}
-	l, err := a.labelledPairs(ctx, env, env.graph, pairSource{labels: labels, exclude: opts.exclude})
+	l, err := a.labelledPairs(ctx, env, env.Graph, pairSource{labels: labels, exclude: opts.exclude})
 	if err != nil {
 		return err
 	}
 	fo := likelihood.DefaultFitOptions()
 	fo.Folds, fo.L2 = opts.folds, opts.l2
-	m, err := likelihood.Fit(l.Dataset(env.graph != nil), nil, fo)
+	m, err := likelihood.Fit(l.Dataset(env.Graph != nil), nil, fo)
 	if err != nil {
 		return err
 	}
-	meta := env.store.Meta()
+	meta := env.Store.Meta()
 	m.Provenance.Created = time.Now().UTC().Truncate(time.Second)
-	m.Provenance.Data = describeSnapshot(filepath.Base(meta.Source), meta.Generated, meta.Newest)
+	m.Provenance.Data = pipeline.DescribeSnapshot(filepath.Base(meta.Source), meta.Generated, meta.Newest)
 	m.Provenance.Labels = filepath.Base(opts.asRel) + " (relationship 0 = peers)"
 	if opts.flags.relationships != "" {
 		m.Provenance.Topology = filepath.Base(opts.flags.relationships)

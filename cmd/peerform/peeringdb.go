@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -50,27 +48,11 @@ func (a *app) peeringDBConfig() intent.PeeringDB {
 
 // peeringDBSource turns the global options and the policy into a source.
 func (a *app) peeringDBSource(cfg intent.PeeringDB, progress func(peeringdb.Progress)) peeringdb.Source {
-	return peeringdb.Source{
-		Spec: a.peeringdb, RepoDir: a.repoDir, Snapshot: cfg.Snapshot, CacheDir: cfg.Cache, Offline: a.offline,
-		Logger: a.logger(),
-		Client: peeringdb.ClientOptions{
-			APIKey: peeringdb.APIKey(os.Getenv(peeringdb.APIKeyEnv)), Logger: a.logger(),
-			UserAgent: "peerform", Offline: a.offline, Progress: progress,
-		},
-	}
+	return a.pipeline().PeeringDBSource(cfg, progress)
 }
 
-// openPeeringDB loads the PeeringDB data a command uses, as --peeringdb
-// and --offline say (see `peerform peeringdb --help`). Commands that have
-// loaded the repository pass its PeeringDB block. Sync progress is shown
-// on a terminal only.
+// openPeeringDB loads the PeeringDB data a command uses (see
+// pipeline.Options.OpenPeeringDB).
 func (a *app) openPeeringDB(ctx context.Context, cfg intent.PeeringDB) (*peeringdb.Store, error) {
-	var progress func(peeringdb.Progress)
-	if a.io.ErrTTY {
-		progress = func(p peeringdb.Progress) { fmt.Fprintf(a.io.ErrOut, "PeeringDB: %s\n", p.Message) }
-	}
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	return peeringdb.Open(ctx, a.peeringDBSource(cfg, progress))
+	return a.pipeline().OpenPeeringDB(ctx, cfg)
 }

@@ -3,11 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/peerform/peerform/internal/change/plan"
+	"github.com/peerform/peerform/internal/pipeline"
 	"github.com/peerform/peerform/internal/repo/gitfs"
 )
 
@@ -86,7 +86,7 @@ func planRun(ctx context.Context, opts *planOptions) error {
 		ctx = context.Background()
 	}
 	if opts.templates != "" {
-		if _, err := loadTemplates(opts.templates); err != nil {
+		if _, err := pipeline.LoadTemplates(opts.templates); err != nil {
 			return err
 		}
 	}
@@ -94,19 +94,19 @@ func planRun(ctx context.Context, opts *planOptions) error {
 	if err != nil {
 		return err
 	}
-	base, err := revisionState(ctx, a, repo, opts.base)
+	base, err := pipeline.RevisionState(ctx, a.pipeline(), repo, opts.base)
 	if err != nil {
 		return fmt.Errorf("--base: %w", err)
 	}
-	defer base.close()
-	head := worktreeState(a)
+	defer base.Close()
+	head := pipeline.WorktreeState(a.pipeline())
 	if opts.head != "" {
-		if head, err = revisionState(ctx, a, repo, opts.head); err != nil {
+		if head, err = pipeline.RevisionState(ctx, a.pipeline(), repo, opts.head); err != nil {
 			return fmt.Errorf("--head: %w", err)
 		}
-		defer head.close()
+		defer head.Close()
 	}
-	res, err := planStates(ctx, a, base, head, opts.templates, routerSelection{names: opts.routers, env: opts.env})
+	res, err := pipeline.PlanStates(ctx, a.pipeline(), base, head, opts.templates, pipeline.RouterSelection{Names: opts.routers, Env: opts.env})
 	if res != nil {
 		printDiagnostics(a, res.Diagnostics, res.HeadRepo)
 	}
@@ -114,7 +114,7 @@ func planRun(ctx context.Context, opts *planOptions) error {
 		return err
 	}
 	if res.Plan == nil {
-		return findingsf("%s has errors; run peerform validate", head.label)
+		return findingsf("%s has errors; run peerform validate", head.Label())
 	}
 	if opts.json {
 		err = res.Plan.WriteJSON(a.io.Out)
@@ -130,38 +130,4 @@ func planRun(ctx context.Context, opts *planOptions) error {
 		return errFindings
 	}
 	return nil
-}
-
-// revisionState returns the peering repository as it is in a commit: the
-// commit's tree, or the subdirectory of it that --repo points into.
-func revisionState(ctx context.Context, a *app, repo *gitfs.Repo, rev string) (*repoState, error) {
-	h, err := repo.Resolve(ctx, rev)
-	if err != nil {
-		return nil, err
-	}
-	rel, err := relativeTo(repo.Root(), a.repoDir)
-	if err != nil {
-		return nil, err
-	}
-	return commitState(ctx, repo, h, fmt.Sprintf("%s (%s)", rev, h.Short()), rel)
-}
-
-// relativeTo returns dir relative to root, slash-separated, for fs.Sub.
-func relativeTo(root, dir string) (string, error) {
-	absRoot, err := filepath.EvalSymlinks(root)
-	if err != nil {
-		return "", err
-	}
-	absDir, err := filepath.Abs(dir)
-	if err != nil {
-		return "", err
-	}
-	if absDir, err = filepath.EvalSymlinks(absDir); err != nil {
-		return "", err
-	}
-	rel, err := filepath.Rel(absRoot, absDir)
-	if err != nil || rel == ".." || filepath.IsAbs(rel) || len(rel) > 2 && rel[:3] == ".."+string(filepath.Separator) {
-		return "", fmt.Errorf("%s is not inside the git repository %s", dir, root)
-	}
-	return filepath.ToSlash(rel), nil
 }

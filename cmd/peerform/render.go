@@ -10,15 +10,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"syscall"
 
 	"github.com/peerform/peerform/internal/core/platform"
 
 	"github.com/spf13/cobra"
 
-	"github.com/peerform/peerform/internal/core/intent"
-	"github.com/peerform/peerform/internal/core/model"
+	"github.com/peerform/peerform/internal/pipeline"
 	"github.com/peerform/peerform/internal/repo/repofs"
 	"github.com/peerform/peerform/render"
 )
@@ -86,11 +84,11 @@ or a router could not be rendered, 2 on a usage or internal error.`,
 
 func renderRun(ctx context.Context, opts *renderOptions) error {
 	a := opts.app
-	tm, _, err := repoTemplates(repofs.Dir(a.repoDir), opts.templates)
+	tm, _, err := pipeline.RepoTemplates(repofs.Dir(a.repoDir), opts.templates)
 	if err != nil {
 		return err
 	}
-	m, repo, diags, err := loadModel(ctx, a, repofs.Dir(a.repoDir))
+	m, repo, diags, err := pipeline.LoadModel(ctx, a.pipeline(), repofs.Dir(a.repoDir))
 	printDiagnostics(a, diags, repo)
 	if err != nil {
 		return err
@@ -98,10 +96,10 @@ func renderRun(ctx context.Context, opts *renderOptions) error {
 	if m == nil {
 		return findingsf("the repository has errors; run peerform validate")
 	}
-	if err := checkRouters(opts.routers, repo.Routers); err != nil {
+	if err := pipeline.CheckRouters(opts.routers, repo.Routers); err != nil {
 		return err
 	}
-	outs, renderErr := renderRouters(m, tm, opts.routers)
+	outs, renderErr := pipeline.RenderRouters(m, tm, opts.routers)
 	written := []renderedFile{}
 	for _, o := range outs {
 		path, err := writeConfig(a, opts.out, o)
@@ -204,41 +202,4 @@ func noSymlinks(dir string) error {
 		}
 	}
 	return nil
-}
-
-// loadTemplates returns the built-in templates, or those in dir.
-func loadTemplates(dir string) (*render.Templates, error) {
-	if dir == "" {
-		return render.DefaultTemplates()
-	}
-	tm, err := render.LoadTemplates(os.DirFS(dir))
-	if err != nil {
-		return nil, &usageError{fmt.Errorf("--templates %s: %w", dir, err)}
-	}
-	return tm, nil
-}
-
-// checkRouters makes sure every --router names a router of the repository.
-func checkRouters(names []string, routers []*intent.Router) error {
-	for _, n := range names {
-		if !slices.ContainsFunc(routers, func(r *intent.Router) bool { return r.Name == n }) {
-			return usageErrorf("--router %s: the repository has no such router", n)
-		}
-	}
-	return nil
-}
-
-// renderRouters renders the named routers, or all when names is empty.
-func renderRouters(m *model.Model, tm *render.Templates, names []string) ([]render.Output, error) {
-	if len(names) > 0 {
-		c := *m
-		c.Routers = nil
-		for _, r := range m.Routers {
-			if slices.Contains(names, r.Name) {
-				c.Routers = append(c.Routers, r)
-			}
-		}
-		m = &c
-	}
-	return render.RenderAll(m, tm)
 }

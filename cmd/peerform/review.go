@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/peerform/peerform/internal/change/review"
+	"github.com/peerform/peerform/internal/pipeline"
 )
 
 type reviewOptions struct {
@@ -124,7 +125,7 @@ func reviewRun(ctx context.Context, opts *reviewOptions) error {
 	if !opts.dryRun && (ev == nil || ev.Number == 0) {
 		return usageErrorf("posting needs a pull_request event ($GITHUB_EVENT_PATH or --event); add --dry-run to print the comment instead")
 	}
-	in, err := a.reviewInputs(ctx, base, cmp.Or(head, "HEAD"), opts.env, opts.headRendered)
+	in, err := pipeline.ReviewInputs(ctx, a.pipeline(), base, cmp.Or(head, "HEAD"), opts.env, opts.headRendered)
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-github/v60/github"
 
 	"github.com/peerform/peerform/internal/change/review"
+	"github.com/peerform/peerform/internal/testutil"
 )
 
 // reviewRepo is a real git repository holding the example peering
@@ -61,40 +62,17 @@ func newReviewRepo(t *testing.T) *reviewRepo {
 
 func git(t *testing.T, dir string, args ...string) string {
 	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
-		"GIT_AUTHOR_NAME=Test", "GIT_AUTHOR_EMAIL=test@example.net", "GIT_COMMITTER_NAME=Test", "GIT_COMMITTER_EMAIL=test@example.net")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
+	return testutil.Git(t, dir, args...)
 }
 
 func commitAll(t *testing.T, dir, msg string) string {
 	t.Helper()
-	git(t, dir, "add", "-A")
-	git(t, dir, "commit", "-q", "-m", msg)
-	return git(t, dir, "rev-parse", "HEAD")
+	return testutil.CommitAll(t, dir, msg)
 }
 
 func copyDir(t *testing.T, src, dst string) {
 	t.Helper()
-	entries, err := os.ReadDir(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(dst, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		data, err := os.ReadFile(filepath.Join(src, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		writeFile(t, dst, e.Name(), data)
-	}
+	testutil.CopyDir(t, src, dst)
 }
 
 // clearActionsEnv makes the test independent of the environment it runs

@@ -2,12 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/peerform/peerform/internal/pipeline"
 )
 
 // app holds what every command shares: the streams, the global flags and a
@@ -30,6 +31,16 @@ func (a *app) logger() *slog.Logger {
 		level = slog.LevelDebug
 	}
 	return slog.New(slog.NewTextHandler(a.io.ErrOut, &slog.HandlerOptions{Level: level}))
+}
+
+// pipeline is what the pipeline needs of the global flags and streams:
+// progress lines go to stderr on a terminal only.
+func (a *app) pipeline() pipeline.Options {
+	o := pipeline.Options{Dir: a.repoDir, PeeringDB: a.peeringdb, Offline: a.offline, Logger: a.logger(), Warnings: a.io.ErrOut}
+	if a.io.ErrTTY {
+		o.Progress = a.io.ErrOut
+	}
+	return o
 }
 
 func newRootCmd(a *app) *cobra.Command {
@@ -136,8 +147,7 @@ func runContext(ctx context.Context, args []string, ios *ioStreams) int {
 	code := exitCode(err)
 	if err != nil && err.Error() != "" {
 		fmt.Fprintln(ios.ErrOut, "Error:", err)
-		var ue *usageError
-		if errors.As(err, &ue) || isCobraUsageError(err) {
+		if isUsage(err) || isCobraUsageError(err) {
 			fmt.Fprintln(ios.ErrOut, "Run 'peerform --help' for usage.")
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/pipeline"
 )
 
 type scoreOptions struct {
@@ -86,32 +87,32 @@ func scoreRun(ctx context.Context, opts *scoreOptions) error {
 	if err != nil {
 		return err
 	}
-	reqASN, traffic := env.ours, env.trafficMbps
+	reqASN, traffic := env.Ours, env.TrafficMbps
 	if opts.requester != "" {
 		reqASN, _ = bgp.ParseASN(opts.requester)
-		if reqASN != env.ours {
+		if reqASN != env.Ours {
 			traffic = 0 // measured traffic is ours only
 		}
 	}
 	if reqASN == 0 {
 		return usageErrorf("no requester: run inside a peering repository (see --repo) or give --requester")
 	}
-	r, err := env.scorer.Profile(reqASN, traffic)
+	r, err := env.Scorer.Profile(reqASN, traffic)
 	if err != nil {
 		return fmt.Errorf("requester: %w", err)
 	}
-	c, err := env.scorer.Profile(opts.candidate, 0)
+	c, err := env.Scorer.Profile(opts.candidate, 0)
 	if err != nil {
 		return fmt.Errorf("candidate: %w", err)
 	}
-	env.scorer.Params.AllCriteria = opts.flags.byCriterion
-	res := env.scorer.Score(r, c)
-	if reqASN == env.ours {
-		moves, err := a.measuredMoves(env.repo, []bgp.ASN{opts.candidate})
+	env.Scorer.Params.AllCriteria = opts.flags.byCriterion
+	res := env.Scorer.Score(r, c)
+	if reqASN == env.Ours {
+		moves, err := pipeline.MeasuredMoves(a.pipeline(), env.Repo, []bgp.ASN{opts.candidate})
 		if err != nil {
 			return err
 		}
-		applyMeasured(&res, moves, env.scorer.Econ)
+		pipeline.ApplyMeasured(&res, moves, env.Scorer.Econ)
 	}
 	if opts.json {
 		enc := json.NewEncoder(a.io.Out)

@@ -15,6 +15,7 @@ import (
 	"github.com/peerform/peerform/internal/core/bgp"
 	"github.com/peerform/peerform/internal/decide/likelihood"
 	"github.com/peerform/peerform/internal/decide/score"
+	"github.com/peerform/peerform/internal/pipeline"
 )
 
 type suggestOptions struct {
@@ -123,23 +124,23 @@ func suggestRun(ctx context.Context, opts *suggestOptions) error {
 	if err != nil {
 		return err
 	}
-	reqASN, traffic := env.ours, env.trafficMbps
-	if opts.requester != 0 && opts.requester != env.ours {
+	reqASN, traffic := env.Ours, env.TrafficMbps
+	if opts.requester != 0 && opts.requester != env.Ours {
 		reqASN, traffic = opts.requester, 0 // measured traffic is ours only
 	}
 	if reqASN == 0 {
 		return usageErrorf("suggest needs a requester: run it inside a peering repository (see --repo) or give --requester")
 	}
-	r, err := env.scorer.Profile(reqASN, traffic)
+	r, err := env.Scorer.Profile(reqASN, traffic)
 	if err != nil {
 		return fmt.Errorf("requester: %w", err)
 	}
-	results, err := env.scorer.Suggest(ctx, r, a.progressBar("scoring"))
+	results, err := env.Scorer.Suggest(ctx, r, a.progressBar("scoring"))
 	if err != nil {
 		return err
 	}
 	if opts.traffic {
-		if reqASN != env.ours {
+		if reqASN != env.Ours {
 			return usageErrorf("--traffic uses our measured traffic: it cannot go with another --requester")
 		}
 		if err := useMeasured(a, env, results); err != nil {
@@ -147,8 +148,8 @@ func suggestRun(ctx context.Context, opts *suggestOptions) error {
 		}
 	}
 	peers := map[bgp.ASN]bool{}
-	if env.repo != nil && reqASN == env.ours {
-		for _, p := range env.repo.Peers {
+	if env.Repo != nil && reqASN == env.Ours {
+		for _, p := range env.Repo.Peers {
 			peers[p.ASN] = true
 		}
 	}
@@ -168,16 +169,16 @@ func suggestRun(ctx context.Context, opts *suggestOptions) error {
 	if opts.top > 0 && len(out) > opts.top {
 		out = out[:opts.top]
 	}
-	p := env.scorer.Params
+	p := env.Scorer.Params
 	if opts.json {
 		enc := json.NewEncoder(a.io.Out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]any{"requester": r.Network.ASN, "profile": env.profile, "scored": len(results),
+		return enc.Encode(map[string]any{"requester": r.Network.ASN, "profile": env.Profile, "scored": len(results),
 			"threshold": p.Threshold, "holistic": p.Holistic, "candidates": out})
 	}
 	tw := tabwriter.NewWriter(a.io.Out, 0, 0, 2, ' ', 0)
 	head := "FELICITY"
-	if env.profile != "paper" {
+	if env.Profile != "paper" {
 		head = "P(AGREE)"
 	}
 	if opts.traffic {
@@ -209,7 +210,7 @@ func suggestRun(ctx context.Context, opts *suggestOptions) error {
 		return err
 	}
 	fmt.Fprintf(a.io.ErrOut, "%d candidates scored; * recommended", len(results))
-	if env.profile == "paper" {
+	if env.Profile == "paper" {
 		fmt.Fprintf(a.io.ErrOut, " (felicity ≥ %.2f%s)", p.Threshold, map[bool]string{true: " both ways", false: ""}[p.Holistic])
 	}
 	fmt.Fprintln(a.io.ErrOut)
@@ -256,20 +257,20 @@ func netSaving(s suggestion) float64 {
 
 // useMeasured puts the measured transit traffic that would move into every
 // result's economics.
-func useMeasured(a *app, env *scoringEnv, results []score.Result) error {
+func useMeasured(a *app, env *pipeline.ScoringEnv, results []score.Result) error {
 	asns := make([]bgp.ASN, len(results))
 	for i, r := range results {
 		asns[i] = r.Candidate.ASN
 	}
-	moves, err := a.measuredMoves(env.repo, asns)
+	moves, err := pipeline.MeasuredMoves(a.pipeline(), env.Repo, asns)
 	if err != nil {
 		return err
 	}
 	if moves == nil {
-		return findingsf("no measured traffic in the last %d days of the traffic store (peerform traffic collect or import)", measuredDays)
+		return findingsf("no measured traffic in the last %d days of the traffic store (peerform traffic collect or import)", pipeline.MeasuredDays)
 	}
 	for i := range results {
-		applyMeasured(&results[i], moves, env.scorer.Econ)
+		pipeline.ApplyMeasured(&results[i], moves, env.Scorer.Econ)
 	}
 	return nil
 }

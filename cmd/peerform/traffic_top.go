@@ -14,6 +14,7 @@ import (
 	"github.com/peerform/peerform/internal/core/bgp"
 	"github.com/peerform/peerform/internal/core/intent"
 	"github.com/peerform/peerform/internal/decide/traffic"
+	"github.com/peerform/peerform/internal/pipeline"
 	"github.com/peerform/peerform/internal/sources/peeringdb"
 )
 
@@ -83,27 +84,13 @@ func classFilter(s string) traffic.Filter {
 	return traffic.Filter{Classes: []traffic.Class{c}}
 }
 
-// storeEnd is where a period ends by default: now, or the end of the
-// store's last day when that is earlier (a store of past data).
-func storeEnd(s *traffic.Store) (time.Time, error) {
-	now := time.Now().Truncate(traffic.Bucket)
-	days, err := s.Days()
-	if err != nil || len(days) == 0 {
-		return now, err
-	}
-	if end := days[len(days)-1].Add(24 * time.Hour); end.Before(now) {
-		return end, nil
-	}
-	return now, nil
-}
-
 func trafficTopRun(ctx context.Context, opts *trafficTopOptions) error {
 	a := opts.app
 	env, err := a.loadTraffic(opts.flags, false)
 	if err != nil {
 		return err
 	}
-	end, err := storeEnd(env.store)
+	end, err := pipeline.StoreEnd(env.store)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/peerform/peerform/internal/core/bgp"
 	"github.com/peerform/peerform/internal/decide/traffic"
+	"github.com/peerform/peerform/internal/pipeline"
 )
 
 type trafficVerifyOptions struct {
@@ -76,7 +77,7 @@ func trafficVerifyRun(opts *trafficVerifyOptions) error {
 	if err != nil {
 		return err
 	}
-	end, err := storeEnd(env.store)
+	end, err := pipeline.StoreEnd(env.store)
 	if err != nil {
 		return err
 	}

@@ -4,11 +4,10 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 
 	"github.com/peerform/peerform/internal/core/intent"
-	"github.com/peerform/peerform/internal/core/model"
+	"github.com/peerform/peerform/internal/pipeline"
 )
 
 type validateOptions struct {
@@ -68,7 +67,7 @@ func validateRun(opts *validateOptions) error {
 	a := opts.app
 	repo, diags := intent.LoadDir(a.repoDir)
 	if !diags.HasErrors() {
-		more, err := checkAgainstPeeringDB(a, repo)
+		more, err := pipeline.CheckAgainstData(context.Background(), a.pipeline(), repo)
 		if err != nil {
 			return err
 		}
@@ -94,21 +93,6 @@ func validateRun(opts *validateOptions) error {
 		return errFindings
 	}
 	return nil
-}
-
-// checkAgainstPeeringDB resolves valid intents against PeeringDB (the
-// repository's snapshot, the cache, or --peeringdb) and the VRPs, and
-// returns what that finds: data files that cannot be read, peers at none
-// of our IXPs, PeeringDB addresses outside the LANs or claimed by two
-// peers, max-prefix counts missing. The IRR is not asked: validation must
-// be fast and work offline; the review reports IRR findings.
-func checkAgainstPeeringDB(a *app, repo *intent.Repo) (hcl.Diagnostics, error) {
-	in, diags, err := newDataLoader(a, nil).inputs(context.Background(), worktreeState(a), repo)
-	if err != nil || diags.HasErrors() {
-		return diags, err
-	}
-	_, more := model.Build(repo, in)
-	return append(diags, more...), nil
 }
 
 func verdict(errs int) string {

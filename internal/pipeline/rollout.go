@@ -1,4 +1,4 @@
-package main
+package pipeline
 
 import (
 	"context"
@@ -13,101 +13,87 @@ import (
 
 	"github.com/peerform/peerform/internal/core/platform"
 
-	"github.com/spf13/pflag"
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/peerform/peerform/internal/change/deploy"
 	"github.com/peerform/peerform/internal/change/device"
 	"github.com/peerform/peerform/internal/change/secret"
 	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/core/intent"
 	"github.com/peerform/peerform/internal/core/model"
 	"github.com/peerform/peerform/internal/repo/repofs"
 	"github.com/peerform/peerform/render"
 )
 
-// rolloutQuery says which routers deploy and check work on.
-type rolloutQuery struct {
-	routers    []string // --router; empty: all of the environment
-	env        string   // --env
-	knownHosts string   // --known-hosts; empty: ~/.ssh/known_hosts
+// RolloutQuery says which routers deploy and check work on.
+type RolloutQuery struct {
+	Routers    []string // --router; empty: all of the environment
+	Env        string   // --env
+	KnownHosts string   // --known-hosts; empty: ~/.ssh/known_hosts
 }
 
-// addRolloutFlags adds the flags deploy and check share.
-func addRolloutFlags(f *pflag.FlagSet, q *rolloutQuery) {
-	f.StringArrayVar(&q.routers, "router", nil, "only this router (repeatable)")
-	f.StringVar(&q.env, "env", "production", "routers of this `environment` (the router blocks' environment)")
-	f.StringVar(&q.knownHosts, "known-hosts", "", "SSH known hosts `file` (default ~/.ssh/known_hosts)")
-}
-
-// progressPrinter writes one line per rollout step: "router  step  message".
-func progressPrinter(w io.Writer) func(deploy.Event) {
-	return func(e deploy.Event) {
-		fmt.Fprintf(w, "%s  %-13s %-9s %s\n", e.Time.Format("15:04:05"), e.Router, e.Step, e.Message)
-	}
-}
-
-// rollout is what deploy and check need from the repository: a target per
+// Rollout is what deploy and check need from the repository: a target per
 // router (rendered config, endpoint, intended sessions) in the policy's
 // order, and the policy's rollout settings.
-type rollout struct {
-	targets []deploy.Target
-	policy  deploy.Options // Parallel, ConfirmTimeout, VerifyTimeout, NeverTogether
+type Rollout struct {
+	Targets []deploy.Target
+	Policy  deploy.Options // Parallel, ConfirmTimeout, VerifyTimeout, NeverTogether
 }
 
-// rolloutFunc builds a rollout; tests replace repoRollout with one that
-// points at a lab.
-type rolloutFunc func(ctx context.Context, a *app, q rolloutQuery) (rollout, error)
-
-// repoRollout renders the routers of one environment of the repository and
+// RepoRollout renders the routers of one environment of the repository and
 // turns them into deploy targets: the endpoint from the router block, the
 // intended sessions from the model, secrets filled in from the environment.
-func repoRollout(ctx context.Context, a *app, q rolloutQuery) (rollout, error) {
-	m, repo, diags, err := loadModel(ctx, a, repofs.Dir(a.repoDir))
-	printDiagnostics(a, diags, repo)
+// show gets the repository's diagnostics as soon as it is loaded, before
+// any warning about secrets. A repository with errors is a FindingsError,
+// a router or environment it does not have a UsageError.
+func RepoRollout(ctx context.Context, o Options, q RolloutQuery, show func(hcl.Diagnostics, *intent.Repo)) (Rollout, error) {
+	m, repo, diags, err := LoadModel(ctx, o, repofs.Dir(o.Dir))
+	show(diags, repo)
 	if err != nil {
-		return rollout{}, err
+		return Rollout{}, err
 	}
 	if m == nil {
-		return rollout{}, findingsf("the repository has errors; run peerform validate")
+		return Rollout{}, findingsf("the repository has errors; run peerform validate")
 	}
-	if err := checkRouters(q.routers, repo.Routers); err != nil {
-		return rollout{}, err
+	if err := CheckRouters(q.Routers, repo.Routers); err != nil {
+		return Rollout{}, err
 	}
-	tm, _, err := repoTemplates(repofs.Dir(a.repoDir), "")
+	tm, _, err := RepoTemplates(repofs.Dir(o.Dir), "")
 	if err != nil {
-		return rollout{}, err
+		return Rollout{}, err
 	}
 	d := repo.Deploy
-	ro := rollout{policy: deploy.Options{Parallel: d.Parallel, ConfirmTimeout: d.ConfirmTimeout,
+	ro := Rollout{Policy: deploy.Options{Parallel: d.Parallel, ConfirmTimeout: d.ConfirmTimeout,
 		VerifyTimeout: d.VerifyTimeout, NeverTogether: d.NeverTogether}}
 	var refused []string
 	for _, r := range m.Routers {
-		if r.Environment != q.env || (len(q.routers) > 0 && !slices.Contains(q.routers, r.Name)) {
+		if r.Environment != q.Env || (len(q.Routers) > 0 && !slices.Contains(q.Routers, r.Name)) {
 			continue
 		}
 		cfg, err := render.Render(m, r.Name, tm)
 		if err != nil {
-			return rollout{}, fmt.Errorf("rendering %s: %w", r.Name, err)
+			return Rollout{}, fmt.Errorf("rendering %s: %w", r.Name, err)
 		}
-		t, err := target(m, r, string(cfg), a.repoDir, q, a.io.ErrOut)
-		var fe *findingsError
+		t, err := target(m, r, string(cfg), o.Dir, q, o.warnings())
+		var fe *FindingsError
 		switch {
 		case errors.As(err, &fe):
-			refused = append(refused, fe.msg)
+			refused = append(refused, fe.Msg)
 		case err != nil:
-			return rollout{}, err
+			return Rollout{}, err
 		}
-		ro.targets = append(ro.targets, t)
+		ro.Targets = append(ro.Targets, t)
 	}
 	if len(refused) > 0 {
 		// Before any router is contacted: a value the config cannot
 		// take is refused, by the secret's name.
-		return rollout{}, findingsf("%s", strings.Join(refused, "\n"))
+		return Rollout{}, findingsf("%s", strings.Join(refused, "\n"))
 	}
-	if len(ro.targets) == 0 {
-		return rollout{}, usageErrorf("no router of environment %q to work on", q.env)
+	if len(ro.Targets) == 0 {
+		return Rollout{}, usageErrorf("no router of environment %q to work on", q.Env)
 	}
 	// Policy order first, then the rest by name (the model's order).
-	slices.SortStableFunc(ro.targets, func(x, y deploy.Target) int { return rank(d.Order, x.Router) - rank(d.Order, y.Router) })
+	slices.SortStableFunc(ro.Targets, func(x, y deploy.Target) int { return rank(d.Order, x.Router) - rank(d.Order, y.Router) })
 	return ro, nil
 }
 
@@ -124,11 +110,11 @@ func rank(order []string, router string) int {
 // (secret.Check), and the values are handed to deploy to redact. In a
 // netconf payload a value goes in XML-escaped (a key holding "&" or "<"
 // must not change the payload's shape), and both forms are redacted.
-func target(m *model.Model, r *model.Router, cfg, repoDir string, q rolloutQuery, warn io.Writer) (deploy.Target, error) {
+func target(m *model.Model, r *model.Router, cfg, repoDir string, q RolloutQuery, warn io.Writer) (deploy.Target, error) {
 	in := r.Intent
 	t := deploy.Target{Router: r.Name, Platform: r.Platform, Verify: deploy.VerificationFor(r.Platform), Endpoint: device.Endpoint{
 		Host: in.Host, Port: in.Port, User: in.User, KeyFile: in.SSHKeyFile, PasswordEnv: in.PasswordEnv,
-		KnownHostsFile: q.knownHosts, NETCONF: in.Transport == "netconf",
+		KnownHostsFile: q.KnownHosts, NETCONF: in.Transport == "netconf",
 	}}
 	if t.Endpoint.KeyFile != "" && !filepath.IsAbs(t.Endpoint.KeyFile) {
 		// A key file in the repository's policy is relative to it.
@@ -158,7 +144,7 @@ func target(m *model.Model, r *model.Router, cfg, repoDir string, q rolloutQuery
 		values[name] = v
 	}
 	if len(problems) > 0 {
-		return t, &findingsError{msg: errors.Join(problems...).Error()}
+		return t, &FindingsError{Msg: errors.Join(problems...).Error()}
 	}
 	cfg, err := secret.Substitute(cfg, values)
 	if err != nil {

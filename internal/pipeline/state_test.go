@@ -1,4 +1,4 @@
-package main
+package pipeline
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/peerform/peerform/internal/repo/gitfs"
+	"github.com/peerform/peerform/internal/testutil"
 )
 
 // TestCommitStateData: a commit's data files are exported to a private
@@ -18,15 +19,15 @@ import (
 // says so, and a symbolic link is refused rather than followed.
 func TestCommitStateData(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, dir, "a.txt", []byte("alpha"))
+	testutil.WriteFile(t, dir, "a.txt", []byte("alpha"))
 	os.MkdirAll(filepath.Join(dir, "snap", "sub"), 0o755)
-	writeFile(t, filepath.Join(dir, "snap"), "net.json", []byte("{}"))
-	writeFile(t, filepath.Join(dir, "snap", "sub"), "deeper.json", []byte("{}"))
+	testutil.WriteFile(t, filepath.Join(dir, "snap"), "net.json", []byte("{}"))
+	testutil.WriteFile(t, filepath.Join(dir, "snap", "sub"), "deeper.json", []byte("{}"))
 	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "link.txt")); err != nil {
 		t.Fatal(err)
 	}
-	git(t, dir, "init", "-q", "-b", "main")
-	commit := commitAll(t, dir, "data")
+	testutil.Git(t, dir, "init", "-q", "-b", "main")
+	commit := testutil.CommitAll(t, dir, "data")
 	repo, err := gitfs.Open(context.Background(), dir, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +36,7 @@ func TestCommitStateData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.close()
+	defer st.Close()
 
 	root, err := st.dataRoot("a.txt", "snap")
 	if err != nil {
@@ -76,7 +77,7 @@ func TestCommitStateData(t *testing.T) {
 	if d1 != d2 || d1 == d3 {
 		t.Errorf("digests %s %s %s", d1, d2, d3)
 	}
-	st.close()
+	st.Close()
 	if _, err := os.Stat(root); !os.IsNotExist(err) {
 		t.Error("close left the scratch directory")
 	}
@@ -86,21 +87,21 @@ func TestCommitStateData(t *testing.T) {
 // built-in templates of its platforms; a symbolic link in it is refused.
 func TestRepoTemplates(t *testing.T) {
 	dir := t.TempDir()
-	tm, desc, err := repoTemplates(os.DirFS(dir), "")
+	tm, desc, err := RepoTemplates(os.DirFS(dir), "")
 	if err != nil || desc != "built-in" || !tm.Has("frr") {
 		t.Fatalf("no templates/: %q %v", desc, err)
 	}
 	os.MkdirAll(filepath.Join(dir, "templates", "frr"), 0o755)
-	writeFile(t, filepath.Join(dir, "templates"), "README.md", []byte("# not a platform"))
-	writeFile(t, filepath.Join(dir, "templates", "frr"), "router.tmpl", []byte(`{{define "router"}}own{{end}}`))
-	_, desc, err = repoTemplates(os.DirFS(dir), "")
+	testutil.WriteFile(t, filepath.Join(dir, "templates"), "README.md", []byte("# not a platform"))
+	testutil.WriteFile(t, filepath.Join(dir, "templates", "frr"), "router.tmpl", []byte(`{{define "router"}}own{{end}}`))
+	_, desc, err = RepoTemplates(os.DirFS(dir), "")
 	if err != nil || !strings.HasPrefix(desc, "templates/ (frr; built-in for the rest), content ") {
 		t.Errorf("desc %q, %v", desc, err)
 	}
 	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "templates", "frr", "evil.tmpl")); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := repoTemplates(os.DirFS(dir), ""); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+	if _, _, err := RepoTemplates(os.DirFS(dir), ""); err == nil || !strings.Contains(err.Error(), "not a regular file") {
 		t.Errorf("a symlinked template: %v", err)
 	}
 }

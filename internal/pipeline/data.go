@@ -1,4 +1,4 @@
-package main
+package pipeline
 
 import (
 	"cmp"
@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -22,18 +23,18 @@ import (
 	"github.com/peerform/peerform/internal/sources/rpki"
 )
 
-// loadModel loads the intents of the working tree (fsys, the repository
+// LoadModel loads the intents of the working tree (fsys, the repository
 // directory), fetches the outside data they need (see dataLoader) and
 // resolves them into the model. Validation errors, and committed data
 // that cannot be read, are returned as diagnostics with a nil model; an
 // error means live data could not be loaded at all.
-func loadModel(ctx context.Context, a *app, fsys fs.FS) (*model.Model, *intent.Repo, hcl.Diagnostics, error) {
+func LoadModel(ctx context.Context, o Options, fsys fs.FS) (*model.Model, *intent.Repo, hcl.Diagnostics, error) {
 	repo, diags := intent.Load(fsys)
 	if diags.HasErrors() {
 		return nil, repo, diags, nil
 	}
-	st := &repoState{label: "working tree", fsys: fsys, dir: a.repoDir}
-	l := newDataLoader(a, model.ImportRefs(repo))
+	st := &State{label: "working tree", fsys: fsys, dir: o.Dir}
+	l := newDataLoader(o, model.ImportRefs(repo))
 	in, more, err := l.inputs(ctx, st, repo)
 	diags = append(diags, more...)
 	if err != nil || diags.HasErrors() {
@@ -45,6 +46,21 @@ func loadModel(ctx context.Context, a *app, fsys fs.FS) (*model.Model, *intent.R
 		return nil, repo, diags, nil
 	}
 	return m, repo, diags, nil
+}
+
+// CheckAgainstData resolves valid intents against PeeringDB (the
+// repository's snapshot, the cache, or --peeringdb) and the VRPs, and
+// returns what that finds: data files that cannot be read, peers at none
+// of our IXPs, PeeringDB addresses outside the LANs or claimed by two
+// peers, max-prefix counts missing. The IRR is not asked: validation must
+// be fast and work offline; the review reports IRR findings.
+func CheckAgainstData(ctx context.Context, o Options, repo *intent.Repo) (hcl.Diagnostics, error) {
+	in, diags, err := newDataLoader(o, nil).inputs(ctx, WorktreeState(o), repo)
+	if err != nil || diags.HasErrors() {
+		return diags, err
+	}
+	_, more := model.Build(repo, in)
+	return append(diags, more...), nil
 }
 
 // dataLoader loads the outside data that states of a repository are
@@ -71,7 +87,7 @@ func loadModel(ctx context.Context, a *app, fsys fs.FS) (*model.Model, *intent.R
 // file: the repository is wrong. Live data that cannot be fetched is an
 // error: the command cannot do its job.
 type dataLoader struct {
-	a    *app
+	o    Options
 	refs []bgp.ObjectRef
 	done map[string]loaded
 }
@@ -86,8 +102,8 @@ type loaded struct {
 	err   error
 }
 
-func newDataLoader(a *app, refs []bgp.ObjectRef) *dataLoader {
-	return &dataLoader{a: a, refs: refs, done: map[string]loaded{}}
+func newDataLoader(o Options, refs []bgp.ObjectRef) *dataLoader {
+	return &dataLoader{o: o, refs: refs, done: map[string]loaded{}}
 }
 
 // once runs load the first time key is asked for and keeps its result.
@@ -104,7 +120,7 @@ func (l *dataLoader) once(key string, load func() loaded) loaded {
 }
 
 // inputs loads the data of one state whose policies are settings.
-func (l *dataLoader) inputs(ctx context.Context, st *repoState, settings *intent.Repo) (model.Inputs, hcl.Diagnostics, error) {
+func (l *dataLoader) inputs(ctx context.Context, st *State, settings *intent.Repo) (model.Inputs, hcl.Diagnostics, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -159,9 +175,9 @@ func warning(summary, format string, args ...any) *hcl.Diagnostic {
 	return &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: summary, Detail: fmt.Sprintf(format, args...)}
 }
 
-func (l *dataLoader) peeringDB(ctx context.Context, st *repoState, cfg intent.PeeringDB) loaded {
+func (l *dataLoader) peeringDB(ctx context.Context, st *State, cfg intent.PeeringDB) loaded {
 	const kind = "PeeringDB"
-	if l.a.peeringdb == "" && cfg.Snapshot != "" {
+	if l.o.PeeringDB == "" && cfg.Snapshot != "" {
 		root, err := st.dataRoot(cfg.Snapshot)
 		var key string
 		if err == nil {
@@ -177,7 +193,7 @@ func (l *dataLoader) peeringDB(ctx context.Context, st *repoState, cfg intent.Pe
 			return committed(kind, cfg.Snapshot, root, err)
 		}
 		return l.once("pdb snapshot "+key, func() loaded {
-			store, err := peeringdb.Loader{Logger: l.a.logger()}.LoadDir(filepath.Join(root, filepath.FromSlash(cfg.Snapshot)))
+			store, err := peeringdb.Loader{Logger: l.o.logger()}.LoadDir(filepath.Join(root, filepath.FromSlash(cfg.Snapshot)))
 			if err != nil {
 				return committed(kind, cfg.Snapshot, root, err)
 			}
@@ -192,9 +208,9 @@ func (l *dataLoader) peeringDB(ctx context.Context, st *repoState, cfg intent.Pe
 
 // livePeeringDB is --peeringdb, or the cache: the same for every state.
 func (l *dataLoader) livePeeringDB(ctx context.Context, cfg intent.PeeringDB) loaded {
-	return l.once("pdb live "+l.a.peeringdb+" "+cfg.Cache, func() loaded {
+	return l.once("pdb live "+l.o.PeeringDB+" "+cfg.Cache, func() loaded {
 		src := model.DataSource{Kind: "PeeringDB", Live: true}
-		store, err := l.a.openPeeringDB(ctx, intent.PeeringDB{Cache: cfg.Cache})
+		store, err := l.o.OpenPeeringDB(ctx, intent.PeeringDB{Cache: cfg.Cache})
 		switch {
 		case errors.Is(err, peeringdb.ErrNoData):
 			src.Name = "none"
@@ -204,7 +220,7 @@ func (l *dataLoader) livePeeringDB(ctx context.Context, cfg intent.PeeringDB) lo
 		}
 		meta := store.Meta()
 		src.Name = meta.Source
-		if rel, err := filepath.Rel(l.a.repoDir, meta.Source); err == nil && filepath.IsLocal(rel) {
+		if rel, err := filepath.Rel(l.o.Dir, meta.Source); err == nil && filepath.IsLocal(rel) {
 			src.Name = filepath.ToSlash(rel)
 		}
 		src.Time, src.Counts = cmp.Or(meta.Generated, meta.Synced, meta.Newest), pdbCounts(meta)
@@ -223,7 +239,7 @@ func pdbCounts(meta peeringdb.Meta) []model.Count {
 
 // allow are the ASN classes besides public ones that the state's policy
 // lets peers use; the other bogon ASNs are dropped from sets.
-func (l *dataLoader) irrData(ctx context.Context, st *repoState, cfg intent.IRR, allow []bgp.Class) loaded {
+func (l *dataLoader) irrData(ctx context.Context, st *State, cfg intent.IRR, allow []bgp.Class) loaded {
 	const kind = "IRR"
 	switch {
 	case l.refs == nil:
@@ -240,7 +256,7 @@ func (l *dataLoader) irrData(ctx context.Context, st *repoState, cfg intent.IRR,
 			return committed(kind, strings.Join(cfg.Snapshot, ", "), root, err)
 		}
 		return l.once(fmt.Sprintf("irr snapshot %s %v", key, allow), func() loaded { return l.irrSnapshot(ctx, root, key, cfg, allow) })
-	case l.a.offline:
+	case l.o.Offline:
 		return loaded{src: model.DataSource{Kind: kind, Name: "none (offline)", Live: true}, diags: hcl.Diagnostics{warning("No IRR data (--offline)",
 			"--offline forbids asking the IRR, so no prefix list is known and every peer is rendered deny-all. Run without --offline to expand %d AS-SET(s), or set irr.snapshot to expand from RPSL files.", len(l.refs))}}
 	}
@@ -254,16 +270,16 @@ func (l *dataLoader) irrData(ctx context.Context, st *repoState, cfg intent.IRR,
 		if ttl <= 0 {
 			ttl = time.Hour
 		}
-		cache, err := irr.OpenCache(filepath.Join(l.a.repoDir, irr.DefaultCacheDir), irr.CacheOptions{TTL: ttl})
+		cache, err := irr.OpenCache(filepath.Join(l.o.Dir, irr.DefaultCacheDir), irr.CacheOptions{TTL: ttl})
 		if err != nil {
 			return loaded{src: src, err: err}
 		}
-		client, err := irr.New(irr.Options{Servers: cfg.Servers, Sources: cfg.Sources, Cache: cache, AllowASN: allow, Logger: l.a.logger()})
+		client, err := irr.New(irr.Options{Servers: cfg.Servers, Sources: cfg.Sources, Cache: cache, AllowASN: allow, Logger: l.o.logger()})
 		if err != nil {
 			return loaded{src: src, err: fmt.Errorf("irr: %w", err)}
 		}
-		if l.a.io.ErrTTY {
-			fmt.Fprintf(l.a.io.ErrOut, "Expanding %d AS-SET(s) via %s…\n", len(l.refs), servers[0])
+		if l.o.Progress != nil {
+			fmt.Fprintf(l.o.Progress, "Expanding %d AS-SET(s) via %s…\n", len(l.refs), servers[0])
 		}
 		res := client.Expand(ctx, l.refs)
 		for _, r := range res {
@@ -279,10 +295,10 @@ func (l *dataLoader) irrData(ctx context.Context, st *repoState, cfg intent.IRR,
 // of the repository (or put next to it by the job).
 func (l *dataLoader) irrSnapshot(ctx context.Context, root, key string, cfg intent.IRR, allow []bgp.Class) loaded {
 	files := cfg.Snapshot
-	if l.a.io.ErrTTY {
-		fmt.Fprintf(l.a.io.ErrOut, "Expanding %d AS-SET(s) from %s…\n", len(l.refs), strings.Join(files, ", "))
+	if l.o.Progress != nil {
+		fmt.Fprintf(l.o.Progress, "Expanding %d AS-SET(s) from %s…\n", len(l.refs), strings.Join(files, ", "))
 	}
-	db, rep, err := irr.LoadSnapshots(ctx, files, irr.LoadOptions{BaseDir: root, Logger: l.a.logger()})
+	db, rep, err := irr.LoadSnapshots(ctx, files, irr.LoadOptions{BaseDir: root, Logger: l.o.logger()})
 	if err != nil {
 		return committed("IRR", strings.Join(files, ", "), root, err)
 	}
@@ -292,7 +308,7 @@ func (l *dataLoader) irrSnapshot(ctx context.Context, root, key string, cfg inte
 	if len(rep.Warnings) > 0 {
 		r.diags = append(r.diags, warning("Parts of the IRR snapshot ignored", "Reading %s: %s.", strings.Join(files, ", "), strings.Join(rep.Warnings, "; ")))
 	}
-	client, err := irr.New(irr.Options{DB: db, Sources: cfg.Sources, AllowASN: allow, Logger: l.a.logger()})
+	client, err := irr.New(irr.Options{DB: db, Sources: cfg.Sources, AllowASN: allow, Logger: l.o.logger()})
 	if err != nil {
 		return loaded{src: r.src, err: fmt.Errorf("irr.snapshot: %w", err)}
 	}
@@ -309,7 +325,7 @@ func irrSourcesSuffix(sources []string) string {
 
 // vrps loads the state's rpki.vrps_file with its SLURM exceptions, if it
 // names one.
-func (l *dataLoader) vrps(st *repoState, cfg intent.RPKI) loaded {
+func (l *dataLoader) vrps(st *State, cfg intent.RPKI) loaded {
 	const kind = "RPKI"
 	if cfg.VRPsFile == "" {
 		return loaded{src: model.DataSource{Kind: kind, Name: "none"}}
@@ -367,16 +383,30 @@ func loadVRPs(repoDir, file, slurm string) (*rpki.Table, rpki.LoadReport, error)
 	return rpki.NewTable(vrps), rep, nil
 }
 
-// printDiagnostics writes diagnostics to stderr the way validate does.
-func printDiagnostics(a *app, diags hcl.Diagnostics, repo *intent.Repo) {
-	if len(diags) == 0 {
-		return
+// PeeringDBSource turns the options and the policy's peeringdb block into
+// a source.
+func (o Options) PeeringDBSource(cfg intent.PeeringDB, progress func(peeringdb.Progress)) peeringdb.Source {
+	return peeringdb.Source{
+		Spec: o.PeeringDB, RepoDir: o.Dir, Snapshot: cfg.Snapshot, CacheDir: cfg.Cache, Offline: o.Offline,
+		Logger: o.logger(),
+		Client: peeringdb.ClientOptions{
+			APIKey: peeringdb.APIKey(os.Getenv(peeringdb.APIKeyEnv)), Logger: o.logger(),
+			UserAgent: "peerform", Offline: o.Offline, Progress: progress,
+		},
 	}
-	var files map[string]*hcl.File
-	if repo != nil {
-		files = repo.Files
+}
+
+// OpenPeeringDB loads the PeeringDB data a command uses, as --peeringdb
+// and --offline say (see `peerform peeringdb --help`). Commands that have
+// loaded the repository pass its PeeringDB block. Sync progress goes to
+// Progress.
+func (o Options) OpenPeeringDB(ctx context.Context, cfg intent.PeeringDB) (*peeringdb.Store, error) {
+	var progress func(peeringdb.Progress)
+	if o.Progress != nil {
+		progress = func(p peeringdb.Progress) { fmt.Fprintf(o.Progress, "PeeringDB: %s\n", p.Message) }
 	}
-	if err := intent.WriteText(a.io.ErrOut, diags, files, a.io.ErrTTY); err != nil {
-		fmt.Fprintln(a.io.ErrOut, diags.Error())
+	if ctx == nil {
+		ctx = context.Background()
 	}
+	return peeringdb.Open(ctx, o.PeeringDBSource(cfg, progress))
 }

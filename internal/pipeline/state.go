@@ -1,4 +1,4 @@
-package main
+package pipeline
 
 import (
 	"context"
@@ -26,11 +26,11 @@ const (
 	maxDataDirFiles  = 256
 )
 
-// repoState is one state of the peering repository — a commit's tree
+// State is one state of the peering repository — a commit's tree
 // read from git, or the working tree — which plans and reviews render
 // from its own files: its intents, the data files its policies name and
 // its templates/ folder.
-type repoState struct {
+type State struct {
 	label string
 	fsys  fs.FS
 	// dir is the working tree; empty for a commit, whose data files are
@@ -40,13 +40,14 @@ type repoState struct {
 	scratch string
 }
 
-// worktreeState is the repository as it is on disk.
-func worktreeState(a *app) *repoState {
-	return &repoState{label: "working tree", fsys: repofs.Dir(a.repoDir), dir: a.repoDir}
+// WorktreeState is the repository as it is on disk.
+func WorktreeState(o Options) *State {
+	return &State{label: "working tree", fsys: repofs.Dir(o.Dir), dir: o.Dir}
 }
 
-// commitState is the repository as it is in a commit, read from git.
-func commitState(ctx context.Context, repo *gitfs.Repo, commit gitfs.Hash, label string, sub string) (*repoState, error) {
+// commitState is the repository as it is in a commit, read from git: the
+// commit's tree, or its folder sub. Close removes what it exported.
+func commitState(ctx context.Context, repo *gitfs.Repo, commit gitfs.Hash, label string, sub string) (*State, error) {
 	tree, err := repo.FS(ctx, commit)
 	if err != nil {
 		return nil, err
@@ -63,11 +64,48 @@ func commitState(ctx context.Context, repo *gitfs.Repo, commit gitfs.Hash, label
 			return nil, err
 		}
 	}
-	return &repoState{label: label, fsys: tree, data: data}, nil
+	return &State{label: label, fsys: tree, data: data}, nil
 }
 
-// close removes the scratch copies of a commit's data files.
-func (s *repoState) close() {
+// RevisionState returns the peering repository as it is in a commit: the
+// commit's tree, or the subdirectory of it that Options.Dir points into.
+func RevisionState(ctx context.Context, o Options, repo *gitfs.Repo, rev string) (*State, error) {
+	h, err := repo.Resolve(ctx, rev)
+	if err != nil {
+		return nil, err
+	}
+	rel, err := relativeTo(repo.Root(), o.Dir)
+	if err != nil {
+		return nil, err
+	}
+	return commitState(ctx, repo, h, fmt.Sprintf("%s (%s)", rev, h.Short()), rel)
+}
+
+// relativeTo returns dir relative to root, slash-separated, for fs.Sub.
+func relativeTo(root, dir string) (string, error) {
+	absRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return "", err
+	}
+	absDir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	if absDir, err = filepath.EvalSymlinks(absDir); err != nil {
+		return "", err
+	}
+	rel, err := filepath.Rel(absRoot, absDir)
+	if err != nil || rel == ".." || filepath.IsAbs(rel) || len(rel) > 2 && rel[:3] == ".."+string(filepath.Separator) {
+		return "", fmt.Errorf("%s is not inside the git repository %s", dir, root)
+	}
+	return filepath.ToSlash(rel), nil
+}
+
+// Label names the state in messages: "working tree", "main (1a2b3c4)".
+func (s *State) Label() string { return s.label }
+
+// Close removes the scratch copies of a commit's data files.
+func (s *State) Close() {
 	if s.scratch != "" {
 		os.RemoveAll(s.scratch)
 		s.scratch = ""
@@ -80,7 +118,7 @@ func (s *repoState) close() {
 // itself, or a private scratch directory they are exported to from the
 // commit. A missing path is an error wrapping fs.ErrNotExist; symbolic
 // links and other special files are refused.
-func (s *repoState) dataRoot(paths ...string) (string, error) {
+func (s *State) dataRoot(paths ...string) (string, error) {
 	if s.dir != "" {
 		return s.dir, nil
 	}
@@ -101,7 +139,7 @@ func (s *repoState) dataRoot(paths ...string) (string, error) {
 
 // export copies one file, or the regular files of one directory, from the
 // commit into scratch (once).
-func (s *repoState) export(p string) error {
+func (s *State) export(p string) error {
 	p = path.Clean(p)
 	if !fs.ValidPath(p) || p == "." {
 		return fmt.Errorf("%s: not a path inside the repository", p)
@@ -139,7 +177,7 @@ func (s *repoState) export(p string) error {
 	return fmt.Errorf("%s: not a regular file or directory (%s)", p, info.Mode().Type())
 }
 
-func (s *repoState) exportFile(p string) error {
+func (s *State) exportFile(p string) error {
 	b, err := fs.ReadFile(s.data, p)
 	if err != nil {
 		return err
@@ -203,13 +241,13 @@ func hashFile(h io.Writer, root, file string) error {
 	return err
 }
 
-// repoTemplates returns the templates a state renders with: those in
+// RepoTemplates returns the templates a state renders with: those in
 // flagDir (--templates) when given, else the built-in ones with the
 // platforms of the state's own templates/ folder in their place. The
 // description says which, for plans and reviews.
-func repoTemplates(fsys fs.FS, flagDir string) (*render.Templates, string, error) {
+func RepoTemplates(fsys fs.FS, flagDir string) (*render.Templates, string, error) {
 	if flagDir != "" {
-		tm, err := loadTemplates(flagDir)
+		tm, err := LoadTemplates(flagDir)
 		return tm, "--templates " + flagDir, err
 	}
 	builtin, err := render.DefaultTemplates()

@@ -1,4 +1,4 @@
-package main
+package pipeline
 
 import (
 	"github.com/peerform/peerform/internal/core/bgp"
@@ -7,33 +7,33 @@ import (
 	"github.com/peerform/peerform/internal/decide/traffic"
 )
 
-// measuredDays is the window of measured traffic score, suggest and
+// MeasuredDays is the window of measured traffic score, suggest and
 // review use: a month, as transit is billed.
-const measuredDays = 30
+const MeasuredDays = 30
 
-// measuredMoves is, per candidate, the transit traffic of the store's
-// last measuredDays days that would move to a session with it (its own
+// MeasuredMoves is, per candidate, the transit traffic of the store's
+// last MeasuredDays days that would move to a session with it (its own
 // and that of the networks behind it). Nil when the repository's store
 // holds no traffic: the figures stay modelled.
-func (a *app) measuredMoves(repo *intent.Repo, candidates []bgp.ASN) (*traffic.Report, error) {
+func MeasuredMoves(o Options, repo *intent.Repo, candidates []bgp.ASN) (*traffic.Report, error) {
 	if repo == nil {
 		return nil, nil
 	}
-	store := traffic.StoreOf(repo.Traffic, a.repoDir)
-	end, err := storeEnd(store)
+	store := traffic.StoreOf(repo.Traffic, o.Dir)
+	end, err := StoreEnd(store)
 	if err != nil {
 		return nil, err
 	}
-	rep, err := store.Moved(traffic.Period{From: end.AddDate(0, 0, -measuredDays), To: end}, []traffic.Class{traffic.Transit}, candidates)
+	rep, err := store.Moved(traffic.Period{From: end.AddDate(0, 0, -MeasuredDays), To: end}, []traffic.Class{traffic.Transit}, candidates)
 	if err != nil || rep.Days == 0 {
 		return nil, err
 	}
 	return &rep, nil
 }
 
-// applyMeasured puts the measured figures of rep into a result's
+// ApplyMeasured puts the measured figures of rep into a result's
 // economics; a candidate without a row moves nothing that was measured.
-func applyMeasured(res *score.Result, rep *traffic.Report, econ score.Economics) {
+func ApplyMeasured(res *score.Result, rep *traffic.Report, econ score.Economics) {
 	if rep == nil || res.Economics == nil {
 		return
 	}

@@ -1,4 +1,4 @@
-package main
+package pipeline
 
 import (
 	"context"
@@ -21,22 +21,22 @@ import (
 	"github.com/peerform/peerform/internal/sources/peeringdb"
 )
 
-// reviewInputs gathers what a review reports on the change base...head,
+// ReviewInputs gathers what a review reports on the change base...head,
 // as GitHub shows it (from the merge base): the intent files it touches,
 // the plan of the two states — each rendered from its own intents, data
 // and templates — with its findings, data changes and management changes,
 // the changed files that are peerform itself, and the scores of new or
 // changed peers. headRendered is the directory where the head's own build
 // wrote its configs, or "".
-func (a *app) reviewInputs(ctx context.Context, baseRev, headRev, env, headRendered string) (review.Inputs, error) {
-	repo, err := gitfs.Open(ctx, a.repoDir, &gitfs.Options{Logger: a.logger()})
+func ReviewInputs(ctx context.Context, o Options, baseRev, headRev, env, headRendered string) (review.Inputs, error) {
+	repo, err := gitfs.Open(ctx, o.Dir, &gitfs.Options{Logger: o.logger()})
 	if err != nil {
 		return review.Inputs{}, err
 	}
 	// Intents are read from the trees' roots, so the peering repository
 	// must be the top of its git repository, not a folder inside one.
-	if abs, err := filepath.Abs(a.repoDir); err == nil && !sameDir(abs, repo.Root()) {
-		return review.Inputs{}, fmt.Errorf("%s is inside the git repository %s: the peering repository must be the top of its git repository", a.repoDir, repo.Root())
+	if abs, err := filepath.Abs(o.Dir); err == nil && !sameDir(abs, repo.Root()) {
+		return review.Inputs{}, fmt.Errorf("%s is inside the git repository %s: the peering repository must be the top of its git repository", o.Dir, repo.Root())
 	}
 	base, err := repo.Resolve(ctx, baseRev)
 	if err != nil {
@@ -58,12 +58,12 @@ func (a *app) reviewInputs(ctx context.Context, baseRev, headRev, env, headRende
 	if err != nil {
 		return review.Inputs{}, err
 	}
-	defer baseState.close()
+	defer baseState.Close()
 	headState, err := commitState(ctx, repo, head, "head "+head.Short(), "")
 	if err != nil {
 		return review.Inputs{}, err
 	}
-	defer headState.close()
+	defer headState.Close()
 
 	in := review.Inputs{Base: string(mb), Head: string(head), Reviewer: peerformVersion()}
 	for _, ch := range all {
@@ -82,8 +82,8 @@ func (a *app) reviewInputs(ctx context.Context, baseRev, headRev, env, headRende
 		return false
 	})
 
-	res, err := planStates(ctx, a, baseState, headState, "", routerSelection{env: env})
-	var ue *usageError
+	res, err := PlanStates(ctx, o, baseState, headState, "", RouterSelection{Env: env})
+	var ue *UsageError
 	if errors.As(err, &ue) {
 		return review.Inputs{}, err
 	}
@@ -130,7 +130,7 @@ func (a *app) reviewInputs(ctx context.Context, baseRev, headRev, env, headRende
 		}
 	}
 	if res.HeadRepo != nil {
-		a.reviewScores(headState, res, peers, &in)
+		reviewScores(o, headState, res, peers, &in)
 	}
 	return in, nil
 }
@@ -184,7 +184,7 @@ func peerformVersion() string {
 // blocks, the PeeringDB data it was planned with, and the population,
 // model and relationships files in its tree. A peer that cannot be scored
 // gets the reason instead; scoring problems never stop the review.
-func (a *app) reviewScores(head *repoState, res *planResult, peers []bgp.ASN, in *review.Inputs) {
+func reviewScores(o Options, head *State, res *PlanResult, peers []bgp.ASN, in *review.Inputs) {
 	if len(peers) == 0 {
 		return
 	}
@@ -193,17 +193,17 @@ func (a *app) reviewScores(head *repoState, res *planResult, peers []bgp.ASN, in
 	for _, p := range headRepo.Peers {
 		names[p.ASN] = p.Name
 	}
-	var env *scoringEnv
+	var env *ScoringEnv
 	var us *score.Profile
 	err := errors.New("the head has no PeeringDB data")
 	if res.HeadPeeringDB != nil {
-		env, err = a.headScoring(head, headRepo, res.HeadPeeringDB)
+		env, err = headScoring(head, headRepo, res.HeadPeeringDB)
 	}
 	if err == nil {
-		if env.ours == 0 {
+		if env.Ours == 0 {
 			err = errors.New("policies/ does not name our network")
 		} else {
-			us, err = env.scorer.Profile(env.ours, env.trafficMbps)
+			us, err = env.Scorer.Profile(env.Ours, env.TrafficMbps)
 		}
 	}
 	if err != nil {
@@ -220,7 +220,7 @@ func (a *app) reviewScores(head *repoState, res *planResult, peers []bgp.ASN, in
 		}
 	}
 	in.Notes = append(in.Notes, "Peers are scored with the head's data: "+strings.TrimSpace(source)+".")
-	moves, err := a.measuredMoves(headRepo, peers)
+	moves, err := MeasuredMoves(o, headRepo, peers)
 	if err != nil {
 		in.Notes = append(in.Notes, "Measured traffic is not used: "+err.Error())
 	} else if moves != nil {
@@ -228,12 +228,12 @@ func (a *app) reviewScores(head *repoState, res *planResult, peers []bgp.ASN, in
 	}
 	for _, asn := range peers {
 		s := review.PeerScore{ASN: asn, Name: names[asn]}
-		them, err := env.scorer.Profile(asn, 0)
+		them, err := env.Scorer.Profile(asn, 0)
 		if err != nil {
 			s.Unscored = err.Error()
 		} else {
-			res := env.scorer.Score(us, them)
-			applyMeasured(&res, moves, env.scorer.Econ)
+			res := env.Scorer.Score(us, them)
+			ApplyMeasured(&res, moves, env.Scorer.Econ)
 			s.Result = &res
 		}
 		in.Scores = append(in.Scores, s)
@@ -242,7 +242,7 @@ func (a *app) reviewScores(head *repoState, res *planResult, peers []bgp.ASN, in
 
 // headScoring is the scoring environment of the head: the files its
 // scoring block names are read from its tree, not the working tree.
-func (a *app) headScoring(head *repoState, repo *intent.Repo, store *peeringdb.Store) (*scoringEnv, error) {
+func headScoring(head *State, repo *intent.Repo, store *peeringdb.Store) (*ScoringEnv, error) {
 	var files []string
 	for _, p := range []string{repo.Scoring.Population, repo.Scoring.Model, repo.Scoring.Relationships} {
 		if p != "" {
@@ -253,7 +253,7 @@ func (a *app) headScoring(head *repoState, repo *intent.Repo, store *peeringdb.S
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", head.label, err)
 	}
-	return a.newScoring(repo, store, root, scoringFlags{})
+	return newScoring(repo, store, root, ScoringOptions{})
 }
 
 func sameDir(a, b string) bool {
@@ -262,7 +262,9 @@ func sameDir(a, b string) bool {
 	return err1 == nil && err2 == nil && ra == rb
 }
 
-func describeSnapshot(source string, generated, newest time.Time) string {
+// DescribeSnapshot names a PeeringDB snapshot with its age, as plans,
+// reviews and model fits cite it.
+func DescribeSnapshot(source string, generated, newest time.Time) string {
 	switch {
 	case !generated.IsZero():
 		return fmt.Sprintf("%s, generated %s", source, generated.UTC().Format(time.RFC3339))
@@ -270,4 +272,11 @@ func describeSnapshot(source string, generated, newest time.Time) string {
 		return fmt.Sprintf("%s, data up to %s", source, newest.UTC().Format(time.RFC3339))
 	}
 	return source
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

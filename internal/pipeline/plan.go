@@ -1,9 +1,10 @@
-package main
+package pipeline
 
 import (
 	"cmp"
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"time"
 
@@ -17,8 +18,8 @@ import (
 	"github.com/peerform/peerform/render"
 )
 
-// planResult is a plan and what was learnt making it.
-type planResult struct {
+// PlanResult is a plan and what was learnt making it.
+type PlanResult struct {
 	// Plan is nil when the new state does not validate or its data cannot
 	// be read.
 	Plan *plan.Plan
@@ -37,35 +38,35 @@ type planResult struct {
 	BaseOutputs []render.Output
 }
 
-// routerSelection says which routers a plan covers: the named ones, else
-// every router of one environment (all routers when env is empty).
-type routerSelection struct {
-	names []string
-	env   string
+// RouterSelection says which routers a plan covers: the named ones, else
+// every router of one environment (all routers when Env is empty).
+type RouterSelection struct {
+	Names []string
+	Env   string
 }
 
 // resolve lists the routers selected among those of both states; an
 // environment that none of them has is a usage error.
-func (sel routerSelection) resolve(routers []*intent.Router) ([]string, error) {
-	if len(sel.names) > 0 {
-		return sel.names, checkRouters(sel.names, routers)
+func (sel RouterSelection) resolve(routers []*intent.Router) ([]string, error) {
+	if len(sel.Names) > 0 {
+		return sel.Names, CheckRouters(sel.Names, routers)
 	}
-	if sel.env == "" {
+	if sel.Env == "" {
 		return nil, nil
 	}
 	var names []string
 	for _, r := range routers {
-		if r.Environment == sel.env && !slices.Contains(names, r.Name) {
+		if r.Environment == sel.Env && !slices.Contains(names, r.Name) {
 			names = append(names, r.Name)
 		}
 	}
 	if len(names) == 0 {
-		return nil, usageErrorf("no router of environment %q", sel.env)
+		return nil, usageErrorf("no router of environment %q", sel.Env)
 	}
 	return names, nil
 }
 
-// planStates renders two states of a peering repository, each from its
+// PlanStates renders two states of a peering repository, each from its
 // own files — intents, the data files its policies name, its templates/
 // folder — and from the same live data, and compares them for the selected
 // routers. review uses it with the merge base and the head of a pull
@@ -76,9 +77,9 @@ func (sel routerSelection) resolve(routers []*intent.Router) ([]string, error) {
 // error diagnostic: a plan that silently leaves something out would say
 // "no changes" where it cannot know. Only live data that cannot be
 // fetched is returned as an error.
-func planStates(ctx context.Context, a *app, base, head *repoState, templatesDir string, sel routerSelection) (*planResult, error) {
+func PlanStates(ctx context.Context, o Options, base, head *State, templatesDir string, sel RouterSelection) (*PlanResult, error) {
 	headRepo, diags := intent.Load(head.fsys)
-	res := &planResult{Diagnostics: diags, HeadRepo: headRepo}
+	res := &PlanResult{Diagnostics: diags, HeadRepo: headRepo}
 	if diags.HasErrors() {
 		return res, nil
 	}
@@ -94,7 +95,7 @@ func planStates(ctx context.Context, a *app, base, head *repoState, templatesDir
 	}
 	res.Routers = routers
 
-	l := newDataLoader(a, unionRefs(model.ImportRefs(baseRepo), model.ImportRefs(headRepo)))
+	l := newDataLoader(o, unionRefs(model.ImportRefs(baseRepo), model.ImportRefs(headRepo)))
 	baseIn, more, err := l.inputs(ctx, base, baseRepo)
 	res.Diagnostics = append(res.Diagnostics, inStateAll(base.label, more)...)
 	if err != nil {
@@ -117,21 +118,21 @@ func planStates(ctx context.Context, a *app, base, head *repoState, templatesDir
 	headModel, more := model.Build(headRepo, headIn)
 	res.Diagnostics = append(res.Diagnostics, more...)
 
-	baseTm, baseTmDesc, err := repoTemplates(base.fsys, templatesDir)
+	baseTm, baseTmDesc, err := RepoTemplates(base.fsys, templatesDir)
 	if err != nil {
 		res.Diagnostics = append(res.Diagnostics, inState(base.label, nil, "templates: %v", err))
 		return res, nil
 	}
-	headTm, headTmDesc, err := repoTemplates(head.fsys, templatesDir)
+	headTm, headTmDesc, err := RepoTemplates(head.fsys, templatesDir)
 	if err != nil {
 		res.Diagnostics = append(res.Diagnostics, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Templates cannot be loaded", Detail: err.Error()})
 		return res, nil
 	}
-	baseOut, err := renderRouters(baseModel, baseTm, routers)
+	baseOut, err := RenderRouters(baseModel, baseTm, routers)
 	for _, e := range joined(err) {
 		res.Diagnostics = append(res.Diagnostics, inState(base.label, nil, "%v; it shows as created", e))
 	}
-	headOut, err := renderRouters(headModel, headTm, routers)
+	headOut, err := RenderRouters(headModel, headTm, routers)
 	for _, e := range joined(err) {
 		res.Diagnostics = append(res.Diagnostics, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Router cannot be rendered",
 			Detail: fmt.Sprintf("%s: %v. Merging would leave this router's config as it is, or fail its deploy.", head.label, e)})
@@ -142,7 +143,7 @@ func planStates(ctx context.Context, a *app, base, head *repoState, templatesDir
 	p.BaseData = planSources(baseIn.Data, baseTmDesc)
 	p.Data = planSources(headIn.Data, headTmDesc)
 	p.DataChanges = dataChanges(headRepo, headModel, baseIn, headIn)
-	p.Management, p.DeployPolicy = plan.Management(baseRepo, headRepo, sel.env)
+	p.Management, p.DeployPolicy = plan.Management(baseRepo, headRepo, sel.Env)
 	for _, r := range p.Management {
 		if r.LeavesEnvironment != "" {
 			res.Diagnostics = append(res.Diagnostics, leavesEnvironment(headRepo, r))
@@ -322,4 +323,41 @@ func firstError(diags hcl.Diagnostics) *hcl.Diagnostic {
 func countErrors(diags hcl.Diagnostics) int {
 	errs, _ := intent.Counts(diags)
 	return errs
+}
+
+// LoadTemplates returns the built-in templates, or those in dir.
+func LoadTemplates(dir string) (*render.Templates, error) {
+	if dir == "" {
+		return render.DefaultTemplates()
+	}
+	tm, err := render.LoadTemplates(os.DirFS(dir))
+	if err != nil {
+		return nil, &UsageError{fmt.Errorf("--templates %s: %w", dir, err)}
+	}
+	return tm, nil
+}
+
+// CheckRouters makes sure every name (--router) is a router of the repository.
+func CheckRouters(names []string, routers []*intent.Router) error {
+	for _, n := range names {
+		if !slices.ContainsFunc(routers, func(r *intent.Router) bool { return r.Name == n }) {
+			return usageErrorf("--router %s: the repository has no such router", n)
+		}
+	}
+	return nil
+}
+
+// RenderRouters renders the named routers, or all when names is empty.
+func RenderRouters(m *model.Model, tm *render.Templates, names []string) ([]render.Output, error) {
+	if len(names) > 0 {
+		c := *m
+		c.Routers = nil
+		for _, r := range m.Routers {
+			if slices.Contains(names, r.Name) {
+				c.Routers = append(c.Routers, r)
+			}
+		}
+		m = &c
+	}
+	return render.RenderAll(m, tm)
 }

@@ -1,4 +1,4 @@
-package main
+package pipeline
 
 import (
 	"os"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/peerform/peerform/internal/core/intent"
 	"github.com/peerform/peerform/internal/repo/gitfs"
+	"github.com/peerform/peerform/internal/testutil"
 	"github.com/peerform/peerform/render"
 )
 
@@ -62,7 +63,7 @@ router "r3" {
 	base := []render.Output{{Router: "r1", Platform: "frr", Config: []byte("a\n")}, {Router: "r2", Platform: "bird2", Config: []byte("b\n")},
 		{Router: "r3", Platform: "bird2", Config: []byte("c\n")}}
 	dir := t.TempDir()
-	writeFile(t, dir, "r1.conf", []byte("a\nshutdown\n"))
+	testutil.WriteFile(t, dir, "r1.conf", []byte("a\nshutdown\n"))
 	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "r2.conf")); err != nil {
 		t.Fatal(err)
 	}

@@ -78,6 +78,7 @@ on merge it deploys the changed routers with commit-confirmed rollback.`,
 		&cobra.Group{ID: "routers", Title: "Routers:"},
 	)
 	for _, c := range []*cobra.Command{
+		newCmdInit(a, nil),
 		newCmdValidate(a, nil),
 		newCmdFmt(a, nil),
 		newCmdRender(a, nil),

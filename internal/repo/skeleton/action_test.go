@@ -425,4 +425,3 @@ func TestActionRunsItsSteps(t *testing.T) {
 		t.Errorf("the ssh-agent still listens on %s", sock)
 	}
 }
-

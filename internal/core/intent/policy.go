@@ -217,6 +217,27 @@ func (v *validator) rpki(r *rawRPKI) RPKI {
 	return out
 }
 
+// originValidation warns about each router that cannot do the RPKI origin
+// validation filters.rpki asks for because no RTR cache is listed for it:
+// its config would silently accept RPKI-invalid routes. filters { rpki =
+// "off" } is the explicit way to do without (and warns on its own).
+func (v *validator) originValidation(repo *Repo) {
+	if repo.Filters.RPKI == "off" {
+		return
+	}
+	for _, r := range repo.Routers {
+		caches := repo.RPKI.RTR
+		if r.RTR != nil {
+			caches = r.RTR
+		}
+		if len(caches) == 0 {
+			v.warnf(r.DeclRange, "No RPKI origin validation",
+				"Router %q has no RTR cache (rpki { rtr = [\"host:port\"] } in policies/, or rtr in the router block), so it cannot reject RPKI-invalid routes as filters.rpki = %q asks: they would be accepted. List the RTR caches of your validators, or set filters { rpki = \"off\" } to accept them knowingly.",
+				r.Name, repo.Filters.RPKI)
+		}
+	}
+}
+
 // Ratios are PeeringDB's info_ratio values.
 var Ratios = []string{"Heavy Inbound", "Mostly Inbound", "Balanced", "Mostly Outbound", "Heavy Outbound", "Not Disclosed"}
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -125,8 +126,12 @@ func TestInitFromSnapshot(t *testing.T) {
 		t.Fatalf("validate: exit %d\n%s%s", code, out, errOut)
 	}
 	rendered := filepath.Join(t.TempDir(), "rendered")
-	if out, errOut, code := runPeerform(t, append(pdb, "render", "--out", rendered)...); code != exitOK {
+	out, errOut, code = runPeerform(t, append(pdb, "render", "--out", rendered)...)
+	if code != exitOK {
 		t.Fatalf("render: exit %d\n%s%s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "has no BGP session: there is no peer yet") {
+		t.Errorf("render of a repository without peers does not say what to add:\n%s", errOut)
 	}
 	conf := filepath.Join(rendered, "edge1.conf")
 	if _, err := os.Stat(conf); err != nil {
@@ -149,6 +154,19 @@ func TestInitFromSnapshot(t *testing.T) {
 		t.Fatalf("suggest: exit %d\n%s%s", code, out, errOut)
 	}
 
+	// A first peer at one of our exchanges. This snapshot has no
+	// addresses (netixlan), so no session can be derived: validate says
+	// what to write, and render says the router still has no session.
+	peer := sharedPeer(t, store, asn)
+	writeFileAt(t, filepath.Join(dir, "peers", peer.String()+".hcl"), fmt.Sprintf("peer %q {\n  name   = \"First peer\"\n  import = %q\n  export = %q\n}\n", peer, peer, asn))
+	out, errOut, code = runPeerform(t, append(pdb, "validate")...)
+	if code != exitOK || strings.Contains(out, "see the other warnings") || !strings.Contains(out, "PeeringDB lists no address of its ports there") || !strings.Contains(out, "session \"") {
+		t.Errorf("validate with a peer PeeringDB has no address of: exit %d\n%s%s", code, out, errOut)
+	}
+	if out, errOut, code := runPeerform(t, append(pdb, "render", "--out", rendered)...); code != exitOK || !strings.Contains(errOut, "no peer is at its exchanges with an address PeeringDB knows") {
+		t.Errorf("render with no session: exit %d\n%s%s", code, out, errOut)
+	}
+
 	// A second init writes nothing.
 	before, _ := os.ReadFile(filepath.Join(dir, "policies/routers.hcl"))
 	if _, errOut, code := runPeerform(t, append(pdb, "init", "--asn", asn.String(), "--prefix", "198.51.100.0/24")...); code == exitOK || !strings.Contains(errOut, "never overwrites") {
@@ -156,6 +174,31 @@ func TestInitFromSnapshot(t *testing.T) {
 	}
 	if after, _ := os.ReadFile(filepath.Join(dir, "policies/routers.hcl")); string(after) != string(before) {
 		t.Error("a refused init changed policies/routers.hcl")
+	}
+}
+
+// sharedPeer is another network of the snapshot at one of asn's
+// exchanges, the lowest AS number.
+func sharedPeer(t *testing.T, store *peeringdb.Store, asn bgp.ASN) bgp.ASN {
+	t.Helper()
+	for _, n := range store.Nets() {
+		if n.ASN == asn {
+			continue
+		}
+		for _, c := range store.CommonPoPs(asn, n.ASN) {
+			if c.A.Kind == peeringdb.KindIX {
+				return n.ASN
+			}
+		}
+	}
+	t.Fatalf("no network shares an exchange with %s", asn)
+	return 0
+}
+
+func writeFileAt(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 

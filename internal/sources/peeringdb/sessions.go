@@ -168,6 +168,7 @@ func DeriveSessions(dir PortDirectory, peer PeerRequest, ours []OurIX) Derivatio
 	}
 
 	present := false
+	var at []string // our IXPs where PeeringDB has ports of the peer
 	for _, ix := range ixs {
 		if len(ix.Routers) == 0 {
 			if len(explicit[ix.Name]) > 0 || limit[ix.Name] {
@@ -196,6 +197,7 @@ func DeriveSessions(dir PortDirectory, peer PeerRequest, ours []OurIX) Derivatio
 			continue
 		}
 		present = true
+		at = append(at, ix.Name)
 		if len(lans) == 0 {
 			d.warn(WarnNoLAN, ix.Name, "cannot derive sessions at %s: its LANs are neither in policy nor in PeeringDB", ix.Name)
 			continue
@@ -208,13 +210,30 @@ func DeriveSessions(dir PortDirectory, peer PeerRequest, ours []OurIX) Derivatio
 		d.warn(WarnNoCommonIXP, "", "%s is not at any of our IXPs (%s) according to PeeringDB, and the peer file gives no sessions",
 			peer.ASN, ixNames(ixs))
 	case present && len(d.Sessions) == 0 && !d.has(WarnNotAtIXP):
-		d.warn(WarnNoUsableAddress, "", "%s is at our IXPs but none of its addresses can be used; see the other warnings", peer.ASN)
+		// Say what to write; "why" only when there is something to see.
+		where := "IXP"
+		if len(at) > 0 {
+			where = at[0]
+		}
+		why := "PeeringDB lists no address of its ports there"
+		if len(d.Warnings) > 0 {
+			why = "none of its addresses can be used (the warnings above say why)"
+		}
+		d.warn(WarnNoUsableAddress, "", "%s is at %s according to PeeringDB, but %s, so it gets no session; write its addresses in the peer file: session %q { ipv4 = \"…\"  ipv6 = \"…\" }",
+			peer.ASN, orNone(strings.Join(at, ", "), "our IXPs"), why, where)
 	}
 	slices.SortFunc(d.Sessions, func(a, b Session) int {
 		return cmp.Or(cmp.Compare(a.IX, b.IX), cmp.Compare(a.Router, b.Router), cmp.Compare(a.Family, b.Family),
 			a.PeerAddr.Compare(b.PeerAddr))
 	})
 	return d
+}
+
+func orNone(s, none string) string {
+	if s == "" {
+		return none
+	}
+	return s
 }
 
 func (d *Derivation) has(code WarningCode) bool {

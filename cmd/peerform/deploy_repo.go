@@ -27,6 +27,10 @@ type rolloutQuery struct {
 	routers    []string // --router; empty: all of the environment
 	env        string   // --env
 	knownHosts string   // --known-hosts; empty: ~/.ssh/known_hosts
+	// readOnly is set by check: it reads state and pushes no config, so a
+	// secret that is not set is not needed (one that is set is still
+	// used to redact what the router says).
+	readOnly bool
 }
 
 // addRolloutFlags adds the flags deploy and check share.
@@ -137,6 +141,9 @@ func target(m *model.Model, r *model.Router, cfg, repoDir string, q rolloutQuery
 	for _, name := range secret.Names(cfg) {
 		v, from, ok := secret.Lookup(os.LookupEnv, name)
 		if !ok {
+			if q.readOnly {
+				continue
+			}
 			return t, fmt.Errorf("%s: the config needs the secret %s, which is not set", r.Name, secret.EnvVar(name))
 		}
 		if from != secret.EnvVar(name) {
@@ -158,11 +165,13 @@ func target(m *model.Model, r *model.Router, cfg, repoDir string, q rolloutQuery
 	if len(problems) > 0 {
 		return t, &findingsError{msg: errors.Join(problems...).Error()}
 	}
-	cfg, err := secret.Substitute(cfg, values)
-	if err != nil {
-		return t, fmt.Errorf("%s: %w", r.Name, err)
+	if !q.readOnly {
+		cfg, err := secret.Substitute(cfg, values)
+		if err != nil {
+			return t, fmt.Errorf("%s: %w", r.Name, err)
+		}
+		t.Config = cfg
 	}
-	t.Config = cfg
 	for _, s := range r.Sessions {
 		is := deploy.IntendedSession{Neighbor: s.Neighbor, PeerASN: s.Peer.ASN, Peer: s.Peer.Name,
 			MaxPrefixAction: m.Filters.MaxPrefix.Action}

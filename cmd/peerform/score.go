@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/decide/candidates"
 )
 
 type scoreOptions struct {
@@ -98,11 +100,11 @@ func scoreRun(ctx context.Context, opts *scoreOptions) error {
 	}
 	r, err := env.scorer.Profile(reqASN, traffic)
 	if err != nil {
-		return fmt.Errorf("requester: %w", err)
+		return notFound("requester", err)
 	}
 	c, err := env.scorer.Profile(opts.candidate, 0)
 	if err != nil {
-		return fmt.Errorf("candidate: %w", err)
+		return notFound("candidate", err)
 	}
 	env.scorer.Params.AllCriteria = opts.flags.byCriterion
 	res := env.scorer.Score(r, c)
@@ -120,4 +122,13 @@ func scoreRun(ctx context.Context, opts *scoreOptions) error {
 	}
 	printScore(a.io.Out, res)
 	return nil
+}
+
+// notFound makes a network missing from PeeringDB a finding (exit 1, as
+// peeringdb show), and anything else the failure it is.
+func notFound(role string, err error) error {
+	if errors.Is(err, candidates.ErrNotInPeeringDB) {
+		return findingsf("%s: %v", role, err)
+	}
+	return fmt.Errorf("%s: %w", role, err)
 }

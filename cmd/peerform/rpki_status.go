@@ -54,12 +54,12 @@ Exit status: 0 when every source answered, 1 when one or more did not,
 
 // sourceStatus is one line of the report, and the --json shape.
 type sourceStatus struct {
-	Source    string           `json:"source"` // "rtr" or "file"
-	From      string           `json:"from"`
-	Error     string           `json:"error,omitempty"`
+	Source string `json:"source"` // "rtr" or "file"
+	From   string `json:"from"`
+	Error  string `json:"error,omitempty"`
 	// Skipped says why the source was not asked (an RTR cache with
 	// --offline).
-	Skipped string `json:"skipped,omitempty"`
+	Skipped   string           `json:"skipped,omitempty"`
 	Version   *uint8           `json:"version,omitempty"`
 	SessionID *uint16          `json:"session_id,omitempty"`
 	Serial    *uint32          `json:"serial,omitempty"`

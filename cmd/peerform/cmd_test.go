@@ -107,7 +107,7 @@ func TestValidateBrokenRepository(t *testing.T) {
 			}
 			line := tc.wantLoc[strings.LastIndexByte(tc.wantLoc, ':')+1:]
 			file := tc.wantLoc[:strings.LastIndexByte(tc.wantLoc, ':')]
-			if !strings.Contains(out, "on "+file+" line "+line) {
+			if !strings.Contains(out, file+":"+line+":") {
 				t.Errorf("text output has no location %s:\n%s", tc.wantLoc, out)
 			}
 

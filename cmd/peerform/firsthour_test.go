@@ -4,12 +4,15 @@ import (
 	"encoding/json"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/peerform/peerform/internal/testutil"
 )
 
 // editFile rewrites a file of the repository at dir, failing when the text
@@ -240,5 +243,30 @@ func TestReviewJSON(t *testing.T) {
 	}
 	if rep.FormatVersion != 1 || (rep.Verdict != "pass" && rep.Verdict != "warn") || len(rep.Peers) != 1 {
 		t.Errorf("report %+v\n%s", rep, out)
+	}
+}
+
+// TestColdBuildIsAnnounced: the first build takes minutes with no output
+// of its own, so make build (and make demo, which runs it) says so before
+// it starts, and the README says what to expect.
+func TestColdBuildIsAnnounced(t *testing.T) {
+	root := testutil.Root(t)
+	for _, target := range []string{"build", "demo"} {
+		out, err := exec.Command("make", "-n", "-C", root, target).CombinedOutput()
+		if err != nil {
+			t.Fatalf("make -n %s: %v\n%s", target, err, out)
+		}
+		echo := strings.Index(string(out), "first build compiles every dependency")
+		build := strings.Index(string(out), "build -o bin/peerform")
+		if echo < 0 || build < 0 || echo > build {
+			t.Errorf("make %s does not announce the build before it starts:\n%s", target, out)
+		}
+	}
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "takes a few minutes") {
+		t.Error("README does not say the first build takes a few minutes")
 	}
 }

@@ -94,9 +94,11 @@ func TestScoreFlags(t *testing.T) {
 	}
 }
 
+// TestScoreUnknownCandidate: a network PeeringDB does not have is a
+// finding (exit 1), as for peeringdb show.
 func TestScoreUnknownCandidate(t *testing.T) {
 	_, errOut, code := runPeerform(t, "score", "AS4242424242", "--repo", "../..")
-	if code != exitError || !strings.Contains(errOut, "not in the PeeringDB data") {
+	if code != exitFindings || !strings.Contains(errOut, "not in the PeeringDB data") {
 		t.Errorf("exit %d: %s", code, errOut)
 	}
 }

@@ -148,13 +148,12 @@ func TestActionPassesActionlint(t *testing.T) {
 // whose if: is false skipped. uses: steps (setup-go) are the runner's: Go
 // is already here.
 type actionRunner struct {
-	t       *testing.T
-	meta    actionMeta
-	inputs  map[string]string
-	env     map[string]string
-	work    string
-	failed  bool
-	outputs []string
+	t      *testing.T
+	meta   actionMeta
+	inputs map[string]string
+	env    map[string]string
+	work   string
+	failed bool
 }
 
 var exprRe = regexp.MustCompile(`\$\{\{\s*(.*?)\s*\}\}`)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/sources/irr/irrtest"
 	"github.com/peerform/peerform/internal/sources/peeringdb"
 	"github.com/peerform/peerform/internal/testutil"
 )
@@ -220,5 +221,23 @@ func TestInitNeedsPrefixesOffline(t *testing.T) {
 	_, errOut, code := runPeerform(t, "--peeringdb", testutil.Path(t, "data/peeringdb"), "--offline", "init", "--asn", "AS64500", "--dir", t.TempDir())
 	if code != exitError || !strings.Contains(errOut, "--prefix") {
 		t.Errorf("exit %d\n%s", code, errOut)
+	}
+}
+
+// TestInitPrefixesFromIRR: without --prefix, our prefixes are the route
+// objects of our AS in the IRR (a real IRRd-protocol server here).
+func TestInitPrefixesFromIRR(t *testing.T) {
+	srv := irrtest.Start(t, irrtest.ExampleDB(), irrtest.Options{})
+	dir := t.TempDir()
+	out, errOut, code := runPeerform(t, "--peeringdb", testutil.Path(t, "data/peeringdb"), "init", "--asn", "AS64500", "--dir", dir, "--irr-server", srv.Addr)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	network, err := os.ReadFile(filepath.Join(dir, "policies/network.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(network), `prefixes = ["198.51.100.0/24", "2001:db8:100::/48"]`) || !strings.Contains(errOut, "route objects of AS64500") {
+		t.Errorf("prefixes not from the IRR:\n%s\n%s", network, errOut)
 	}
 }

@@ -80,6 +80,15 @@ func load(t *testing.T, res *Result) (*intent.Repo, hcl.Diagnostics) {
 	return intent.Load(fsys)
 }
 
+func noErrors(t *testing.T, diags hcl.Diagnostics) {
+	t.Helper()
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			t.Errorf("%s", d)
+		}
+	}
+}
+
 const opts64500 = "peerform/peerform@v1.0.0"
 
 func options(platforms ...string) Options {
@@ -99,11 +108,7 @@ func TestBuildExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	repo, diags := load(t, res)
-	for _, d := range diags {
-		if d.Severity == hcl.DiagError {
-			t.Errorf("%s", d)
-		}
-	}
+	noErrors(t, diags)
 	if len(repo.IXPs) != 2 || repo.IXPs[0].IPv4LAN != netip.MustParsePrefix("192.0.2.0/25") {
 		t.Errorf("IXPs %+v", repo.IXPs)
 	}
@@ -146,11 +151,7 @@ func TestBuildHostilePeeringDB(t *testing.T) {
 		t.Fatal(err)
 	}
 	repo, diags := load(t, res)
-	for _, d := range diags {
-		if d.Severity == hcl.DiagError {
-			t.Errorf("%s", d)
-		}
-	}
+	noErrors(t, diags)
 	for _, f := range res.Files {
 		if strings.HasSuffix(f.Path, ".hcl") && (strings.Contains(string(f.Data), "${") || strings.Contains(string(f.Data), "%{") || strings.Contains(string(f.Data), `router "x"`)) {
 			t.Errorf("%s carries the hostile structure:\n%s", f.Path, f.Data)

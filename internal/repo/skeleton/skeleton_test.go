@@ -89,10 +89,10 @@ func noErrors(t *testing.T, diags hcl.Diagnostics) {
 	}
 }
 
-const opts64500 = "peerform/peerform@v1.0.0"
+const testActionRef = "peerform/peerform@v1.0.0"
 
 func options(platforms ...string) Options {
-	return Options{ASN: 64500, Platforms: platforms, ActionRef: opts64500,
+	return Options{ASN: 64500, Platforms: platforms, ActionRef: testActionRef,
 		Prefixes: []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24")}}
 }
 
@@ -221,9 +221,9 @@ func TestBuildRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, o := range map[string]Options{
-		"unknown network": {ASN: bgp.ASN(1), ActionRef: opts64500, Prefixes: options().Prefixes},
-		"no prefixes":     {ASN: 64500, ActionRef: opts64500},
-		"platform":        {ASN: 64500, ActionRef: opts64500, Prefixes: options().Prefixes, Platforms: []string{"ios\n"}},
+		"unknown network": {ASN: bgp.ASN(1), ActionRef: testActionRef, Prefixes: options().Prefixes},
+		"no prefixes":     {ASN: 64500, ActionRef: testActionRef},
+		"platform":        {ASN: 64500, ActionRef: testActionRef, Prefixes: options().Prefixes, Platforms: []string{"ios\n"}},
 		"action":          {ASN: 64500, ActionRef: "x@y\n  run: evil", Prefixes: options().Prefixes},
 	} {
 		if _, err := Build(store, o); err == nil {

@@ -10,7 +10,10 @@ FUZZTIME ?= 30s
 
 all: build
 
+# The first build compiles every dependency and takes a few minutes with no
+# output of its own; later builds take seconds.
 build:
+	@echo "Building $(BIN) (the first build compiles every dependency: a few minutes; later ones take seconds)"
 	$(GO) build -o $(BIN) ./cmd/peerform
 
 # The main job on the example repository, offline, with the embedded

@@ -75,7 +75,9 @@ router that reports no state, configured as intended), 1 when one is not
 
 func checkRun(ctx context.Context, opts *checkOptions) error {
 	a := opts.app
-	ro, err := opts.rollout(ctx, a, opts.query)
+	q := opts.query
+	q.ReadOnly = true
+	ro, err := opts.rollout(ctx, a, q)
 	if err != nil {
 		return err
 	}

@@ -62,7 +62,7 @@ func TestValidateExampleRepository(t *testing.T) {
 	}
 	// Checked against the demo PeeringDB snapshot: AS64503 has a stale
 	// port outside the AMS LAN, which is skipped with a warning.
-	if !strings.Contains(out, "on peers/AS64503.hcl line 1") || !strings.Contains(out, "skipped 203.0.113.13") {
+	if !strings.Contains(out, "peers/AS64503.hcl:1:1: warning: Session derivation") || !strings.Contains(out, "skipped 203.0.113.13") {
 		t.Errorf("no PeeringDB finding for AS64503:\n%s", out)
 	}
 }
@@ -107,7 +107,7 @@ func TestValidateBrokenRepository(t *testing.T) {
 			}
 			line := tc.wantLoc[strings.LastIndexByte(tc.wantLoc, ':')+1:]
 			file := tc.wantLoc[:strings.LastIndexByte(tc.wantLoc, ':')]
-			if !strings.Contains(out, "on "+file+" line "+line) {
+			if !strings.Contains(out, file+":"+line+":") {
 				t.Errorf("text output has no location %s:\n%s", tc.wantLoc, out)
 			}
 

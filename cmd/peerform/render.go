@@ -122,10 +122,26 @@ func renderRun(ctx context.Context, opts *renderOptions) error {
 			fmt.Fprintf(a.io.Out, "%s (%s): %d sessions, %d bytes -> %s\n", w.Router, w.Platform, w.Sessions, w.Bytes, w.Path)
 		}
 	}
+	noteNoSessions(a, written, len(repo.Peers))
 	if renderErr != nil {
 		return findingsf("%v", renderErr)
 	}
 	return nil
+}
+
+// noteNoSessions says, on stderr, what to add when a router renders no
+// BGP session: a config with none is valid but peers with nobody.
+func noteNoSessions(a *app, written []renderedFile, peers int) {
+	for _, w := range written {
+		if w.Sessions > 0 {
+			continue
+		}
+		if peers == 0 {
+			fmt.Fprintf(a.io.ErrOut, "Note: %s has no BGP session: there is no peer yet. Add one as peers/AS<n>.hcl (peers/README.md, 'peerform suggest' for who).\n", w.Router)
+		} else {
+			fmt.Fprintf(a.io.ErrOut, "Note: %s has no BGP session: no peer is at its exchanges with an address PeeringDB knows. Write the addresses in the peer files, session \"<IXP>\" { ipv4 = \"…\" } (validate's warnings say which peers).\n", w.Router)
+		}
+	}
 }
 
 type renderedFile struct {

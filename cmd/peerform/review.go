@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -19,6 +20,7 @@ type reviewOptions struct {
 	eventFile     string
 	base, head    string
 	dryRun        bool
+	json          bool
 	commentDeploy string
 	botLogin      string
 	env           string
@@ -82,8 +84,8 @@ change it.`,
   peerform review --comment-deploy outcome.md`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.commentDeploy != "" && (opts.base != "" || opts.head != "" || opts.dryRun) {
-				return usageErrorf("--comment-deploy posts a deploy outcome; it takes no --base, --head or --dry-run")
+			if opts.commentDeploy != "" && (opts.base != "" || opts.head != "" || opts.dryRun || opts.json) {
+				return usageErrorf("--comment-deploy posts a deploy outcome; it takes no --base, --head, --dry-run or --json")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -96,6 +98,7 @@ change it.`,
 	f.StringVar(&opts.base, "base", "", "base `revision` (default: the pull request's base commit)")
 	f.StringVar(&opts.head, "head", "", "head `revision` (default: the pull request's head commit, else HEAD)")
 	f.BoolVar(&opts.dryRun, "dry-run", false, "print the Markdown comment to stdout and post nothing")
+	f.BoolVar(&opts.json, "json", false, "print the report as JSON to stdout and post nothing")
 	f.StringVar(&opts.commentDeploy, "comment-deploy", "", "post the Markdown in `file` on the pull request the push event merged")
 	f.StringVar(&opts.env, "env", "production", "show the router diffs of this `environment`; \"\" for every router")
 	f.StringVar(&opts.botLogin, "bot-login", "", "only take comments by this `login` as the earlier review (default: the token's own identity)")
@@ -122,7 +125,7 @@ func reviewRun(ctx context.Context, opts *reviewOptions) error {
 	if base == "" {
 		return usageErrorf("no base revision: give --base (e.g. origin/main) or run on a pull_request event")
 	}
-	if !opts.dryRun && (ev == nil || ev.Number == 0) {
+	if !opts.dryRun && !opts.json && (ev == nil || ev.Number == 0) {
 		return usageErrorf("posting needs a pull_request event ($GITHUB_EVENT_PATH or --event); add --dry-run to print the comment instead")
 	}
 	in, err := pipeline.ReviewInputs(ctx, a.pipeline(), base, cmp.Or(head, "HEAD"), opts.env, opts.headRendered)
@@ -130,9 +133,19 @@ func reviewRun(ctx context.Context, opts *reviewOptions) error {
 		return err
 	}
 	report := review.Build(in)
-	if opts.dryRun {
+	switch {
+	case opts.json:
+		enc := json.NewEncoder(a.io.Out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(struct {
+			FormatVersion int `json:"format_version"`
+			review.Report
+		}{1, report}); err != nil {
+			return err
+		}
+	case opts.dryRun:
 		fmt.Fprint(a.io.Out, review.Markdown(report, 0))
-	} else {
+	default:
 		pub, target := opts.publisher(ev, review.Target{Number: ev.Number, HeadSHA: in.Head})
 		reportOutcome(a, pub.Publish(ctx, target, report))
 	}

@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -76,6 +79,21 @@ on merge it deploys the changed routers with commit-confirmed rollback.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &usageError{err}
 	})
+	// A repository named with -C must exist (init creates its own).
+	root.PersistentPreRunE = func(c *cobra.Command, args []string) error {
+		if !c.Flags().Changed("repo") || c.Name() == "init" {
+			return nil
+		}
+		switch fi, err := os.Stat(a.repoDir); {
+		case errors.Is(err, fs.ErrNotExist):
+			return usageErrorf("-C %s: the directory does not exist", a.repoDir)
+		case err != nil:
+			return usageErrorf("-C %s: %v", a.repoDir, err)
+		case !fi.IsDir():
+			return usageErrorf("-C %s: not a directory", a.repoDir)
+		}
+		return nil
+	}
 
 	pf := root.PersistentFlags()
 	pf.StringVarP(&a.repoDir, "repo", "C", ".", "peering repository `dir` (holds peers/ and policies/)")
@@ -89,6 +107,7 @@ on merge it deploys the changed routers with commit-confirmed rollback.`,
 		&cobra.Group{ID: "routers", Title: "Routers:"},
 	)
 	for _, c := range []*cobra.Command{
+		newCmdInit(a, nil),
 		newCmdValidate(a, nil),
 		newCmdFmt(a, nil),
 		newCmdRender(a, nil),

@@ -54,9 +54,12 @@ Exit status: 0 when every source answered, 1 when one or more did not,
 
 // sourceStatus is one line of the report, and the --json shape.
 type sourceStatus struct {
-	Source    string           `json:"source"` // "rtr" or "file"
-	From      string           `json:"from"`
-	Error     string           `json:"error,omitempty"`
+	Source string `json:"source"` // "rtr" or "file"
+	From   string `json:"from"`
+	Error  string `json:"error,omitempty"`
+	// Skipped says why the source was not asked (an RTR cache with
+	// --offline).
+	Skipped   string           `json:"skipped,omitempty"`
 	Version   *uint8           `json:"version,omitempty"`
 	SessionID *uint16          `json:"session_id,omitempty"`
 	Serial    *uint32          `json:"serial,omitempty"`
@@ -81,6 +84,10 @@ func rpkiStatusRun(ctx context.Context, opts *rpkiStatusOptions) error {
 	report := make([]sourceStatus, len(sources))
 	var wg sync.WaitGroup
 	for i, src := range sources {
+		if len(src.rtr) > 0 && a.offline {
+			report[i] = sourceStatus{Source: "rtr", From: src.rtr[0], Skipped: "not contacted (--offline)"}
+			continue
+		}
 		wg.Go(func() { report[i] = statusOf(ctx, a, src) })
 	}
 	wg.Wait()
@@ -133,6 +140,10 @@ func statusOf(ctx context.Context, a *app, src rpkiSource) sourceStatus {
 func writeStatusText(a *app, st sourceStatus) {
 	w := a.io.Out
 	fmt.Fprintf(w, "%s %s\n", st.Source, st.From)
+	if st.Skipped != "" {
+		fmt.Fprintf(w, "  %s\n", st.Skipped)
+		return
+	}
 	if st.Error != "" {
 		fmt.Fprintf(w, "  error: %s\n", st.Error)
 		return

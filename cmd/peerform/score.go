@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/decide/candidates"
 	"github.com/peerform/peerform/internal/pipeline"
 )
 
@@ -99,11 +101,11 @@ func scoreRun(ctx context.Context, opts *scoreOptions) error {
 	}
 	r, err := env.Scorer.Profile(reqASN, traffic)
 	if err != nil {
-		return fmt.Errorf("requester: %w", err)
+		return notFound("requester", err)
 	}
 	c, err := env.Scorer.Profile(opts.candidate, 0)
 	if err != nil {
-		return fmt.Errorf("candidate: %w", err)
+		return notFound("candidate", err)
 	}
 	env.Scorer.Params.AllCriteria = opts.flags.byCriterion
 	res := env.Scorer.Score(r, c)
@@ -121,4 +123,13 @@ func scoreRun(ctx context.Context, opts *scoreOptions) error {
 	}
 	printScore(a.io.Out, res)
 	return nil
+}
+
+// notFound makes a network missing from PeeringDB a finding (exit 1, as
+// peeringdb show), and anything else the failure it is.
+func notFound(role string, err error) error {
+	if errors.Is(err, candidates.ErrNotInPeeringDB) {
+		return findingsf("%s: %v", role, err)
+	}
+	return fmt.Errorf("%s: %w", role, err)
 }

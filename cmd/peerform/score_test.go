@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/core/intent"
 	"github.com/peerform/peerform/internal/decide/score"
 )
 
@@ -93,15 +94,17 @@ func TestScoreFlags(t *testing.T) {
 	}
 }
 
+// TestScoreUnknownCandidate: a network PeeringDB does not have is a
+// finding (exit 1), as for peeringdb show.
 func TestScoreUnknownCandidate(t *testing.T) {
 	_, errOut, code := runPeerform(t, "score", "AS4242424242", "--repo", "../..")
-	if code != exitError || !strings.Contains(errOut, "not in the PeeringDB data") {
+	if code != exitFindings || !strings.Contains(errOut, "not in the PeeringDB data") {
 		t.Errorf("exit %d: %s", code, errOut)
 	}
 }
 
 func TestSuggestCommand(t *testing.T) {
-	out, errOut, code := runPeerform(t, "suggest", "--repo", "../..", "--top", "3", "--json")
+	out, errOut, code := runPeerform(t, "suggest", "--repo", "../..", "--top", "3", "--json", "--include-peers")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
@@ -120,9 +123,31 @@ func TestSuggestCommand(t *testing.T) {
 			t.Errorf("candidate %d: %+v", i, c)
 		}
 	}
-	out, _, code = runPeerform(t, "suggest", "--repo", "../..")
+	out, _, code = runPeerform(t, "suggest", "--repo", "../..", "--include-peers")
 	if code != exitOK || !strings.Contains(out, "AS64501") || !strings.Contains(out, "P(AGREE)") || !strings.Contains(out, "(peer)") {
 		t.Errorf("exit %d:\n%s", code, out)
+	}
+	// By default the networks we peer with (peers/) are left out, and
+	// the count says so.
+	out, errOut, code = runPeerform(t, "suggest", "--repo", "../..", "--json")
+	var all struct {
+		Candidates []suggestion `json:"candidates"`
+		LeftOut    int          `json:"peers_left_out"`
+	}
+	if err := json.Unmarshal([]byte(out), &all); code != exitOK || err != nil {
+		t.Fatalf("exit %d, %v\n%s", code, err, errOut)
+	}
+	repo, _ := intent.LoadDir("../..")
+	for _, c := range all.Candidates {
+		if c.AlreadyPeer || repo.Peer(c.ASN) != nil {
+			t.Errorf("%s is our peer, yet suggested", c.ASN)
+		}
+	}
+	if all.LeftOut == 0 || len(all.Candidates) == 0 {
+		t.Errorf("%d candidates, %d peers left out", len(all.Candidates), all.LeftOut)
+	}
+	if _, errOut, _ := runPeerform(t, "suggest", "--repo", "../.."); !strings.Contains(errOut, "we already peer with left out (--include-peers)") {
+		t.Errorf("the text output does not say peers are left out:\n%s", errOut)
 	}
 	out, _, code = runPeerform(t, "suggest", "--repo", "../..", "--profile", "paper")
 	if code != exitOK || !strings.Contains(out, "FELICITY") {

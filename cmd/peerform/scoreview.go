@@ -56,7 +56,9 @@ func printScore(w io.Writer, r score.Result) {
 			r.Requester.ASN, r.Requester.CoveragePopulation, r.Candidate.ASN, r.Candidate.CoveragePopulation,
 			r.OverlapPopulation, r.Candidate.CoveragePopulation-r.OverlapPopulation, r.Requester.ASN)
 	}
-	if e := r.Economics; e != nil && len(e.PoPs) > 0 {
+	if e := r.Economics; e != nil && len(e.PoPs) > 0 && !e.Priced {
+		fmt.Fprintln(w, "Economics: not estimated; give transit and port prices in an economics block (policies/)")
+	} else if e != nil && len(e.PoPs) > 0 {
 		fmt.Fprintf(w, "Economics (%s): ports $%.0f/month, break-even at %.0f Mbps", strings.Join(e.PoPs, " "), e.PortCostUSD, e.BreakEvenMbps)
 		if e.TrafficSource != "" {
 			fmt.Fprintf(w, "; moves %.0f Mbps (%s, %s), saving $%.0f/month, net $%.0f/month", e.MovedMbps, e.BilledDirection, volumeSource(e), e.TransitSavingUSD, e.NetSavingUSD)

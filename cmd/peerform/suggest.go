@@ -26,6 +26,8 @@ type suggestOptions struct {
 	traffic   bool
 	flags     scoringFlags
 	json      bool
+	// includePeers keeps the networks we already peer with (marked).
+	includePeers bool
 }
 
 func newCmdSuggest(a *app, runF func(*suggestOptions) error) *cobra.Command {
@@ -39,7 +41,8 @@ func newCmdSuggest(a *app, runF func(*suggestOptions) error) *cobra.Command {
 or IXP with our network (policies/, or --requester) and ranks them, best
 first, by the probability that they agree (the paper profile: felicity),
 with where to peer and the strongest reason each way. Networks we already
-peer with (peers/) are marked. --by-saving ranks by the expected monthly
+peer with (peers/) are left out; --include-peers lists them too, marked
+"(peer)". --by-saving ranks by the expected monthly
 saving instead (probability × net saving), when traffic and prices are
 known. It answers "who should we peer with next?". A progress bar shows on
 a terminal. See 'peerform score --help' for the method.
@@ -86,6 +89,7 @@ probability); candidates nothing measured would move to come last.`,
 	cmd.Flags().BoolVar(&opts.bySaving, "by-saving", false, "rank by expected monthly saving (probability × net saving) where it is known")
 	cmd.Flags().BoolVar(&opts.traffic, "traffic", false, "rank by measured transit traffic that would move, net of port costs (traffic store)")
 	cmd.Flags().BoolVar(&opts.json, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&opts.includePeers, "include-peers", false, "also list the networks we already peer with (peers/), marked")
 	return cmd
 }
 
@@ -154,8 +158,14 @@ func suggestRun(ctx context.Context, opts *suggestOptions) error {
 		}
 	}
 	out := make([]suggestion, 0, len(results))
+	skipped := 0
 	for _, res := range results {
-		out = append(out, toSuggestion(res, peers[res.Candidate.ASN]))
+		peer := peers[res.Candidate.ASN]
+		if peer && !opts.includePeers {
+			skipped++
+			continue
+		}
+		out = append(out, toSuggestion(res, peer))
 	}
 	switch {
 	case opts.bySaving:
@@ -173,7 +183,7 @@ func suggestRun(ctx context.Context, opts *suggestOptions) error {
 	if opts.json {
 		enc := json.NewEncoder(a.io.Out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]any{"requester": r.Network.ASN, "profile": env.Profile, "scored": len(results),
+		return enc.Encode(map[string]any{"requester": r.Network.ASN, "profile": env.Profile, "scored": len(results), "peers_left_out": skipped,
 			"threshold": p.Threshold, "holistic": p.Holistic, "candidates": out})
 	}
 	tw := tabwriter.NewWriter(a.io.Out, 0, 0, 2, ' ', 0)
@@ -210,6 +220,9 @@ func suggestRun(ctx context.Context, opts *suggestOptions) error {
 		return err
 	}
 	fmt.Fprintf(a.io.ErrOut, "%d candidates scored; * recommended", len(results))
+	if skipped > 0 {
+		fmt.Fprintf(a.io.ErrOut, "; %s we already peer with left out (--include-peers)", plural(skipped, "network"))
+	}
 	if env.Profile == "paper" {
 		fmt.Fprintf(a.io.ErrOut, " (felicity ≥ %.2f%s)", p.Threshold, map[bool]string{true: " both ways", false: ""}[p.Holistic])
 	}

@@ -17,6 +17,7 @@ type validateOptions struct {
 
 func newCmdValidate(a *app, runF func(*validateOptions) error) *cobra.Command {
 	opts := &validateOptions{app: a}
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:     "validate",
 		GroupID: "intent",
@@ -44,10 +45,16 @@ are errors, 2 when the command itself fails.`,
   # Annotations on a pull request (in GitHub Actions)
   peerform validate --format github
 
-  # For scripts
-  peerform validate --format json | jq '.diagnostics[] | .range.filename'`,
+  # For scripts (--json is the same as --format json)
+  peerform validate --json | jq '.diagnostics[] | .range.filename'`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if asJSON {
+				if cmd.Flags().Changed("format") && opts.format != "json" {
+					return usageErrorf("--json and --format %s disagree", opts.format)
+				}
+				opts.format = "json"
+			}
 			switch opts.format {
 			case "text", "json", "github":
 			default:
@@ -60,6 +67,7 @@ are errors, 2 when the command itself fails.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.format, "format", "text", "output `format`: text, json or github (workflow-command annotations)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (the same as --format json)")
 	return cmd
 }
 
@@ -73,6 +81,7 @@ func validateRun(opts *validateOptions) error {
 		}
 		diags = append(diags, more...)
 	}
+	diags = intent.Sorted(diags)
 	errs, warns := intent.Counts(diags)
 	var err error
 	switch opts.format {

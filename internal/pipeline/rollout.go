@@ -30,6 +30,10 @@ type RolloutQuery struct {
 	Routers    []string // --router; empty: all of the environment
 	Env        string   // --env
 	KnownHosts string   // --known-hosts; empty: ~/.ssh/known_hosts
+	// ReadOnly is set by check: it reads state and pushes no config, so a
+	// secret that is not set is not needed (one that is set is still
+	// used to redact what the router says).
+	ReadOnly bool
 }
 
 // Rollout is what deploy and check need from the repository: a target per
@@ -125,6 +129,9 @@ func target(m *model.Model, r *model.Router, cfg, repoDir string, q RolloutQuery
 	for _, name := range secret.Names(cfg) {
 		v, from, ok := secret.Lookup(os.LookupEnv, name)
 		if !ok {
+			if q.ReadOnly {
+				continue
+			}
 			return t, fmt.Errorf("%s: the config needs the secret %s, which is not set", r.Name, secret.EnvVar(name))
 		}
 		if from != secret.EnvVar(name) {
@@ -146,11 +153,13 @@ func target(m *model.Model, r *model.Router, cfg, repoDir string, q RolloutQuery
 	if len(problems) > 0 {
 		return t, &FindingsError{Msg: errors.Join(problems...).Error()}
 	}
-	cfg, err := secret.Substitute(cfg, values)
-	if err != nil {
-		return t, fmt.Errorf("%s: %w", r.Name, err)
+	if !q.ReadOnly {
+		cfg, err := secret.Substitute(cfg, values)
+		if err != nil {
+			return t, fmt.Errorf("%s: %w", r.Name, err)
+		}
+		t.Config = cfg
 	}
-	t.Config = cfg
 	for _, s := range r.Sessions {
 		is := deploy.IntendedSession{Neighbor: s.Neighbor, PeerASN: s.Peer.ASN, Peer: s.Peer.Name,
 			MaxPrefixAction: m.Filters.MaxPrefix.Action}

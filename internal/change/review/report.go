@@ -34,6 +34,9 @@ func (v Verdict) String() string {
 	return fmt.Sprintf("Verdict(%d)", int(v))
 }
 
+// MarshalText makes the verdict "pass", "warn" or "fail" in JSON.
+func (v Verdict) MarshalText() ([]byte, error) { return []byte(v.String()), nil }
+
 // Conclusion is the check-run conclusion for the verdict. Warnings do not
 // block a merge, so they conclude "neutral".
 func (v Verdict) Conclusion() string {

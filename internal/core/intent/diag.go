@@ -1,9 +1,12 @@
 package intent
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -21,10 +24,96 @@ func Counts(diags hcl.Diagnostics) (errors, warnings int) {
 	return errors, warnings
 }
 
-// WriteText prints diagnostics the way HCL tools do: summary, location,
-// the source lines with the problem underlined, and the detail.
+// Sorted returns diags ordered the way a reader walks the repository:
+// those about no file first, then by file, line and column; otherwise in
+// the order found.
+func Sorted(diags hcl.Diagnostics) hcl.Diagnostics {
+	out := slices.Clone(diags)
+	slices.SortStableFunc(out, func(a, b *hcl.Diagnostic) int {
+		switch {
+		case a.Subject == nil || b.Subject == nil:
+			return cmp.Compare(btoi(a.Subject != nil), btoi(b.Subject != nil))
+		}
+		return cmp.Or(cmp.Compare(a.Subject.Filename, b.Subject.Filename),
+			cmp.Compare(a.Subject.Start.Line, b.Subject.Start.Line), cmp.Compare(a.Subject.Start.Column, b.Subject.Start.Column))
+	})
+	return out
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// maxSnippet bounds the source line shown under a diagnostic.
+const maxSnippet = 160
+
+// WriteText prints diagnostics sorted by file and position, each as
+// "file:line:col: severity: summary: detail" (the form compilers use, which
+// editors and CI jump to), then the source line with a caret under the
+// column when files has it. Source text is shown with control and
+// non-ASCII characters replaced, so a hostile file cannot drive the
+// terminal. color makes the severity bold and coloured.
 func WriteText(w io.Writer, diags hcl.Diagnostics, files map[string]*hcl.File, color bool) error {
-	return hcl.NewDiagnosticTextWriter(w, files, 100, color).WriteDiagnostics(diags)
+	var b strings.Builder
+	for _, d := range Sorted(diags) {
+		sev := "error"
+		if d.Severity == hcl.DiagWarning {
+			sev = "warning"
+		}
+		if color {
+			code := "31"
+			if sev == "warning" {
+				code = "33"
+			}
+			sev = "\x1b[1;" + code + "m" + sev + "\x1b[0m"
+		}
+		msg := d.Summary
+		if d.Detail != "" {
+			msg += ": " + d.Detail
+		}
+		if d.Subject == nil {
+			fmt.Fprintf(&b, "%s: %s\n", sev, msg)
+			continue
+		}
+		pos := d.Subject.Start
+		fmt.Fprintf(&b, "%s:%d:%d: %s: %s\n", d.Subject.Filename, pos.Line, pos.Column, sev, msg)
+		if f := files[d.Subject.Filename]; f != nil {
+			if line, ok := sourceLine(f.Bytes, pos.Line); ok {
+				fmt.Fprintf(&b, "%5d | %s\n      | %s^\n", pos.Line, line, strings.Repeat(" ", min(max(pos.Column-1, 0), len(line))))
+			}
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// sourceLine is line n (from 1) of src, printable ASCII only, bounded.
+func sourceLine(src []byte, n int) (string, bool) {
+	for i := 1; i < n; i++ {
+		j := bytes.IndexByte(src, '\n')
+		if j < 0 {
+			return "", false
+		}
+		src = src[j+1:]
+	}
+	if j := bytes.IndexByte(src, '\n'); j >= 0 {
+		src = src[:j]
+	}
+	if len(src) > maxSnippet {
+		src = append(src[:maxSnippet:maxSnippet], "…"...)
+	}
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t':
+			return ' '
+		case r == '…' || r >= 0x20 && r < 0x7f:
+			return r
+		}
+		return '?'
+	}, string(src)), true
 }
 
 // JSONDiagnostic is the stable JSON shape of one diagnostic (the same shape

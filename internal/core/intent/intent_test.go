@@ -55,9 +55,14 @@ const basePeer = `peer "AS13335" {
 }
 `
 
+// baseRPKI gives the routers an RTR cache (else each warns); a case
+// replaces policies/rpki.hcl to test the block.
+const baseRPKI = "rpki {\n  rtr = [\"198.51.100.10:8282\"]\n}\n"
+
 func repoFS(files map[string]string) fstest.MapFS {
 	fsys := fstest.MapFS{
 		"policies/base.hcl": {Data: []byte(basePolicy)},
+		"policies/rpki.hcl": {Data: []byte(baseRPKI)},
 		"peers/AS13335.hcl": {Data: []byte(basePeer)},
 	}
 	for name, src := range files {
@@ -233,7 +238,19 @@ func TestValidationRules(t *testing.T) {
 		{"irr snapshot escapes repository", map[string]string{"policies/i.hcl": "irr {\n  snapshot = [\"data/irr/a.rpsl\", \"/etc/passwd\"]\n}\n"}, []wantDiag{{E, "Invalid path", "policies/i.hcl", 2}}},
 		{"irr snapshot empty", map[string]string{"policies/i.hcl": "irr {\n  snapshot = []\n}\n"}, []wantDiag{{E, "No IRR snapshot", "policies/i.hcl", 2}}},
 		{"irr snapshot ok", map[string]string{"policies/i.hcl": "irr {\n  snapshot = [\"data/irr/ripe.db.route.gz\"]\n}\n"}, nil},
-		{"missing policies", map[string]string{"policies/base.hcl": ""}, []wantDiag{{E, "Missing policies directory", "", 0}}},
+		{"missing policies", map[string]string{"policies/base.hcl": "", "policies/rpki.hcl": ""}, []wantDiag{{E, "Missing policies directory", "", 0}}},
+		// The README promises RPKI-invalid = reject: a router without an
+		// RTR cache cannot, and each one says so.
+		{"no rpki block", map[string]string{"policies/rpki.hcl": ""},
+			[]wantDiag{{W, "No RPKI origin validation", "policies/base.hcl", 17}, {W, "No RPKI origin validation", "policies/base.hcl", 25}}},
+		{"empty rtr list", map[string]string{"policies/rpki.hcl": "rpki {\n  rtr = []\n}\n"},
+			[]wantDiag{{W, "No RPKI origin validation", "policies/base.hcl", 17}, {W, "No RPKI origin validation", "policies/base.hcl", 25}}},
+		{"rpki tag without caches", map[string]string{"policies/rpki.hcl": "filters {\n  rpki = \"tag\"\n}\n"},
+			[]wantDiag{{W, "No RPKI origin validation", "policies/base.hcl", 17}, {W, "No RPKI origin validation", "policies/base.hcl", 25}}},
+		{"rpki off is the explicit opt-out", map[string]string{"policies/rpki.hcl": "filters {\n  rpki = \"off\"\n}\n"},
+			[]wantDiag{{W, "RPKI origin validation is off", "policies/rpki.hcl", 2}}},
+		{"router's own caches", map[string]string{"policies/rpki.hcl": "",
+			"policies/base.hcl": strings.ReplaceAll(basePolicy, "  platform", "  rtr      = [\"192.0.2.126:8282\"]\n  platform")}, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -227,6 +227,27 @@ func names[T fmt.Stringer](values []T) []string {
 	return out
 }
 
+// originValidation warns about each router that cannot do the RPKI origin
+// validation filters.rpki asks for because no RTR cache is listed for it:
+// its config would silently accept RPKI-invalid routes. filters { rpki =
+// "off" } is the explicit way to do without (and warns on its own).
+func (v *validator) originValidation(repo *Repo) {
+	if repo.Filters.RPKI == "off" {
+		return
+	}
+	for _, r := range repo.Routers {
+		caches := repo.RPKI.RTR
+		if r.RTR != nil {
+			caches = r.RTR
+		}
+		if len(caches) == 0 {
+			v.warnf(r.DeclRange, "No RPKI origin validation",
+				"Router %q has no RTR cache (rpki { rtr = [\"host:port\"] } in policies/, or rtr in the router block), so it cannot reject RPKI-invalid routes as filters.rpki = %q asks: they would be accepted. List the RTR caches of your validators, or set filters { rpki = \"off\" } to accept them knowingly.",
+				r.Name, repo.Filters.RPKI)
+		}
+	}
+}
+
 func (v *validator) scoring(r *rawScoring) Scoring {
 	out := Scoring{Criterion: score.ByOwn, CandidateCriterion: score.ByOwn, FacilityCapacityMbps: 1000, Profile: "likelihood"}
 	if r == nil {

@@ -188,6 +188,9 @@ type RouterPort struct {
 	IXP  string
 	IPv4 netip.Addr
 	IPv6 netip.Addr
+	// IPv4Range and IPv6Range locate the addresses, for checks against
+	// LANs known only from PeeringDB.
+	IPv4Range, IPv6Range hcl.Range
 }
 
 // IXP is an exchange we are connected to.

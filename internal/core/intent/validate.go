@@ -107,6 +107,7 @@ func (v *validator) build(policies []*rawPolicyFile, peers []*rawPeer) *Repo {
 	repo.Traffic = v.traffic(single(v, "traffic", traffics, func(b *rawTraffic) hcl.Range { return b.DefRange }))
 	repo.Peers = v.peers(peers, repo)
 	v.crossCheck(repo)
+	v.originValidation(repo)
 	return repo
 }
 
@@ -399,7 +400,7 @@ func (v *validator) routers(raw []*rawRouter, repo *Repo) []*Router {
 				v.errorf(p.LabelRange, "Duplicate IXP port", "Router %q already has a port at %s.", r.Name, p.IXP)
 				continue
 			}
-			port := RouterPort{IXP: p.IXP}
+			port := RouterPort{IXP: p.IXP, IPv4Range: p.IPv4Range, IPv6Range: p.IPv6Range}
 			if p.IPv4 != nil {
 				if a, ok := v.addr(*p.IPv4, bgp.IPv4, p.IPv4Range, "ipv4"); ok {
 					v.inLAN(x, a, p.IPv4Range, "Router address")

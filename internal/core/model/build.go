@@ -71,6 +71,7 @@ func Build(repo *intent.Repo, in Inputs) (*Model, hcl.Diagnostics) {
 		routers[rt.Name] = r
 		m.Routers = append(m.Routers, r)
 	}
+	b.checkOurAddresses()
 	ours := b.ourIXs()
 	for _, ip := range repo.Peers {
 		p := b.peer(ip)
@@ -158,6 +159,55 @@ func (b *builder) errorf(rng hcl.Range, summary, format string, args ...any) {
 	})
 }
 
+// checkOurAddresses holds our routers' addresses on an exchange whose LAN
+// of the family policy leaves to PeeringDB (peeringdb_ix only) to
+// PeeringDB's LANs (ixpfx), with the errors validation gives against a LAN
+// written in policy: outside every LAN, or its network or broadcast
+// address. Such a router would render a session it cannot have.
+func (b *builder) checkOurAddresses() {
+	if b.in.PeeringDB == nil {
+		return
+	}
+	for _, rt := range b.repo.Routers {
+		for _, p := range rt.Ports {
+			x := b.repo.IXP(p.IXP)
+			if x == nil || x.PeeringDBIX == 0 {
+				continue
+			}
+			lans := b.in.PeeringDB.IXPrefixes(x.PeeringDBIX)
+			for _, a := range []struct {
+				addr   netip.Addr
+				policy netip.Prefix
+				rng    hcl.Range
+			}{{p.IPv4, x.IPv4LAN, p.IPv4Range}, {p.IPv6, x.IPv6LAN, p.IPv6Range}} {
+				if !a.addr.IsValid() || a.policy.IsValid() {
+					continue
+				}
+				var fam []string
+				inside := netip.Prefix{}
+				for _, lan := range lans {
+					if lan.Addr().Is4() != a.addr.Is4() {
+						continue
+					}
+					fam = append(fam, lan.String())
+					if lan.Contains(a.addr) {
+						inside = lan
+					}
+				}
+				switch {
+				case len(fam) == 0:
+				case !inside.IsValid():
+					b.errorf(a.rng, "Address outside the IXP LAN", "Router address %s is not inside %s's LAN %s (PeeringDB ixpfx of ix %d).",
+						a.addr, x.Name, strings.Join(fam, ", "), x.PeeringDBIX)
+				case bgp.LANEdge(inside, a.addr) != "":
+					b.errorf(a.rng, "Not a host address of the LAN", "Router address %s is the %s address of %s's LAN %s (PeeringDB ixpfx); no router or peer can have it.",
+						a.addr, bgp.LANEdge(inside, a.addr), x.Name, inside)
+				}
+			}
+		}
+	}
+}
+
 // ourIXs describes our IXPs and the routers at each for session
 // derivation.
 func (b *builder) ourIXs() []peeringdb.OurIX {
@@ -202,7 +252,11 @@ func (b *builder) sessions(ip *intent.Peer, p *Peer, ours []peeringdb.OurIX) []p
 		if w.Explicit {
 			// An address the peer file wrote that cannot be a
 			// neighbor: the session it asks for is missing.
-			b.errorf(rng, "Not a neighbor address", "%s.", strings.TrimSuffix(w.Message, "."))
+			summary := "Not a neighbor address"
+			if w.Code == peeringdb.WarnOutsideLAN {
+				summary = "Address outside the IXP LAN"
+			}
+			b.errorf(rng, summary, "%s.", strings.TrimSuffix(w.Message, "."))
 			continue
 		}
 		summary := "Session derivation"

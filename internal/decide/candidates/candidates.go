@@ -8,6 +8,7 @@
 package candidates
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -56,11 +57,15 @@ func Network(n peeringdb.Net, pops []peeringdb.PoP) score.Network {
 	return out
 }
 
+// ErrNotInPeeringDB is returned (wrapped) for a network the PeeringDB data
+// does not have: a finding about the question, not a failure.
+var ErrNotInPeeringDB = errors.New("not in the PeeringDB data")
+
 // Lookup builds the scoring view of asn from the store.
 func Lookup(s Store, asn bgp.ASN) (score.Network, error) {
 	n, ok := s.Net(asn)
 	if !ok {
-		return score.Network{}, fmt.Errorf("%v is not in the PeeringDB data", asn)
+		return score.Network{}, fmt.Errorf("%v is %w", asn, ErrNotInPeeringDB)
 	}
 	return Network(n, s.PoPs(asn)), nil
 }

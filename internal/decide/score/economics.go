@@ -8,6 +8,10 @@ type Outcome struct {
 	// PoPs are the keys of the contract the figures are for: the first
 	// APC* entry both sides accept. Empty when there is none.
 	PoPs []string `json:"pops"`
+	// Priced is false when the policy gives no price at all (no
+	// economics block): the money figures are then zeros, not estimates,
+	// and are not to be shown.
+	Priced bool `json:"priced"`
 	// TrafficSource says where the Mbps figures come from: "flows"
 	// (measured: transit traffic that would move, UseMeasured), or
 	// modelled from "measured" (the policy's total traffic), "peeringdb"
@@ -37,7 +41,7 @@ type Outcome struct {
 
 // economics prices the first jointly acceptable contract of APC*.
 func economics(res Result, r *Profile, e Economics, p Params) *Outcome {
-	out := &Outcome{PoPs: []string{}}
+	out := &Outcome{PoPs: []string{}, Priced: e.priced()}
 	var best *Ranked
 	for i := range res.APC {
 		if res.APC[i].OmegaRC > 0 {
@@ -91,4 +95,9 @@ func (o *Outcome) UseMeasured(inMbps, outMbps float64, days int, e Economics) {
 	o.BilledDirection, o.MovedMbps = "max", math.Max(inMbps, outMbps)
 	o.TransitSavingUSD = o.MovedMbps * e.TransitUSDPerMbps
 	o.NetSavingUSD = o.TransitSavingUSD - o.PortCostUSD
+}
+
+// priced reports whether any price is set.
+func (e Economics) priced() bool {
+	return e.TransitUSDPerMbps > 0 || e.DefaultPortUSDPerMonth > 0 || e.CrossConnectUSDPerMonth > 0 || len(e.PortUSDPerMonth) > 0
 }

@@ -2,6 +2,7 @@ package peeringdb
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 	"unicode"
 )
@@ -66,6 +68,10 @@ type ClientOptions struct {
 	// RetryBudget is the total time one Sync may spend waiting on 429
 	// (Retry-After) and 5xx answers before it gives up (default 5 minutes).
 	RetryBudget time.Duration
+	// RetryDeadline bounds how long one request is retried, from its
+	// first attempt (default 2 minutes): a server that stays down fails
+	// the sync in about that time, not after every retry's backoff.
+	RetryDeadline time.Duration
 	// MaxRetries bounds the retries of one request (default 8).
 	MaxRetries int
 	// Limits bound each response like a snapshot file.
@@ -126,6 +132,9 @@ func NewClient(opts ClientOptions) (*Client, error) {
 	}
 	if opts.MaxRetries <= 0 {
 		opts.MaxRetries = 8
+	}
+	if opts.RetryDeadline <= 0 {
+		opts.RetryDeadline = 2 * time.Minute
 	}
 	if opts.UserAgent == "" {
 		opts.UserAgent = "peerform"
@@ -284,13 +293,17 @@ func checkRowShape(typ string, raw json.RawMessage) error {
 	return json.Unmarshal(raw, v)
 }
 
-// get performs one GET with retries: 429 waits for Retry-After (or backs
-// off), 5xx and transport errors back off, all within the session's
-// budget. read consumes a 200 body.
+// get performs one GET with retries of what can recover: 429 waits for
+// Retry-After (or backs off); 5xx (as Retry-After says, else backing off),
+// timeouts and broken connections back off; all within the session's
+// budget and the request's deadline. A name that does not resolve, a
+// refused connection or an unreachable network fails at once: retrying
+// would only delay the answer. read consumes a 200 body.
 func (c *Client) get(ctx context.Context, s *session, u *url.URL, read func(io.Reader) error) error {
 	if c.opts.Offline {
 		return ErrOffline
 	}
+	first := time.Now()
 	for attempt := 0; ; attempt++ {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 		if err != nil {
@@ -310,6 +323,9 @@ func (c *Client) get(ctx context.Context, s *session, u *url.URL, read func(io.R
 		case err != nil:
 			if ctx.Err() != nil {
 				return ctx.Err()
+			}
+			if unreachable(err) {
+				return fmt.Errorf("PeeringDB cannot be reached: %w", err)
 			}
 			wait, why = backoff(attempt), fmt.Sprintf("request failed (%v)", err)
 		case resp.StatusCode == http.StatusOK && strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html"):
@@ -337,21 +353,39 @@ func (c *Client) get(ctx context.Context, s *session, u *url.URL, read func(io.R
 			}
 			return fmt.Errorf("%w (%s: %s); check %s", ErrUnauthorized, resp.Status, snippet, APIKeyEnv)
 		case resp.StatusCode >= 500:
-			wait, why = backoff(attempt), fmt.Sprintf("server error (%s)", resp.Status)
+			wait, why = retryAfter(resp.Header.Get("Retry-After"), time.Now(), attempt), fmt.Sprintf("server error (%s)", resp.Status)
 			drain(resp)
 		default:
 			return fmt.Errorf("PeeringDB answered %s for %s: %s", resp.Status, u.Path, bodySnippet(resp))
 		}
-		if attempt >= c.opts.MaxRetries || s.waited+wait > c.opts.RetryBudget {
-			return fmt.Errorf("giving up after %d attempts: %s", attempt+1, why)
+		if attempt >= c.opts.MaxRetries || s.waited+wait > c.opts.RetryBudget || time.Since(first)+wait > c.opts.RetryDeadline {
+			return fmt.Errorf("giving up after %d attempts in %s: %s", attempt+1, time.Since(first).Round(time.Second), why)
 		}
 		s.waited += wait
-		c.log.Warn("PeeringDB request will be retried", "reason", why, "wait", wait)
-		c.progress(Progress{Wait: wait, Message: fmt.Sprintf("%s; retrying in %s", why, wait.Round(time.Millisecond))})
+		// Said once: to the progress callback when there is one (a
+		// command shows it), else as a log line.
+		msg := fmt.Sprintf("%s; retrying in %s", why, wait.Round(time.Millisecond))
+		if c.opts.Progress != nil {
+			c.progress(Progress{Wait: wait, Message: msg})
+		} else {
+			c.log.Warn("PeeringDB request will be retried", "reason", why, "wait", wait)
+		}
 		if err := sleep(ctx, wait); err != nil {
 			return err
 		}
 	}
+}
+
+// unreachable reports errors no retry within a sync can fix: the name
+// does not resolve (or the resolver cannot be asked), the connection is
+// refused, the network or host is unreachable, or the server's
+// certificate is not valid. Timeouts and broken connections are not among
+// them.
+func unreachable(err error) bool {
+	var dns *net.DNSError
+	var cert *tls.CertificateVerificationError
+	return errors.As(err, &dns) || errors.As(err, &cert) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ENETUNREACH) || errors.Is(err, syscall.EHOSTUNREACH)
 }
 
 // backoff is 1s, 2s, 4s … capped at 60s.

@@ -24,8 +24,8 @@ type OurIX struct {
 	Name string
 	// IXID is its PeeringDB ix id; 0 when it is not in PeeringDB.
 	IXID int
-	// LANs are the peering LAN prefixes from policy; when empty, the IX's
-	// PeeringDB ixpfx prefixes are used.
+	// LANs are the peering LAN prefixes from policy; for a family they
+	// leave out, the IX's PeeringDB ixpfx prefixes are used.
 	LANs []netip.Prefix
 	// Routers are our routers connected to it, with their own addresses on
 	// the LAN. A router gets sessions of a family only if it has an
@@ -97,8 +97,8 @@ const (
 	WarnUnknownIXP WarningCode = "unknown-ixp"
 	// WarnNotAtIXP: ixps names one of our IXPs where the peer is absent.
 	WarnNotAtIXP WarningCode = "not-at-ixp"
-	// WarnOutsideLAN: a PeeringDB address is outside the IXP's LANs
-	// (skipped), or an explicit one is (kept, since it was written).
+	// WarnOutsideLAN: an address is outside the IXP's LANs (skipped; an
+	// explicit one is an error, as against LANs written in policy).
 	WarnOutsideLAN WarningCode = "outside-lan"
 	// WarnOwnAddress: a peer address is one of our routers' addresses.
 	WarnOwnAddress WarningCode = "own-address"
@@ -168,6 +168,7 @@ func DeriveSessions(dir PortDirectory, peer PeerRequest, ours []OurIX) Derivatio
 	}
 
 	present := false
+	var at []string // our IXPs where PeeringDB has ports of the peer
 	for _, ix := range ixs {
 		if len(ix.Routers) == 0 {
 			if len(explicit[ix.Name]) > 0 || limit[ix.Name] {
@@ -175,10 +176,7 @@ func DeriveSessions(dir PortDirectory, peer PeerRequest, ours []OurIX) Derivatio
 			}
 			continue
 		}
-		lans, lanOrigin := ix.LANs, FromPolicy
-		if len(lans) == 0 && dir != nil && ix.IXID > 0 {
-			lans, lanOrigin = dir.IXPrefixes(ix.IXID), FromPeeringDB
-		}
+		lans, fromPDB := ixLANs(dir, ix)
 		if ss := explicit[ix.Name]; len(ss) > 0 {
 			d.addExplicit(peer.ASN, ix, lans, ss)
 			present = true
@@ -199,11 +197,12 @@ func DeriveSessions(dir PortDirectory, peer PeerRequest, ours []OurIX) Derivatio
 			continue
 		}
 		present = true
+		at = append(at, ix.Name)
 		if len(lans) == 0 {
 			d.warn(WarnNoLAN, ix.Name, "cannot derive sessions at %s: its LANs are neither in policy nor in PeeringDB", ix.Name)
 			continue
 		}
-		d.addDerived(peer.ASN, ix, lans, lanOrigin, ports)
+		d.addDerived(peer.ASN, ix, lans, fromPDB, ports)
 	}
 
 	switch {
@@ -211,13 +210,30 @@ func DeriveSessions(dir PortDirectory, peer PeerRequest, ours []OurIX) Derivatio
 		d.warn(WarnNoCommonIXP, "", "%s is not at any of our IXPs (%s) according to PeeringDB, and the peer file gives no sessions",
 			peer.ASN, ixNames(ixs))
 	case present && len(d.Sessions) == 0 && !d.has(WarnNotAtIXP):
-		d.warn(WarnNoUsableAddress, "", "%s is at our IXPs but none of its addresses can be used; see the other warnings", peer.ASN)
+		// Say what to write; "why" only when there is something to see.
+		where := "IXP"
+		if len(at) > 0 {
+			where = at[0]
+		}
+		why := "PeeringDB lists no address of its ports there"
+		if len(d.Warnings) > 0 {
+			why = "none of its addresses can be used (the warnings above say why)"
+		}
+		d.warn(WarnNoUsableAddress, "", "%s is at %s according to PeeringDB, but %s, so it gets no session; write its addresses in the peer file: session %q { ipv4 = \"…\"  ipv6 = \"…\" }",
+			peer.ASN, orNone(strings.Join(at, ", "), "our IXPs"), why, where)
 	}
 	slices.SortFunc(d.Sessions, func(a, b Session) int {
 		return cmp.Or(cmp.Compare(a.IX, b.IX), cmp.Compare(a.Router, b.Router), cmp.Compare(a.Family, b.Family),
 			a.PeerAddr.Compare(b.PeerAddr))
 	})
 	return d
+}
+
+func orNone(s, none string) string {
+	if s == "" {
+		return none
+	}
+	return s
 }
 
 func (d *Derivation) has(code WarningCode) bool {
@@ -257,8 +273,10 @@ func (d *Derivation) addExplicit(asn bgp.ASN, ix OurIX, lans []netip.Prefix, ss 
 				continue
 			}
 			if len(lans) > 0 && !inside(lans, addr) {
-				d.warn(WarnOutsideLAN, ix.Name, "session %q: %s is outside the %s LANs (%s); kept because it is explicit",
+				// As with a LAN written in policy: no router can reach it.
+				d.warnExplicit(WarnOutsideLAN, ix.Name, "session %q: %s is not inside %s's LANs %s; ignored",
 					ix.Name, addr, ix.Name, prefixList(lans))
+				continue
 			}
 			prov := Provenance{Origin: FromIntent, Detail: fmt.Sprintf("session %q in the peer file", ix.Name)}
 			d.addOnRouters(asn, ix, routers, addr, false, prov)
@@ -266,7 +284,28 @@ func (d *Derivation) addExplicit(asn bgp.ASN, ix OurIX, lans []netip.Prefix, ss 
 	}
 }
 
-func (d *Derivation) addDerived(asn bgp.ASN, ix OurIX, lans []netip.Prefix, lanOrigin Origin, ports []NetIXLAN) {
+// ixLANs are an IX's LANs: policy's, and for a family policy gives none,
+// PeeringDB's (ixpfx), which fromPDB lists.
+func ixLANs(dir PortDirectory, ix OurIX) (lans []netip.Prefix, fromPDB map[netip.Prefix]bool) {
+	lans = slices.Clone(ix.LANs)
+	if dir == nil || ix.IXID <= 0 {
+		return lans, nil
+	}
+	has4 := slices.ContainsFunc(lans, func(p netip.Prefix) bool { return p.Addr().Is4() })
+	has6 := slices.ContainsFunc(lans, func(p netip.Prefix) bool { return p.Addr().Is6() })
+	for _, p := range dir.IXPrefixes(ix.IXID) {
+		if p.Addr().Is4() && !has4 || p.Addr().Is6() && !has6 {
+			lans = append(lans, p)
+			if fromPDB == nil {
+				fromPDB = map[netip.Prefix]bool{}
+			}
+			fromPDB[p] = true
+		}
+	}
+	return lans, fromPDB
+}
+
+func (d *Derivation) addDerived(asn bgp.ASN, ix OurIX, lans []netip.Prefix, fromPDB map[netip.Prefix]bool, ports []NetIXLAN) {
 	seen := map[netip.Addr]bool{}
 	for _, p := range ports {
 		for _, addr := range []netip.Addr{p.IPv4, p.IPv6} {
@@ -289,7 +328,11 @@ func (d *Derivation) addDerived(asn bgp.ASN, ix OurIX, lans []netip.Prefix, lanO
 			case bgp.LANEdge(lan, addr) != "":
 				skip(WarnLANAddress, fmt.Sprintf("it is the %s address of the LAN %s", bgp.LANEdge(lan, addr), lan))
 			default:
-				detail := fmt.Sprintf("netixlan %d (%s at ix %d), inside %s from %s", p.ID, asn, ix.IXID, lan, lanOrigin)
+				origin := FromPolicy
+				if fromPDB[lan] {
+					origin = FromPeeringDB
+				}
+				detail := fmt.Sprintf("netixlan %d (%s at ix %d), inside %s from %s", p.ID, asn, ix.IXID, lan, origin)
 				if !p.Updated.IsZero() {
 					detail += ", updated " + p.Updated.Format("2006-01-02")
 				}

@@ -107,10 +107,9 @@ func TestDeriveSessionsDemo(t *testing.T) {
 			},
 		},
 		{
-			name:      "explicit address outside the LAN is kept with a warning",
+			name:      "explicit address outside the LAN is refused",
 			peer:      PeerRequest{ASN: 13335, Sessions: []ExplicitSession{{IX: "DOC-IX-FRA", IPv4: netip.MustParseAddr("192.0.2.40")}}},
-			want:      []string{"DOC-IX-FRA fra-edge1 ipv4 192.0.2.129>192.0.2.40"},
-			wantWarns: []WarningCode{WarnOutsideLAN},
+			wantWarns: []WarningCode{WarnOutsideLAN, WarnNoUsableAddress},
 		},
 		{
 			name:      "explicit session at an IXP we are not at, and at our own address",

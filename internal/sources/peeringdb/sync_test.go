@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -489,5 +490,93 @@ func TestSyncRejectsHTML(t *testing.T) {
 	c, _ := NewClient(ClientOptions{BaseURL: fake.URL})
 	if _, err := c.Sync(context.Background(), t.TempDir(), time.Time{}); err == nil || !strings.Contains(err.Error(), "HTML page") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestSyncFailsAtOnceWhenUnreachable: a name that does not resolve and a
+// refused connection are not retried; with no network a sync fails in the
+// time of one attempt instead of after minutes of backoff.
+func TestSyncFailsAtOnceWhenUnreachable(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := "http://" + ln.Addr().String()
+	ln.Close()
+	for _, tc := range []struct{ name, url, want string }{
+		{"refused", refused, "refused"},
+		{"unresolvable", "http://peeringdb.invalid/api", "peeringdb.invalid"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var progress []Progress
+			var logs bytes.Buffer
+			c, _ := NewClient(ClientOptions{BaseURL: tc.url, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+				Progress: func(p Progress) {
+					if p.Wait > 0 {
+						progress = append(progress, p)
+					}
+				}})
+			res, err := c.Sync(context.Background(), t.TempDir(), time.Time{})
+			if err == nil || !strings.Contains(err.Error(), "cannot be reached") || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want PeeringDB cannot be reached … %s", err, tc.want)
+			}
+			if res.Requests > 1 || res.Waited != 0 || len(progress) != 0 || strings.Contains(logs.String(), "retried") {
+				t.Errorf("%d requests, waited %v, %d retry reports, logs %q: nothing can recover, nothing is retried",
+					res.Requests, res.Waited, len(progress), logs.String())
+			}
+		})
+	}
+}
+
+// TestSyncRetries503Once: a 503 is retried when Retry-After says, and the
+// retry is reported once: to the progress callback, not also to the log.
+func TestSyncRetries503Once(t *testing.T) {
+	fake := peeringdbtest.New(t, demoDir(t))
+	failed := false
+	fake.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+		if !failed {
+			failed = true
+			w.Header().Set("Retry-After", "0")
+			http.Error(w, "maintenance", http.StatusServiceUnavailable)
+			return true
+		}
+		return false
+	})
+	var progress []string
+	var logs bytes.Buffer
+	c, _ := NewClient(ClientOptions{BaseURL: fake.URL, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+		Progress: func(p Progress) {
+			if p.Wait > 0 || strings.Contains(p.Message, "retrying") { // Retry-After: 0 is a wait of 0
+				progress = append(progress, p.Message)
+			}
+		}})
+	res, err := c.Sync(context.Background(), t.TempDir(), time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Requests != len(ObjectTypes())+1 {
+		t.Errorf("%d requests, want one retry", res.Requests)
+	}
+	if len(progress) != 1 || !strings.Contains(progress[0], "503") || strings.Contains(logs.String(), "retried") {
+		t.Errorf("retry reports %q, log %q: want the one retry reported once", progress, logs.String())
+	}
+}
+
+// TestSyncRetryDeadline: a server that keeps failing is given up on once
+// the next wait would pass the request's retry deadline.
+func TestSyncRetryDeadline(t *testing.T) {
+	fake := peeringdbtest.New(t, demoDir(t))
+	fake.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+		w.Header().Set("Retry-After", "30")
+		http.Error(w, "down", http.StatusServiceUnavailable)
+		return true
+	})
+	c, _ := NewClient(ClientOptions{BaseURL: fake.URL, RetryDeadline: 10 * time.Second})
+	res, err := c.Sync(context.Background(), t.TempDir(), time.Time{})
+	if err == nil || !strings.Contains(err.Error(), "giving up after 1 attempts") {
+		t.Fatalf("err = %v", err)
+	}
+	if res.Waited != 0 {
+		t.Errorf("waited %v past the deadline", res.Waited)
 	}
 }

@@ -373,7 +373,9 @@ func TestNetconfDiscardReallyDiscards(t *testing.T) {
 func TestNetconfSettlesAfterHello(t *testing.T) {
 	srv := netconftest.Start(t)
 	for i := range 10 {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		// A bound on a hang, not on speed: a held-back reply never comes,
+		// while a loaded machine may take seconds to answer a fair one.
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		n, err := OpenNetconf(ctx, serverEndpoint(srv), NetconfOptions{Timeout: 3 * time.Second})
 		if err != nil {
 			cancel()

@@ -184,7 +184,17 @@ type Session struct {
 	Local     netip.Addr // invalid when unknown
 	MaxPrefix int
 	Import    string // import policy name: Name + "_IN"
-	Export    string // export policy name: shared per family (GSHUT variant for shutdown peers)
+	Export    string // export policy name: shared per family (GSHUT variant while drained)
+	// Drain is RFC 8326 graceful shutdown of this session (the peer, our
+	// router or the IXP in maintenance): GRACEFUL_SHUTDOWN on what we
+	// send, LocalPref 0 on what we receive.
+	Drain bool
+	// LocalPref is what routes from the session get: the peer's, or 0
+	// while drained.
+	LocalPref int
+	// Disabled is an administrative shutdown (the peer is being
+	// decommissioned): configured, but not to be established.
+	Disabled bool
 	// V is the router's view, so that a template printing one session
 	// reaches the router-wide settings ({{.V.Filters.RPKIReject}}).
 	V *View
@@ -310,9 +320,11 @@ func NewView(m *model.Model, router string) (*View, error) {
 			Family: fam, AFI: s.Family.String(), Suffix: suffix(fam), Neighbor: s.Neighbor, Local: s.Local,
 			MaxPrefix: s.MaxPrefix, Import: name + "_IN", V: v,
 			Export: "PEERFORM_EXPORT_" + suffix(fam),
+			Drain:  p.Shutdown || s.Drain, LocalPref: p.LocalPref, Disabled: s.Disabled,
 		}
 		f := v.family(fam)
-		if p.Shutdown {
+		if sess.Drain {
+			sess.LocalPref = 0
 			sess.Export += "_GSHUT"
 			f.GShut = true
 		}

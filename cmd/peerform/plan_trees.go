@@ -138,6 +138,7 @@ func planStates(ctx context.Context, a *app, base, head *repoState, templatesDir
 	p.Data = planSources(headIn.Data, headTmDesc)
 	p.DataChanges = dataChanges(headRepo, headModel, baseIn, headIn)
 	p.Management, p.DeployPolicy = plan.Management(baseRepo, headRepo, sel.env)
+	p.Statuses = plan.Statuses(baseRepo, headRepo)
 	for _, r := range p.Management {
 		if r.LeavesEnvironment != "" {
 			res.Diagnostics = append(res.Diagnostics, leavesEnvironment(headRepo, r))

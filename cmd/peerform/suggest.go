@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -38,7 +39,8 @@ func newCmdSuggest(a *app, runF func(*suggestOptions) error) *cobra.Command {
 or IXP with our network (policies/, or --requester) and ranks them, best
 first, by the probability that they agree (the paper profile: felicity),
 with where to peer and the strongest reason each way. Networks we already
-peer with (peers/) are marked. --by-saving ranks by the expected monthly
+peer with (peers/) are marked; networks whose file says status = "declined"
+are left out until its retry_after date. --by-saving ranks by the expected monthly
 saving instead (probability × net saving), when traffic and prices are
 known. It answers "who should we peer with next?". A progress bar shows on
 a terminal. See 'peerform score --help' for the method.
@@ -147,14 +149,19 @@ func suggestRun(ctx context.Context, opts *suggestOptions) error {
 		}
 	}
 	peers := map[bgp.ASN]bool{}
+	declined := map[bgp.ASN]bool{}
 	if env.repo != nil && reqASN == env.ours {
+		now := time.Now()
 		for _, p := range env.repo.Peers {
 			peers[p.ASN] = true
+			declined[p.ASN] = p.Declined(now)
 		}
 	}
 	out := make([]suggestion, 0, len(results))
 	for _, res := range results {
-		out = append(out, toSuggestion(res, peers[res.Candidate.ASN]))
+		if !declined[res.Candidate.ASN] { // they said no; ask again after retry_after
+			out = append(out, toSuggestion(res, peers[res.Candidate.ASN]))
+		}
 	}
 	switch {
 	case opts.bySaving:

@@ -217,6 +217,7 @@ func (v *validator) ixps(raw []*rawIXP) []*IXP {
 		}
 		byName[r.Name] = r
 		x := &IXP{Name: r.Name, DeclRange: r.DefRange}
+		x.Status = v.status(r.Status, r.StatusRange, "an IXP", siteStatuses)
 		if r.PeeringDBIX != nil {
 			if *r.PeeringDBIX < 1 {
 				v.errorf(r.PeeringDBIXRange, "Invalid PeeringDB id", "peeringdb_ix must be a positive PeeringDB ix id.")
@@ -314,6 +315,7 @@ func (v *validator) routers(raw []*rawRouter, repo *Repo) []*Router {
 		seen[r.Name] = r
 		rt := &Router{Name: r.Name, Platform: r.Platform, Host: r.Host, DeclRange: r.DefRange,
 			Transport: "ssh", User: "peerform", Environment: "production"}
+		rt.Status = v.status(r.Status, r.StatusRange, "a router", siteStatuses)
 		if !contains(Platforms, r.Platform) && written(r.PlatformRange) {
 			v.errorf(r.PlatformRange, "Unknown platform", "platform must be one of %s.%s", strings.Join(Platforms, ", "), didYouMean(r.Platform, Platforms))
 		}

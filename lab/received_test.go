@@ -9,7 +9,7 @@ import (
 func TestParseGoBGPRIB(t *testing.T) {
 	js := `{"198.51.100.0/24":[{"nlri":{"prefix":"198.51.100.0/24"},"age":1765000000,"best":true,
 	"attrs":[{"type":1,"value":0},{"type":2,"as_paths":[{"segment_type":2,"num":1,"asns":[64500]}]},{"type":3,"nexthop":"192.0.2.1"},
-	{"type":8,"communities":[4294901760,4259905536]}],"stale":false,"source-id":"198.51.100.1","neighbor-ip":"192.0.2.1"}],
+	{"type":8,"communities":[4294901760,4259841000]}],"stale":false,"source-id":"198.51.100.1","neighbor-ip":"192.0.2.1"}],
 	"11.65.0.0/20":[{"nlri":{"prefix":"11.65.0.0/20"},"attrs":[{"type":1,"value":0}],"neighbor-ip":"<nil>"}]}`
 	got, err := parseGoBGPRIB([]byte(js))
 	if err != nil {

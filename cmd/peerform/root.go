@@ -92,6 +92,7 @@ on merge it deploys the changed routers with commit-confirmed rollback.`,
 		newCmdReview(a, nil),
 		newCmdDeploy(a, nil),
 		newCmdCheck(a, nil),
+		newCmdMonitor(a, nil),
 		newCmdTraffic(a),
 	} {
 		root.AddCommand(c)

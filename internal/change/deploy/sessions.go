@@ -265,3 +265,17 @@ func Check(ctx context.Context, targets []Target, o CheckOptions) CheckReport {
 	}
 	return rep
 }
+
+// Observe reads a router's sessions once through an open driver and pairs
+// them with the target's intended ones, as Check does: what a monitor
+// polls with a connection it keeps.
+func Observe(ctx context.Context, d device.Driver, t Target) ([]SessionCheck, error) {
+	obs, err := d.Sessions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return match(t.Router, t.Intended, obs), nil
+}
+
+// Dial opens a target's router with the real drivers.
+func Dial(ctx context.Context, t Target) (device.Driver, error) { return defaultDial(nil)(ctx, t) }

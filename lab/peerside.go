@@ -110,3 +110,18 @@ func parseGoBGPRIB(js []byte) ([]ReceivedRoute, error) {
 	}
 	return out, nil
 }
+
+// StopPeer stops the daemon of one of the lab's peers, as a failure at the
+// peer would: its sessions with our routers go down.
+func (l *Lab) StopPeer(name string) error {
+	if _, ok := l.Topology.Peer(name); !ok {
+		return fmt.Errorf("lab: no peer %q", name)
+	}
+	for _, p := range l.Processes {
+		if p.Name == name {
+			l.stop(p)
+			return nil
+		}
+	}
+	return fmt.Errorf("lab: peer %s runs no process", name)
+}

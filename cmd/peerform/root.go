@@ -93,6 +93,7 @@ on merge it deploys the changed routers with commit-confirmed rollback.`,
 		newCmdDeploy(a, nil),
 		newCmdCheck(a, nil),
 		newCmdMonitor(a, nil),
+		newCmdPrune(a, nil),
 		newCmdTraffic(a),
 	} {
 		root.AddCommand(c)

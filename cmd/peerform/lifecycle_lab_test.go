@@ -26,7 +26,7 @@ func TestLifecycleLab(t *testing.T) {
 	l := labtest.Start(t, lab.Options{})
 	ctx := context.Background()
 	r := newLabGitRepo(t, l)
-	args := []string{"-C", r, "--offline", "--env", "lab", "--known-hosts", l.KnownHostsFile}
+	args := labArgs(l, r)
 	mustDeployAll(t, args)
 	// The links of the lab the example has sessions on (the lab has a
 	// few more, which the example leaves unconfigured).
@@ -154,6 +154,12 @@ func newLabGitRepo(t *testing.T, l *lab.Lab) string {
 	git(t, dir, "init", "-q", "-b", "main")
 	commitAll(t, dir, "the example repository with the lab")
 	return dir
+}
+
+// labArgs are the global flags that point peerform at the lab
+// environment of the repository in dir.
+func labArgs(l *lab.Lab, dir string) []string {
+	return []string{"-C", dir, "--offline", "--env", "lab", "--known-hosts", l.KnownHostsFile}
 }
 
 // mustDeployAll deploys the lab environment and wants both routers

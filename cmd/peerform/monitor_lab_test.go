@@ -36,10 +36,7 @@ func TestMonitorLab(t *testing.T) {
 	labtest.NeedTools(t, "prometheus")
 	l := labtest.Start(t, lab.Options{})
 	ctx := context.Background()
-	dir := renderExampleRepo(t)
-	writeLabEnv(t, l, dir)
-	t.Setenv("PEERFORM_SECRET_AS20940", lab.LabMD5)
-	args := []string{"-C", dir, "--offline", "--env", "lab", "--known-hosts", l.KnownHostsFile}
+	args := labArgs(l, newLabGitRepo(t, l))
 	mustDeployAll(t, args)
 	sessions := checkJSON(t, args).Sessions
 	intended := len(sessions)

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/core/intent"
 	"github.com/peerform/peerform/internal/decide/likelihood"
 	"github.com/peerform/peerform/internal/decide/score"
 )
@@ -153,7 +154,9 @@ func suggestRun(ctx context.Context, opts *suggestOptions) error {
 	if env.repo != nil && reqASN == env.ours {
 		now := time.Now()
 		for _, p := range env.repo.Peers {
-			peers[p.ASN] = true
+			// A network that declined is no peer; once it may be asked
+			// again it is a candidate like any other.
+			peers[p.ASN] = p.Status != intent.StatusDeclined
 			declined[p.ASN] = p.Declined(now)
 		}
 	}

@@ -255,7 +255,7 @@ func Check(ctx context.Context, targets []Target, o CheckOptions) CheckReport {
 		}
 		if unknown > 0 {
 			msg = fmt.Sprintf("%d sessions: %d Established, %d configured with their state unknown (the router reports none)",
-				len(r.checks), len(r.checks)-unknown-len(down), unknown)
+				len(r.checks), len(r.checks)-unknown-shut-len(down), unknown)
 		}
 		if len(down) > 0 {
 			msg = fmt.Sprintf("%d of %d sessions not Established: %s", len(down), len(r.checks), strings.Join(down, "; "))

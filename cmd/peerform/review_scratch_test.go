@@ -25,7 +25,7 @@ func newScratchRepo(t *testing.T) *scratchRepo {
 		t.Skip("builds git repositories")
 	}
 	dir := t.TempDir()
-	for _, p := range []string{"peers", "policies", "data", "templates", "go.mod", "device/frr.go", "device/platforms"} {
+	for _, p := range []string{"peers", "policies", "data", "templates", "go.mod", "internal/change/device/frr.go", "internal/change/device/platforms"} {
 		copyTree(t, filepath.Join("..", "..", p), filepath.Join(dir, p))
 	}
 	git(t, dir, "init", "-q", "-b", "main")
@@ -211,15 +211,15 @@ func TestReviewCodeChange(t *testing.T) {
 	clearActionsEnv(t)
 	r := newScratchRepo(t)
 	r.branch("go", func(dir string) {
-		edit(t, dir, "device/frr.go", func(s string) string { return s + "\n// A change of the code.\n" })
-		edit(t, dir, "device/platforms/frr_vtysh.yaml", func(s string) string { return s + "\n# embedded by device/frr.go\n" })
+		edit(t, dir, "internal/change/device/frr.go", func(s string) string { return s + "\n// A change of the code.\n" })
+		edit(t, dir, "internal/change/device/platforms/frr_vtysh.yaml", func(s string) string { return s + "\n# embedded by internal/change/device/frr.go\n" })
 	})
 	out, errOut, code := r.review("go")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
 	mustContain(t, out,
-		"> **This pull request changes peerform itself:** `device/frr.go`, `device/platforms/frr_vtysh.yaml`.",
+		"> **This pull request changes peerform itself:** `internal/change/device/frr.go`, `internal/change/device/platforms/frr_vtysh.yaml`.",
 		"**peerform itself changes**",
 		"What the head's own build renders is not part of this review",
 	)

@@ -120,15 +120,18 @@ func (m *Monitor) Poll(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i, t := range m.targets {
+		m.routers[t.Router].driver = results[i].driver // for Close, whatever happens next
+	}
 	if ctx.Err() != nil {
 		return nil // stopping: a poll cut short says nothing about the routers
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	now := m.o.Now()
 	for i, t := range m.targets {
 		r := m.routers[t.Router]
-		r.driver, r.err, r.polled = results[i].driver, results[i].err, now
+		r.err, r.polled = results[i].err, now
 		if r.err != nil {
 			m.o.Log.Warn("router not readable", "router", t.Router, "error", r.err)
 			continue

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"sort"
 
+	"github.com/peerform/peerform/internal/change/secret"
 	"github.com/peerform/peerform/internal/core/bgp"
 	"github.com/peerform/peerform/internal/core/intent"
 	"github.com/peerform/peerform/internal/core/model"
@@ -505,7 +506,13 @@ func newPeer(g *guard, mp *model.Peer) *Peer {
 		g.failf("%s: local_pref %d is not between 0 and %d", p.ID, p.LocalPref, intent.MaxLocalPref)
 	}
 	if mp.MD5 != nil {
-		p.Password = g.word("MD5 secret placeholder", model.SecretPlaceholder(*mp.MD5), "-_")
+		// The name rules validation applies, so that the placeholder fits
+		// every platform's password (the longest is 80 characters).
+		if msg := secret.CheckName(mp.MD5.Name); msg != "" {
+			g.failf("%s: MD5 secret name %s", p.ID, msg)
+		} else {
+			p.Password = g.word("MD5 secret placeholder", model.SecretPlaceholder(*mp.MD5), "-_")
+		}
 	}
 	return p
 }

@@ -22,6 +22,9 @@ import (
 // still up; a decommissioned peer's sessions are shut down, deploy and
 // check expect them down and the peer sees them down; removing the file
 // afterwards is a clean removal. Each review lists the status change.
+// Last, peerform monitor and a real Prometheus watch the lab while a peer
+// is stopped (testMonitor): one lab serves both, as starting and
+// deploying one is most of the time either takes.
 func TestLifecycleLab(t *testing.T) {
 	l := labtest.Start(t, lab.Options{})
 	ctx := context.Background()
@@ -142,6 +145,9 @@ func TestLifecycleLab(t *testing.T) {
 			t.Errorf("after the removal: %s %s (%s) %s", s.Router, s.Neighbor, s.PeerASN, s.State)
 		}
 	}
+
+	// The same lab, as it is now, watched by monitor and Prometheus.
+	t.Run("monitor", func(t *testing.T) { testMonitor(t, l, args) })
 }
 
 // newLabGitRepo is the example repository with the lab's environment, as

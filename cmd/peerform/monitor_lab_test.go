@@ -25,19 +25,16 @@ import (
 // scrapeInterval is the lab Prometheus's scrape interval.
 const scrapeInterval = time.Second
 
-// TestMonitorLab: peerform monitor watches the example deployed to the
-// lab, a real Prometheus scrapes it every second with the shipped
-// alerting rules (PeerformSessionDown's `for` shortened to 0s), and when
-// a lab peer is stopped PeerformSessionDown fires for each of its
-// sessions, and only for them, within two scrapes of the monitor after
-// the stop, as Prometheus's own samples and alerts say. The history file
-// records the sessions as down.
-func TestMonitorLab(t *testing.T) {
+// testMonitor: peerform monitor watches the lab, a real Prometheus
+// scrapes it every second with the shipped alerting rules
+// (PeerformSessionDown's `for` shortened to 0s), and when a lab peer is
+// stopped PeerformSessionDown fires for each of its sessions, and only for
+// them, within two scrapes of the monitor after the stop, as Prometheus's
+// own samples and alerts say. The history file records the sessions as
+// down after a flap.
+func testMonitor(t *testing.T, l *lab.Lab, args []string) {
 	labtest.NeedTools(t, "prometheus")
-	l := labtest.Start(t, lab.Options{})
 	ctx := context.Background()
-	args := labArgs(l, newLabGitRepo(t, l))
-	mustDeployAll(t, args)
 	sessions := checkJSON(t, args).Sessions
 	intended := len(sessions)
 

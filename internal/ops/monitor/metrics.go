@@ -1,7 +1,6 @@
 package monitor
 
 import (
-	"fmt"
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -110,8 +109,3 @@ func boolValue(b bool) float64 {
 }
 
 var _ prometheus.Collector = (*Monitor)(nil)
-
-// String describes the monitor for logs.
-func (m *Monitor) String() string {
-	return fmt.Sprintf("monitor of %d routers every %s", len(m.targets), m.o.Interval)
-}

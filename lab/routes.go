@@ -27,6 +27,7 @@ type BIRDRoute struct {
 	Neighbor         netip.Addr
 	Prefix           netip.Prefix
 	LargeCommunities []string // "(64500, 0, 7)", as birdc prints them
+	Communities      []string // "(65535,0)", as birdc prints them
 }
 
 // Accepted returns the routes a router accepted from its BGP neighbors,
@@ -120,11 +121,13 @@ func parseBIRDRoutes(out string, neighbor map[string]netip.Addr) []BIRDRoute {
 	for _, line := range strings.Split(out, "\n") {
 		if attr, ok := strings.CutPrefix(line, "\tBGP.large_community:"); ok {
 			if last >= 0 {
-				for _, c := range strings.Split(attr, ")") {
-					if c = strings.TrimSpace(c); c != "" {
-						routes[last].LargeCommunities = append(routes[last].LargeCommunities, c+")")
-					}
-				}
+				routes[last].LargeCommunities = append(routes[last].LargeCommunities, birdList(attr)...)
+			}
+			continue
+		}
+		if attr, ok := strings.CutPrefix(line, "\tBGP.community:"); ok {
+			if last >= 0 {
+				routes[last].Communities = append(routes[last].Communities, birdList(attr)...)
 			}
 			continue
 		}
@@ -154,6 +157,17 @@ func parseBIRDRoutes(out string, neighbor map[string]netip.Addr) []BIRDRoute {
 		}
 	}
 	return routes
+}
+
+// birdList splits a birdc list of tuples, "(1,2) (3,4)", into its items.
+func birdList(attr string) []string {
+	var out []string
+	for _, c := range strings.Split(attr, ")") {
+		if c = strings.TrimSpace(c); c != "" {
+			out = append(out, c+")")
+		}
+	}
+	return out
 }
 
 // birdNeighbors maps BGP protocol names to their neighbor addresses, from

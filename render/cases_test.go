@@ -337,3 +337,57 @@ func walkStrings(v reflect.Value, path string, seen map[uintptr]bool, f func(pat
 		f(path, v.String())
 	}
 }
+
+// TestCaseLifecycle: a session is drained when its peer, its router or its
+// IXP is in maintenance, and only then; a decommissioning peer's sessions
+// are configured shut down; requested and declined peers render nothing.
+func TestCaseLifecycle(t *testing.T) {
+	v1, m := caseView(t, "lifecycle", "r1")
+	v2, _ := caseView(t, "lifecycle", "r2")
+	type want struct {
+		drain, disabled bool
+		localPref       int
+	}
+	wants := map[string]want{
+		"r1 AS64501_IX_ONE_V4": {false, false, 150}, // active peer, active IXP and router
+		"r1 AS64501_IX_TWO_V4": {true, false, 0},    // IX-TWO is in maintenance
+		"r1 AS64502_IX_ONE_V4": {false, true, 100},  // decommissioning
+		"r1 AS64502_IX_ONE_V6": {false, true, 100},
+		"r1 AS64503_IX_ONE_V6": {true, false, 0}, // the peer is in maintenance
+		"r2 AS64501_IX_ONE_V4": {true, false, 0}, // r2 is in maintenance
+	}
+	got := map[string]want{}
+	for _, v := range []*View{v1, v2} {
+		for _, s := range v.Sessions {
+			got[v.Router+" "+s.Name] = want{s.Drain, s.Disabled, s.LocalPref}
+			if gshut := strings.HasSuffix(s.Export, "_GSHUT"); gshut != s.Drain {
+				t.Errorf("%s %s: export %s while drain is %t", v.Router, s.Name, s.Export, s.Drain)
+			}
+		}
+	}
+	if !reflect.DeepEqual(got, wants) {
+		t.Errorf("sessions:\n got %v\nwant %v", got, wants)
+	}
+	for _, p := range []platform.Name{platform.BIRD2, platform.FRR, platform.Junos, platform.IOSXR, platform.EOS, platform.NETCONF} {
+		conf := renderAs(t, m, "r1", p)
+		for _, absent := range []string{"192.0.2.14", "192.0.2.15", "AS64504", "AS64505"} {
+			if strings.Contains(conf, absent) {
+				t.Errorf("%s: %s of a requested or declined peer is rendered", p, absent)
+			}
+		}
+	}
+	// Both sessions of AS64502, and no other, are shut down.
+	shut := map[platform.Name]*regexp.Regexp{
+		"bird2":   regexp.MustCompile(`(?m)^  disabled;$`),
+		"frr":     regexp.MustCompile(`(?m)^ neighbor \S+ shutdown$`),
+		"eos":     regexp.MustCompile(`(?m)^   neighbor \S+ shutdown$`),
+		"iosxr":   regexp.MustCompile(`(?m)^  shutdown$`),
+		"junos":   regexp.MustCompile(`inactive: neighbor`),
+		"netconf": regexp.MustCompile(`<enabled>false</enabled>`),
+	}
+	for p, re := range shut {
+		if conf := renderAs(t, m, "r1", p); len(re.FindAllString(conf, -1)) != 2 {
+			t.Errorf("%s: %d sessions shut down (%s), want AS64502's 2:\n%s", p, len(re.FindAllString(conf, -1)), re, conf)
+		}
+	}
+}

@@ -66,6 +66,11 @@ func fuzzPeer(asn uint32, name, desc, imp, extra string, flags uint16, localPref
 	if flags&(1<<6) != 0 {
 		fmt.Fprintf(&b, "  max_prefix {\n    ipv4 = %d\n    ipv6 = %d\n  }\n", mp4, mp6)
 	}
+	// Bits 9-11 pick a lifecycle status (0: none written).
+	if st := int(flags>>9) & 7; st > 0 {
+		statuses := []string{"active", "requested", "maintenance", "decommissioning", "declined", "paused", "MAINTENANCE"}
+		fmt.Fprintf(&b, "  status = %q\n", statuses[st-1])
+	}
 	if flags&(3<<7) != 0 {
 		b.WriteString("  session \"IX-FUZZ\" {\n")
 		if flags&(1<<7) != 0 {
@@ -91,6 +96,8 @@ func FuzzRenderBIRD(f *testing.F) {
 	f.Add(uint32(64504), `q"; } filter evil { accept; } "`, "d", "AS64504", "S", uint16(0x190), int16(0), uint8(14), uint16(0), uint16(0), uint16(0), uint8(2))
 	f.Add(uint32(13335), "Cloudflare", "", "AS13335:AS-CLOUDFLARE", "", uint16(0x100), int16(100), uint8(40), uint16(0x40), uint16(3000), uint16(1000), uint8(5))
 	f.Add(uint32(64505), "Shut", "Draining for maintenance", "AS-SHUT", "", uint16(0x184), int16(0), uint8(15), uint16(0x15), uint16(10), uint16(10), uint8(6))
+	f.Add(uint32(64506), "Leaving", "", "AS-LEAVING", "", uint16(0x180|4<<9), int16(0), uint8(16), uint16(0x16), uint16(10), uint16(10), uint8(6))
+	f.Add(uint32(64507), "Drained", "", "AS-DRAINED", "", uint16(0x180|3<<9), int16(0), uint8(17), uint16(0x17), uint16(10), uint16(10), uint8(6))
 	f.Fuzz(func(t *testing.T, asn uint32, name, desc, imp, extra string, flags uint16, localPref int16, host4 uint8, host6 uint16, mp4, mp6 uint16, pfx uint8) {
 		fsys := fstest.MapFS{
 			"policies/policy.hcl":              {Data: []byte(fuzzPolicy)},

@@ -21,6 +21,7 @@ var goldenCases = []string{
 	"route-server", // two route servers from PeeringDB; bogon exceptions; gshut not honoured
 	"shutdown",     // a peer in graceful shutdown next to one that is not; warn only
 	"no-irr",       // failed, missing and one-family IRR data: deny-all
+	"lifecycle",    // statuses: maintenance of a peer, a router and an IXP, decommissioning, requested, declined
 }
 
 // TestGolden renders every router of every case for every platform,

@@ -31,6 +31,7 @@ func netconfPayload(v *View) ([]byte, error) {
 			Description:  s.Peer.Name,
 			PeerGroup:    netconfPeerGroup(s),
 			AuthPassword: openconfig.Secret(s.Peer.Password),
+			Shutdown:     s.Disabled,
 			AFISAFIs:     []openconfig.AFISAFI{{Family: fam, MaxPrefixes: uint32(s.MaxPrefix)}},
 		})
 	}
@@ -58,9 +59,13 @@ func netconfNotes(v *View, neighbors int) string {
 		"  which must hold the import and export policy (IRR prefix lists, RPKI,\n" +
 		"  bogons, our announcements). Policy is not configured over NETCONF.\n")
 	var notes []string
+	drained := map[uint32]bool{}
+	for _, s := range v.Sessions {
+		drained[s.Peer.ASN] = drained[s.Peer.ASN] || s.Drain
+	}
 	for _, p := range v.Peers {
 		var what []string
-		if p.Shutdown {
+		if drained[p.ASN] {
 			what = append(what, "graceful shutdown (RFC 8326): the session stays enabled")
 		}
 		if p.GTSM {

@@ -187,7 +187,17 @@ type Session struct {
 	Local     netip.Addr // invalid when unknown
 	MaxPrefix int
 	Import    string // import policy name: Name + "_IN"
-	Export    string // export policy name: shared per family (GSHUT variant for shutdown peers)
+	Export    string // export policy name: shared per family (GSHUT variant while drained)
+	// Drain is RFC 8326 graceful shutdown of this session (the peer, our
+	// router or the IXP in maintenance): GRACEFUL_SHUTDOWN on what we
+	// send, LocalPref 0 on what we receive.
+	Drain bool
+	// LocalPref is what routes from the session get: the peer's, or 0
+	// while drained.
+	LocalPref int
+	// Disabled is an administrative shutdown (the peer is being
+	// decommissioned): configured, but not to be established.
+	Disabled bool
 	// V is the router's view, so that a template printing one session
 	// reaches the router-wide settings ({{.V.Filters.RPKIReject}}).
 	V *View
@@ -316,9 +326,11 @@ func NewView(m *model.Model, router string) (*View, error) {
 			Family: fam, AFI: s.Family.String(), Suffix: suffix(fam), Neighbor: s.Neighbor, Local: s.Local,
 			MaxPrefix: s.MaxPrefix, Import: name + "_IN", V: v,
 			Export: "PEERFORM_EXPORT_" + suffix(fam),
+			Drain:  p.Shutdown || s.Drain, LocalPref: p.LocalPref, Disabled: s.Disabled,
 		}
 		f := v.family(fam)
-		if p.Shutdown {
+		if sess.Drain {
+			sess.LocalPref = 0
 			sess.Export += "_GSHUT"
 			f.GShut = true
 		}
@@ -499,13 +511,13 @@ func newPeer(g *guard, mp *model.Peer) *Peer {
 		g.failf("%s: local_pref %d is not between 0 and %d", p.ID, p.LocalPref, intent.MaxLocalPref)
 	}
 	if mp.MD5 != nil {
-		// The name's bounds as validation checks them: the placeholder
-		// must fit every platform's password field until deploy
-		// substitutes the value.
+		// The name rules validation applies, so that the placeholder fits
+		// every platform's password (the longest is 80 characters).
 		if msg := secret.CheckName(mp.MD5.Name); msg != "" {
-			g.failf("MD5 secret name %q %s", mp.MD5.Name, msg)
+			g.failf("%s: MD5 secret name %s", p.ID, msg)
+		} else {
+			p.Password = g.word("MD5 secret placeholder", model.SecretPlaceholder(*mp.MD5), "-_")
 		}
-		p.Password = g.word("MD5 secret placeholder", model.SecretPlaceholder(*mp.MD5), "-_")
 	}
 	return p
 }

@@ -122,6 +122,8 @@ on merge it deploys the changed routers with commit-confirmed rollback.`,
 		newCmdReview(a, nil),
 		newCmdDeploy(a, nil),
 		newCmdCheck(a, nil),
+		newCmdMonitor(a, nil),
+		newCmdPrune(a, nil),
 		newCmdTraffic(a),
 	} {
 		root.AddCommand(c)

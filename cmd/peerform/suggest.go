@@ -9,10 +9,12 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/core/intent"
 	"github.com/peerform/peerform/internal/decide/likelihood"
 	"github.com/peerform/peerform/internal/decide/score"
 	"github.com/peerform/peerform/internal/pipeline"
@@ -42,7 +44,8 @@ or IXP with our network (policies/, or --requester) and ranks them, best
 first, by the probability that they agree (the paper profile: felicity),
 with where to peer and the strongest reason each way. Networks we already
 peer with (peers/) are left out; --include-peers lists them too, marked
-"(peer)". --by-saving ranks by the expected monthly
+"(peer)". Networks whose file says status = "declined" are left out until
+its retry_after date. --by-saving ranks by the expected monthly
 saving instead (probability × net saving), when traffic and prices are
 known. It answers "who should we peer with next?". A progress bar shows on
 a terminal. See 'peerform score --help' for the method.
@@ -152,14 +155,22 @@ func suggestRun(ctx context.Context, opts *suggestOptions) error {
 		}
 	}
 	peers := map[bgp.ASN]bool{}
+	declined := map[bgp.ASN]bool{}
 	if env.Repo != nil && reqASN == env.Ours {
+		now := time.Now()
 		for _, p := range env.Repo.Peers {
-			peers[p.ASN] = true
+			// A network that declined is no peer; once it may be asked
+			// again it is a candidate like any other.
+			peers[p.ASN] = p.Status != intent.StatusDeclined
+			declined[p.ASN] = p.Declined(now)
 		}
 	}
 	out := make([]suggestion, 0, len(results))
 	skipped := 0
 	for _, res := range results {
+		if declined[res.Candidate.ASN] { // they said no; ask again after retry_after
+			continue
+		}
 		peer := peers[res.Candidate.ASN]
 		if peer && !opts.includePeers {
 			skipped++

@@ -144,6 +144,7 @@ func PlanStates(ctx context.Context, o Options, base, head *State, templatesDir 
 	p.Data = planSources(headIn.Data, headTmDesc)
 	p.DataChanges = dataChanges(headRepo, headModel, baseIn, headIn)
 	p.Management, p.DeployPolicy = plan.Management(baseRepo, headRepo, sel.Env)
+	p.Statuses = plan.Statuses(baseRepo, headRepo)
 	for _, r := range p.Management {
 		if r.LeavesEnvironment != "" {
 			res.Diagnostics = append(res.Diagnostics, leavesEnvironment(headRepo, r))

@@ -104,6 +104,13 @@ func ReviewInputs(ctx context.Context, o Options, baseRev, headRev, env, headRen
 		}
 		in.BaseData, in.HeadData = dataVersions(p.BaseData), dataVersions(p.Data)
 		in.DataChanges, in.Management, in.DeployPolicy = p.DataChanges, p.Management, p.DeployPolicy
+		in.Statuses = p.Statuses
+		for _, c := range p.Statuses {
+			if c.Warning != "" {
+				in.Diagnostics = append(in.Diagnostics, &hcl.Diagnostic{Severity: hcl.DiagWarning,
+					Summary: "Peer removed without decommissioning", Detail: fmt.Sprintf("%s: %s.", c.Name, c.Warning)})
+			}
+		}
 	}
 	if len(in.Workflows) > 0 {
 		in.Diagnostics = append(in.Diagnostics, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "CI workflows change",

@@ -162,7 +162,7 @@ func target(m *model.Model, r *model.Router, cfg, repoDir string, q RolloutQuery
 	}
 	for _, s := range r.Sessions {
 		is := deploy.IntendedSession{Neighbor: s.Neighbor, PeerASN: s.Peer.ASN, Peer: s.Peer.Name,
-			MaxPrefixAction: m.Filters.MaxPrefix.Action}
+			MaxPrefixAction: m.Filters.MaxPrefix.Action, Shutdown: s.Disabled}
 		if s.MaxPrefix > 0 {
 			is.MaxPrefix = map[bgp.Family]int{s.Family: s.MaxPrefix}
 		}

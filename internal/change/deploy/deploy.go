@@ -536,7 +536,8 @@ func unknownState(cs []SessionCheck) int {
 // Established: those that were up before it, new ones, and those whose
 // state the router did not report (nothing says they were down). A session
 // that was configured and down before is the peer's business, not a reason
-// to undo our change.
+// to undo our change. Sessions meant to be shut down are always judged:
+// the change must take them down.
 func requiredSessions(intended []IntendedSession, before []device.Session) map[string]bool {
 	req := map[string]bool{}
 	prior := map[string]device.Session{}
@@ -545,7 +546,7 @@ func requiredSessions(intended []IntendedSession, before []device.Session) map[s
 	}
 	for _, in := range intended {
 		s, ok := prior[in.Neighbor.Unmap().String()]
-		if !ok || s.Established() || s.State == device.StateUnknown {
+		if in.Shutdown || !ok || s.Established() || s.State == device.StateUnknown {
 			req[in.Neighbor.Unmap().String()] = true
 		}
 	}
@@ -564,6 +565,10 @@ func verifyProblems(cs []SessionCheck, required map[string]bool, settle time.Dur
 			continue
 		}
 		switch {
+		case c.Shutdown:
+			if c.Established {
+				out = append(out, c.describe())
+			}
 		case !c.Established:
 			out = append(out, c.describe())
 		case c.Uptime < settle:

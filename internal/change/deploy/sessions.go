@@ -24,6 +24,10 @@ type IntendedSession struct {
 	// says: "shutdown" (default), "restart" or "warn". With "warn" a
 	// session over the limit stays up and is only a warning.
 	MaxPrefixAction string `json:"max_prefix_action,omitempty"`
+	// Shutdown says the session is configured administratively down on
+	// purpose (the peer is being decommissioned): it is fine when it is
+	// not Established, and a problem when it still is.
+	Shutdown bool `json:"shutdown,omitempty"`
 }
 
 // SessionCheck is an intended session as the router reports it.
@@ -40,8 +44,11 @@ type SessionCheck struct {
 	RPKIInvalid int                `json:"rpki_invalid"`
 	// Reason is the router's explanation when the session is down.
 	Reason string `json:"reason,omitempty"`
-	// Established is the pass/fail of the check.
+	// Established says the session is up; for a Shutdown session that
+	// is the failure.
 	Established bool `json:"established"`
+	// Shutdown copies IntendedSession.Shutdown.
+	Shutdown bool `json:"shutdown,omitempty"`
 	// StateUnknown says the router has the neighbor, with the intended
 	// peer AS, but reports no state for it (device.StateUnknown).
 	StateUnknown bool `json:"state_unknown,omitempty"`
@@ -73,7 +80,7 @@ func match(router string, intended []IntendedSession, observed []device.Session)
 	for _, in := range intended {
 		c := SessionCheck{Router: router, Neighbor: in.Neighbor, PeerASN: in.PeerASN, Peer: in.Peer,
 			MaxPrefix: in.MaxPrefix, WarnOnly: in.MaxPrefixAction == "warn", State: "NotConfigured", Received: map[bgp.Family]int{}, RPKIInvalid: -1,
-			Warnings: []string{}}
+			Warnings: []string{}, Shutdown: in.Shutdown}
 		if s, ok := byAddr[in.Neighbor.Unmap()]; ok {
 			c.State, c.Uptime, c.Reason, c.RPKIInvalid = s.State, s.Uptime, s.Reason, s.RPKIInvalid
 			if s.Received != nil {
@@ -93,6 +100,12 @@ func match(router string, intended []IntendedSession, observed []device.Session)
 		} else {
 			c.Reason = "the router has no such neighbor"
 		}
+		switch {
+		case c.Shutdown && c.Established:
+			c.Reason = "still Established, but configured shut down (decommissioning)"
+		case c.Shutdown:
+			c.Reason = "shut down on purpose (decommissioning)"
+		}
 		for _, f := range c.OverMax() {
 			c.Warnings = append(c.Warnings, fmt.Sprintf("%d %s routes accepted, max-prefix is %d", c.Received[f], f, c.MaxPrefix[f]))
 		}
@@ -104,10 +117,14 @@ func match(router string, intended []IntendedSession, observed []device.Session)
 	return out
 }
 
-// fine is the pass of a check under a verification: Established, or with
-// VerifyConfig, configured as intended on a router that reports no state.
+// fine is the pass of a check under a verification: Established (down,
+// for a session shut down on purpose), or with VerifyConfig, configured
+// as intended on a router that reports no state.
 func (c SessionCheck) fine(mode Verification) bool {
-	return c.Established || (mode == VerifyConfig && c.StateUnknown)
+	if mode == VerifyConfig && c.StateUnknown {
+		return true
+	}
+	return c.Established != c.Shutdown
 }
 
 // describe says in a few words why a session is not fine.
@@ -218,22 +235,27 @@ func Check(ctx context.Context, targets []Target, o CheckOptions) CheckReport {
 			continue
 		}
 		var down []string
-		unknown := 0
+		unknown, shut := 0, 0
 		mode := targets[i].verification()
 		for _, c := range r.checks {
 			switch {
 			case !c.fine(mode):
 				rep.OK = false
 				down = append(down, c.describe())
-			case !c.Established:
+			case c.StateUnknown:
 				unknown++
+			case c.Shutdown:
+				shut++
 			}
 		}
 		rep.StateUnknown += unknown
 		msg := fmt.Sprintf("%d sessions, all Established", len(r.checks))
+		if shut > 0 {
+			msg = fmt.Sprintf("%d sessions: %d Established, %d shut down on purpose (decommissioning)", len(r.checks), len(r.checks)-shut, shut)
+		}
 		if unknown > 0 {
 			msg = fmt.Sprintf("%d sessions: %d Established, %d configured with their state unknown (the router reports none)",
-				len(r.checks), len(r.checks)-unknown-len(down), unknown)
+				len(r.checks), len(r.checks)-unknown-shut-len(down), unknown)
 		}
 		if len(down) > 0 {
 			msg = fmt.Sprintf("%d of %d sessions not Established: %s", len(down), len(r.checks), strings.Join(down, "; "))
@@ -243,3 +265,17 @@ func Check(ctx context.Context, targets []Target, o CheckOptions) CheckReport {
 	}
 	return rep
 }
+
+// Observe reads a router's sessions once through an open driver and pairs
+// them with the target's intended ones, as Check does: what a monitor
+// polls with a connection it keeps.
+func Observe(ctx context.Context, d device.Driver, t Target) ([]SessionCheck, error) {
+	obs, err := d.Sessions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return match(t.Router, t.Intended, obs), nil
+}
+
+// Dial opens a target's router with the real drivers.
+func Dial(ctx context.Context, t Target) (device.Driver, error) { return defaultDial(nil)(ctx, t) }

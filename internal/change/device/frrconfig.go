@@ -472,6 +472,11 @@ func frrNeg(line string) string {
 	if rest, ok := strings.CutPrefix(line, "no "); ok {
 		return rest
 	}
+	if strings.HasPrefix(line, "on-match goto ") {
+		// FRR's command takes no clause number: "no on-match goto 100"
+		// is an unknown command.
+		return "no on-match goto"
+	}
 	return "no " + line
 }
 

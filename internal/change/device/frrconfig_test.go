@@ -283,3 +283,23 @@ func BenchmarkFRRDiff(b *testing.B) {
 		}
 	}
 }
+
+// TestFRRDiffOnMatch: FRR removes an on-match goto without its clause
+// number (draining a peer moves its import route-map from goto 100 to 110).
+func TestFRRDiffOnMatch(t *testing.T) {
+	from, err := parseFRR("route-map RM permit 80\n on-match goto 100\n match ip address prefix-list A\nexit\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	to, err := parseFRRIntended("route-map RM permit 80\n on-match goto 110\n match ip address prefix-list A\nexit\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := frrDiff(from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"route-map RM permit 80", "no on-match goto", "on-match goto 110", "exit"}; !slices.Equal(got, want) {
+		t.Errorf("diff %q, want %q", got, want)
+	}
+}

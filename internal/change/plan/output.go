@@ -63,6 +63,12 @@ func (p *Plan) WriteText(w io.Writer, opts TextOptions) error {
 			}
 		}
 	}
+	if len(p.Statuses) > 0 {
+		ew.printf("\nStatus changes:\n")
+		for _, c := range p.Statuses {
+			ew.printf("  %s\n", c.Line())
+		}
+	}
 	if len(p.DataChanges) > 0 {
 		ew.printf("\nData changed:\n")
 		for _, c := range p.DataChanges {
@@ -164,6 +170,7 @@ func (p *Plan) WriteJSON(w io.Writer) error {
 	nonNil(&doc.DataChanges)
 	nonNil(&doc.Management)
 	nonNil(&doc.DeployPolicy)
+	nonNil(&doc.Statuses)
 	for i := range doc.DataChanges {
 		nonNil(&doc.DataChanges[i].Details)
 		nonNil(&doc.DataChanges[i].Affects)

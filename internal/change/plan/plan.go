@@ -141,6 +141,8 @@ type Plan struct {
 	// DeployPolicy the changes of the deploy block.
 	Management   []RouterSettings `json:"management"`
 	DeployPolicy []Setting        `json:"deploy_policy"`
+	// Statuses are the lifecycle changes of peers, routers and IXPs.
+	Statuses []StatusChange `json:"statuses"`
 }
 
 // Source is one outside data source and the version of it used.
@@ -292,13 +294,14 @@ func sessionChanges(o, n *render.Session) []string {
 	diff("name", o.Name, n.Name)
 	diff("peer name", o.Peer.Name, n.Peer.Name)
 	diff("max-prefix", o.MaxPrefix, n.MaxPrefix)
-	diff("local-pref", o.Peer.LocalPref, n.Peer.LocalPref)
+	diff("local-pref", o.LocalPref, n.LocalPref)
 	diff("local address", o.Local, n.Local)
 	diff("IXP community", o.Community, n.Community)
 	diff("import", o.Peer.Import, n.Peer.Import)
 	toggle("GTSM", o.Peer.GTSM, n.Peer.GTSM)
 	toggle("BFD", o.Peer.BFD, n.Peer.BFD)
-	toggle("graceful shutdown", o.Peer.Shutdown, n.Peer.Shutdown)
+	toggle("graceful shutdown", o.Drain, n.Drain)
+	toggle("administrative shutdown", o.Disabled, n.Disabled)
 	toggle("route server", o.Peer.RouteServer, n.Peer.RouteServer)
 	switch {
 	case o.Peer.Password == "" && n.Peer.Password != "":

@@ -37,6 +37,7 @@ type Inputs struct {
 	DataChanges        []plan.DataChange
 	Management         []plan.RouterSettings
 	DeployPolicy       []plan.Setting
+	Statuses           []plan.StatusChange
 	Code, Templates    []string
 	Workflows          []string
 	HeadBuild          *HeadBuild
@@ -65,7 +66,7 @@ const contractsShown = 3
 // with warnings, Pass otherwise.
 func Build(in Inputs) Report {
 	r := Report{Base: in.Base, Head: in.Head, BaseData: in.BaseData, HeadData: in.HeadData, Notes: in.Notes,
-		DataChanges: in.DataChanges, Management: in.Management, DeployPolicy: in.DeployPolicy,
+		DataChanges: in.DataChanges, Management: in.Management, DeployPolicy: in.DeployPolicy, Statuses: in.Statuses,
 		Code: in.Code, Templates: in.Templates, Workflows: in.Workflows, HeadBuild: in.HeadBuild, Reviewer: in.Reviewer,
 		Planned: in.Planned || len(in.Routers) > 0}
 	var hidden int

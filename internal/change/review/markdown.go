@@ -199,6 +199,7 @@ func render(r Report, c caps, pre *prepared) string {
 	}
 
 	renderFindings(&b, r.Findings, pre.findings, c.findings, r.Fallback)
+	renderStatuses(&b, r.Statuses)
 	renderDataChanges(&b, r.DataChanges)
 	renderManagement(&b, r.Management, r.DeployPolicy)
 	if len(r.Routers) > 0 {

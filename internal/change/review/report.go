@@ -98,6 +98,9 @@ type Report struct {
 	// deploy block.
 	Management   []plan.RouterSettings
 	DeployPolicy []plan.Setting
+	// Statuses are the lifecycle changes: peers requested, drained,
+	// decommissioned or removed, routers and IXPs in maintenance.
+	Statuses []plan.StatusChange
 	// Code lists the changed files that are peerform itself (Go code, its
 	// module files, embedded files), Templates the changed router
 	// templates of the repository's templates/ folder (which the diffs

@@ -28,6 +28,8 @@ type rawPeer struct {
 	Shutdown    *bool          `hcl:"shutdown,optional"`
 	LocalPref   *int           `hcl:"local_pref,optional"`
 	RouteServer *bool          `hcl:"route_server,optional"`
+	Status      *string        `hcl:"status,optional"`
+	RetryAfter  *string        `hcl:"retry_after,optional"`
 	// ASSet is the old name of import; accepted with a deprecation warning.
 	ASSet *string `hcl:"as_set,optional"`
 	// Password is never accepted: it would put a secret in the repository.
@@ -46,6 +48,8 @@ type rawPeer struct {
 	GTSMRange        hcl.Range `hcl:"gtsm,attr_range"`
 	MD5Range         hcl.Range `hcl:"md5,attr_range"`
 	PasswordRange    hcl.Range `hcl:"password,attr_range"`
+	StatusRange      hcl.Range `hcl:"status,attr_range"`
+	RetryAfterRange  hcl.Range `hcl:"retry_after,attr_range"`
 }
 
 type rawAFILimits struct {
@@ -111,6 +115,7 @@ type rawRouter struct {
 	RouterID    *string   `hcl:"router_id,optional"`
 	RTR         *[]string `hcl:"rtr,optional"`
 	Environment *string   `hcl:"environment,optional"`
+	Status      *string   `hcl:"status,optional"`
 
 	Ports []*rawRouterPort `hcl:"ixp,block"`
 
@@ -124,6 +129,7 @@ type rawRouter struct {
 	RouterIDRange    hcl.Range `hcl:"router_id,attr_range"`
 	RTRRange         hcl.Range `hcl:"rtr,attr_range"`
 	EnvironmentRange hcl.Range `hcl:"environment,attr_range"`
+	StatusRange      hcl.Range `hcl:"status,attr_range"`
 }
 
 type rawRouterPort struct {
@@ -144,11 +150,13 @@ type rawIXP struct {
 	IPv4LAN     *string   `hcl:"ipv4_lan,optional"`
 	IPv6LAN     *string   `hcl:"ipv6_lan,optional"`
 	Community   *int      `hcl:"community,optional"`
+	Status      *string   `hcl:"status,optional"`
 
 	PeeringDBIXRange hcl.Range `hcl:"peeringdb_ix,attr_range"`
 	IPv4LANRange     hcl.Range `hcl:"ipv4_lan,attr_range"`
 	IPv6LANRange     hcl.Range `hcl:"ipv6_lan,attr_range"`
 	CommunityRange   hcl.Range `hcl:"community,attr_range"`
+	StatusRange      hcl.Range `hcl:"status,attr_range"`
 }
 
 type rawFilters struct {

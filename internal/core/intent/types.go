@@ -86,6 +86,10 @@ type Peer struct {
 	Shutdown    bool // RFC 8326 graceful shutdown towards this peer
 	RouteServer bool // the peer is an IXP route server
 	LocalPref   int  // 0: the policy default
+	// Status is the peer's lifecycle stage; RetryAfter, for a declined
+	// peer, the day it may be asked again (zero: not set).
+	Status     Status
+	RetryAfter time.Time
 
 	File      string    // repository-relative path of the peer file
 	DeclRange hcl.Range // the peer block's header
@@ -167,8 +171,10 @@ type Router struct {
 	// or a site with its own validator); nil: the policy's.
 	RTR         []string
 	Environment string // "production" unless set
-	Ports       []RouterPort
-	DeclRange   hcl.Range
+	// Status is StatusActive or StatusMaintenance (every session drained).
+	Status    Status
+	Ports     []RouterPort
+	DeclRange hcl.Range
 	// passwordEnvRange locates password_env for the cross-checks.
 	passwordEnvRange hcl.Range
 }
@@ -201,6 +207,8 @@ type IXP struct {
 	IPv4LAN   netip.Prefix
 	IPv6LAN   netip.Prefix
 	Community int // small number tagging routes learnt here (informational large community)
+	// Status is StatusActive or StatusMaintenance (every session drained).
+	Status    Status
 	DeclRange hcl.Range
 }
 

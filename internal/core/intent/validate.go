@@ -222,6 +222,7 @@ func (v *validator) ixps(raw []*rawIXP) []*IXP {
 		}
 		byName[r.Name] = r
 		x := &IXP{Name: r.Name, DeclRange: r.DefRange}
+		x.Status = v.status(r.Status, r.StatusRange, "an IXP", siteStatuses)
 		if r.PeeringDBIX != nil {
 			if *r.PeeringDBIX < 1 {
 				v.errorf(r.PeeringDBIXRange, "Invalid PeeringDB id", "peeringdb_ix must be a positive PeeringDB ix id.")
@@ -319,6 +320,7 @@ func (v *validator) routers(raw []*rawRouter, repo *Repo) []*Router {
 		seen[r.Name] = r
 		rt := &Router{Name: r.Name, Platform: platform.Name(r.Platform), Host: r.Host, DeclRange: r.DefRange,
 			Transport: "ssh", User: "peerform", Environment: "production"}
+		rt.Status = v.status(r.Status, r.StatusRange, "a router", siteStatuses)
 		if p, err := platform.Parse(r.Platform); err != nil {
 			if written(r.PlatformRange) {
 				v.errorf(r.PlatformRange, "Unknown platform", "platform must be one of %s.%s", platform.List(), didYouMean(r.Platform, strings.Split(platform.List(), ", ")))

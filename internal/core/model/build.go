@@ -76,6 +76,9 @@ func Build(repo *intent.Repo, in Inputs) (*Model, hcl.Diagnostics) {
 	for _, ip := range repo.Peers {
 		p := b.peer(ip)
 		m.Peers = append(m.Peers, p)
+		if !ip.Status.Renders() {
+			continue // tracked and scored, not configured
+		}
 		for _, s := range b.sessions(ip, p, ours) {
 			r := routers[s.Router]
 			if r == nil {
@@ -84,6 +87,8 @@ func Build(repo *intent.Repo, in Inputs) (*Model, hcl.Diagnostics) {
 			r.Sessions = append(r.Sessions, &Session{
 				Peer: p, IXP: s.IX, Family: s.Family, Neighbor: s.PeerAddr, Local: s.LocalAddr,
 				MaxPrefix: p.MaxPrefix[s.Family].Limit, Provenance: s.Provenance,
+				Drain:    p.Shutdown || inMaintenance(repo, r.Name, s.IX),
+				Disabled: ip.Status == intent.StatusDecommissioning,
 			})
 		}
 	}
@@ -127,6 +132,16 @@ func (b *builder) checkNeighbors(m *Model) {
 				s.Neighbor, s.IXP, other.Peer.ASN, other.Provenance.Detail, blame.Peer.ASN, blame.Provenance.Detail, r.Name)
 		}
 	}
+}
+
+// inMaintenance reports whether a router or an IXP is in maintenance, which
+// drains every session on it.
+func inMaintenance(repo *intent.Repo, router, ixp string) bool {
+	if r := repo.Router(router); r != nil && r.Status == intent.StatusMaintenance {
+		return true
+	}
+	x := repo.IXP(ixp)
+	return x != nil && x.Status == intent.StatusMaintenance
 }
 
 func sessionLess(a, b *Session) bool {
@@ -274,8 +289,8 @@ func (b *builder) sessions(ip *intent.Peer, p *Peer, ours []peeringdb.OurIX) []p
 func (b *builder) peer(ip *intent.Peer) *Peer {
 	p := &Peer{
 		ASN: ip.ASN, Name: ip.Name, Description: ip.Description, Import: ip.Import, Export: ip.Export,
-		LocalPref: ip.LocalPref, GTSM: ip.GTSM, BFD: ip.BFD, Shutdown: ip.Shutdown,
-		RouteServer: ip.RouteServer, MD5: ip.MD5, Intent: ip,
+		LocalPref: ip.LocalPref, GTSM: ip.GTSM, BFD: ip.BFD, Shutdown: ip.Shutdown || ip.Status == intent.StatusMaintenance,
+		RouteServer: ip.RouteServer, MD5: ip.MD5, Intent: ip, Status: ip.Status,
 		Prefixes: map[bgp.Family][]Prefix{bgp.IPv4: {}, bgp.IPv6: {}},
 	}
 	if p.LocalPref == 0 {

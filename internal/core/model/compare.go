@@ -42,8 +42,8 @@ func fingerprints(m *Model) map[bgp.ASN]string {
 		if p.MD5 != nil {
 			md5 = p.MD5.Name
 		}
-		fmt.Fprintf(w, "%s|%s|%s|%v|%v|%d|%t%t%t%t|%s\n", p.Name, p.Description, p.IRR, p.Import, p.Export,
-			p.LocalPref, p.GTSM, p.BFD, p.Shutdown, p.RouteServer, md5)
+		fmt.Fprintf(w, "%s|%s|%s|%v|%v|%d|%t%t%t%t|%s|%s\n", p.Name, p.Description, p.IRR, p.Import, p.Export,
+			p.LocalPref, p.GTSM, p.BFD, p.Shutdown, p.RouteServer, md5, p.Status)
 		for _, fam := range []bgp.Family{bgp.IPv4, bgp.IPv6} {
 			fmt.Fprintf(w, "%s max %d:", fam, p.MaxPrefix[fam].Limit)
 			// Of the RPKI state only "invalid" reaches a config (such
@@ -58,7 +58,7 @@ func fingerprints(m *Model) map[bgp.ASN]string {
 	for _, r := range m.Routers {
 		for _, s := range r.Sessions {
 			if w := b[s.Peer.ASN]; w != nil {
-				fmt.Fprintf(w, "%s %s %s %s %s %d\n", r.Name, s.IXP, s.Family, s.Neighbor, s.Local, s.MaxPrefix)
+				fmt.Fprintf(w, "%s %s %s %s %s %d %t %t\n", r.Name, s.IXP, s.Family, s.Neighbor, s.Local, s.MaxPrefix, s.Drain, s.Disabled)
 			}
 		}
 	}

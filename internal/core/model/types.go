@@ -124,6 +124,13 @@ type Session struct {
 	// Provenance says whether the address was written in the peer file
 	// or derived from PeeringDB (and from which netixlan row).
 	Provenance Provenance
+	// Drain is RFC 8326 graceful shutdown of this session: the peer,
+	// the router or the IXP is in maintenance (or the peer file says
+	// shutdown = true).
+	Drain bool
+	// Disabled is an administrative shutdown: the peer is being
+	// decommissioned and the session is meant to be down.
+	Disabled bool
 }
 
 // IRRState says what the IRR expansion of a peer's import yielded.
@@ -166,8 +173,11 @@ type Peer struct {
 	LocalPref   int
 	GTSM        bool
 	BFD         bool
-	Shutdown    bool
+	Shutdown    bool // graceful shutdown everywhere: shutdown = true or status maintenance
 	RouteServer bool
+	// Status is the peer file's lifecycle status; requested and declined
+	// peers have no sessions.
+	Status intent.Status
 	// MD5 names the secret holding the session password; the value is
 	// never part of the model (see SecretPlaceholder).
 	MD5 *intent.SecretRef

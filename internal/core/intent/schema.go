@@ -28,6 +28,8 @@ type rawPeer struct {
 	Shutdown    *bool          `hcl:"shutdown,optional"`
 	LocalPref   *int           `hcl:"local_pref,optional"`
 	RouteServer *bool          `hcl:"route_server,optional"`
+	Role        *string        `hcl:"role,optional"`
+	RoleStrict  *bool          `hcl:"role_strict,optional"`
 	// ASSet is the old name of import; accepted with a deprecation warning.
 	ASSet *string `hcl:"as_set,optional"`
 	// Password is never accepted: it would put a secret in the repository.
@@ -46,6 +48,8 @@ type rawPeer struct {
 	GTSMRange        hcl.Range `hcl:"gtsm,attr_range"`
 	MD5Range         hcl.Range `hcl:"md5,attr_range"`
 	PasswordRange    hcl.Range `hcl:"password,attr_range"`
+	RoleRange        hcl.Range `hcl:"role,attr_range"`
+	RoleStrictRange  hcl.Range `hcl:"role_strict,attr_range"`
 }
 
 type rawAFILimits struct {

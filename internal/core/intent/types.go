@@ -84,6 +84,12 @@ type Peer struct {
 	Shutdown    bool // RFC 8326 graceful shutdown towards this peer
 	RouteServer bool // the peer is an IXP route server
 	LocalPref   int  // 0: the policy default
+	// Role is our BGP role on the sessions (RFC 9234): "peer", or
+	// "rs-client" towards a route server, unless the file says otherwise.
+	// RoleStrict makes the router refuse a session whose neighbor does
+	// not announce the matching role.
+	Role       string
+	RoleStrict bool
 
 	File      string    // repository-relative path of the peer file
 	DeclRange hcl.Range // the peer block's header

@@ -103,6 +103,7 @@ func (v *validator) build(policies []*rawPolicyFile, peers []*rawPeer) *Repo {
 	repo.Traffic = v.traffic(single(v, "traffic", traffics, func(b *rawTraffic) hcl.Range { return b.DefRange }))
 	repo.Peers = v.peers(peers, repo)
 	v.crossCheck(repo)
+	v.checkRolePlatforms(repo)
 	return repo
 }
 

@@ -89,6 +89,7 @@ func Build(repo *intent.Repo, in Inputs) (*Model, hcl.Diagnostics) {
 	for _, r := range m.Routers {
 		sort.SliceStable(r.Sessions, func(i, j int) bool { return sessionLess(r.Sessions[i], r.Sessions[j]) })
 	}
+	m.NeverViaRouteServers = neverViaRouteServers(in.PeeringDB, repo.Network.ASN)
 	b.checkNeighbors(m)
 	return m, b.diags
 }
@@ -221,7 +222,7 @@ func (b *builder) peer(ip *intent.Peer) *Peer {
 	p := &Peer{
 		ASN: ip.ASN, Name: ip.Name, Description: ip.Description, Import: ip.Import, Export: ip.Export,
 		LocalPref: ip.LocalPref, GTSM: ip.GTSM, BFD: ip.BFD, Shutdown: ip.Shutdown,
-		RouteServer: ip.RouteServer, MD5: ip.MD5, Intent: ip,
+		RouteServer: ip.RouteServer, Role: ip.Role, RoleStrict: ip.RoleStrict, MD5: ip.MD5, Intent: ip,
 		Prefixes: map[bgp.Family][]Prefix{bgp.IPv4: {}, bgp.IPv6: {}},
 	}
 	if p.LocalPref == 0 {
@@ -353,4 +354,22 @@ func (b *builder) rpkiStates(prefixes []netip.Prefix, asns []bgp.ASN) []RPKIStat
 		}
 	}
 	return out
+}
+
+// neverViaRouteServers lists, sorted, the networks PeeringDB flags
+// info_never_via_route_servers, less our own: routes learnt from a route
+// server must not pass through them. Reserved numbers are left out: the
+// bogon-AS filter rejects them anyway.
+func neverViaRouteServers(pdb *peeringdb.Store, own bgp.ASN) []bgp.ASN {
+	if pdb == nil {
+		return nil
+	}
+	var out []bgp.ASN
+	for _, n := range pdb.Nets() {
+		if n.NeverViaRouteServers && n.ASN != own && n.ASN.Class() != bgp.Reserved {
+			out = append(out, n.ASN)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }

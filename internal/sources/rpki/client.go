@@ -60,6 +60,9 @@ type Snapshot struct {
 	Refresh, Retry, Expire time.Duration
 	// Table holds the VRPs, with Config.SLURM applied.
 	Table *Table
+	// ASPAs holds the ASPAs a version 2 cache sent; empty with older
+	// caches.
+	ASPAs *ASPAs
 }
 
 // Client keeps an RTR session with one cache and always offers the latest
@@ -150,7 +153,7 @@ func Fetch(ctx context.Context, cfg Config) (*Snapshot, error) {
 	}
 	s := newSession(c.cfg.MaxVRPs)
 	err = c.connect(ctx, s, true)
-	if downgrade(s, err) {
+	for downgrade(s, err) {
 		err = c.connect(ctx, s, true)
 	}
 	if err != nil {
@@ -202,11 +205,12 @@ func (c *Client) Run(ctx context.Context) error {
 }
 
 // downgrade handles RFC 8210 §7 version negotiation: a cache that refuses
-// version 1 before the first sync gets version 0 on the next connection.
+// our version before the first sync gets the next lower one on the next
+// connection (2, then 1, then 0).
 func downgrade(s *session, err error) bool {
 	var ce *CacheError
 	if errors.As(err, &ce) && ce.Code == rtr.PDU_ERROR_BADPROTOVERSION && !s.synced && s.version > rtr.PROTOCOL_VERSION_0 {
-		s.version = rtr.PROTOCOL_VERSION_0
+		s.version--
 		return true
 	}
 	return false
@@ -233,10 +237,12 @@ func (c *Client) refresh(s *session) time.Duration {
 	return s.refresh
 }
 
-// decoded is one PDU read from the cache, or why reading stopped.
+// decoded is one PDU read from the cache (pdu, or aspa for an ASPA PDU),
+// or why reading stopped.
 type decoded struct {
-	pdu rtr.PDU
-	err error
+	pdu  rtr.PDU
+	aspa *ASPAPDU
+	err  error
 }
 
 // connect runs one connection: it queries, applies what the cache sends,
@@ -307,7 +313,12 @@ func (c *Client) connect(ctx context.Context, s *session, once bool) (err error)
 				}
 				return in.err
 			}
-			act, err := s.handle(in.pdu)
+			var act action
+			if in.aspa != nil {
+				err = s.handleASPA(in.aspa)
+			} else {
+				act, err = s.handle(in.pdu)
+			}
 			if err != nil {
 				var pe *ProtocolError
 				if errors.As(err, &pe) {
@@ -343,6 +354,11 @@ func (c *Client) publish(s *session) {
 		Cache: c.cfg.Addr, Version: s.version, SessionID: s.sessionID, Serial: s.serial, Updated: time.Now(),
 		Refresh: c.refresh(s), Retry: c.retry(s), Expire: c.expire(s),
 	}
+	if prev := c.Snapshot(); prev != nil && !s.aspaChanged {
+		snap.ASPAs = prev.ASPAs
+	} else {
+		snap.ASPAs = s.aspaSet()
+	}
 	if prev := c.Snapshot(); prev != nil && !s.changed {
 		snap.Table = prev.Table
 	} else {
@@ -359,12 +375,9 @@ func (c *Client) publish(s *session) {
 func readPDUs(r io.Reader, out chan<- decoded, done <-chan struct{}) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	for {
-		p, err := rtr.Decode(br)
-		if err == nil && p == nil {
-			err = errors.New("undecodable PDU")
-		}
+		p, aspa, err := readPDU(br)
 		select {
-		case out <- decoded{p, err}:
+		case out <- decoded{p, aspa, err}:
 		case <-done:
 			return
 		}

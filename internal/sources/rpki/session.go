@@ -91,10 +91,17 @@ type session struct {
 	next      map[VRP]struct{}
 	announce  []VRP // serial response: changes to apply at End of Data
 	withdraw  []VRP
+
+	// ASPAs (protocol version 2): the set held, by customer, and the
+	// response in progress: the whole new set after a Reset Query, the
+	// changes (nil providers: withdrawn) after a Serial Query.
+	aspas       map[bgp.ASN][]bgp.ASN
+	nextASPAs   map[bgp.ASN][]bgp.ASN
+	aspaChanged bool
 }
 
 func newSession(maxVRPs int) *session {
-	return &session{version: rtr.PROTOCOL_VERSION_1, maxVRPs: maxVRPs, refresh: defaultRefresh, retry: defaultRetry, expire: defaultExpire}
+	return &session{version: rtrVersion2, maxVRPs: maxVRPs, refresh: defaultRefresh, retry: defaultRetry, expire: defaultExpire}
 }
 
 // nextQuery builds the query to send now and records that it is pending:
@@ -115,6 +122,7 @@ func (s *session) forget() {
 	s.synced = false
 	s.query, s.answering = actNone, false
 	s.next, s.announce, s.withdraw = nil, nil, nil
+	s.nextASPAs = nil
 }
 
 // handle processes one PDU from the cache.
@@ -153,6 +161,7 @@ func (s *session) handle(pdu rtr.PDU) (action, error) {
 		s.sessionID = p.SessionId
 		s.next = make(map[VRP]struct{})
 		s.announce, s.withdraw = nil, nil
+		s.nextASPAs = make(map[bgp.ASN][]bgp.ASN)
 		return actNone, nil
 
 	case *rtr.PDUIPv4Prefix:
@@ -245,8 +254,35 @@ func (s *session) prefix(p netip.Prefix, maxLen uint8, asn uint32, flags uint8, 
 	return nil
 }
 
+// handleASPA processes an ASPA PDU (protocol version 2): in a Reset
+// Query response the announcements make up the whole set; in a Serial
+// Query response an announcement replaces the customer's ASPA and a
+// withdrawal removes it, applied at End of Data like the VRPs.
+func (s *session) handleASPA(p *ASPAPDU) error {
+	c := p.ASPA.Customer
+	_, have := s.aspas[c]
+	_, seen := s.nextASPAs[c]
+	switch {
+	case !s.answering:
+		return protocolErrorf(rtr.PDU_ERROR_CORRUPTDATA, "ASPA PDU outside a response")
+	case s.version < rtrVersion2:
+		return protocolErrorf(rtr.PDU_ERROR_BADPDUTYPE, "ASPA PDU in protocol version %d", s.version)
+	case seen:
+		return protocolErrorf(rtr.PDU_ERROR_DUPANNOUNCE, "ASPA of %s twice in one response", c)
+	case s.query == actResetQuery && !p.Announce:
+		return protocolErrorf(rtr.PDU_ERROR_CORRUPTDATA, "withdrawal of the ASPA of %s in a Reset Query response", c)
+	case s.query == actSerialQuery && !p.Announce && !have:
+		return protocolErrorf(rtr.PDU_ERROR_WITHDRAWUNKNOWN, "ASPA of %s withdrawn but never announced", c)
+	case p.Announce && len(s.aspas)+len(s.nextASPAs) >= s.maxVRPs:
+		return protocolErrorf(rtr.PDU_ERROR_CORRUPTDATA, "more than %d ASPAs", s.maxVRPs)
+	}
+	s.nextASPAs[c] = p.ASPA.Providers // nil for a withdrawal
+	return nil
+}
+
 // commit makes the response just completed the current set.
 func (s *session) commit() {
+	s.commitASPAs()
 	if s.query == actResetQuery {
 		s.set, s.next = s.next, nil
 		s.changed = true
@@ -260,6 +296,31 @@ func (s *session) commit() {
 		s.set[v] = struct{}{}
 	}
 	s.next, s.announce, s.withdraw = nil, nil, nil
+}
+
+func (s *session) commitASPAs() {
+	if s.query == actResetQuery {
+		s.aspas, s.aspaChanged = s.nextASPAs, true
+	} else {
+		s.aspaChanged = len(s.nextASPAs) > 0
+		for c, ps := range s.nextASPAs {
+			if ps == nil {
+				delete(s.aspas, c)
+			} else {
+				s.aspas[c] = ps
+			}
+		}
+	}
+	s.nextASPAs = nil
+}
+
+// aspaSet returns the current ASPAs as a set.
+func (s *session) aspaSet() *ASPAs {
+	list := make([]ASPA, 0, len(s.aspas))
+	for c, ps := range s.aspas {
+		list = append(list, ASPA{Customer: c, Providers: ps})
+	}
+	return NewASPAs(list)
 }
 
 // vrps returns the current set as a slice.

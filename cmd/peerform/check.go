@@ -82,7 +82,7 @@ func checkRun(ctx context.Context, opts *checkOptions) error {
 	if a.io.ErrTTY || opts.wait > 0 {
 		prog = progressPrinter(a.io.ErrOut)
 	}
-	rep := deploy.Check(ctx, ro.targets, deploy.CheckOptions{Wait: opts.wait, Dial: opts.dial, Progress: prog})
+	rep := deploy.Check(ctx, ro.targets, deploy.CheckOptions{Wait: opts.wait, Dial: opts.dial, Progress: prog, ASPAs: ro.aspas})
 	if opts.json {
 		enc := json.NewEncoder(a.io.Out)
 		enc.SetIndent("", "  ")

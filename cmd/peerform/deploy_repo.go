@@ -19,6 +19,7 @@ import (
 	"github.com/peerform/peerform/internal/core/bgp"
 	"github.com/peerform/peerform/internal/core/model"
 	"github.com/peerform/peerform/internal/repo/repofs"
+	"github.com/peerform/peerform/internal/sources/rpki"
 	"github.com/peerform/peerform/render"
 )
 
@@ -49,6 +50,9 @@ func progressPrinter(w io.Writer) func(deploy.Event) {
 type rollout struct {
 	targets []deploy.Target
 	policy  deploy.Options // Parallel, ConfirmTimeout, VerifyTimeout, NeverTogether
+	// aspas, from the repository's VRP file, have check verify the AS
+	// paths the routers accepted.
+	aspas *rpki.ASPAs
 }
 
 // rolloutFunc builds a rollout; tests replace repoRollout with one that
@@ -76,7 +80,7 @@ func repoRollout(ctx context.Context, a *app, q rolloutQuery) (rollout, error) {
 	}
 	d := repo.Deploy
 	ro := rollout{policy: deploy.Options{Parallel: d.Parallel, ConfirmTimeout: d.ConfirmTimeout,
-		VerifyTimeout: d.VerifyTimeout, NeverTogether: d.NeverTogether}}
+		VerifyTimeout: d.VerifyTimeout, NeverTogether: d.NeverTogether}, aspas: m.ASPAs}
 	var refused []string
 	for _, r := range m.Routers {
 		if r.Environment != q.env || (len(q.routers) > 0 && !slices.Contains(q.routers, r.Name)) {
@@ -165,7 +169,7 @@ func target(m *model.Model, r *model.Router, cfg, repoDir string, q rolloutQuery
 	t.Config = cfg
 	for _, s := range r.Sessions {
 		is := deploy.IntendedSession{Neighbor: s.Neighbor, PeerASN: s.Peer.ASN, Peer: s.Peer.Name,
-			MaxPrefixAction: m.Filters.MaxPrefix.Action}
+			MaxPrefixAction: m.Filters.MaxPrefix.Action, Role: s.Peer.Role}
 		if s.MaxPrefix > 0 {
 			is.MaxPrefix = map[bgp.Family]int{s.Family: s.MaxPrefix}
 		}

@@ -24,6 +24,9 @@ type Inputs struct {
 	// IRR holds the expansion of every ref ImportRefs returned.
 	IRR  map[bgp.ObjectRef]irr.Result
 	RPKI *rpki.Table
+	// ASPAs are the RPKI ASPAs, for check to verify the AS paths routers
+	// accepted; nil: none known.
+	ASPAs *rpki.ASPAs
 	// Data describes the inputs for the record in Model.Data.
 	Data DataVersions
 }
@@ -52,7 +55,7 @@ func ImportRefs(repo *intent.Repo) []bgp.ObjectRef {
 // broadcast address (known from PeeringDB only).
 func Build(repo *intent.Repo, in Inputs) (*Model, hcl.Diagnostics) {
 	b := &builder{repo: repo, in: in}
-	m := &Model{Network: repo.Network, Filters: repo.Filters, Data: in.Data}
+	m := &Model{Network: repo.Network, Filters: repo.Filters, Data: in.Data, ASPAs: in.ASPAs}
 	routers := map[string]*Router{}
 	for _, rt := range repo.Routers {
 		rtr := repo.RPKI.RTR

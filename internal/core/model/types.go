@@ -8,6 +8,7 @@ import (
 	"github.com/peerform/peerform/internal/core/bgp"
 	"github.com/peerform/peerform/internal/core/intent"
 	"github.com/peerform/peerform/internal/sources/peeringdb"
+	"github.com/peerform/peerform/internal/sources/rpki"
 )
 
 // Model is the resolved configuration of every router. Slices are sorted
@@ -26,6 +27,9 @@ type Model struct {
 	// a route from a route server with one of them in its AS path is
 	// rejected.
 	NeverViaRouteServers []bgp.ASN
+	// ASPAs are the RPKI ASPAs the model was built with (nil: none); no
+	// template uses them yet, check verifies accepted paths with them.
+	ASPAs *rpki.ASPAs
 }
 
 // Router returns the router named name, or nil.

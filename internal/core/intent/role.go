@@ -56,11 +56,12 @@ func (v *validator) role(r *rawPeer, p *Peer) {
 // negotiate roles: the setting would be silently lost there.
 func (v *validator) checkRolePlatforms(repo *Repo) {
 	for _, p := range repo.Peers {
-		rng, ok := p.ranges["role"]
+		rng := p.ranges["role"]
 		if !written(rng) {
-			if rng, ok = p.ranges["role_strict"]; !ok || !written(rng) {
-				continue
-			}
+			rng = p.ranges["role_strict"]
+		}
+		if !written(rng) {
+			continue
 		}
 		for _, rt := range repo.Routers {
 			if contains(RolePlatforms, rt.Platform) || !mayHaveSession(p, rt) {

@@ -75,11 +75,7 @@ var asPathTokens = strings.NewReplacer("{", " { ", "}", " } ", "(", " ( ", ")", 
 func (b *BIRD) AcceptedPaths(ctx context.Context) ([]RoutePath, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	out, err := b.cmd(ctx, "show protocols all")
-	if err != nil {
-		return nil, err
-	}
-	protos, err := parseBIRDProtocols(out)
+	protos, err := b.protocols(ctx)
 	if err != nil {
 		return nil, err
 	}

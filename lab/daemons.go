@@ -75,8 +75,9 @@ func (l *Lab) birdPeerConfig(pr Peer) string {
 			fmt.Fprintf(&b, "  route %s blackhole", an.Prefix)
 			var attrs []string
 			if len(an.Path) > 0 {
-				// A route server relays a member's route: the member's
-				// ASN is the origin.
+				// Path runs from the neighbor side to the origin (a
+				// route server relays a member's route: the member's
+				// ASN is the origin), so it is prepended from the end.
 				for i := len(an.Path) - 1; i >= 0; i-- {
 					attrs = append(attrs, fmt.Sprintf("bgp_path.prepend(%d);", uint32(an.Path[i])))
 				}

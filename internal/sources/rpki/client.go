@@ -311,6 +311,11 @@ func (c *Client) connect(ctx context.Context, s *session, once bool) (err error)
 				if errors.Is(in.err, io.EOF) {
 					return errors.New("cache closed the connection")
 				}
+				if errors.Is(in.err, ErrBadASPAPDU) {
+					// As for any corrupt PDU (RFC 8210 §5.10); best effort.
+					_ = send(&rtr.PDUErrorReport{Version: s.version, ErrorCode: rtr.PDU_ERROR_CORRUPTDATA, ErrorMsg: in.err.Error()})
+					s.forget()
+				}
 				return in.err
 			}
 			var act action
@@ -354,12 +359,13 @@ func (c *Client) publish(s *session) {
 		Cache: c.cfg.Addr, Version: s.version, SessionID: s.sessionID, Serial: s.serial, Updated: time.Now(),
 		Refresh: c.refresh(s), Retry: c.retry(s), Expire: c.expire(s),
 	}
-	if prev := c.Snapshot(); prev != nil && !s.aspaChanged {
+	prev := c.Snapshot()
+	if prev != nil && !s.aspaChanged {
 		snap.ASPAs = prev.ASPAs
 	} else {
 		snap.ASPAs = s.aspaSet()
 	}
-	if prev := c.Snapshot(); prev != nil && !s.changed {
+	if prev != nil && !s.changed {
 		snap.Table = prev.Table
 	} else {
 		vrps, filtered := c.cfg.SLURM.Apply(s.vrps())

@@ -54,22 +54,23 @@ Exit status: 0 when every source answered, 1 when one or more did not,
 
 // sourceStatus is one line of the report, and the --json shape.
 type sourceStatus struct {
-	Source    string  `json:"source"` // "rtr" or "file"
-	From      string  `json:"from"`
-	Error     string  `json:"error,omitempty"`
-	Version   *uint8  `json:"version,omitempty"`
-	SessionID *uint16 `json:"session_id,omitempty"`
-	Serial    *uint32 `json:"serial,omitempty"`
-	VRPsV4    int     `json:"vrps_ipv4"`
-	VRPsV6    int     `json:"vrps_ipv6"`
+	Source    string           `json:"source"` // "rtr" or "file"
+	From      string           `json:"from"`
+	Error     string           `json:"error,omitempty"`
+	Version   *uint8           `json:"version,omitempty"`
+	SessionID *uint16          `json:"session_id,omitempty"`
+	Serial    *uint32          `json:"serial,omitempty"`
+	VRPsV4    int              `json:"vrps_ipv4"`
+	VRPsV6    int              `json:"vrps_ipv6"`
+	Updated   time.Time        `json:"updated,omitzero"` // RTR: when received; file: when generated
+	Refresh   string           `json:"refresh,omitempty"`
+	Retry     string           `json:"retry,omitempty"`
+	Expire    string           `json:"expire,omitempty"`
+	Load      *rpki.LoadReport `json:"load,omitempty"`
+
 	// ASPAs counts the customer ASes with an ASPA: from a file's
 	// "aspas", or from an RTR cache speaking version 2.
-	ASPAs   int              `json:"aspas"`
-	Updated time.Time        `json:"updated,omitzero"` // RTR: when received; file: when generated
-	Refresh string           `json:"refresh,omitempty"`
-	Retry   string           `json:"retry,omitempty"`
-	Expire  string           `json:"expire,omitempty"`
-	Load    *rpki.LoadReport `json:"load,omitempty"`
+	ASPAs int `json:"aspas"`
 }
 
 func rpkiStatusRun(ctx context.Context, opts *rpkiStatusOptions) error {

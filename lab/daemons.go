@@ -73,14 +73,20 @@ func (l *Lab) birdPeerConfig(pr Peer) string {
 				continue
 			}
 			fmt.Fprintf(&b, "  route %s blackhole", an.Prefix)
+			var attrs []string
 			if len(an.Path) > 0 {
-				var path []string
-				for _, a := range an.Path {
-					path = append(path, fmt.Sprint(uint32(a)))
+				// Path runs from the neighbor side to the origin (a
+				// route server relays a member's route: the member's
+				// ASN is the origin), so it is prepended from the end.
+				for i := len(an.Path) - 1; i >= 0; i-- {
+					attrs = append(attrs, fmt.Sprintf("bgp_path.prepend(%d);", uint32(an.Path[i])))
 				}
-				// A route server relays a member's route: the member's
-				// ASN is the origin.
-				fmt.Fprintf(&b, " { bgp_path.prepend(%s); }", strings.Join(path, "); bgp_path.prepend("))
+			}
+			if an.OTC != 0 {
+				attrs = append(attrs, fmt.Sprintf("bgp_otc = %d;", uint32(an.OTC)))
+			}
+			if len(attrs) > 0 {
+				fmt.Fprintf(&b, " { %s }", strings.Join(attrs, " "))
 			}
 			b.WriteString(";\n")
 		}
@@ -95,6 +101,12 @@ func (l *Lab) birdPeerConfig(pr Peer) string {
 	}
 	if pr.Password != "" {
 		fmt.Fprintf(&b, "  password %q;\n", pr.Password)
+	}
+	if pr.Role != "" {
+		fmt.Fprintf(&b, "  local role %s;\n", pr.Role)
+	}
+	if pr.RoleStrict {
+		b.WriteString("  require roles on;\n")
 	}
 	b.WriteString("}\n")
 	for _, ln := range l.Topology.Links() {

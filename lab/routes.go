@@ -338,7 +338,7 @@ func (r RouteReport) Summary(router string) string {
 		}
 	}
 	var parts []string
-	for _, k := range []string{RejectRPKIInvalid, RejectNotInIRR, RejectNoIRR, "wrongly"} {
+	for _, k := range []string{RejectRPKIInvalid, RejectNotInIRR, RejectNoIRR, RejectOTCLeak, "wrongly"} {
 		if why[k] > 0 {
 			parts = append(parts, fmt.Sprintf("%s %d", k, why[k]))
 		}

@@ -80,6 +80,11 @@ type Peer struct {
 	GTSM bool
 	// Password is the TCP MD5 password of the peer's sessions ("" none).
 	Password string
+	// Role is the peer's own BGP role (RFC 9234) in BIRD's words
+	// ("peer", "customer", "provider", "rs_server", "rs_client"); ""
+	// announces none. RoleStrict makes the peer require ours.
+	Role       string
+	RoleStrict bool
 }
 
 // Announcement is a route a peer originates, optionally on behalf of other
@@ -87,6 +92,10 @@ type Peer struct {
 type Announcement struct {
 	Prefix netip.Prefix
 	Path   []bgp.ASN
+	// OTC, when set, sends the route with the Only-to-Customer
+	// attribute (RFC 9234) holding this AS: a route some network marked
+	// for its customers only, which a peer leaks to us.
+	OTC bgp.ASN
 }
 
 // Origin is the AS that originates the announcement when sent by p.
@@ -131,10 +140,15 @@ const (
 	RejectNoIRR       = "no IRR data"  // the peer's AS-SET has no prefixes: deny-all
 	RejectNotInIRR    = "not in IRR"   // the prefix is not registered under the peer's AS-SET
 	RejectRPKIInvalid = "RPKI-invalid" // a ROA covers the prefix, none for its origin
+	// RejectOTCLeak: the route carries an Only-to-Customer attribute of
+	// another AS than the peer's, so the peer leaked it (RFC 9234 §5;
+	// our routers take the role "peer" towards every peer but a route
+	// server, and the router itself drops such routes).
+	RejectOTCLeak = "OTC leak"
 )
 
 // Acceptable reports whether a correct import filter (IRR prefix list,
-// deny-all without IRR data, RPKI invalid = reject) accepts the
+// deny-all without IRR data, RPKI invalid = reject, OTC leaks) accepts the
 // announcement from p, and if not, which of the Reject reasons applies.
 // It looks only at the topology's IRR data and ROAs, which Example reads
 // from the same files the renderer uses, so a test can hold the routers
@@ -147,6 +161,8 @@ func (t Topology) Acceptable(p Peer, an Announcement) (bool, string) {
 		return false, RejectNotInIRR
 	case t.Validate(an.Prefix, an.Origin(p)) == rpki.Invalid:
 		return false, RejectRPKIInvalid
+	case an.OTC != 0 && an.OTC != p.ASN && !p.RouteServer:
+		return false, RejectOTCLeak
 	}
 	return true, ""
 }
@@ -270,6 +286,12 @@ func (t Topology) Check() error {
 		}
 		if p.RouteServer && p.Daemon != "bird" {
 			return fmt.Errorf("topology: peer %s: only a bird peer can be a route server", p.Name)
+		}
+		if (p.Role != "" || p.RoleStrict || slices.ContainsFunc(p.Announce, func(a Announcement) bool { return a.OTC != 0 })) && p.Daemon != "bird" {
+			return fmt.Errorf("topology: peer %s: only a bird peer has BGP roles and sends the OTC attribute", p.Name)
+		}
+		if !slices.Contains([]string{"", "peer", "customer", "provider", "rs_server", "rs_client"}, p.Role) {
+			return fmt.Errorf("topology: peer %s: unknown BGP role %q", p.Name, p.Role)
 		}
 		if err := checkPorts(p.Name, p.Ports); err != nil {
 			return err

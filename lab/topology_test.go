@@ -215,6 +215,11 @@ func TestTopologyCheck(t *testing.T) {
 		"unknown daemon":     func(t *Topology) { t.Peers[0].Daemon = "exabgp" },
 		"gobgp route server": func(t *Topology) { t.Peers[1].RouteServer = true },
 		"peer without ports": func(t *Topology) { t.Peers[0].Ports = nil },
+		"gobgp with a role":  func(t *Topology) { t.Peers[1].Role = "peer" },
+		"unknown role":       func(t *Topology) { t.Peers[0].Role = "rs-client" },
+		"gobgp sends OTC": func(t *Topology) {
+			t.Peers[1].Announce = append(t.Peers[1].Announce, Announcement{Prefix: netip.MustParsePrefix("192.0.2.0/24"), OTC: 1})
+		},
 	} {
 		topo := example(t)
 		break_(&topo)
@@ -227,6 +232,16 @@ func TestTopologyCheck(t *testing.T) {
 // The configs the lab writes for its peers pass the daemons' own checks.
 func TestPeerConfigsParse(t *testing.T) {
 	l := &Lab{Name: "x", Topology: example(t)}
+	// Roles, strict mode, OTC and a path of two ASes, as
+	// TestRouteSecurityLab (cmd/peerform) uses them.
+	for i, p := range l.Topology.Peers {
+		if p.Daemon == "bird" && len(p.Announce) > 0 {
+			p.Role, p.RoleStrict = "rs_server", true
+			p.Announce = append([]Announcement{{Prefix: p.Announce[0].Prefix, Path: []bgp.ASN{64502, 64511}, OTC: 64999}}, p.Announce[1:]...)
+			l.Topology.Peers[i] = p
+			break
+		}
+	}
 	dir := t.TempDir()
 	for _, p := range l.Topology.Peers {
 		path := filepath.Join(dir, p.Name)

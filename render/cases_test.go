@@ -391,3 +391,90 @@ func TestCaseLifecycle(t *testing.T) {
 		}
 	}
 }
+
+// withPeers copies m with every peer changed by f, sessions included.
+func withPeers(m *model.Model, f func(*model.Peer)) *model.Model {
+	mm := *m
+	mm.Peers = nil
+	for _, p := range m.Peers {
+		c := *p
+		f(&c)
+		mm.Peers = append(mm.Peers, &c)
+	}
+	mm.Routers = nil
+	for _, r := range m.Routers {
+		rc := *r
+		rc.Sessions = nil
+		for _, s := range r.Sessions {
+			sc := *s
+			sc.Peer = mm.Peer(s.Peer.ASN)
+			rc.Sessions = append(rc.Sessions, &sc)
+		}
+		mm.Routers = append(mm.Routers, &rc)
+	}
+	return &mm
+}
+
+// Every role, strict or not, renders in the words BIRD and FRR use and
+// passes their parsers (FRR printing each line back as rendered); the
+// route server case holds the never-via-route-servers filter.
+func TestCaseRoles(t *testing.T) {
+	_, m := caseView(t, "two-ixps", "r1")
+	for _, role := range intent.Roles {
+		for _, strict := range []bool{false, true} {
+			mm := withPeers(m, func(p *model.Peer) {
+				p.Role, p.RoleStrict = role, strict
+				p.RouteServer = role == intent.RoleRSClient
+			})
+			name := fmt.Sprintf("role %s strict %t", role, strict)
+			bird := renderAs(t, mm, "r1", "bird2")
+			frr := renderAs(t, mm, "r1", "frr")
+			wantBIRD := "  local role " + strings.ReplaceAll(role, "-", "_") + ";\n"
+			wantFRR := " local-role " + role
+			if strict {
+				wantFRR += " strict-mode"
+			}
+			if !strings.Contains(bird, wantBIRD) || strings.Contains(bird, "require roles on;") != strict {
+				t.Errorf("%s: BIRD config lacks %q (or require roles is wrong)", name, wantBIRD)
+			}
+			if !strings.Contains(frr, wantFRR+"\n") {
+				t.Errorf("%s: FRR config lacks %q", name, wantFRR)
+			}
+			checkBIRD(t, name, []byte(bird))
+			checkFRR(t, name, []byte(frr))
+			for _, p := range []platform.Name{platform.Junos, platform.IOSXR, platform.EOS} {
+				if conf := renderAs(t, mm, "r1", p); strings.Contains(conf, "role") {
+					t.Errorf("%s: %s renders a role it cannot negotiate", name, p)
+				}
+			}
+		}
+	}
+
+	v, rs := caseView(t, "route-server", "r1")
+	if got := fmt.Sprint(v.NeverViaRS); got != "[{64520 64520 never via route servers} {4200000021 4200000021 never via route servers}]" {
+		t.Errorf("never-via-route-servers networks %s", got)
+	}
+	for p, want := range map[platform.Name]string{
+		"bird2": "if bgp_path ~ [= * PEERFORM_NEVER_VIA_RS * =] then peerform_reject(10);",
+		"frr":   "route-map AS64510_IX_ONE_V6_2_IN deny 45\n match as-path PEERFORM_NEVER_VIA_RS",
+		"junos": "from as-path-group PEERFORM_NEVER_VIA_RS;",
+		"iosxr": "if as-path in PEERFORM_NEVER_VIA_RS then",
+		"eos":   "ip as-path access-list PEERFORM_NEVER_VIA_RS permit (^| )(4200000021)( |$) any",
+	} {
+		if conf := renderAs(t, rs, "r1", p); !strings.Contains(conf, want) {
+			t.Errorf("%s: no never-via-route-servers filter %q", p, want)
+		}
+	}
+	// The same peers as bilateral peers: the list is not rendered.
+	bilateral := withPeers(rs, func(p *model.Peer) { p.RouteServer, p.Role = false, intent.RolePeer })
+	v, err := NewView(bilateral, "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bilateral.NeverViaRouteServers) == 0 || v.NeverViaRS != nil {
+		t.Errorf("without a route server session: view list %v (model %v)", v.NeverViaRS, bilateral.NeverViaRouteServers)
+	}
+	if conf := renderAs(t, bilateral, "r1", "bird2"); strings.Contains(conf, "NEVER_VIA_RS") {
+		t.Error("bird2: never-via-route-servers rendered without a route server session")
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/peerform/peerform/internal/core/intent"
 	"github.com/peerform/peerform/internal/sources/irr"
 )
 
@@ -28,6 +29,7 @@ func funcs() template.FuncMap {
 		"junosRange": junosRange,
 		"asnRegex":   asnRegex,
 		"asnPosix":   asnPosix,
+		"symbol":     intent.ConfigSymbol,
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 
 	"github.com/peerform/peerform/internal/change/secret"
@@ -33,6 +34,10 @@ type View struct {
 	// documentation, private and unallocated blocks, less the classes the
 	// network allows peers to use (network.allow_peer_asn).
 	BogonASNs []ASNRange
+	// NeverViaRS are the networks PeeringDB flags never-via-route-servers
+	// (sorted), when a route server has a session on this router: routes
+	// from route servers must not have them in the AS path.
+	NeverViaRS []ASNRange
 	// RTR lists the RPKI caches the router validates against itself.
 	RTR []RTRCache
 
@@ -147,6 +152,11 @@ type Peer struct {
 	BFD         bool
 	Shutdown    bool
 	RouteServer bool
+	// Role is our RFC 9234 role towards the peer ("peer", "rs-client",
+	// "customer", "provider"), RoleStrict its strict mode; templates of
+	// platforms outside intent.RolePlatforms ignore both.
+	Role       string
+	RoleStrict bool
 	// Password is the placeholder deploy replaces with the MD5 secret;
 	// empty when the peer has none.
 	Password string
@@ -221,7 +231,7 @@ type Reason struct {
 
 // RejectReasons are the codes by name, for templates.
 type RejectReasons struct {
-	BogonPrefix, Length, OwnPrefix, BogonASN, FirstAS, NextHop, RPKIInvalid, NotInIRR, NoIRRData int
+	BogonPrefix, Length, OwnPrefix, BogonASN, FirstAS, NextHop, RPKIInvalid, NotInIRR, NoIRRData, NeverViaRS int
 }
 
 // RPKITags are the codes tagging the origin validation state in "tag" mode.
@@ -232,12 +242,13 @@ type RPKITags struct {
 var (
 	rejectCodes = RejectReasons{
 		BogonPrefix: 1, Length: 2, OwnPrefix: 3, BogonASN: 4, FirstAS: 5, NextHop: 6,
-		RPKIInvalid: 7, NotInIRR: 8, NoIRRData: 9,
+		RPKIInvalid: 7, NotInIRR: 8, NoIRRData: 9, NeverViaRS: 10,
 	}
 	rejectTexts = []Reason{
 		{1, "bogon prefix"}, {2, "prefix length out of range"}, {3, "our own prefix or a more-specific"},
 		{4, "bogon AS in the path"}, {5, "first AS is not the peer AS"}, {6, "next hop is not the peer"},
 		{7, "RPKI invalid"}, {8, "not in the IRR prefixes of the peer"}, {9, "no IRR data for the peer: deny-all"},
+		{10, "a network that is never reached via route servers is in the path"},
 	}
 	rpkiTags = RPKITags{Valid: 1000, NotFound: 1001, Invalid: 1002}
 )
@@ -351,6 +362,11 @@ func NewView(m *model.Model, router string) (*View, error) {
 		sort.SliceStable(f.Sessions, func(i, j int) bool { return f.Sessions[i].Neighbor.Less(f.Sessions[j].Neighbor) })
 	}
 	v.Groups = groups(v.Sessions)
+	if slices.ContainsFunc(v.Peers, func(p *Peer) bool { return p.RouteServer }) {
+		for _, a := range m.NeverViaRouteServers {
+			v.NeverViaRS = append(v.NeverViaRS, ASNRange{uint32(a), uint32(a), "never via route servers"})
+		}
+	}
 	return v, nil
 }
 
@@ -496,6 +512,11 @@ func newPeer(g *guard, mp *model.Peer) *Peer {
 		BFD:         mp.BFD,
 		Shutdown:    mp.Shutdown,
 		RouteServer: mp.RouteServer,
+		Role:        g.word("BGP role", mp.Role, "-"),
+		RoleStrict:  mp.RoleStrict,
+	}
+	if !slices.Contains(intent.Roles, p.Role) {
+		g.failf("%s: unknown BGP role %q", p.ID, p.Role)
 	}
 	if mp.Description != "" {
 		p.Description = g.text("peer description", mp.Description, intent.MaxDescLen)

@@ -38,6 +38,13 @@ family against the max-prefix limit, and RPKI-invalid routes accepted
 (which a working filter keeps at 0). With --wait it polls until every
 intended session is Established or the time is up.
 
+When the repository's rpki.vrps_file has ASPAs ("aspas"), check also
+reads the routes each BIRD and FRR router accepted and verifies their AS
+paths (draft-ietf-sidrops-aspa-verification: upstream, or downstream for
+a peer whose role is "customer"), since those routers cannot: the
+ASPA-invalid routes of a session are a warning in NOTE and aspa_invalid
+in --json (-1: not checked). They do not change the exit status.
+
 A router that does not report BGP state (a netconf router whose NETCONF
 server implements the module's configuration only) shows what can be
 known: each intended neighbor configured with its peer AS, or not, and
@@ -85,7 +92,7 @@ func checkRun(ctx context.Context, opts *checkOptions) error {
 	if a.io.ErrTTY || opts.wait > 0 {
 		prog = progressPrinter(a.io.ErrOut)
 	}
-	rep := deploy.Check(ctx, ro.Targets, deploy.CheckOptions{Wait: opts.wait, Dial: opts.dial, Progress: prog})
+	rep := deploy.Check(ctx, ro.Targets, deploy.CheckOptions{Wait: opts.wait, Dial: opts.dial, Progress: prog, ASPAs: ro.ASPAs})
 	if opts.json {
 		enc := json.NewEncoder(a.io.Out)
 		enc.SetIndent("", "  ")

@@ -253,7 +253,6 @@ func writeLabEnvVia(t *testing.T, l *lab.Lab, dir string, ports map[string]int) 
 // applied anyway.
 func TestDeployExampleLab(t *testing.T) {
 	l := labtest.Start(t, lab.Options{})
-	ctx := context.Background()
 	dir := renderExampleRepo(t)
 	writeLabEnv(t, l, dir)
 	t.Setenv("PEERFORM_SECRET_AS20940", lab.LabMD5)
@@ -347,24 +346,7 @@ func TestDeployExampleLab(t *testing.T) {
 
 		// Applied anyway, bypassing verification, each router enforces
 		// the limit itself, and check says why alpha's sessions are down.
-		a := &app{io: &ioStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}, repoDir: dir, offline: true}
-		ro, err := repoRollout(ctx, a, pipeline.RolloutQuery{Env: "lab", KnownHosts: l.KnownHostsFile})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, tg := range ro.Targets {
-			d, err := device.Dial(ctx, tg.Platform, tg.Endpoint, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := d.Apply(ctx, tg.Config, time.Minute); err != nil {
-				t.Fatal(err)
-			}
-			if err := d.Confirm(ctx); err != nil {
-				t.Fatal(err)
-			}
-			d.Close()
-		}
+		applyLabEnv(t, l, dir)
 		var down map[string]string
 		deadline := time.Now().Add(20 * time.Second)
 		for {
@@ -558,5 +540,31 @@ func TestDeploySecretRefusedLab(t *testing.T) {
 		if n := p.Accepted(); n != 0 {
 			t.Errorf("%s was contacted %d times", r, n)
 		}
+	}
+}
+
+// applyLabEnv pushes the rendered configs of the lab environment of the
+// repository in dir to the lab's routers and confirms them, bypassing
+// deploy's verification: for changes that take sessions down on purpose.
+func applyLabEnv(t *testing.T, l *lab.Lab, dir string) {
+	t.Helper()
+	ctx := context.Background()
+	a := &app{io: &ioStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}, repoDir: dir, offline: true}
+	ro, err := repoRollout(ctx, a, pipeline.RolloutQuery{Env: "lab", KnownHosts: l.KnownHostsFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tg := range ro.Targets {
+		d, err := device.Dial(ctx, tg.Platform, tg.Endpoint, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Apply(ctx, tg.Config, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Confirm(ctx); err != nil {
+			t.Fatal(err)
+		}
+		d.Close()
 	}
 }

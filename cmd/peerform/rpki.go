@@ -112,6 +112,7 @@ func (s *rpkiSource) loadSLURM() (*rpki.SLURM, error) {
 // rpkiData is a VRP table and where it came from.
 type rpkiData struct {
 	Table  *rpki.Table
+	ASPAs  *rpki.ASPAs
 	Source string           // "rtr" or "file"
 	Where  string           // cache address or file path
 	Snap   *rpki.Snapshot   // RTR only
@@ -131,12 +132,12 @@ func (s *rpkiSource) fetch(ctx context.Context, a *app) (*rpkiData, error) {
 			return nil, fmt.Errorf("loading VRPs: %w", err)
 		}
 		defer f.Close()
-		vrps, rep, err := rpki.LoadJSON(f, rpki.LoadOptions{})
+		p, rep, err := rpki.LoadPayloads(f, rpki.LoadOptions{})
 		if err != nil {
 			return nil, fmt.Errorf("loading VRPs from %s: %w", s.vrps, err)
 		}
-		vrps, _ = slurm.Apply(vrps)
-		return &rpkiData{Table: rpki.NewTable(vrps), Source: "file", Where: s.vrps, Report: &rep}, nil
+		vrps, _ := slurm.Apply(p.VRPs)
+		return &rpkiData{Table: rpki.NewTable(vrps), ASPAs: p.ASPAs, Source: "file", Where: s.vrps, Report: &rep}, nil
 	}
 	var errs []error
 	for i, addr := range s.rtr {
@@ -145,7 +146,7 @@ func (s *rpkiSource) fetch(ctx context.Context, a *app) (*rpkiData, error) {
 		}
 		snap, err := rpki.Fetch(ctx, rpki.Config{Addr: addr, Timeout: s.timeout, DialTimeout: min(s.timeout, 10*time.Second), SLURM: slurm, Logger: a.logger()})
 		if err == nil {
-			return &rpkiData{Table: snap.Table, Source: "rtr", Where: addr, Snap: snap}, nil
+			return &rpkiData{Table: snap.Table, ASPAs: snap.ASPAs, Source: "rtr", Where: addr, Snap: snap}, nil
 		}
 		if i < len(s.rtr)-1 {
 			fmt.Fprintf(a.io.ErrOut, "warning: %v; trying the next cache\n", err)

@@ -70,6 +70,10 @@ type sourceStatus struct {
 	Retry     string           `json:"retry,omitempty"`
 	Expire    string           `json:"expire,omitempty"`
 	Load      *rpki.LoadReport `json:"load,omitempty"`
+
+	// ASPAs counts the customer ASes with an ASPA: from a file's
+	// "aspas", or from an RTR cache speaking version 2.
+	ASPAs int `json:"aspas"`
 }
 
 func rpkiStatusRun(ctx context.Context, opts *rpkiStatusOptions) error {
@@ -125,7 +129,7 @@ func statusOf(ctx context.Context, a *app, src rpkiSource) sourceStatus {
 		return st
 	}
 	st := sourceStatus{Source: data.Source, From: data.Where,
-		VRPsV4: data.Table.Count(bgp.IPv4), VRPsV6: data.Table.Count(bgp.IPv6), Load: data.Report}
+		VRPsV4: data.Table.Count(bgp.IPv4), VRPsV6: data.Table.Count(bgp.IPv6), ASPAs: data.ASPAs.Len(), Load: data.Report}
 	if s := data.Snap; s != nil {
 		st.Version, st.SessionID, st.Serial = &s.Version, &s.SessionID, &s.Serial
 		st.Updated = s.Updated.UTC().Truncate(time.Second)
@@ -153,6 +157,12 @@ func writeStatusText(a *app, st sourceStatus) {
 		fmt.Fprintf(w, "  intervals: refresh %s, retry %s, expire %s\n", st.Refresh, st.Retry, st.Expire)
 	}
 	fmt.Fprintf(w, "  VRPs: %d IPv4, %d IPv6\n", st.VRPsV4, st.VRPsV6)
+	switch {
+	case st.Version != nil && *st.Version < 2:
+		fmt.Fprintf(w, "  ASPAs: none (RTR version %d carries none; version 2 does)\n", *st.Version)
+	case st.ASPAs > 0 || st.Version != nil:
+		fmt.Fprintf(w, "  ASPAs: %d\n", st.ASPAs)
+	}
 	switch {
 	case st.Load != nil && st.Updated.IsZero():
 		fmt.Fprintln(w, "  generated: unknown (no metadata)")

@@ -125,6 +125,11 @@ func TestRPKIAgainstStayRTR(t *testing.T) {
 	if len(st) != 1 || st[0].SessionID == nil || st[0].Serial == nil || st[0].VRPsV4 != 2 || st[0].VRPsV6 != 1 || st[0].Updated.IsZero() {
 		t.Errorf("status %+v", st)
 	}
+	// stayrtr answers our RTR version 2 query in version 1: no ASPAs.
+	out, _, _ = runPeerform(t, "rpki", "status", "--rtr", cache.Addr)
+	if !strings.Contains(out, "ASPAs: none (RTR version 1 carries none") {
+		t.Errorf("status does not say that the cache sent no ASPAs:\n%s", out)
+	}
 
 	cache.Stop()
 	out, errOut, code = runPeerform(t, "rpki", "status", "--rtr", cache.Addr)

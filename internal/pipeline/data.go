@@ -98,6 +98,7 @@ type loaded struct {
 	pdb   *peeringdb.Store
 	irr   map[bgp.ObjectRef]irr.Result
 	rpki  *rpki.Table
+	aspas *rpki.ASPAs
 	diags hcl.Diagnostics
 	err   error
 }
@@ -142,7 +143,7 @@ func (l *dataLoader) inputs(ctx context.Context, st *State, settings *intent.Rep
 		case "IRR":
 			in.IRR, in.Data.IRR = r.irr, r.src
 		case "RPKI":
-			in.RPKI, in.Data.RPKI = r.rpki, r.src
+			in.RPKI, in.ASPAs, in.Data.RPKI = r.rpki, r.aspas, r.src
 		}
 	}
 	return in, diags, nil
@@ -343,7 +344,7 @@ func (l *dataLoader) vrps(st *State, cfg intent.RPKI) loaded {
 		return committed(kind, strings.Join(files, ", "), root, err)
 	}
 	return l.once("rpki "+key, func() loaded {
-		table, rep, err := loadVRPs(root, cfg.VRPsFile, cfg.SLURM)
+		table, aspas, rep, err := loadVRPs(root, cfg.VRPsFile, cfg.SLURM)
 		if err != nil {
 			return committed(kind, strings.Join(files, ", "), root, err)
 		}
@@ -351,36 +352,42 @@ func (l *dataLoader) vrps(st *State, cfg intent.RPKI) loaded {
 		if cfg.SLURM != "" {
 			name += " with " + cfg.SLURM
 		}
-		return loaded{rpki: table, src: model.DataSource{Kind: kind, Name: name, Files: files, Digest: key, Time: rep.Generated,
-			Counts: []model.Count{{What: "VRPs", N: table.Len()}}}}
+		src := model.DataSource{Kind: kind, Name: name, Files: files, Digest: key, Time: rep.Generated,
+			Counts: []model.Count{{What: "VRPs", N: table.Len()}}}
+		if aspas.Len() > 0 {
+			src.Counts = append(src.Counts, model.Count{What: "ASPAs", N: aspas.Len()})
+		}
+		return loaded{rpki: table, aspas: aspas, src: src}
 	})
 }
 
-// loadVRPs reads a VRP file of the repository and applies its SLURM
-// exceptions, if any; both are read as repository files (repofs).
-func loadVRPs(repoDir, file, slurm string) (*rpki.Table, rpki.LoadReport, error) {
+// loadVRPs reads a VRP file of the repository, with its ASPAs, and
+// applies its SLURM exceptions to the VRPs, if any; both are read as
+// repository files (repofs).
+func loadVRPs(repoDir, file, slurm string) (*rpki.Table, *rpki.ASPAs, rpki.LoadReport, error) {
 	f, err := repofs.Open(repoDir, file)
 	if err != nil {
-		return nil, rpki.LoadReport{}, fmt.Errorf("loading VRPs: %w", err)
+		return nil, nil, rpki.LoadReport{}, fmt.Errorf("loading VRPs: %w", err)
 	}
 	defer f.Close()
-	vrps, rep, err := rpki.LoadJSON(f, rpki.LoadOptions{})
+	p, rep, err := rpki.LoadPayloads(f, rpki.LoadOptions{})
 	if err != nil {
-		return nil, rep, fmt.Errorf("loading VRPs from %s: %w", file, err)
+		return nil, nil, rep, fmt.Errorf("loading VRPs from %s: %w", file, err)
 	}
+	vrps := p.VRPs
 	if slurm != "" {
 		sf, err := repofs.Open(repoDir, slurm)
 		if err != nil {
-			return nil, rep, fmt.Errorf("loading SLURM: %w", err)
+			return nil, nil, rep, fmt.Errorf("loading SLURM: %w", err)
 		}
 		defer sf.Close()
 		s, err := rpki.LoadSLURM(sf)
 		if err != nil {
-			return nil, rep, fmt.Errorf("loading SLURM %s: %w", slurm, err)
+			return nil, nil, rep, fmt.Errorf("loading SLURM %s: %w", slurm, err)
 		}
 		vrps, _ = s.Apply(vrps)
 	}
-	return rpki.NewTable(vrps), rep, nil
+	return rpki.NewTable(vrps), p.ASPAs, rep, nil
 }
 
 // PeeringDBSource turns the options and the policy's peeringdb block into

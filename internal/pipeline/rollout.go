@@ -22,6 +22,7 @@ import (
 	"github.com/peerform/peerform/internal/core/intent"
 	"github.com/peerform/peerform/internal/core/model"
 	"github.com/peerform/peerform/internal/repo/repofs"
+	"github.com/peerform/peerform/internal/sources/rpki"
 	"github.com/peerform/peerform/render"
 )
 
@@ -42,6 +43,9 @@ type RolloutQuery struct {
 type Rollout struct {
 	Targets []deploy.Target
 	Policy  deploy.Options // Parallel, ConfirmTimeout, VerifyTimeout, NeverTogether
+	// ASPAs, from the repository's VRP file, have check verify the AS
+	// paths the routers accepted.
+	ASPAs *rpki.ASPAs
 }
 
 // RepoRollout renders the routers of one environment of the repository and
@@ -68,7 +72,7 @@ func RepoRollout(ctx context.Context, o Options, q RolloutQuery, show func(hcl.D
 	}
 	d := repo.Deploy
 	ro := Rollout{Policy: deploy.Options{Parallel: d.Parallel, ConfirmTimeout: d.ConfirmTimeout,
-		VerifyTimeout: d.VerifyTimeout, NeverTogether: d.NeverTogether}}
+		VerifyTimeout: d.VerifyTimeout, NeverTogether: d.NeverTogether}, ASPAs: m.ASPAs}
 	var refused []string
 	for _, r := range m.Routers {
 		if r.Environment != q.Env || (len(q.Routers) > 0 && !slices.Contains(q.Routers, r.Name)) {
@@ -162,7 +166,7 @@ func target(m *model.Model, r *model.Router, cfg, repoDir string, q RolloutQuery
 	}
 	for _, s := range r.Sessions {
 		is := deploy.IntendedSession{Neighbor: s.Neighbor, PeerASN: s.Peer.ASN, Peer: s.Peer.Name,
-			MaxPrefixAction: m.Filters.MaxPrefix.Action, Shutdown: s.Disabled}
+			MaxPrefixAction: m.Filters.MaxPrefix.Action, Shutdown: s.Disabled, Role: s.Peer.Role}
 		if s.MaxPrefix > 0 {
 			is.MaxPrefix = map[bgp.Family]int{s.Family: s.MaxPrefix}
 		}

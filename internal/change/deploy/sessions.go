@@ -10,6 +10,8 @@ import (
 
 	"github.com/peerform/peerform/internal/change/device"
 	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/core/intent"
+	"github.com/peerform/peerform/internal/sources/rpki"
 )
 
 // IntendedSession is a BGP session the repository says a router has.
@@ -28,6 +30,10 @@ type IntendedSession struct {
 	// purpose (the peer is being decommissioned): it is fine when it is
 	// not Established, and a problem when it still is.
 	Shutdown bool `json:"shutdown,omitempty"`
+	// Role is our BGP role towards the neighbor (intent.Roles); "customer"
+	// (the neighbor is our provider) verifies its paths downstream,
+	// every other role upstream.
+	Role string `json:"role,omitempty"`
 }
 
 // SessionCheck is an intended session as the router reports it.
@@ -42,6 +48,10 @@ type SessionCheck struct {
 	MaxPrefix   map[bgp.Family]int `json:"max_prefix,omitempty"`
 	WarnOnly    bool               `json:"-"` // max-prefix policy is "warn"
 	RPKIInvalid int                `json:"rpki_invalid"`
+	// ASPAInvalid counts the accepted routes whose AS path ASPA
+	// verification finds Invalid; -1 when not checked (no ASPAs given,
+	// or a router that cannot list its routes).
+	ASPAInvalid int `json:"aspa_invalid"`
 	// Reason is the router's explanation when the session is down.
 	Reason string `json:"reason,omitempty"`
 	// Established says the session is up; for a Shutdown session that
@@ -80,7 +90,7 @@ func match(router string, intended []IntendedSession, observed []device.Session)
 	for _, in := range intended {
 		c := SessionCheck{Router: router, Neighbor: in.Neighbor, PeerASN: in.PeerASN, Peer: in.Peer,
 			MaxPrefix: in.MaxPrefix, WarnOnly: in.MaxPrefixAction == "warn", State: "NotConfigured", Received: map[bgp.Family]int{}, RPKIInvalid: -1,
-			Warnings: []string{}, Shutdown: in.Shutdown}
+			ASPAInvalid: -1, Warnings: []string{}, Shutdown: in.Shutdown}
 		if s, ok := byAddr[in.Neighbor.Unmap()]; ok {
 			c.State, c.Uptime, c.Reason, c.RPKIInvalid = s.State, s.Uptime, s.Reason, s.RPKIInvalid
 			if s.Received != nil {
@@ -170,6 +180,11 @@ type CheckOptions struct {
 	// Progress receives one event per router; nil drops them. It is
 	// called from several goroutines, one at a time.
 	Progress func(Event)
+	// ASPAs, when set, has every router that can list its routes
+	// (device.PathReader) verify the AS paths it accepted: routers that
+	// cannot verify ASPA themselves still get ASPA-invalid routes
+	// counted and reported.
+	ASPAs *rpki.ASPAs
 }
 
 // CheckReport is the state of every intended session.
@@ -221,6 +236,9 @@ func Check(ctx context.Context, targets []Target, o CheckOptions) CheckReport {
 			results[i].checks, results[i].err = poll(ctx, d, t.Router, t.Intended, o.Wait, o.Poll, func(cs []SessionCheck) bool {
 				return !slices.ContainsFunc(cs, func(c SessionCheck) bool { return !c.fine(mode) })
 			})
+			if pr, ok := d.(device.PathReader); ok && o.ASPAs != nil && results[i].err == nil {
+				results[i].err = countASPAInvalid(ctx, pr, o.ASPAs, t.Intended, results[i].checks)
+			}
 		}()
 	}
 	for range targets {
@@ -279,3 +297,44 @@ func Observe(ctx context.Context, d device.Driver, t Target) ([]SessionCheck, er
 
 // Dial opens a target's router with the real drivers.
 func Dial(ctx context.Context, t Target) (device.Driver, error) { return defaultDial(nil)(ctx, t) }
+
+// countASPAInvalid verifies the AS path of every route the router
+// accepted from an intended neighbor against the ASPAs, upstream or
+// downstream by our role towards it, and sets each check's count (with a
+// warning when it is not 0).
+func countASPAInvalid(ctx context.Context, pr device.PathReader, aspas *rpki.ASPAs, intended []IntendedSession, checks []SessionCheck) error {
+	paths, err := pr.AcceptedPaths(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the accepted routes for ASPA verification: %w", err)
+	}
+	role := map[netip.Addr]string{}
+	for _, in := range intended {
+		role[in.Neighbor.Unmap()] = in.Role
+	}
+	invalid := map[netip.Addr]int{}
+	for _, p := range paths {
+		r, ok := role[p.Neighbor]
+		if !ok {
+			continue
+		}
+		path := rpki.Path{Seq: p.Path, HasSet: p.HasSet}
+		state := aspas.VerifyUpstream(path)
+		if r == intent.RoleCustomer {
+			state = aspas.VerifyDownstream(path)
+		}
+		if state == rpki.ASPAInvalid {
+			invalid[p.Neighbor]++
+		}
+	}
+	for i := range checks {
+		c := &checks[i]
+		if !c.Established {
+			continue
+		}
+		c.ASPAInvalid = invalid[c.Neighbor.Unmap()]
+		if c.ASPAInvalid > 0 {
+			c.Warnings = append(c.Warnings, fmt.Sprintf("%d ASPA-invalid routes accepted", c.ASPAInvalid))
+		}
+	}
+	return nil
+}

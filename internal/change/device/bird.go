@@ -663,17 +663,22 @@ func (b *BIRD) Close() error {
 
 var birdCount = regexp.MustCompile(`(?m)^(\d+) of (\d+) routes`)
 
+// protocols reads `show protocols all`.
+func (b *BIRD) protocols(ctx context.Context) ([]birdProto, error) {
+	out, err := b.cmd(ctx, "show protocols all")
+	if err != nil {
+		return nil, err
+	}
+	return parseBIRDProtocols(out)
+}
+
 // Sessions reads every BGP protocol and counts, per channel, the
 // RPKI-invalid routes it holds, against the ROA tables of BIRD's RPKI
 // protocols.
 func (b *BIRD) Sessions(ctx context.Context) ([]Session, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	out, err := b.cmd(ctx, "show protocols all")
-	if err != nil {
-		return nil, err
-	}
-	protos, err := parseBIRDProtocols(out)
+	protos, err := b.protocols(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -44,7 +44,7 @@ func (v *validator) peer(r *rawPeer, repo *Repo) *Peer {
 		ranges: map[string]hcl.Range{
 			"name": r.NameRange, "import": r.ImportRange, "export": r.ExportRange,
 			"description": r.DescriptionRange, "ixps": r.IXPsRange, "local_pref": r.LocalPrefRange,
-			"md5": r.MD5Range, "status": r.StatusRange,
+			"md5": r.MD5Range, "status": r.StatusRange, "role": r.RoleRange, "role_strict": r.RoleStrictRange,
 		},
 	}
 	v.peerASN(asn, r.LabelRange, repo)
@@ -122,6 +122,7 @@ func (v *validator) peer(r *rawPeer, repo *Repo) *Peer {
 		p.RouteServer = *r.RouteServer
 	}
 	v.peerStatus(r, p)
+	v.role(r, p)
 	if p.GTSM && p.RouteServer {
 		v.warnf(r.GTSMRange, "Suspicious GTSM", "Route servers rarely support GTSM (RFC 5082); the session may not come up.")
 	}

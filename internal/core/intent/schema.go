@@ -30,6 +30,8 @@ type rawPeer struct {
 	RouteServer *bool          `hcl:"route_server,optional"`
 	Status      *string        `hcl:"status,optional"`
 	RetryAfter  *string        `hcl:"retry_after,optional"`
+	Role        *string        `hcl:"role,optional"`
+	RoleStrict  *bool          `hcl:"role_strict,optional"`
 	// ASSet is the old name of import; accepted with a deprecation warning.
 	ASSet *string `hcl:"as_set,optional"`
 	// Password is never accepted: it would put a secret in the repository.
@@ -50,6 +52,8 @@ type rawPeer struct {
 	PasswordRange    hcl.Range `hcl:"password,attr_range"`
 	StatusRange      hcl.Range `hcl:"status,attr_range"`
 	RetryAfterRange  hcl.Range `hcl:"retry_after,attr_range"`
+	RoleRange        hcl.Range `hcl:"role,attr_range"`
+	RoleStrictRange  hcl.Range `hcl:"role_strict,attr_range"`
 }
 
 type rawAFILimits struct {

@@ -90,6 +90,12 @@ type Peer struct {
 	// peer, the day it may be asked again (zero: not set).
 	Status     Status
 	RetryAfter time.Time
+	// Role is our BGP role on the sessions (RFC 9234): "peer", or
+	// "rs-client" towards a route server, unless the file says otherwise.
+	// RoleStrict makes the router refuse a session whose neighbor does
+	// not announce the matching role.
+	Role       string
+	RoleStrict bool
 
 	File      string    // repository-relative path of the peer file
 	DeclRange hcl.Range // the peer block's header

@@ -108,6 +108,7 @@ func (v *validator) build(policies []*rawPolicyFile, peers []*rawPeer) *Repo {
 	repo.Peers = v.peers(peers, repo)
 	v.crossCheck(repo)
 	v.originValidation(repo)
+	v.checkRolePlatforms(repo)
 	return repo
 }
 

@@ -24,6 +24,9 @@ type Inputs struct {
 	// IRR holds the expansion of every ref ImportRefs returned.
 	IRR  map[bgp.ObjectRef]irr.Result
 	RPKI *rpki.Table
+	// ASPAs are the RPKI ASPAs, for check to verify the AS paths routers
+	// accepted; nil: none known.
+	ASPAs *rpki.ASPAs
 	// Data describes the inputs for the record in Model.Data.
 	Data DataVersions
 }
@@ -52,7 +55,7 @@ func ImportRefs(repo *intent.Repo) []bgp.ObjectRef {
 // broadcast address (known from PeeringDB only).
 func Build(repo *intent.Repo, in Inputs) (*Model, hcl.Diagnostics) {
 	b := &builder{repo: repo, in: in}
-	m := &Model{Network: repo.Network, Filters: repo.Filters, Data: in.Data}
+	m := &Model{Network: repo.Network, Filters: repo.Filters, Data: in.Data, ASPAs: in.ASPAs}
 	routers := map[string]*Router{}
 	for _, rt := range repo.Routers {
 		rtr := repo.RPKI.RTR
@@ -95,6 +98,7 @@ func Build(repo *intent.Repo, in Inputs) (*Model, hcl.Diagnostics) {
 	for _, r := range m.Routers {
 		sort.SliceStable(r.Sessions, func(i, j int) bool { return sessionLess(r.Sessions[i], r.Sessions[j]) })
 	}
+	m.NeverViaRouteServers = neverViaRouteServers(in.PeeringDB, repo.Network.ASN)
 	b.checkNeighbors(m)
 	return m, b.diags
 }
@@ -290,7 +294,7 @@ func (b *builder) peer(ip *intent.Peer) *Peer {
 	p := &Peer{
 		ASN: ip.ASN, Name: ip.Name, Description: ip.Description, Import: ip.Import, Export: ip.Export,
 		LocalPref: ip.LocalPref, GTSM: ip.GTSM, BFD: ip.BFD, Shutdown: ip.Shutdown || ip.Status == intent.StatusMaintenance,
-		RouteServer: ip.RouteServer, MD5: ip.MD5, Intent: ip, Status: ip.Status,
+		RouteServer: ip.RouteServer, Role: ip.Role, RoleStrict: ip.RoleStrict, MD5: ip.MD5, Intent: ip, Status: ip.Status,
 		Prefixes: map[bgp.Family][]Prefix{bgp.IPv4: {}, bgp.IPv6: {}},
 	}
 	if p.LocalPref == 0 {
@@ -408,4 +412,22 @@ func (b *builder) rpkiStates(prefixes []netip.Prefix, asns []bgp.ASN) []rpki.Sta
 		return make([]rpki.State, len(prefixes)) // all NotFound
 	}
 	return b.in.RPKI.ValidatePrefixes(prefixes, asns)
+}
+
+// neverViaRouteServers lists, sorted, the networks PeeringDB flags
+// info_never_via_route_servers, less our own: routes learnt from a route
+// server must not pass through them. Reserved numbers are left out: the
+// bogon-AS filter rejects them anyway.
+func neverViaRouteServers(pdb *peeringdb.Store, own bgp.ASN) []bgp.ASN {
+	if pdb == nil {
+		return nil
+	}
+	var out []bgp.ASN
+	for _, n := range pdb.Nets() {
+		if n.NeverViaRouteServers && n.ASN != own && n.ASN.Class() != bgp.Reserved {
+			out = append(out, n.ASN)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }

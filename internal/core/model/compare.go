@@ -42,8 +42,8 @@ func fingerprints(m *Model) map[bgp.ASN]string {
 		if p.MD5 != nil {
 			md5 = p.MD5.Name
 		}
-		fmt.Fprintf(w, "%s|%s|%s|%v|%v|%d|%t%t%t%t|%s|%s\n", p.Name, p.Description, p.IRR, p.Import, p.Export,
-			p.LocalPref, p.GTSM, p.BFD, p.Shutdown, p.RouteServer, md5, p.Status)
+		fmt.Fprintf(w, "%s|%s|%s|%v|%v|%d|%t%t%t%t|%s|%s|%s/%t\n", p.Name, p.Description, p.IRR, p.Import, p.Export,
+			p.LocalPref, p.GTSM, p.BFD, p.Shutdown, p.RouteServer, md5, p.Status, p.Role, p.RoleStrict)
 		for _, fam := range []bgp.Family{bgp.IPv4, bgp.IPv6} {
 			fmt.Fprintf(w, "%s max %d:", fam, p.MaxPrefix[fam].Limit)
 			// Of the RPKI state only "invalid" reaches a config (such

@@ -23,6 +23,14 @@ type Model struct {
 	// Data records the versions of the outside data used, so that a plan
 	// can be reproduced and reviewers see how fresh it was.
 	Data DataVersions
+	// NeverViaRouteServers are the networks PeeringDB flags as reachable
+	// over direct sessions only (info_never_via_route_servers), sorted:
+	// a route from a route server with one of them in its AS path is
+	// rejected.
+	NeverViaRouteServers []bgp.ASN
+	// ASPAs are the RPKI ASPAs the model was built with (nil: none); no
+	// template uses them yet, check verifies accepted paths with them.
+	ASPAs *rpki.ASPAs
 }
 
 // Router returns the router named name, or nil.
@@ -178,6 +186,10 @@ type Peer struct {
 	// Status is the peer file's lifecycle status; requested and declined
 	// peers have no sessions.
 	Status intent.Status
+	// Role is our BGP role on the sessions (RFC 9234, intent.Roles);
+	// RoleStrict refuses a neighbor that announces none.
+	Role       string
+	RoleStrict bool
 	// MD5 names the secret holding the session password; the value is
 	// never part of the model (see SecretPlaceholder).
 	MD5 *intent.SecretRef

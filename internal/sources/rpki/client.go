@@ -52,6 +52,9 @@ type Snapshot struct {
 	Refresh, Retry, Expire time.Duration
 	// Table holds the VRPs, with Config.SLURM applied.
 	Table *Table
+	// ASPAs holds the ASPAs a version 2 cache sent; empty with older
+	// caches.
+	ASPAs *ASPAs
 }
 
 // Fetch connects to the cache, receives one complete VRP set (the answer
@@ -76,7 +79,7 @@ func Fetch(ctx context.Context, cfg Config) (*Snapshot, error) {
 	cfg.Logger = cfg.Logger.With("cache", cfg.Addr)
 	s := newSession(cfg.MaxVRPs)
 	snap, err := fetch(ctx, cfg, s)
-	if downgrade(s, err) {
+	for downgrade(s, err) {
 		snap, err = fetch(ctx, cfg, s)
 	}
 	if err != nil && ctx.Err() == nil {
@@ -86,20 +89,23 @@ func Fetch(ctx context.Context, cfg Config) (*Snapshot, error) {
 }
 
 // downgrade handles RFC 8210 §7 version negotiation: a cache that refuses
-// version 1 gets version 0 on the next connection.
+// our version gets the next lower one on the next connection (2, then 1,
+// then 0).
 func downgrade(s *session, err error) bool {
 	var ce *CacheError
 	if errors.As(err, &ce) && ce.Code == rtr.PDU_ERROR_BADPROTOVERSION && s.version > rtr.PROTOCOL_VERSION_0 {
-		s.version = rtr.PROTOCOL_VERSION_0
+		s.version--
 		return true
 	}
 	return false
 }
 
-// decoded is one PDU read from the cache, or why reading stopped.
+// decoded is one PDU read from the cache (pdu, or aspa for an ASPA PDU),
+// or why reading stopped.
 type decoded struct {
-	pdu rtr.PDU
-	err error
+	pdu  rtr.PDU
+	aspa *ASPAPDU
+	err  error
 }
 
 // fetch runs one connection: a Reset Query, then the cache's PDUs until
@@ -142,9 +148,18 @@ func fetch(ctx context.Context, cfg Config, s *session) (*Snapshot, error) {
 				if errors.Is(in.err, io.EOF) {
 					return nil, errors.New("cache closed the connection")
 				}
+				if errors.Is(in.err, ErrBadASPAPDU) {
+					// As for any corrupt PDU (RFC 8210 §5.10); best effort.
+					_ = send(&rtr.PDUErrorReport{Version: s.version, ErrorCode: rtr.PDU_ERROR_CORRUPTDATA, ErrorMsg: in.err.Error()})
+				}
 				return nil, in.err
 			}
-			complete, err := s.handle(in.pdu)
+			var complete bool
+			if in.aspa != nil {
+				err = s.handleASPA(in.aspa)
+			} else {
+				complete, err = s.handle(in.pdu)
+			}
 			if err != nil {
 				var pe *ProtocolError
 				if errors.As(err, &pe) {
@@ -166,7 +181,7 @@ func snapshot(cfg Config, s *session) *Snapshot {
 	vrps, filtered := cfg.SLURM.Apply(s.vrps())
 	snap := &Snapshot{
 		Cache: cfg.Addr, Version: s.version, SessionID: s.sessionID, Serial: s.serial, Updated: time.Now(),
-		Refresh: s.refresh, Retry: s.retry, Expire: s.expire, Table: NewTable(vrps),
+		Refresh: s.refresh, Retry: s.retry, Expire: s.expire, Table: NewTable(vrps), ASPAs: s.aspaSet(),
 	}
 	cfg.Logger.Info("RTR data received", "session", snap.SessionID, "serial", snap.Serial,
 		"vrps", snap.Table.Len(), "slurm_filtered", filtered)
@@ -178,12 +193,9 @@ func snapshot(cfg Config, s *session) *Snapshot {
 func readPDUs(r io.Reader, out chan<- decoded, done <-chan struct{}) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	for {
-		p, err := rtr.Decode(br)
-		if err == nil && p == nil {
-			err = errors.New("undecodable PDU")
-		}
+		p, aspa, err := readPDU(br)
 		select {
-		case out <- decoded{p, err}:
+		case out <- decoded{p, aspa, err}:
 		case <-done:
 			return
 		}

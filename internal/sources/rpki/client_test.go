@@ -5,12 +5,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/netip"
 	"slices"
 	"testing"
 	"time"
+
+	rtr "github.com/bgp/stayrtr/lib"
 
 	"github.com/peerform/peerform/internal/core/bgp"
 	"github.com/peerform/peerform/internal/sources/rpki"
@@ -82,7 +86,11 @@ func TestFetchFromStayRTR(t *testing.T) {
 		map[string]any{"prefix": "203.0.113.0/24", "maxLength": 24, "asn": 64503, "expires": 1000}, // expired
 		map[string]any{"prefix": "203.0.113.0/24", "maxLength": 24, "asn": "ASX"},                  // not an ASN
 	)
-	file, err := json.Marshal(map[string]any{"metadata": map[string]any{"generated": time.Now().Unix()}, "roas": roas})
+	// The file has ASPAs, as rpki-client writes them; stayrtr v0.6.0
+	// (and Debian's 0.5.1) speaks RTR versions 0 and 1 only and serves
+	// none, so the client falls back to version 1 and gets VRPs alone.
+	aspas := []any{map[string]any{"customer_asid": 64500, "providers": []int{64510}}}
+	file, err := json.Marshal(map[string]any{"metadata": map[string]any{"generated": time.Now().Unix()}, "roas": roas, "aspas": aspas})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,12 +115,13 @@ func TestFetchFromStayRTR(t *testing.T) {
 	if snap.Version != 1 || snap.Table.Count(bgp.IPv4) == 0 || snap.Table.Count(bgp.IPv6) == 0 {
 		t.Errorf("snapshot: version %d, %d v4 / %d v6 VRPs", snap.Version, snap.Table.Count(bgp.IPv4), snap.Table.Count(bgp.IPv6))
 	}
+	t.Logf("the cache served %d ASPAs in RTR version %d", snap.ASPAs.Len(), snap.Version)
 	t.Logf("session %d serial %d: %d VRPs (%d v4, %d v6), refresh %s retry %s expire %s; loader report %+v",
 		snap.SessionID, snap.Serial, snap.Table.Len(), snap.Table.Count(bgp.IPv4), snap.Table.Count(bgp.IPv6),
 		snap.Refresh, snap.Retry, snap.Expire, rep)
 }
 
-// A cache speaking only RTR version 0 answers our version 1 query in
+// A cache speaking only RTR version 0 answers our version 2 query in
 // version 0; the client follows (RFC 8210 §7).
 func TestFetchVersion0Cache(t *testing.T) {
 	want := randomVRPs(2, 100)
@@ -179,4 +188,67 @@ func firstDiff(a, b []rpki.VRP) string {
 		}
 	}
 	return "one list is a prefix of the other"
+}
+
+// v2Cache is an RTR version 2 cache that serves one complete set to
+// each connection: no cache installed here speaks version 2 (stayrtr
+// v0.6.0 stops at version 1), so the test writes the PDUs itself with
+// stayrtr's encoders and rpki.ASPAPDU.
+func v2Cache(t *testing.T, pdus ...interface{ Bytes() []byte }) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				q := make([]byte, 8)
+				if _, err := io.ReadFull(conn, q); err != nil || q[0] != 2 || q[1] != rtr.PDU_ID_RESET_QUERY {
+					return // a test failure shows as the client's error
+				}
+				for _, p := range pdus {
+					if _, err := conn.Write(p.Bytes()); err != nil {
+						return
+					}
+				}
+				_, _ = io.Copy(io.Discard, conn)
+			}()
+		}
+	}()
+	return l.Addr().String()
+}
+
+func TestFetchASPAsVersion2(t *testing.T) {
+	addr := v2Cache(t,
+		&rtr.PDUCacheResponse{Version: 2, SessionId: 9},
+		&rtr.PDUIPv4Prefix{Version: 2, Prefix: netip.MustParsePrefix("192.0.2.0/24"), MaxLen: 24, ASN: 64500, Flags: rtr.FLAG_ADDED},
+		rpki.ASPAPDU{Announce: true, ASPA: rpki.ASPA{Customer: 64500, Providers: []bgp.ASN{64511, 64510}}},
+		rpki.ASPAPDU{Announce: true, ASPA: rpki.ASPA{Customer: 64510, Providers: []bgp.ASN{0}}},
+		&rtr.PDUEndOfData{Version: 2, SessionId: 9, SerialNumber: 3, RefreshInterval: 60, RetryInterval: 30, ExpireInterval: 900},
+	)
+	snap, err := rpki.Fetch(ctxFor(t, 10*time.Second), rpki.Config{Addr: addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(snap.ASPAs.List()); snap.Version != 2 || got != "[{AS64500 [AS64510 AS64511]} {AS64510 [AS0]}]" || snap.Table.Len() != 1 {
+		t.Fatalf("version %d, ASPAs %s, %d VRPs", snap.Version, got, snap.Table.Len())
+	}
+	if s := snap.ASPAs.VerifyUpstream(rpki.Path{Seq: []bgp.ASN{64510, 64500}}); s != rpki.ASPAValid {
+		t.Errorf("64510 64500 is %s with the cache's ASPAs", s)
+	}
+
+	// A malformed ASPA PDU (the customer among its providers) ends the
+	// connection with an error, and no data is published.
+	bad := rpki.ASPAPDU{Announce: true, ASPA: rpki.ASPA{Customer: 64500, Providers: []bgp.ASN{64500}}}
+	addr = v2Cache(t, &rtr.PDUCacheResponse{Version: 2, SessionId: 9}, bad,
+		&rtr.PDUEndOfData{Version: 2, SessionId: 9, SerialNumber: 3})
+	if _, err := rpki.Fetch(ctxFor(t, 10*time.Second), rpki.Config{Addr: addr}); !errors.Is(err, rpki.ErrBadASPAPDU) {
+		t.Errorf("malformed ASPA PDU: %v", err)
+	}
 }

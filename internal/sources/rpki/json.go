@@ -26,7 +26,8 @@ const (
 type LoadOptions struct {
 	// MaxBytes is the largest input accepted (default DefaultMaxJSONBytes).
 	MaxBytes int64
-	// MaxVRPs is the most "roas" entries accepted (default DefaultMaxVRPs).
+	// MaxVRPs is the most "roas" entries accepted, and separately the
+	// most "aspas" entries (default DefaultMaxVRPs).
 	MaxVRPs int
 	// Now decides which entries have expired (default time.Now()).
 	Now time.Time
@@ -50,6 +51,16 @@ type LoadReport struct {
 	BadMaxLength int `json:"bad_maxlength"` // missing, below the prefix length or past the address length
 	Expired      int `json:"expired"`       // "expires" in the past
 	Duplicate    int `json:"duplicate"`
+
+	// ASPAEntries is the number of "aspas" entries read, ASPAs the
+	// number of customer ASes with an ASPA loaded from them.
+	ASPAEntries int `json:"aspa_entries"`
+	ASPAs       int `json:"aspas"`
+	// BadASPA entries were dropped: no customer AS number, a provider
+	// that is no AS number, the customer among its own providers, or
+	// more than MaxASPAProviders. ExpiredASPA entries had expired.
+	BadASPA     int `json:"bad_aspa"`
+	ExpiredASPA int `json:"expired_aspa"`
 }
 
 // Dropped is the number of entries that did not become VRPs.
@@ -76,31 +87,55 @@ type jsonMetadata struct {
 	Generated json.RawMessage `json:"generated"`
 }
 
-// LoadJSONFile is LoadJSON on a file.
-func LoadJSONFile(path string, opts LoadOptions) ([]VRP, LoadReport, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, LoadReport{}, fmt.Errorf("loading VRPs: %w", err)
-	}
-	defer f.Close()
-	vrps, rep, err := LoadJSON(f, opts)
-	if err != nil {
-		return nil, rep, fmt.Errorf("loading VRPs from %s: %w", path, err)
-	}
-	return vrps, rep, nil
+// Payloads are the validated payloads of a JSON file: VRPs, sorted and
+// distinct, and ASPAs.
+type Payloads struct {
+	VRPs  []VRP
+	ASPAs *ASPAs
 }
 
-// LoadJSON reads a VRP set in the JSON shape rpki-client (rpki.json, the
-// "json" output), Routinator (--format json) and stayrtr share:
+// LoadJSONFile is LoadJSON on a file.
+func LoadJSONFile(path string, opts LoadOptions) ([]VRP, LoadReport, error) {
+	p, rep, err := LoadPayloadsFile(path, opts)
+	return p.VRPs, rep, err
+}
+
+// LoadPayloadsFile is LoadPayloads on a file.
+func LoadPayloadsFile(path string, opts LoadOptions) (Payloads, LoadReport, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Payloads{}, LoadReport{}, fmt.Errorf("loading VRPs: %w", err)
+	}
+	defer f.Close()
+	p, rep, err := LoadPayloads(f, opts)
+	if err != nil {
+		return Payloads{}, rep, fmt.Errorf("loading VRPs from %s: %w", path, err)
+	}
+	return p, rep, nil
+}
+
+// LoadJSON is LoadPayloads without the ASPAs.
+func LoadJSON(r io.Reader, opts LoadOptions) ([]VRP, LoadReport, error) {
+	p, rep, err := LoadPayloads(r, opts)
+	return p.VRPs, rep, err
+}
+
+// LoadPayloads reads a VRP set in the JSON shape rpki-client (rpki.json,
+// the "json" output), Routinator (--format json) and stayrtr share:
 //
-//	{"metadata": {...}, "roas": [{"prefix": "192.0.2.0/24", "maxLength": 24, "asn": 64500}, ...]}
+//	{"metadata": {...}, "roas": [{"prefix": "192.0.2.0/24", "maxLength": 24, "asn": 64500}, ...],
+//	 "aspas": [{"customer_asid": 64500, "providers": [64510, 64511]}, ...]}
+//
+// "aspas" is optional; its entries may also be written as Routinator's
+// {"customer": "AS64500", "providers": ["AS64510"]}. An ASPA entry that
+// is expired or malformed is dropped and counted, never half-loaded.
 //
 // It streams the "roas" array, so memory follows the number of VRPs, not
 // the file size. Entries a router would refuse are dropped and counted in
 // the report, as stayrtr does: bad prefix, bad ASN, bad maxLength, expired,
 // duplicate. Host bits in a prefix are cleared, also as stayrtr does. The VRPs come back sorted and distinct. Broken JSON, a missing
 // "roas" array or input past the bounds is an error.
-func LoadJSON(r io.Reader, opts LoadOptions) ([]VRP, LoadReport, error) {
+func LoadPayloads(r io.Reader, opts LoadOptions) (Payloads, LoadReport, error) {
 	if opts.MaxBytes <= 0 {
 		opts.MaxBytes = DefaultMaxJSONBytes
 	}
@@ -122,34 +157,35 @@ func LoadJSON(r io.Reader, opts LoadOptions) ([]VRP, LoadReport, error) {
 
 	var rep LoadReport
 	var vrps []VRP
+	var aspas []ASPA
 	sawROAs := false
 	if err := expectDelim(dec, '{'); err != nil {
-		return nil, rep, tooLarge(err)
+		return Payloads{}, rep, tooLarge(err)
 	}
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return nil, rep, tooLarge(err)
+			return Payloads{}, rep, tooLarge(err)
 		}
 		switch key, _ := tok.(string); key {
 		case "metadata":
 			var md jsonMetadata
 			if err := dec.Decode(&md); err != nil {
-				return nil, rep, tooLarge(fmt.Errorf("metadata: %w", err))
+				return Payloads{}, rep, tooLarge(fmt.Errorf("metadata: %w", err))
 			}
 			rep.Generated = md.time()
 		case "roas":
 			sawROAs = true
 			if err := expectDelim(dec, '['); err != nil {
-				return nil, rep, tooLarge(fmt.Errorf("roas: %w", err))
+				return Payloads{}, rep, tooLarge(fmt.Errorf("roas: %w", err))
 			}
 			for dec.More() {
 				if rep.Entries >= opts.MaxVRPs {
-					return nil, rep, fmt.Errorf("%w: more than %d VRPs", ErrTooLarge, opts.MaxVRPs)
+					return Payloads{}, rep, fmt.Errorf("%w: more than %d VRPs", ErrTooLarge, opts.MaxVRPs)
 				}
 				var e jsonVRP
 				if err := dec.Decode(&e); err != nil {
-					return nil, rep, tooLarge(fmt.Errorf("roas entry %d: %w", rep.Entries, err))
+					return Payloads{}, rep, tooLarge(fmt.Errorf("roas entry %d: %w", rep.Entries, err))
 				}
 				rep.Entries++
 				if v, ok := e.vrp(&rep, opts.Now); ok {
@@ -157,35 +193,95 @@ func LoadJSON(r io.Reader, opts LoadOptions) ([]VRP, LoadReport, error) {
 				}
 			}
 			if err := expectDelim(dec, ']'); err != nil {
-				return nil, rep, tooLarge(err)
+				return Payloads{}, rep, tooLarge(err)
+			}
+		case "aspas":
+			if err := expectDelim(dec, '['); err != nil {
+				return Payloads{}, rep, tooLarge(fmt.Errorf("aspas: %w", err))
+			}
+			for dec.More() {
+				if rep.ASPAEntries >= opts.MaxVRPs {
+					return Payloads{}, rep, fmt.Errorf("%w: more than %d ASPAs", ErrTooLarge, opts.MaxVRPs)
+				}
+				var e jsonASPA
+				if err := dec.Decode(&e); err != nil {
+					return Payloads{}, rep, tooLarge(fmt.Errorf("aspas entry %d: %w", rep.ASPAEntries, err))
+				}
+				rep.ASPAEntries++
+				if a, ok := e.aspa(&rep, opts.Now); ok {
+					aspas = append(aspas, a)
+				}
+			}
+			if err := expectDelim(dec, ']'); err != nil {
+				return Payloads{}, rep, tooLarge(err)
 			}
 		default:
-			// Other keys (aspas, bgpsec_keys, provider_authorizations…)
-			// are not ours; skip their values.
+			// Other keys (bgpsec_keys, provider_authorizations…) are
+			// not ours; skip their values.
 			var skip json.RawMessage
 			if err := dec.Decode(&skip); err != nil {
-				return nil, rep, tooLarge(fmt.Errorf("%q: %w", key, err))
+				return Payloads{}, rep, tooLarge(fmt.Errorf("%q: %w", key, err))
 			}
 		}
 	}
 	if err := expectDelim(dec, '}'); err != nil {
-		return nil, rep, tooLarge(err)
+		return Payloads{}, rep, tooLarge(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, rep, tooLarge(errors.New("data after the top-level object"))
+		return Payloads{}, rep, tooLarge(errors.New("data after the top-level object"))
 	}
 	if lr.N <= 0 {
-		return nil, rep, tooLarge(nil)
+		return Payloads{}, rep, tooLarge(nil)
 	}
 	if !sawROAs {
-		return nil, rep, errors.New(`no "roas" array: not a VRP file`)
+		return Payloads{}, rep, errors.New(`no "roas" array: not a VRP file`)
 	}
 	slices.SortFunc(vrps, compareVRP)
 	n := len(vrps)
 	vrps = slices.Compact(vrps)
 	rep.Duplicate = n - len(vrps)
 	rep.Loaded = len(vrps)
-	return vrps, rep, nil
+	set := NewASPAs(aspas)
+	rep.ASPAs = set.Len()
+	return Payloads{VRPs: vrps, ASPAs: set}, rep, nil
+}
+
+// jsonASPA is one "aspas" entry: rpki-client and stayrtr write
+// customer_asid and numbers, Routinator customer and "AS64500" strings.
+type jsonASPA struct {
+	CustomerASID json.RawMessage   `json:"customer_asid"`
+	Customer     json.RawMessage   `json:"customer"`
+	Providers    []json.RawMessage `json:"providers"`
+	Expires      *json.Number      `json:"expires"`
+}
+
+// aspa converts one entry, counting it in rep when it is dropped.
+func (e *jsonASPA) aspa(rep *LoadReport, now time.Time) (ASPA, bool) {
+	raw := e.CustomerASID
+	if raw == nil {
+		raw = e.Customer
+	}
+	c, err := parseJSONASN(raw)
+	if err != nil || c == 0 || len(e.Providers) == 0 || len(e.Providers) > MaxASPAProviders {
+		rep.BadASPA++
+		return ASPA{}, false
+	}
+	a := ASPA{Customer: c, Providers: make([]bgp.ASN, 0, len(e.Providers))}
+	for _, rp := range e.Providers {
+		p, err := parseJSONASN(rp)
+		if err != nil || p == c {
+			rep.BadASPA++
+			return ASPA{}, false
+		}
+		a.Providers = append(a.Providers, p)
+	}
+	if e.Expires != nil {
+		if exp, err := e.Expires.Int64(); err == nil && exp < now.Unix() {
+			rep.ExpiredASPA++
+			return ASPA{}, false
+		}
+	}
+	return a, true
 }
 
 func expectDelim(dec *json.Decoder, want json.Delim) error {

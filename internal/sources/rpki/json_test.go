@@ -27,6 +27,7 @@ func TestLoadJSON(t *testing.T) {
 		{"testdata/rpki-client.json", LoadReport{
 			Generated: time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC),
 			Entries:   7, Loaded: 4, BadMaxLength: 1, Expired: 1, Duplicate: 1,
+			ASPAEntries: 1, ASPAs: 1,
 		}},
 		{"testdata/routinator.json", LoadReport{
 			Generated: time.Unix(1768471200, 0).UTC(),
@@ -125,11 +126,21 @@ func FuzzLoadJSON(f *testing.F) {
 	}
 	f.Add([]byte(`{"roas":[{"prefix":"::/0","maxLength":128,"asn":"AS0"}],"metadata":{"generated":"x"}}`))
 	f.Add([]byte(`{"roas":[{"prefix":"0.0.0.0/0","maxLength":0,"asn":4294967295,"expires":-1}]}`))
+	f.Add([]byte(`{"roas":[],"aspas":[{"customer_asid":64500,"providers":[64501,"AS0"]},{"customer":"AS1","providers":[1]},{"customer_asid":2,"expires":1,"providers":[3]}]}`))
 	now := time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, in []byte) {
-		vrps, rep, err := LoadJSON(strings.NewReader(string(in)), LoadOptions{Now: now, MaxBytes: 1 << 20, MaxVRPs: 1000})
+		p, rep, err := LoadPayloads(strings.NewReader(string(in)), LoadOptions{Now: now, MaxBytes: 1 << 20, MaxVRPs: 1000})
 		if err != nil {
 			return
+		}
+		vrps := p.VRPs
+		if rep.ASPAs != p.ASPAs.Len() || rep.ASPAs > rep.ASPAEntries-rep.BadASPA-rep.ExpiredASPA {
+			t.Fatalf("report %+v does not add up for %d ASPAs", rep, p.ASPAs.Len())
+		}
+		for _, a := range p.ASPAs.List() {
+			if a.Customer == 0 || len(a.Providers) == 0 || slices.Contains(a.Providers, a.Customer) || !slices.IsSorted(a.Providers) {
+				t.Fatalf("unusable ASPA loaded: %+v", a)
+			}
 		}
 		if rep.Loaded != len(vrps) || rep.Entries != rep.Loaded+rep.Dropped() {
 			t.Fatalf("report %+v does not add up for %d VRPs", rep, len(vrps))

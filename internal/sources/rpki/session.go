@@ -70,19 +70,22 @@ type session struct {
 	sessionID uint16
 	serial    uint32
 	set       map[VRP]struct{}
-	refresh   time.Duration
+	// aspas (protocol version 2) holds the ASPAs of the answer, by
+	// customer.
+	aspas   map[bgp.ASN][]bgp.ASN
+	refresh time.Duration
 	retry     time.Duration
 	expire    time.Duration
 }
 
 func newSession(maxVRPs int) *session {
-	return &session{version: rtr.PROTOCOL_VERSION_1, maxVRPs: maxVRPs, refresh: defaultRefresh, retry: defaultRetry, expire: defaultExpire}
+	return &session{version: rtrVersion2, maxVRPs: maxVRPs, refresh: defaultRefresh, retry: defaultRetry, expire: defaultExpire}
 }
 
 // query starts a new exchange on a new connection: the Reset Query to
 // send, in the session's protocol version.
 func (s *session) query() rtr.PDU {
-	s.queried, s.answering, s.set = true, false, nil
+	s.queried, s.answering, s.set, s.aspas = true, false, nil, nil
 	return &rtr.PDUResetQuery{Version: s.version}
 }
 
@@ -118,6 +121,7 @@ func (s *session) handle(pdu rtr.PDU) (complete bool, err error) {
 		s.answering = true
 		s.sessionID = p.SessionId
 		s.set = make(map[VRP]struct{})
+		s.aspas = make(map[bgp.ASN][]bgp.ASN)
 		return false, nil
 
 	case *rtr.PDUIPv4Prefix:
@@ -181,6 +185,35 @@ func (s *session) prefix(p netip.Prefix, maxLen uint8, asn uint32, flags uint8, 
 	}
 	s.set[v] = struct{}{}
 	return nil
+}
+
+// handleASPA processes an ASPA PDU (protocol version 2): in the answer to
+// a Reset Query every one announces a customer's ASPA, once.
+func (s *session) handleASPA(p *ASPAPDU) error {
+	c := p.ASPA.Customer
+	switch _, seen := s.aspas[c]; {
+	case !s.answering:
+		return protocolErrorf(rtr.PDU_ERROR_CORRUPTDATA, "ASPA PDU outside a response")
+	case s.version < rtrVersion2:
+		return protocolErrorf(rtr.PDU_ERROR_BADPDUTYPE, "ASPA PDU in protocol version %d", s.version)
+	case !p.Announce:
+		return protocolErrorf(rtr.PDU_ERROR_CORRUPTDATA, "withdrawal of the ASPA of %s in a Reset Query response", c)
+	case seen:
+		return protocolErrorf(rtr.PDU_ERROR_DUPANNOUNCE, "ASPA of %s twice in one response", c)
+	case len(s.aspas) >= s.maxVRPs:
+		return protocolErrorf(rtr.PDU_ERROR_CORRUPTDATA, "more than %d ASPAs", s.maxVRPs)
+	}
+	s.aspas[c] = p.ASPA.Providers
+	return nil
+}
+
+// aspaSet returns the answer's ASPAs as a set.
+func (s *session) aspaSet() *ASPAs {
+	list := make([]ASPA, 0, len(s.aspas))
+	for c, ps := range s.aspas {
+		list = append(list, ASPA{Customer: c, Providers: ps})
+	}
+	return NewASPAs(list)
 }
 
 // vrps returns the current set as a slice.

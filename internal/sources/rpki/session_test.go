@@ -1,8 +1,10 @@
 package rpki
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"maps"
 	"net/netip"
 	"slices"
@@ -10,6 +12,8 @@ import (
 	"time"
 
 	rtr "github.com/bgp/stayrtr/lib"
+
+	"github.com/peerform/peerform/internal/core/bgp"
 )
 
 // These tests drive the RFC 8210 exchange PDU by PDU, for the cases a
@@ -46,8 +50,10 @@ func setOf(s *session) []VRP { return slices.SortedFunc(maps.Keys(s.set), compar
 
 func TestSessionFullAnswer(t *testing.T) {
 	s := newSession(100)
-	if q := s.query(); q.GetType() != rtr.PDU_ID_RESET_QUERY || q.GetVersion() != 1 {
-		t.Fatalf("query is %s, want a version 1 Reset Query", q)
+	// The query offers version 2; the cache answering in version 1 sets
+	// the session's version (RFC 8210 §7).
+	if q := s.query(); q.GetType() != rtr.PDU_ID_RESET_QUERY || q.GetVersion() != 2 {
+		t.Fatalf("query is %s, want a version 2 Reset Query", q)
 	}
 	if feed(t, s,
 		&rtr.PDUCacheResponse{Version: 1, SessionId: 7},
@@ -95,6 +101,7 @@ func TestSessionProtocolErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newSession(2)
+			s.version = rtr.PROTOCOL_VERSION_1 // the PDUs below speak version 1
 			tt.setup(s)
 			var err error
 			for _, p := range tt.pdus {
@@ -126,13 +133,17 @@ func TestSessionVersionNegotiation(t *testing.T) {
 		t.Errorf("next query in version %d", q.GetVersion())
 	}
 
-	// A cache refusing version 1 with an error report: retry with 0.
+	// A cache refusing version 2, then 1, with an error report: retry
+	// with 1, then 0.
 	s = newSession(100)
 	s.query()
 	_, err := s.handle(&rtr.PDUErrorReport{Version: 0, ErrorCode: rtr.PDU_ERROR_BADPROTOVERSION, ErrorMsg: "v0 only"})
 	var ce *CacheError
 	if !errors.As(err, &ce) || ce.Code != rtr.PDU_ERROR_BADPROTOVERSION || ce.Error() != "cache reported unsupported protocol version: v0 only" {
 		t.Fatalf("err = %v", err)
+	}
+	if !downgrade(s, err) || s.version != 1 {
+		t.Fatal("no downgrade to version 1")
 	}
 	if !downgrade(s, err) || s.version != 0 {
 		t.Fatal("no downgrade to version 0")
@@ -172,16 +183,38 @@ func FuzzSession(f *testing.F) {
 		seed.Write(p.Bytes())
 	}
 	f.Add(seed.Bytes())
+	// Version 2 with ASPAs: a reset response, then a serial one that
+	// replaces and withdraws.
+	seed.Reset()
+	for _, p := range []any{
+		&rtr.PDUCacheResponse{Version: 2, SessionId: 7}, aspaPDU(true, 64501, 64510, 64511), aspaPDU(true, 64502, 0),
+		&rtr.PDUEndOfData{Version: 2, SessionId: 7, SerialNumber: 1},
+		&rtr.PDUCacheResponse{Version: 2, SessionId: 7}, aspaPDU(true, 64501, 64512), aspaPDU(false, 64502),
+		&rtr.PDUEndOfData{Version: 2, SessionId: 7, SerialNumber: 2},
+	} {
+		switch p := p.(type) {
+		case *ASPAPDU:
+			seed.Write(p.Bytes())
+		case rtr.PDU:
+			seed.Write(p.Bytes())
+		}
+	}
+	f.Add(seed.Bytes())
 	f.Fuzz(func(t *testing.T, stream []byte) {
 		s := newSession(50)
 		s.query()
-		r := bytes.NewReader(stream)
+		r := bufio.NewReader(bytes.NewReader(stream))
 		for {
-			p, err := rtr.Decode(r)
-			if err != nil || p == nil {
+			p, aspa, err := readPDU(r)
+			if err != nil {
 				return
 			}
-			complete, err := s.handle(p)
+			var complete bool
+			if aspa != nil {
+				err = s.handleASPA(aspa)
+			} else {
+				complete, err = s.handle(p)
+			}
 			if err != nil {
 				s.query()
 				continue
@@ -189,14 +222,110 @@ func FuzzSession(f *testing.F) {
 			if complete {
 				s.query()
 			}
-			if len(s.set) > s.maxVRPs {
-				t.Fatalf("set grew to %d, bound %d", len(s.set), s.maxVRPs)
+			if len(s.set) > s.maxVRPs || len(s.aspas) > s.maxVRPs {
+				t.Fatalf("set grew to %d VRPs and %d ASPAs, bound %d", len(s.set), len(s.aspas), s.maxVRPs)
+			}
+			for c, ps := range s.aspas {
+				if len(ps) == 0 || slices.Contains(ps, c) {
+					t.Fatalf("unusable ASPA of %s: %v", c, ps)
+				}
 			}
 			for v := range s.set {
 				if err := v.Check(); err != nil {
 					t.Fatalf("unusable VRP in the set: %v", err)
 				}
 			}
+		}
+	})
+}
+
+func aspaPDU(announce bool, customer bgp.ASN, providers ...bgp.ASN) *ASPAPDU {
+	return &ASPAPDU{Announce: announce, ASPA: ASPA{Customer: customer, Providers: providers}}
+}
+
+// feedV2 feeds a version 2 session PDUs of either kind.
+func feedV2(s *session, pdus ...any) error {
+	for _, p := range pdus {
+		var err error
+		switch p := p.(type) {
+		case *ASPAPDU:
+			err = s.handleASPA(p)
+		case rtr.PDU:
+			_, err = s.handle(p)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func TestSessionASPAs(t *testing.T) {
+	eod := &rtr.PDUEndOfData{Version: 2, SessionId: 4, SerialNumber: 1, RefreshInterval: 60, RetryInterval: 30, ExpireInterval: 900}
+	s := newSession(100)
+	if q := s.query(); q.GetVersion() != 2 {
+		t.Fatalf("query is %s, want version 2", q)
+	}
+	if err := feedV2(s, &rtr.PDUCacheResponse{Version: 2, SessionId: 4},
+		aspaPDU(true, 64501, 64510, 64511), aspaPDU(true, 64502, 64511), eod); err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(s.aspaSet().List()); got != "[{AS64501 [AS64510 AS64511]} {AS64502 [AS64511]}]" || s.version != 2 {
+		t.Fatalf("after the answer: %s version %d", got, s.version)
+	}
+
+	for _, tc := range []struct {
+		name  string
+		query bool
+		pdus  []any
+		code  uint16
+	}{
+		{"outside a response", false, []any{aspaPDU(true, 64503, 64510)}, rtr.PDU_ERROR_CORRUPTDATA},
+		{"twice in one response", true, []any{&rtr.PDUCacheResponse{Version: 2, SessionId: 4}, aspaPDU(true, 64503, 64510), aspaPDU(true, 64503, 64511)}, rtr.PDU_ERROR_DUPANNOUNCE},
+		{"a withdrawal", true, []any{&rtr.PDUCacheResponse{Version: 2, SessionId: 4}, aspaPDU(false, 64501)}, rtr.PDU_ERROR_CORRUPTDATA},
+	} {
+		s2 := newSession(100)
+		if tc.query {
+			s2.query()
+		}
+		var pe *ProtocolError
+		if err := feedV2(s2, tc.pdus...); !errors.As(err, &pe) || pe.Code != tc.code {
+			t.Errorf("%s: %v, want a protocol error with code %d", tc.name, err, tc.code)
+		}
+	}
+
+	// An ASPA PDU in a version 1 session is refused.
+	v1 := newSession(100)
+	v1.version = rtr.PROTOCOL_VERSION_1
+	v1.query()
+	var pe *ProtocolError
+	if err := feedV2(v1, &rtr.PDUCacheResponse{Version: 1, SessionId: 7}, aspaPDU(true, 64501, 64510)); !errors.As(err, &pe) || pe.Code != rtr.PDU_ERROR_BADPDUTYPE {
+		t.Errorf("ASPA in version 1: %v", err)
+	}
+}
+
+// FuzzDecodeASPAPDU: whatever the bytes, decoding never panics, and what
+// it accepts encodes back to the same PDU.
+func FuzzDecodeASPAPDU(f *testing.F) {
+	f.Add(aspaPDU(true, 64501, 64510, 64511).Bytes())
+	f.Add(aspaPDU(false, 64501).Bytes())
+	f.Add([]byte{2, 11, 1, 0, 0, 0, 0, 12, 0, 0, 251, 245})
+	f.Add([]byte{2, 11, 1, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 251, 245, 0, 0, 0, 1})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p, err := DecodeASPAPDU(b)
+		if err != nil {
+			if !errors.Is(err, ErrBadASPAPDU) {
+				t.Fatalf("error %v does not wrap ErrBadASPAPDU", err)
+			}
+			return
+		}
+		if slices.Contains(p.ASPA.Providers, p.ASPA.Customer) || len(p.ASPA.Providers) > MaxASPAProviders ||
+			p.Announce != (len(p.ASPA.Providers) > 0) || !slices.IsSorted(p.ASPA.Providers) {
+			t.Fatalf("accepted an unusable PDU: %+v", p)
+		}
+		again, err := DecodeASPAPDU(p.Bytes())
+		if err != nil || fmt.Sprint(again) != fmt.Sprint(p) {
+			t.Fatalf("round trip: %v: %+v, want %+v", err, again, p)
 		}
 	})
 }

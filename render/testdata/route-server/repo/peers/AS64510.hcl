@@ -4,4 +4,5 @@ peer "AS64510" {
   import       = "AS-ONEIX-RS"
   export       = "AS64500"
   route_server = true
+  role_strict  = true # the route servers announce their role (RFC 9234)
 }

@@ -74,8 +74,8 @@ type session struct {
 	// customer.
 	aspas   map[bgp.ASN][]bgp.ASN
 	refresh time.Duration
-	retry     time.Duration
-	expire    time.Duration
+	retry   time.Duration
+	expire  time.Duration
 }
 
 func newSession(maxVRPs int) *session {

@@ -74,10 +74,10 @@ type Port struct {
 
 // Problem is something in the file that was skipped.
 type Problem struct {
-	Line int
+	Line int `json:"line"`
 	// Path names the value: "member_list[3].connection_list[0].vlan_list[0].ipv4.address".
-	Path    string
-	Message string
+	Path    string `json:"path"`
+	Message string `json:"message"`
 }
 
 func (p Problem) String() string {

@@ -178,6 +178,20 @@ func committed(kind, file, root string, err error) loaded {
 	}}}
 }
 
+// committedFiles makes a state's data files readable (see dataRoot) and
+// digests their content; failed is what to return when they cannot be.
+func committedFiles(st *State, kind string, files []string) (root, key string, failed *loaded) {
+	root, err := st.dataRoot(files...)
+	if err == nil {
+		key, err = digest(root, files)
+	}
+	if err != nil {
+		l := committed(kind, strings.Join(files, ", "), root, err)
+		return root, "", &l
+	}
+	return root, key, nil
+}
+
 func warning(summary, format string, args ...any) *hcl.Diagnostic {
 	return &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: summary, Detail: fmt.Sprintf(format, args...)}
 }
@@ -341,13 +355,9 @@ func (l *dataLoader) vrps(st *State, cfg intent.RPKI) loaded {
 	if cfg.SLURM != "" {
 		files = append(files, cfg.SLURM)
 	}
-	root, err := st.dataRoot(files...)
-	var key string
-	if err == nil {
-		key, err = digest(root, files)
-	}
-	if err != nil {
-		return committed(kind, strings.Join(files, ", "), root, err)
+	root, key, failed := committedFiles(st, kind, files)
+	if failed != nil {
+		return *failed
 	}
 	return l.once("rpki "+key, func() loaded {
 		table, aspas, rep, err := loadVRPs(root, cfg.VRPsFile, cfg.SLURM)
@@ -387,13 +397,9 @@ func (l *dataLoader) ixfExports(st *State, ixps []*intent.IXP) loaded {
 		return loaded{src: model.DataSource{Kind: kind}}
 	}
 	slices.Sort(files)
-	root, err := st.dataRoot(files...)
-	var key string
-	if err == nil {
-		key, err = digest(root, files)
-	}
-	if err != nil {
-		return committed(kind, strings.Join(files, ", "), root, err)
+	root, key, failed := committedFiles(st, kind, files)
+	if failed != nil {
+		return *failed
 	}
 	return l.once("ixf "+key, func() loaded {
 		r := loaded{src: model.DataSource{Kind: kind, Name: strings.Join(files, ", "), Files: files, Digest: key}, ixf: map[string]*ixf.Export{}}

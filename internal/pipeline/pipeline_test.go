@@ -38,6 +38,32 @@ func exampleRepo(t *testing.T) Options {
 	return Options{Dir: dir, Offline: true}
 }
 
+// planLastCommit plans HEAD~1 against HEAD, each from its own commit,
+// and fails the test unless that works without errors.
+func planLastCommit(t *testing.T, o Options) *PlanResult {
+	t.Helper()
+	ctx := context.Background()
+	repo := openRepo(t, o)
+	base, err := RevisionState(ctx, o, repo, "HEAD~1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer base.Close()
+	head, err := RevisionState(ctx, o, repo, "HEAD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer head.Close()
+	res, err := PlanStates(ctx, o, base, head, "", RouterSelection{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Diagnostics.HasErrors() || res.Plan == nil {
+		t.Fatalf("plan: %v", res.Diagnostics)
+	}
+	return res
+}
+
 func openRepo(t *testing.T, o Options) *gitfs.Repo {
 	t.Helper()
 	repo, err := gitfs.Open(context.Background(), o.Dir, nil)
@@ -105,7 +131,6 @@ func TestCommitStateMatchesWorktree(t *testing.T) {
 // its counts and the one peer whose filters it changes, and shows in that
 // peer's prefix lists.
 func TestPlanDataChange(t *testing.T) {
-	ctx := context.Background()
 	o := exampleRepo(t)
 	rpsl := filepath.Join(o.Dir, "data", "irr", "example.rpsl")
 	b, err := os.ReadFile(rpsl)
@@ -116,24 +141,7 @@ func TestPlanDataChange(t *testing.T) {
 	testutil.WriteFile(t, filepath.Dir(rpsl), filepath.Base(rpsl), b)
 	testutil.CommitAll(t, o.Dir, "one more Cloudflare route")
 
-	repo := openRepo(t, o)
-	base, err := RevisionState(ctx, o, repo, "HEAD~1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer base.Close()
-	head, err := RevisionState(ctx, o, repo, "HEAD")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer head.Close()
-	res, err := PlanStates(ctx, o, base, head, "", RouterSelection{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Diagnostics.HasErrors() || res.Plan == nil {
-		t.Fatalf("plan: %v", res.Diagnostics)
-	}
+	res := planLastCommit(t, o)
 	if len(res.Plan.DataChanges) != 1 {
 		t.Fatalf("data changes %+v; want the IRR snapshot's", res.Plan.DataChanges)
 	}
@@ -173,24 +181,7 @@ func TestPlanIXFChange(t *testing.T) {
 	testutil.WriteFile(t, filepath.Dir(file), filepath.Base(file), changed)
 	testutil.CommitAll(t, o.Dir, "AS64501 renumbered at DOC-IX-AMS")
 
-	repo := openRepo(t, o)
-	base, err := RevisionState(ctx, o, repo, "HEAD~1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer base.Close()
-	head, err := RevisionState(ctx, o, repo, "HEAD")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer head.Close()
-	res, err := PlanStates(ctx, o, base, head, "", RouterSelection{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Diagnostics.HasErrors() || res.Plan == nil {
-		t.Fatalf("plan: %v", res.Diagnostics)
-	}
+	res := planLastCommit(t, o)
 	if len(res.Plan.DataChanges) != 1 || res.Plan.DataChanges[0].Source != "IX-F" || !slices.Equal(res.Plan.DataChanges[0].Affects, []bgp.ASN{64501}) {
 		t.Fatalf("data changes %+v; want the IX-F export's, affecting AS64501", res.Plan.DataChanges)
 	}

@@ -112,8 +112,8 @@ func Build(repo *intent.Repo, in Inputs) (*Model, hcl.Diagnostics) {
 // router (a PeeringDB row naming another peer's address, say): the router
 // would keep one session and filter the other peer's routes with the
 // wrong policy. The error goes to the peer whose address came from
-// PeeringDB or an IX-F export, else to the later one; explicit duplicates were refused by
-// validation already.
+// PeeringDB or an IX-F export, else to the later one; explicit duplicates
+// were refused by validation already.
 func (b *builder) checkNeighbors(m *Model) {
 	reported := map[string]bool{}
 	for _, r := range m.Routers {

@@ -3,6 +3,7 @@ package peeringdb
 import (
 	"fmt"
 	"net/netip"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -191,4 +192,50 @@ func TestMergeRule(t *testing.T) {
 	if len(d.Warnings) == 0 || d.Warnings[0].Code != WarnNotAtIXP || !strings.Contains(d.Warnings[0].Message, "nor does the exchange's IX-F export list it") {
 		t.Errorf("not at IXP: %v", d.Warnings)
 	}
+}
+
+// FuzzDeriveWithIXF: whatever an IX-F export holds, the sessions derived
+// from it with PeeringDB's example rows are to host addresses inside our
+// LANs that are not ours, of the router's family, one per address and
+// router, and each says where it came from.
+func FuzzDeriveWithIXF(f *testing.F) {
+	b, err := os.ReadFile(testutil.Path(f, "data/ixf/doc-ix-ams.json"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
+	f.Add([]byte(`{"version": "0.6", "timestamp": "2026-01-01T00:00:00Z", "ixp_list": [{"ixp_id": 0, "shortname": "x"}],
+"member_list": [{"asnum": 64504, "connection_list": [{"ixp_id": 0, "state": "x", "vlan_list": [{"ipv4": {"address": "192.0.2.0"}, "ipv6": {"address": "2001:db8:ffff:1::1"}}]}]}]}`))
+	pdb := loadDemo(f)
+	lans := []netip.Prefix{netip.MustParsePrefix("192.0.2.0/25"), netip.MustParsePrefix("2001:db8:ffff:1::/64")}
+	router := OurRouter{Name: "ams-edge1", IPv4: netip.MustParseAddr("192.0.2.1"), IPv6: netip.MustParseAddr("2001:db8:ffff:1::1")}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		e, err := ixf.Parse(data, ixf.Limits{MaxBytes: 1 << 20, MaxMembers: 32, MaxEntries: 8, MaxDepth: 12})
+		if err != nil || len(e.IXPs) == 0 {
+			return
+		}
+		x, err := e.Exchange("f.json", &e.IXPs[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ours := []OurIX{{Name: "DOC-IX-AMS", IXID: 90001, LANs: lans, Routers: []OurRouter{router}, Export: x}}
+		for _, m := range append(e.Members, ixf.Member{ASN: 64504}) {
+			d := DeriveSessions(pdb, PeerRequest{ASN: m.ASN}, ours)
+			seen := map[netip.Addr]bool{}
+			for _, s := range d.Sessions {
+				lan, ok := containing(lans, s.PeerAddr)
+				switch {
+				case !ok, bgp.LANEdge(lan, s.PeerAddr) != "", s.PeerAddr == router.IPv4 || s.PeerAddr == router.IPv6:
+					t.Fatalf("%s: session to %s", m.ASN, s.PeerAddr)
+				case bgp.FamilyOf(s.PeerAddr) != s.Family || bgp.FamilyOf(s.LocalAddr) != s.Family:
+					t.Fatalf("%s: %s session %s > %s", m.ASN, s.Family, s.LocalAddr, s.PeerAddr)
+				case seen[s.PeerAddr]:
+					t.Fatalf("%s: %s twice", m.ASN, s.PeerAddr)
+				case !s.Provenance.Origin.Derived() || s.Provenance.Detail == "":
+					t.Fatalf("%s: provenance %s", m.ASN, s.Provenance)
+				}
+				seen[s.PeerAddr] = true
+			}
+		}
+	})
 }

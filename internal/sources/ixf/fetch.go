@@ -11,8 +11,6 @@ import (
 
 // FetchOptions bound a download of an export.
 type FetchOptions struct {
-	// Client makes the request (nil: a client of its own).
-	Client *http.Client
 	// Timeout bounds the whole download, redirects and body included
 	// (default 60s).
 	Timeout time.Duration
@@ -38,10 +36,7 @@ func Fetch(ctx context.Context, rawURL string, o FetchOptions) ([]byte, *Export,
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	client := o.Client
-	if client == nil {
-		client = &http.Client{}
-	}
+	client := &http.Client{}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return nil, nil, err

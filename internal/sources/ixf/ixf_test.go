@@ -164,9 +164,9 @@ func TestFileErrors(t *testing.T) {
 		{"deep", doc(`{"asnum": 64501, "connection_list": [], "x": ` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}`), "nested deeper than 16 levels", true},
 		{"long string", doc(`{"asnum": 64501, "connection_list": [], "name": "` + strings.Repeat("x", 2000) + `"}`), "a string of 2000 bytes", true},
 		{"long key", doc(`{"asnum": 64501, "connection_list": [], "` + strings.Repeat("k", 2000) + `": 1}`), "a key of 2000 bytes", true},
-		{"many vlan entries", doc(`{"asnum": 64501, "connection_list": [{"ixp_id": 1, "vlan_list": [` + strings.Repeat(`{},`, 300) + `{}]}]}`), "member_list.connection_list.vlan_list has more than 256 entries", true},
-		{"many connections", doc(`{"asnum": 64501, "connection_list": [` + strings.Repeat(`{"ixp_id": 1},`, 300) + `{"ixp_id": 1}]}`), "member_list.connection_list has more than 256 entries", true},
-		{"many unknown items", doc(`{"asnum": 64501, "connection_list": [], "contact_email": [` + strings.Repeat(`"a",`, 300) + `"a"]}`), "member_list.contact_email has more than 256 entries", true},
+		{"many vlan entries", doc(`{"asnum": 64501, "connection_list": [{"ixp_id": 1, "vlan_list": [` + strings.Repeat(`{},`, 1100) + `{}]}]}`), "member_list.connection_list.vlan_list has more than 1024 entries", true},
+		{"many connections", doc(`{"asnum": 64501, "connection_list": [` + strings.Repeat(`{"ixp_id": 1},`, 1100) + `{"ixp_id": 1}]}`), "member_list.connection_list has more than 1024 entries", true},
+		{"many unknown items", doc(`{"asnum": 64501, "connection_list": [], "contact_email": [` + strings.Repeat(`"a",`, 1100) + `"a"]}`), "member_list.contact_email has more than 1024 entries", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse([]byte(tc.in), Limits{})

@@ -27,7 +27,7 @@ type Limits struct {
 	// MaxEntries is the most items in any other list: a member's
 	// connections, a connection's VLAN entries and interfaces, an IXP's
 	// VLANs and switches, and the lists the schema leaves open (default
-	// 256).
+	// 1,024: a large exchange lists about a hundred switches).
 	MaxEntries int
 	// MaxStringLen is the longest string or key (default 1024 bytes).
 	MaxStringLen int
@@ -38,7 +38,7 @@ type Limits struct {
 
 // DefaultLimits returns the limits used when none are given.
 func DefaultLimits() Limits {
-	return Limits{MaxBytes: 32 << 20, MaxMembers: 20_000, MaxIXPs: 256, MaxEntries: 256, MaxStringLen: 1024, MaxDepth: 16}
+	return Limits{MaxBytes: 32 << 20, MaxMembers: 20_000, MaxIXPs: 256, MaxEntries: 1024, MaxStringLen: 1024, MaxDepth: 16}
 }
 
 func (l Limits) withDefaults() Limits {

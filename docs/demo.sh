@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make demo: the main job of peerform on the example repository in this
-# directory, offline, from the data it ships (data/peeringdb, data/irr,
-# data/rpki) and the embedded defaults. It ends with the comment a pull
+# directory, offline, from the data it ships (data/peeringdb, data/ixf,
+# data/irr, data/rpki) and the embedded defaults. It ends with the comment a pull
 # request adding a peer would get.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +17,9 @@ $peerform fmt --check && echo "all files formatted"
 
 step "peerform peeringdb show AS64504: a network at DOC-IX Amsterdam we do not peer with yet"
 $peerform peeringdb show AS64504 --offline
+
+step "peerform ixf show --asn AS64504: what DOC-IX Amsterdam's own member list (IX-F export) says about it"
+$peerform ixf show data/ixf/doc-ix-ams.json --asn AS64504
 
 step "peerform suggest --top 5: who should we peer with?"
 $peerform suggest --top 5 --offline
@@ -42,7 +45,8 @@ $peerform render --offline --out bin/rendered 2>/dev/null
 ls -l bin/rendered
 
 # A scratch git repository holding this example, and a pull request that
-# adds peers/AS64504.hcl: three lines, sessions derived from PeeringDB.
+# adds peers/AS64504.hcl: three lines, sessions derived from PeeringDB and
+# DOC-IX-AMS's IX-F export, which disagree about its IPv6 address.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cp -r peers policies data "$tmp/"

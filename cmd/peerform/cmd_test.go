@@ -19,13 +19,13 @@ func runPeerform(t *testing.T, args ...string) (stdout, stderr string, code int)
 	return out.String(), errOut.String(), code
 }
 
-// exampleRepo copies the repository's own peers/, policies/ and the IRR and
-// RPKI data they use (data/irr/, data/rpki/), the example peering repository,
+// exampleRepo copies the repository's own peers/, policies/ and the IRR,
+// RPKI and IX-F data they use (data/irr/, data/rpki/, data/ixf/), the example peering repository,
 // into a temporary directory that a test may break.
 func exampleRepo(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	for _, sub := range []string{"peers", "policies", "data/irr", "data/rpki"} {
+	for _, sub := range []string{"peers", "policies", "data/irr", "data/rpki", "data/ixf"} {
 		src := filepath.Join("..", "..", sub)
 		entries, err := os.ReadDir(src)
 		if err != nil {

@@ -44,7 +44,7 @@ func TestIXPLANsFromPeeringDB(t *testing.T) {
 	} {
 		t.Run(lans.name, func(t *testing.T) {
 			dir := exampleRepo(t)
-			editFile(t, dir, "policies/ixps.hcl", "ixp \"DOC-IX-AMS\" {\n  peeringdb_ix = 90001\n  ipv4_lan     = \"192.0.2.0/25\"\n  ipv6_lan     = \"2001:db8:ffff:1::/64\"\n  community    = 1 # routes learnt here carry (64500, 1, peer AS)\n}\n", lans.ixp)
+			editFile(t, dir, "policies/ixps.hcl", "ixp \"DOC-IX-AMS\" {\n  peeringdb_ix = 90001\n  ipv4_lan     = \"192.0.2.0/25\"\n  ipv6_lan     = \"2001:db8:ffff:1::/64\"\n  community    = 1                          # routes learnt here carry (64500, 1, peer AS)\n  ixf_export   = \"data/ixf/doc-ix-ams.json\" # the exchange's member list\n}\n", lans.ixp)
 
 			// Our router outside the LAN.
 			editFile(t, dir, "policies/routers.hcl", `ipv4 = "192.0.2.1"`, `ipv4 = "10.1.1.1"`)

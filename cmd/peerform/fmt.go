@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -162,10 +163,14 @@ func isDir(p string) bool {
 }
 
 // writeFileAtomic replaces name with data through a temporary file and a
-// rename, so an interrupted fmt never leaves a half-written intent.
+// rename, so an interrupted fmt never leaves a half-written intent (nor
+// ixf fetch a half-written export). A new file gets mode 0644.
 func writeFileAtomic(name string, data []byte) error {
-	st, err := os.Stat(name)
-	if err != nil {
+	mode := fs.FileMode(0o644)
+	switch st, err := os.Stat(name); {
+	case err == nil:
+		mode = st.Mode().Perm()
+	case !errors.Is(err, fs.ErrNotExist):
 		return err
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(name), ".peerform-fmt-*")
@@ -177,7 +182,7 @@ func writeFileAtomic(name string, data []byte) error {
 		tmp.Close()
 		return err
 	}
-	if err := tmp.Chmod(st.Mode().Perm()); err != nil {
+	if err := tmp.Chmod(mode); err != nil {
 		tmp.Close()
 		return err
 	}

@@ -99,8 +99,9 @@ func TestPlanLastCommitAddsPeer(t *testing.T) {
 	}
 	// Both states use the same data (the live IRR answers fetched once),
 	// and the built-in templates.
-	if len(p.Data) != 4 || p.Data[1].Name != "IRR" || !strings.HasPrefix(p.Data[1].Version, "127.0.0.1:") || !strings.Contains(p.Data[0].Version, "data/peeringdb") ||
-		p.Data[3] != (plan.Source{Name: "Templates", Version: "built-in"}) || !slices.Equal(p.BaseData, p.Data) || len(p.DataChanges) != 0 {
+	if len(p.Data) != 5 || p.Data[1].Name != "IRR" || !strings.HasPrefix(p.Data[1].Version, "127.0.0.1:") || !strings.Contains(p.Data[0].Version, "data/peeringdb") ||
+		p.Data[3].Name != "IX-F" || !strings.Contains(p.Data[3].Version, "data/ixf/doc-ix-ams.json") ||
+		p.Data[4] != (plan.Source{Name: "Templates", Version: "built-in"}) || !slices.Equal(p.BaseData, p.Data) || len(p.DataChanges) != 0 {
 		t.Errorf("data sources %+v, base %+v, changes %+v", p.Data, p.BaseData, p.DataChanges)
 	}
 	ams, fra := p.Routers[0], p.Routers[1]

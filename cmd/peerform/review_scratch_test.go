@@ -171,14 +171,27 @@ func TestReviewDataChange(t *testing.T) {
 		"-ip prefix-list AS64503_V4 seq 5 permit 11.66.0.0/22",
 	)
 
-	// A PeeringDB snapshot that moves AS64503 to another address.
+	// A PeeringDB snapshot that moves AS64501 to another address at
+	// DOC-IX-FRA (at DOC-IX-AMS the exchange's IX-F export would win).
 	r.branch("pdb", func(dir string) {
 		edit(t, dir, "data/peeringdb/netixlan.json", func(s string) string {
-			return strings.Replace(s, `"192.0.2.13"`, `"192.0.2.23"`, 1)
+			return strings.Replace(s, `"192.0.2.139"`, `"192.0.2.159"`, 1)
 		})
 	})
 	out, _, _ = r.review("pdb")
-	mustContain(t, out, "- **PeeringDB** data/peeringdb, content changed; affects AS64503", "+ neighbor 192.0.2.23 remote-as 64503")
+	mustContain(t, out, "- **PeeringDB** data/peeringdb, content changed; affects AS64501", "+  neighbor 192.0.2.159 as 64501;")
+
+	// The exchange's IX-F export moves AS64503 at DOC-IX-AMS: a data
+	// change of its own, and PeeringDB, which still has the old address,
+	// disagrees.
+	r.branch("ixf", func(dir string) {
+		edit(t, dir, "data/ixf/doc-ix-ams.json", func(s string) string {
+			return strings.Replace(s, `"192.0.2.13"`, `"192.0.2.23"`, 1)
+		})
+	})
+	out, _, _ = r.review("ixf")
+	mustContain(t, out, "- **IX-F** data/ixf/doc-ix-ams.json, content changed; affects AS64503", "+ neighbor 192.0.2.23 remote-as 64503",
+		"**PeeringDB and IX-F export disagree** — AS64503 at DOC-IX-AMS: PeeringDB lists 192.0.2.13 (netixlan 90707)")
 }
 
 // TestReviewTemplateChange: a template change is flagged and its effect
@@ -327,11 +340,12 @@ func TestReviewNeighborAddresses(t *testing.T) {
 		mustContain(t, out, "### ❌ Not ready to merge", tc.want)
 	}
 
-	// AS64504's PeeringDB record claims Cloudflare's address: the new
-	// peer file derives a session to it.
+	// AS64504's PeeringDB record and the exchange's export claim
+	// Cloudflare's address: the new peer file derives a session to it.
 	r.branch("pdb-claims", func(dir string) {
 		newPeer(dir, "AS64504", "")
 		edit(t, dir, "data/peeringdb/netixlan.json", func(s string) string { return strings.Replace(s, `"192.0.2.14"`, `"192.0.2.40"`, 1) })
+		edit(t, dir, "data/ixf/doc-ix-ams.json", func(s string) string { return strings.Replace(s, `"192.0.2.14"`, `"192.0.2.40"`, 1) })
 	})
 	out, errOut, code := r.review("pdb-claims")
 	if code != exitFindings {

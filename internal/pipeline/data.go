@@ -19,6 +19,7 @@ import (
 	"github.com/peerform/peerform/internal/core/model"
 	"github.com/peerform/peerform/internal/repo/repofs"
 	"github.com/peerform/peerform/internal/sources/irr"
+	"github.com/peerform/peerform/internal/sources/ixf"
 	"github.com/peerform/peerform/internal/sources/peeringdb"
 	"github.com/peerform/peerform/internal/sources/rpki"
 )
@@ -75,7 +76,8 @@ func CheckAgainstData(ctx context.Context, o Options, repo *intent.Repo) (hcl.Di
 //     .peerform/irr/; with --offline and no snapshot nothing is asked and
 //     every peer is deny-all, with a warning; nil refs skip the IRR
 //     altogether (the model then says "no IRR data was loaded");
-//   - VRPs from the state's rpki.vrps_file (with its SLURM exceptions).
+//   - VRPs from the state's rpki.vrps_file (with its SLURM exceptions);
+//   - the IX-F member exports its ixp blocks name (ixf_export).
 //
 // Files a state's policies name are read from that state (a commit's
 // tree, or the working tree). Live data — the PeeringDB API or cache,
@@ -99,6 +101,7 @@ type loaded struct {
 	irr   map[bgp.ObjectRef]irr.Result
 	rpki  *rpki.Table
 	aspas *rpki.ASPAs
+	ixf   map[string]*ixf.Export
 	diags hcl.Diagnostics
 	err   error
 }
@@ -131,6 +134,7 @@ func (l *dataLoader) inputs(ctx context.Context, st *State, settings *intent.Rep
 		func() loaded { return l.peeringDB(ctx, st, settings.PeeringDB) },
 		func() loaded { return l.irrData(ctx, st, settings.IRR, settings.Network.AllowPeerASN) },
 		func() loaded { return l.vrps(st, settings.RPKI) },
+		func() loaded { return l.ixfExports(st, settings.IXPs) },
 	} {
 		r := step()
 		diags = append(diags, r.diags...)
@@ -144,6 +148,8 @@ func (l *dataLoader) inputs(ctx context.Context, st *State, settings *intent.Rep
 			in.IRR, in.Data.IRR = r.irr, r.src
 		case "RPKI":
 			in.RPKI, in.ASPAs, in.Data.RPKI = r.rpki, r.aspas, r.src
+		case "IX-F":
+			in.IXF, in.Data.IXF = r.ixf, r.src
 		}
 	}
 	return in, diags, nil
@@ -170,6 +176,20 @@ func committed(kind, file, root string, err error) loaded {
 		Detail:  fmt.Sprintf("%s, which the policies name, cannot be loaded: %s. Fix or replace the file; nothing can be rendered from it.", file, msg),
 		Subject: &hcl.Range{Filename: at, Start: hcl.InitialPos, End: hcl.InitialPos},
 	}}}
+}
+
+// committedFiles makes a state's data files readable (see dataRoot) and
+// digests their content; failed is what to return when they cannot be.
+func committedFiles(st *State, kind string, files []string) (root, key string, failed *loaded) {
+	root, err := st.dataRoot(files...)
+	if err == nil {
+		key, err = digest(root, files)
+	}
+	if err != nil {
+		l := committed(kind, strings.Join(files, ", "), root, err)
+		return root, "", &l
+	}
+	return root, key, nil
 }
 
 func warning(summary, format string, args ...any) *hcl.Diagnostic {
@@ -335,13 +355,9 @@ func (l *dataLoader) vrps(st *State, cfg intent.RPKI) loaded {
 	if cfg.SLURM != "" {
 		files = append(files, cfg.SLURM)
 	}
-	root, err := st.dataRoot(files...)
-	var key string
-	if err == nil {
-		key, err = digest(root, files)
-	}
-	if err != nil {
-		return committed(kind, strings.Join(files, ", "), root, err)
+	root, key, failed := committedFiles(st, kind, files)
+	if failed != nil {
+		return *failed
 	}
 	return l.once("rpki "+key, func() loaded {
 		table, aspas, rep, err := loadVRPs(root, cfg.VRPsFile, cfg.SLURM)
@@ -358,6 +374,66 @@ func (l *dataLoader) vrps(st *State, cfg intent.RPKI) loaded {
 			src.Counts = append(src.Counts, model.Count{What: "ASPAs", N: aspas.Len()})
 		}
 		return loaded{rpki: table, aspas: aspas, src: src}
+	})
+}
+
+// maxIXFProblems is how many skipped entries of one IX-F export become
+// diagnostics of their own; the rest are counted in one more.
+const maxIXFProblems = 20
+
+// ixfExports loads the IX-F member exports the state's IXPs name, each
+// file once. Entries of a file that were skipped are warnings at their
+// line; a file that cannot be read at all is an error at the file (at
+// its line, when the problem has one).
+func (l *dataLoader) ixfExports(st *State, ixps []*intent.IXP) loaded {
+	const kind = "IX-F"
+	var files []string
+	for _, x := range ixps {
+		if x.IXF.File != "" && !slices.Contains(files, x.IXF.File) {
+			files = append(files, x.IXF.File)
+		}
+	}
+	if len(files) == 0 {
+		return loaded{src: model.DataSource{Kind: kind}}
+	}
+	slices.Sort(files)
+	root, key, failed := committedFiles(st, kind, files)
+	if failed != nil {
+		return *failed
+	}
+	return l.once("ixf "+key, func() loaded {
+		r := loaded{src: model.DataSource{Kind: kind, Name: strings.Join(files, ", "), Files: files, Digest: key}, ixf: map[string]*ixf.Export{}}
+		members := 0
+		for _, f := range files {
+			e, err := ixf.ReadFile(root, f, ixf.Limits{})
+			if err != nil {
+				var fe *ixf.Error
+				pos := hcl.InitialPos
+				if errors.As(err, &fe) && fe.Line > 0 {
+					pos = hcl.Pos{Line: fe.Line, Column: fe.Col}
+				}
+				r.diags = append(r.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "IX-F export cannot be read",
+					Detail:  fmt.Sprintf("%s, which the policies name, cannot be loaded: %v. Fix or replace the file; no peer address is read from it.", f, err),
+					Subject: &hcl.Range{Filename: f, Start: pos, End: pos}})
+				continue
+			}
+			r.ixf[f] = e
+			members += len(e.Members)
+			if r.src.Time.IsZero() || e.Timestamp.Before(r.src.Time) {
+				r.src.Time = e.Timestamp
+			}
+			for i, p := range e.Problems {
+				if i == maxIXFProblems {
+					r.diags = append(r.diags, warning("IX-F export entries skipped", "%s: %d more entries or values were skipped; peerform ixf show %s lists them.", f, len(e.Problems)-i, f))
+					break
+				}
+				pos := hcl.Pos{Line: p.Line, Column: 1}
+				r.diags = append(r.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "IX-F export entry skipped",
+					Detail: fmt.Sprintf("%s: %s.", p.Path, p.Message), Subject: &hcl.Range{Filename: f, Start: pos, End: pos}})
+			}
+		}
+		r.src.Counts = []model.Count{{What: "IX-F members", N: members}}
+		return r
 	})
 }
 

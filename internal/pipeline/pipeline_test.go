@@ -30,12 +30,38 @@ func exampleRepo(t *testing.T) Options {
 		t.Skip("the git command is not installed")
 	}
 	dir := t.TempDir()
-	for _, sub := range []string{"peers", "policies", "data/peeringdb", "data/irr", "data/rpki"} {
+	for _, sub := range []string{"peers", "policies", "data/peeringdb", "data/irr", "data/rpki", "data/ixf"} {
 		testutil.CopyDir(t, testutil.Path(t, sub), filepath.Join(dir, filepath.FromSlash(sub)))
 	}
 	testutil.Git(t, dir, "init", "-q", "-b", "main")
 	testutil.CommitAll(t, dir, "the example repository")
 	return Options{Dir: dir, Offline: true}
+}
+
+// planLastCommit plans HEAD~1 against HEAD, each from its own commit,
+// and fails the test unless that works without errors.
+func planLastCommit(t *testing.T, o Options) *PlanResult {
+	t.Helper()
+	ctx := context.Background()
+	repo := openRepo(t, o)
+	base, err := RevisionState(ctx, o, repo, "HEAD~1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer base.Close()
+	head, err := RevisionState(ctx, o, repo, "HEAD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer head.Close()
+	res, err := PlanStates(ctx, o, base, head, "", RouterSelection{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Diagnostics.HasErrors() || res.Plan == nil {
+		t.Fatalf("plan: %v", res.Diagnostics)
+	}
+	return res
 }
 
 func openRepo(t *testing.T, o Options) *gitfs.Repo {
@@ -72,7 +98,7 @@ func TestCommitStateMatchesWorktree(t *testing.T) {
 	if !slices.Equal(res.Plan.BaseData, res.Plan.Data) {
 		t.Errorf("the commit's data %v differs from the working tree's %v", res.Plan.BaseData, res.Plan.Data)
 	}
-	for _, kind := range []string{"PeeringDB", "IRR", "RPKI"} {
+	for _, kind := range []string{"PeeringDB", "IRR", "RPKI", "IX-F"} {
 		if !slices.ContainsFunc(res.Plan.Data, func(s plan.Source) bool { return s.Name == kind && strings.Contains(s.Version, "content ") }) {
 			t.Errorf("no %s snapshot among the sources %v", kind, res.Plan.Data)
 		}
@@ -105,7 +131,6 @@ func TestCommitStateMatchesWorktree(t *testing.T) {
 // its counts and the one peer whose filters it changes, and shows in that
 // peer's prefix lists.
 func TestPlanDataChange(t *testing.T) {
-	ctx := context.Background()
 	o := exampleRepo(t)
 	rpsl := filepath.Join(o.Dir, "data", "irr", "example.rpsl")
 	b, err := os.ReadFile(rpsl)
@@ -116,24 +141,7 @@ func TestPlanDataChange(t *testing.T) {
 	testutil.WriteFile(t, filepath.Dir(rpsl), filepath.Base(rpsl), b)
 	testutil.CommitAll(t, o.Dir, "one more Cloudflare route")
 
-	repo := openRepo(t, o)
-	base, err := RevisionState(ctx, o, repo, "HEAD~1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer base.Close()
-	head, err := RevisionState(ctx, o, repo, "HEAD")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer head.Close()
-	res, err := PlanStates(ctx, o, base, head, "", RouterSelection{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Diagnostics.HasErrors() || res.Plan == nil {
-		t.Fatalf("plan: %v", res.Diagnostics)
-	}
+	res := planLastCommit(t, o)
 	if len(res.Plan.DataChanges) != 1 {
 		t.Fatalf("data changes %+v; want the IRR snapshot's", res.Plan.DataChanges)
 	}
@@ -151,6 +159,76 @@ func TestPlanDataChange(t *testing.T) {
 	if !strings.Contains(diff, "+") || !strings.Contains(diff, "1.1.2.0/24") {
 		t.Errorf("no router config shows the new route:\n%s", diff)
 	}
+}
+
+// TestPlanIXFChange: a commit that changes only the exchange's IX-F
+// export — AS64501 renumbered on DOC-IX-AMS — is a data change of the
+// IX-F source affecting that peer; the new address is used (the export
+// wins), and the conflict with PeeringDB is a warning at the peer file.
+// An export that cannot be read is an error at its line.
+func TestPlanIXFChange(t *testing.T) {
+	ctx := context.Background()
+	o := exampleRepo(t)
+	file := filepath.Join(o.Dir, "data", "ixf", "doc-ix-ams.json")
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := bytes.Replace(b, []byte(`"address": "192.0.2.11"`), []byte(`"address": "192.0.2.111"`), 1)
+	if bytes.Equal(changed, b) {
+		t.Fatal("the example export has no 192.0.2.11")
+	}
+	testutil.WriteFile(t, filepath.Dir(file), filepath.Base(file), changed)
+	testutil.CommitAll(t, o.Dir, "AS64501 renumbered at DOC-IX-AMS")
+
+	res := planLastCommit(t, o)
+	if len(res.Plan.DataChanges) != 1 || res.Plan.DataChanges[0].Source != "IX-F" || !slices.Equal(res.Plan.DataChanges[0].Affects, []bgp.ASN{64501}) {
+		t.Fatalf("data changes %+v; want the IX-F export's, affecting AS64501", res.Plan.DataChanges)
+	}
+	var diff string
+	for _, r := range res.Plan.Routers {
+		diff += r.Diff
+	}
+	if !strings.Contains(diff, "+ neighbor 192.0.2.111 remote-as 64501") || !strings.Contains(diff, "- neighbor 192.0.2.11 remote-as 64501") {
+		t.Errorf("the diff does not move AS64501 to 192.0.2.111:\n%s", diff)
+	}
+	found := false
+	for _, d := range res.Diagnostics {
+		if d.Summary == "PeeringDB and IX-F export disagree" && d.Subject != nil && d.Subject.Filename == "peers/AS64501.hcl" &&
+			strings.Contains(d.Detail, "PeeringDB lists 192.0.2.11 (netixlan 90703)") && strings.Contains(d.Detail, "lists 192.0.2.111") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no conflict warning at peers/AS64501.hcl: %v", res.Diagnostics)
+	}
+
+	// A broken export is an error at the file and line, in validate too.
+	testutil.WriteFile(t, filepath.Dir(file), filepath.Base(file), append(changed[:len(changed)-3:len(changed)-3], "\n}}"...))
+	diags, err := CheckAgainstData(ctx, o, mustLoad(t, o))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !diags.HasErrors() || diags[0].Subject == nil || diags[0].Subject.Filename != "data/ixf/doc-ix-ams.json" || diags[0].Subject.Start.Line < 100 {
+		t.Errorf("broken export: %v", diags)
+	}
+	// So is a symbolic link in its place.
+	os.Remove(file)
+	if err := os.Symlink("/etc/passwd", file); err != nil {
+		t.Fatal(err)
+	}
+	if diags, err := CheckAgainstData(ctx, o, mustLoad(t, o)); err != nil || !diags.HasErrors() || !strings.Contains(diags[0].Detail, "not a regular file") {
+		t.Errorf("symbolic link: %v %v", diags, err)
+	}
+}
+
+func mustLoad(t *testing.T, o Options) *intent.Repo {
+	t.Helper()
+	repo, diags := intent.Load(WorktreeState(o).fsys)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	return repo
 }
 
 // TestPlanBrokenBase: a base that does not validate is an error of the

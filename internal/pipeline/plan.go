@@ -173,6 +173,8 @@ func dataChanges(headRepo *intent.Repo, headModel *model.Model, baseIn, headIn m
 			mixed.IRR = baseIn.IRR
 		case "RPKI":
 			mixed.RPKI = baseIn.RPKI
+		case "IX-F":
+			mixed.IXF = baseIn.IXF
 		}
 		before, _ := model.Build(headRepo, mixed)
 		out = append(out, plan.DataChange{Source: h.Kind, Old: cmp.Or(b.Name, "none"), New: cmp.Or(h.Name, "none"),

@@ -155,12 +155,16 @@ type rawIXP struct {
 	IPv6LAN     *string   `hcl:"ipv6_lan,optional"`
 	Community   *int      `hcl:"community,optional"`
 	Status      *string   `hcl:"status,optional"`
+	IXFExport   *string   `hcl:"ixf_export,optional"`
+	IXFIXPID    *int      `hcl:"ixf_ixp_id,optional"`
 
 	PeeringDBIXRange hcl.Range `hcl:"peeringdb_ix,attr_range"`
 	IPv4LANRange     hcl.Range `hcl:"ipv4_lan,attr_range"`
 	IPv6LANRange     hcl.Range `hcl:"ipv6_lan,attr_range"`
 	CommunityRange   hcl.Range `hcl:"community,attr_range"`
 	StatusRange      hcl.Range `hcl:"status,attr_range"`
+	IXFExportRange   hcl.Range `hcl:"ixf_export,attr_range"`
+	IXFIXPIDRange    hcl.Range `hcl:"ixf_ixp_id,attr_range"`
 }
 
 type rawFilters struct {

@@ -214,8 +214,24 @@ type IXP struct {
 	IPv6LAN   netip.Prefix
 	Community int // small number tagging routes learnt here (informational large community)
 	// Status is StatusActive or StatusMaintenance (every session drained).
-	Status    Status
+	Status Status
+	// IXF names the exchange's IX-F member export, a second source of
+	// peer addresses next to PeeringDB; its File is empty when there is
+	// none.
+	IXF       IXFExport
 	DeclRange hcl.Range
+}
+
+// IXFExport is an IXP's IX-F member export: a repository file, and which
+// IXP of the file is this one.
+type IXFExport struct {
+	// File is the export, relative to the repository.
+	File string
+	// IXPID is the ixp_id of this IXP in the file; nil when the policy
+	// does not say (the file must then list one IXP only).
+	IXPID *int64
+	// FileRange and IXPIDRange are where policy writes them.
+	FileRange, IXPIDRange hcl.Range
 }
 
 // Filters is the import policy every session gets.

@@ -248,6 +248,7 @@ func (v *validator) ixps(raw []*rawIXP) []*IXP {
 				}
 			}
 		}
+		x.IXF = v.ixfExport(r)
 		if r.PeeringDBIX == nil && r.IPv4LAN == nil && r.IPv6LAN == nil {
 			v.errorf(r.DefRange, "IXP without LAN", "Give peeringdb_ix (LANs are then read from PeeringDB) or ipv4_lan/ipv6_lan for IXP %q.", r.Name)
 		}
@@ -265,6 +266,30 @@ func (v *validator) ixps(raw []*rawIXP) []*IXP {
 		out = append(out, x)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// ixfExport checks an IXP's IX-F export settings: a repository path, and
+// an ixp_id only together with it.
+func (v *validator) ixfExport(r *rawIXP) IXFExport {
+	out := IXFExport{FileRange: r.IXFExportRange, IXPIDRange: r.IXFIXPIDRange}
+	if r.IXFExport != nil {
+		if msg := checkPath(*r.IXFExport, false); msg != "" {
+			v.errorf(r.IXFExportRange, "Invalid path", "ixf_export %s.", msg)
+		} else {
+			out.File = path.Clean(*r.IXFExport)
+		}
+	}
+	if r.IXFIXPID != nil {
+		switch id := int64(*r.IXFIXPID); {
+		case r.IXFExport == nil:
+			v.errorf(r.IXFIXPIDRange, "ixf_ixp_id without ixf_export", "ixf_ixp_id says which IXP of an IX-F export file is %q; name the file with ixf_export = \"data/ixf/….json\".", r.Name)
+		case id < 0:
+			v.errorf(r.IXFIXPIDRange, "Invalid ixp_id", "ixf_ixp_id must be the exchange's ixp_id in the export (0 or more).")
+		default:
+			out.IXPID = &id
+		}
+	}
 	return out
 }
 

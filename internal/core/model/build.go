@@ -12,6 +12,7 @@ import (
 	"github.com/peerform/peerform/internal/core/bgp"
 	"github.com/peerform/peerform/internal/core/intent"
 	"github.com/peerform/peerform/internal/sources/irr"
+	"github.com/peerform/peerform/internal/sources/ixf"
 	"github.com/peerform/peerform/internal/sources/peeringdb"
 	"github.com/peerform/peerform/internal/sources/rpki"
 )
@@ -27,6 +28,10 @@ type Inputs struct {
 	// ASPAs are the RPKI ASPAs, for check to verify the AS paths routers
 	// accepted; nil: none known.
 	ASPAs *rpki.ASPAs
+	// IXF are the IX-F exports the IXPs name (ixf_export), by path; an
+	// IXP whose export is missing here gets addresses from PeeringDB only
+	// (the loader reports why).
+	IXF map[string]*ixf.Export
 	// Data describes the inputs for the record in Model.Data.
 	Data DataVersions
 }
@@ -107,8 +112,8 @@ func Build(repo *intent.Repo, in Inputs) (*Model, hcl.Diagnostics) {
 // router (a PeeringDB row naming another peer's address, say): the router
 // would keep one session and filter the other peer's routes with the
 // wrong policy. The error goes to the peer whose address came from
-// PeeringDB, else to the later one; explicit duplicates were refused by
-// validation already.
+// PeeringDB or an IX-F export, else to the later one; explicit duplicates
+// were refused by validation already.
 func (b *builder) checkNeighbors(m *Model) {
 	reported := map[string]bool{}
 	for _, r := range m.Routers {
@@ -123,7 +128,7 @@ func (b *builder) checkNeighbors(m *Model) {
 				continue
 			}
 			blame, other := s, o
-			if o.Provenance.Origin == peeringdb.FromPeeringDB && s.Provenance.Origin != peeringdb.FromPeeringDB {
+			if o.Provenance.Origin.Derived() && !s.Provenance.Origin.Derived() {
 				blame, other = o, s
 			}
 			key := fmt.Sprintf("%s %s %s", blame.Peer.ASN, other.Peer.ASN, s.Neighbor)
@@ -132,7 +137,7 @@ func (b *builder) checkNeighbors(m *Model) {
 			}
 			reported[key] = true
 			b.errorf(blame.Peer.Intent.Range("ixps"), "Neighbor address used twice",
-				"%s at %s is claimed by %s (%s) and by %s (%s); one address can be one BGP neighbor only, so router %s would keep just one of the sessions. Fix the PeeringDB record, or write the right address in a session block.",
+				"%s at %s is claimed by %s (%s) and by %s (%s); one address can be one BGP neighbor only, so router %s would keep just one of the sessions. Fix the PeeringDB record or the export, or write the right address in a session block.",
 				s.Neighbor, s.IXP, other.Peer.ASN, other.Provenance.Detail, blame.Peer.ASN, blame.Provenance.Detail, r.Name)
 		}
 	}
@@ -232,7 +237,7 @@ func (b *builder) checkOurAddresses() {
 func (b *builder) ourIXs() []peeringdb.OurIX {
 	var out []peeringdb.OurIX
 	for _, x := range b.repo.IXPs {
-		ix := peeringdb.OurIX{Name: x.Name, IXID: x.PeeringDBIX}
+		ix := peeringdb.OurIX{Name: x.Name, IXID: x.PeeringDBIX, Export: b.exchange(x)}
 		for _, lan := range []netip.Prefix{x.IPv4LAN, x.IPv6LAN} {
 			if lan.IsValid() {
 				ix.LANs = append(ix.LANs, lan)
@@ -246,6 +251,32 @@ func (b *builder) ourIXs() []peeringdb.OurIX {
 		out = append(out, ix)
 	}
 	return out
+}
+
+// exchange selects the IXP's part of the IX-F export it names: the IXP
+// ixf_ixp_id names, or the only one of the file. A file that does not
+// have it is an error at the attribute; a file whose IXP PeeringDB knows
+// by another id than the policy's peeringdb_ix is a warning (it is likely
+// another exchange's export).
+func (b *builder) exchange(x *intent.IXP) *ixf.Exchange {
+	e := b.in.IXF[x.IXF.File]
+	if x.IXF.File == "" || e == nil {
+		return nil
+	}
+	ex, err := e.Exchange(x.IXF.File, x.IXF.IXPID)
+	if err != nil {
+		rng := x.IXF.FileRange
+		if x.IXF.IXPID != nil {
+			rng = x.IXF.IXPIDRange
+		}
+		b.errorf(rng, "IXP not in its IX-F export", "%v: peer addresses at %s cannot be read from it.", err, x.Name)
+		return nil
+	}
+	if pdb := ex.IXP.PeeringDBID; pdb != 0 && x.PeeringDBIX != 0 && pdb != x.PeeringDBIX {
+		b.warn(x.IXF.FileRange, "IX-F export of another exchange?",
+			"%s says its IXP is PeeringDB ix %d, but policy gives %s peeringdb_ix = %d; check that the file is this exchange's export.", ex, pdb, x.Name, x.PeeringDBIX)
+	}
+	return ex
 }
 
 func (b *builder) sessions(ip *intent.Peer, p *Peer, ours []peeringdb.OurIX) []peeringdb.Session {
@@ -279,8 +310,15 @@ func (b *builder) sessions(ip *intent.Peer, p *Peer, ours []peeringdb.OurIX) []p
 			continue
 		}
 		summary := "Session derivation"
-		if w.Code == peeringdb.WarnNoCommonIXP {
+		switch w.Code {
+		case peeringdb.WarnNoCommonIXP:
 			summary = "No common IXP"
+		case peeringdb.WarnSourcesDisagree:
+			summary = "PeeringDB and IX-F export disagree"
+		case peeringdb.WarnOnlyInPeeringDB:
+			summary = "Address only in PeeringDB"
+		case peeringdb.WarnOnlyInIXF:
+			summary = "Address only in the IX-F export"
 		}
 		b.warn(rng, summary, "%s.", strings.TrimSuffix(w.Message, "."))
 	}

@@ -56,16 +56,18 @@ func (m *Model) Peer(asn bgp.ASN) *Peer {
 // DataVersions says which outside data a model was built from.
 type DataVersions struct {
 	PeeringDB, IRR, RPKI DataSource
+	// IXF is the IXPs' IX-F member exports the policies name, together.
+	IXF DataSource
 }
 
-// Sources lists the three sources in a fixed order: PeeringDB, IRR, RPKI.
+// Sources lists the sources in a fixed order: PeeringDB, IRR, RPKI, IX-F.
 func (d DataVersions) Sources() []DataSource {
-	return []DataSource{d.PeeringDB, d.IRR, d.RPKI}
+	return []DataSource{d.PeeringDB, d.IRR, d.RPKI, d.IXF}
 }
 
 // DataSource describes one outside data source as a model used it.
 type DataSource struct {
-	// Kind is "PeeringDB", "IRR" or "RPKI".
+	// Kind is "PeeringDB", "IRR", "RPKI" or "IX-F".
 	Kind string
 	// Name says where the data came from ("snapshot
 	// data/irr/example.rpsl (RIPE,ARIN)", "rr.ntt.net:43", "none
@@ -130,7 +132,8 @@ type Session struct {
 	// MaxPrefix is the limit for the session's family.
 	MaxPrefix int
 	// Provenance says whether the address was written in the peer file
-	// or derived from PeeringDB (and from which netixlan row).
+	// or derived from PeeringDB (and from which netixlan row) or from the
+	// exchange's IX-F export (which file, line and export time).
 	Provenance Provenance
 	// Drain is RFC 8326 graceful shutdown of this session: the peer,
 	// the router or the IXP is in maintenance (or the peer file says

@@ -18,7 +18,8 @@
 //     LAN prefixes and a network's ports at an IX.
 //   - Pure derivations the intent model is built from, each value carrying
 //     its Provenance: BGP sessions from netixlan addresses inside our IXPs'
-//     LANs (DeriveSessions), max-prefix limits with headroom (MaxPrefixes),
+//     LANs, merged with an exchange's IX-F member export where policy
+//     names one (DeriveSessions; the export wins a disagreement), max-prefix limits with headroom (MaxPrefixes),
 //     and IRR objects from irr_as_set (ParseIRRASSet, ResolveImport).
 //
 // The package never writes into the intent; callers build their model from

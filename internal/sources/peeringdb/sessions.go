@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/sources/ixf"
 )
 
 // PortDirectory is what session derivation needs from PeeringDB. *Store
@@ -31,6 +32,10 @@ type OurIX struct {
 	// the LAN. A router gets sessions of a family only if it has an
 	// address of that family.
 	Routers []OurRouter
+	// Export is the exchange's IX-F member export when policy names one:
+	// a second source of peer addresses, merged with PeeringDB's (see
+	// mergeFamily). Nil: PeeringDB only.
+	Export *ixf.Exchange
 }
 
 // OurRouter is one of our routers at an IX.
@@ -112,6 +117,15 @@ const (
 	// WarnNoRouter: no router of ours can carry the session (none at the
 	// IXP, an unknown router name, or no local address of the family).
 	WarnNoRouter WarningCode = "no-router"
+	// WarnSourcesDisagree: PeeringDB and the exchange's IX-F export list
+	// different addresses of a family for the peer; the export's are used.
+	WarnSourcesDisagree WarningCode = "sources-disagree"
+	// WarnOnlyInPeeringDB: only PeeringDB lists an address of the family,
+	// not the exchange's IX-F export; PeeringDB's is used.
+	WarnOnlyInPeeringDB WarningCode = "only-in-peeringdb"
+	// WarnOnlyInIXF: only the exchange's IX-F export lists an address of
+	// the family, not PeeringDB; the export's is used.
+	WarnOnlyInIXF WarningCode = "only-in-ixf"
 )
 
 // Warning is a problem found while deriving sessions; IX is empty when it
@@ -186,13 +200,18 @@ func DeriveSessions(dir PortDirectory, peer PeerRequest, ours []OurIX) Derivatio
 		if dir != nil && ix.IXID > 0 {
 			ports = dir.NetIXLANs(peer.ASN, ix.IXID)
 		}
+		members := ix.Export.Ports(peer.ASN)
 		if len(limit) > 0 && !limit[ix.Name] {
-			present = present || len(ports) > 0
+			present = present || len(ports) > 0 || len(members) > 0
 			continue
 		}
-		if len(ports) == 0 {
+		if len(ports) == 0 && len(members) == 0 {
 			if limit[ix.Name] {
-				d.warn(WarnNotAtIXP, ix.Name, "ixps lists %s, but PeeringDB has no port of %s there", ix.Name, peer.ASN)
+				nor := ""
+				if ix.Export != nil {
+					nor = ", nor does the exchange's IX-F export list it"
+				}
+				d.warn(WarnNotAtIXP, ix.Name, "ixps lists %s, but PeeringDB has no port of %s there%s", ix.Name, peer.ASN, nor)
 			}
 			continue
 		}
@@ -202,7 +221,7 @@ func DeriveSessions(dir PortDirectory, peer PeerRequest, ours []OurIX) Derivatio
 			d.warn(WarnNoLAN, ix.Name, "cannot derive sessions at %s: its LANs are neither in policy nor in PeeringDB", ix.Name)
 			continue
 		}
-		d.addDerived(peer.ASN, ix, lans, fromPDB, ports)
+		d.addDerived(peer.ASN, ix, lans, fromPDB, ports, members)
 	}
 
 	switch {
@@ -219,8 +238,12 @@ func DeriveSessions(dir PortDirectory, peer PeerRequest, ours []OurIX) Derivatio
 		if len(d.Warnings) > 0 {
 			why = "none of its addresses can be used (the warnings above say why)"
 		}
-		d.warn(WarnNoUsableAddress, "", "%s is at %s according to PeeringDB, but %s, so it gets no session; write its addresses in the peer file: session %q { ipv4 = \"…\"  ipv6 = \"…\" }",
-			peer.ASN, orNone(strings.Join(at, ", "), "our IXPs"), why, where)
+		by := "PeeringDB"
+		if slices.ContainsFunc(ixs, func(x OurIX) bool { return len(x.Export.Ports(peer.ASN)) > 0 }) {
+			by = "PeeringDB and the IX-F exports"
+		}
+		d.warn(WarnNoUsableAddress, "", "%s is at %s according to %s, but %s, so it gets no session; write its addresses in the peer file: session %q { ipv4 = \"…\"  ipv6 = \"…\" }",
+			peer.ASN, orNone(strings.Join(at, ", "), "our IXPs"), by, why, where)
 	}
 	slices.SortFunc(d.Sessions, func(a, b Session) int {
 		return cmp.Or(cmp.Compare(a.IX, b.IX), cmp.Compare(a.Router, b.Router), cmp.Compare(a.Family, b.Family),
@@ -305,7 +328,57 @@ func ixLANs(dir PortDirectory, ix OurIX) (lans []netip.Prefix, fromPDB map[netip
 	return lans, fromPDB
 }
 
-func (d *Derivation) addDerived(asn bgp.ASN, ix OurIX, lans []netip.Prefix, fromPDB map[netip.Prefix]bool, ports []NetIXLAN) {
+// found is a peer address one source gives that can be a neighbor.
+type found struct {
+	addr   netip.Addr
+	rs     bool
+	detail string // where it came from, for its provenance
+	ref    string // the row or line in the source: "netixlan 1234", "line 42"
+}
+
+// addDerived adds the sessions to the peer's addresses at ix: PeeringDB's
+// (ports), and when policy names the exchange's IX-F export, the
+// export's (members), merged by the rule of mergeFamily.
+func (d *Derivation) addDerived(asn bgp.ASN, ix OurIX, lans []netip.Prefix, fromPDB map[netip.Prefix]bool, ports []NetIXLAN, members []ixf.Port) {
+	lanOrigin := func(lan netip.Prefix) Origin {
+		if fromPDB[lan] {
+			return FromPeeringDB
+		}
+		return FromPolicy
+	}
+	db := d.peeringDBAddrs(asn, ix, lans, ports, lanOrigin)
+	if ix.Export == nil {
+		for _, f := range db {
+			d.addOnRouters(asn, ix, ix.Routers, f.addr, f.rs, Provenance{Origin: FromPeeringDB, Detail: f.detail})
+		}
+		return
+	}
+	xf, down := d.exportAddrs(asn, ix, lans, members, lanOrigin)
+	for _, fam := range []bgp.Family{bgp.IPv4, bgp.IPv6} {
+		d.mergeFamily(asn, ix, fam, ofFamily(db, fam), ofFamily(xf, fam), down)
+	}
+}
+
+// skipReason says why addr, a peer's address at ix, cannot be a neighbor
+// (outside the LANs, ours, the LAN's network or broadcast address), or
+// returns the LAN it is on.
+func skipReason(ix OurIX, lans []netip.Prefix, addr netip.Addr) (netip.Prefix, WarningCode, string) {
+	lan, ok := containing(lans, addr)
+	switch {
+	case !ok:
+		return lan, WarnOutsideLAN, fmt.Sprintf("outside the LANs %s", prefixList(lans))
+	case ownAddress(ix, addr):
+		return lan, WarnOwnAddress, "it is one of our routers' addresses"
+	case bgp.LANEdge(lan, addr) != "":
+		return lan, WarnLANAddress, fmt.Sprintf("it is the %s address of the LAN %s", bgp.LANEdge(lan, addr), lan)
+	}
+	return lan, "", ""
+}
+
+// peeringDBAddrs are the usable netixlan addresses of the peer at ix;
+// the others are skipped with a warning.
+func (d *Derivation) peeringDBAddrs(asn bgp.ASN, ix OurIX, lans []netip.Prefix, ports []NetIXLAN, lanOrigin func(netip.Prefix) Origin) []found {
+	var out []found
 	seen := map[netip.Addr]bool{}
 	for _, p := range ports {
 		for _, addr := range []netip.Addr{p.IPv4, p.IPv6} {
@@ -317,29 +390,23 @@ func (d *Derivation) addDerived(asn bgp.ASN, ix OurIX, lans []netip.Prefix, from
 				d.Skipped = append(d.Skipped, SkippedAddr{IX: ix.Name, Addr: addr, NetIXLANID: p.ID, Reason: reason})
 				d.warn(code, ix.Name, "%s at %s: skipped %s (PeeringDB netixlan %d): %s", asn, ix.Name, addr, p.ID, reason)
 			}
-			lan, ok := containing(lans, addr)
-			switch {
-			case !p.Operational:
+			if !p.Operational {
 				skip(WarnNotOperational, "the port is not operational")
-			case !ok:
-				skip(WarnOutsideLAN, fmt.Sprintf("outside the LANs %s", prefixList(lans)))
-			case ownAddress(ix, addr):
-				skip(WarnOwnAddress, "it is one of our routers' addresses")
-			case bgp.LANEdge(lan, addr) != "":
-				skip(WarnLANAddress, fmt.Sprintf("it is the %s address of the LAN %s", bgp.LANEdge(lan, addr), lan))
-			default:
-				origin := FromPolicy
-				if fromPDB[lan] {
-					origin = FromPeeringDB
-				}
-				detail := fmt.Sprintf("netixlan %d (%s at ix %d), inside %s from %s", p.ID, asn, ix.IXID, lan, origin)
-				if !p.Updated.IsZero() {
-					detail += ", updated " + p.Updated.Format("2006-01-02")
-				}
-				d.addOnRouters(asn, ix, ix.Routers, addr, p.IsRSPeer, Provenance{Origin: FromPeeringDB, Detail: detail})
+				continue
 			}
+			lan, code, reason := skipReason(ix, lans, addr)
+			if code != "" {
+				skip(code, reason)
+				continue
+			}
+			detail := fmt.Sprintf("netixlan %d (%s at ix %d), inside %s from %s", p.ID, asn, ix.IXID, lan, lanOrigin(lan))
+			if !p.Updated.IsZero() {
+				detail += ", updated " + p.Updated.Format("2006-01-02")
+			}
+			out = append(out, found{addr: addr, rs: p.IsRSPeer, detail: detail, ref: fmt.Sprintf("netixlan %d", p.ID)})
 		}
 	}
+	return out
 }
 
 // addOnRouters adds a session to addr on every router given that has a

@@ -10,6 +10,7 @@ import (
 
 	"github.com/peerform/peerform/internal/core/bgp"
 	"github.com/peerform/peerform/internal/decide/candidates"
+	"github.com/peerform/peerform/internal/decide/score"
 	"github.com/peerform/peerform/internal/pipeline"
 )
 
@@ -119,7 +120,12 @@ func scoreRun(ctx context.Context, opts *scoreOptions) error {
 	if opts.json {
 		enc := json.NewEncoder(a.io.Out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(res)
+		// The verdict (score.Verdict) is computed, not stored: add it.
+		return enc.Encode(struct {
+			score.Result
+			Verdict     score.Verdict `json:"verdict"`
+			VerdictText string        `json:"verdict_text"`
+		}{res, res.Verdict(), verdictText(res.Verdict())})
 	}
 	printScore(a.io.Out, res)
 	return nil

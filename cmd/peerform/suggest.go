@@ -107,13 +107,20 @@ type suggestion struct {
 	PaperFelicity float64  `json:"paper_felicity"`
 	Willingness   float64  `json:"willingness"`
 	Affinity      float64  `json:"affinity"`
-	Recommended   bool     `json:"recommended"`
+	// Recommended is the likelihood half alone (at or above the
+	// threshold); Verdict is the recommendation shown.
+	Recommended bool `json:"recommended"`
 	// AlreadyPeer marks networks with a file in peers/.
 	AlreadyPeer bool     `json:"already_peer"`
 	CommonPoPs  int      `json:"common_pops"`
 	Where       []string `json:"where"` // PoP keys of the best contract
-	// NetSavingUSD is the best contract's monthly net saving when traffic
-	// and prices are known.
+	// Verdict is the recommendation (likelihood and money, one rule),
+	// VerdictText the same in words.
+	Verdict     score.Verdict `json:"verdict"`
+	VerdictText string        `json:"verdict_text"`
+	// NetSavingUSD is what the cheapest peering arrangement at the best
+	// contract saves a month over transit, negative when transit is
+	// cheaper; only when traffic and prices are known.
 	NetSavingUSD *float64 `json:"net_saving_usd_per_month,omitempty"`
 	// With --traffic: the measured transit traffic that would move (95th
 	// percentile, the larger direction) and how many days it covers.
@@ -209,15 +216,18 @@ func suggestRun(ctx context.Context, opts *suggestOptions) error {
 	}
 	for _, s := range out {
 		mark := ""
-		if s.Recommended {
+		switch s.Verdict.Kind {
+		case score.Recommend:
 			mark = " *"
+		case score.LikelyButCosts:
+			mark = " $"
 		}
 		if s.AlreadyPeer {
 			mark += " (peer)"
 		}
 		if opts.traffic {
 			moved, net := "—", "—"
-			if s.MovedMbps != nil && s.NetSavingUSD != nil {
+			if s.MovedMbps != nil && s.NetSavingUSD != nil { // signed: minus is a cost
 				moved, net = mbps(*s.MovedMbps), fmt.Sprintf("$%.0f", *s.NetSavingUSD)
 			}
 			fmt.Fprintf(tw, "%d\t%v\t%s\t%s\t%s\t%s%s\t%d\t%s\t%s\n", s.Rank, s.ASN, truncate(s.Name, 32), moved, net, num(s.Felicity), mark,
@@ -230,7 +240,7 @@ func suggestRun(ctx context.Context, opts *suggestOptions) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.io.ErrOut, "%d candidates scored; * recommended", len(results))
+	fmt.Fprintf(a.io.ErrOut, "%d candidates scored; * recommended, $ likely to agree but costs more than transit", len(results))
 	if skipped > 0 {
 		fmt.Fprintf(a.io.ErrOut, "; %s we already peer with left out (--include-peers)", plural(skipped, "network"))
 	}
@@ -243,16 +253,17 @@ func suggestRun(ctx context.Context, opts *suggestOptions) error {
 
 func toSuggestion(r score.Result, peer bool) suggestion {
 	s := suggestion{ASN: r.Candidate.ASN, Name: r.Candidate.Name, Felicity: r.Felicity, PaperFelicity: r.PaperFelicity,
-		Willingness: r.Willingness, Affinity: r.Affinity, Recommended: r.Recommended, AlreadyPeer: peer,
+		Willingness: r.Willingness, Affinity: r.Affinity, Recommended: r.Recommended, AlreadyPeer: peer, Verdict: r.Verdict(),
 		CommonPoPs: len(r.CommonPoPs) + len(r.DroppedPoPs), Where: []string{}, For: []likelihood.Factor{},
 		Against: []likelihood.Factor{}, Rejections: r.Rejections, Notes: r.Notes}
 	if l := r.Likelihood; l != nil {
 		s.Probability, s.For, s.Against = &l.Probability, l.For, l.Against
 	}
+	s.VerdictText = verdictText(s.Verdict)
 	if e := r.Economics; e != nil {
 		s.Where = e.PoPs
-		if e.TrafficSource != "" && len(e.PoPs) > 0 && e.TransitSavingUSD > 0 {
-			s.NetSavingUSD = &e.NetSavingUSD
+		if net, ok := e.NetUSD(); ok {
+			s.NetSavingUSD = &net
 		}
 		if e.TrafficSource == "flows" {
 			s.MovedMbps, s.MeasuredDays = &e.MovedMbps, e.MeasuredDays

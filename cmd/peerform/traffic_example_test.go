@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/decide/billing"
 	"github.com/peerform/peerform/internal/decide/traffic"
 	"github.com/peerform/peerform/internal/sources/flows/flowtest"
 	"github.com/peerform/peerform/internal/sources/rib"
@@ -157,7 +158,7 @@ func TestExampleTrafficTop(t *testing.T) {
 	for b := range traffic.BucketsPerDay {
 		samples = append(samples, 4800*diurnal(b))
 	}
-	if want := traffic.Percentile95(samples); math.Abs(rows[0].In.P95Mbps-want) > want*0.001 {
+	if want := billing.Percentile95(samples); math.Abs(rows[0].In.P95Mbps-want) > want*0.001 {
 		t.Errorf("AS64504 in: %.1f Mbps, want %.1f", rows[0].In.P95Mbps, want)
 	}
 	if len(rows[0].Via) != 1 || rows[0].Via[0] != 64496 {
@@ -198,7 +199,7 @@ func TestScoreAndSuggestUseMeasuredTraffic(t *testing.T) {
 	for b := range traffic.BucketsPerDay {
 		samples = append(samples, (4000+800+600)*diurnal(b))
 	}
-	want := traffic.Percentile95(samples)
+	want := billing.Percentile95(samples)
 	e := score()
 	if e["traffic_source"] != "flows" || e["measured_days"] != 1.0 || math.Abs(e["moved_mbps"].(float64)-want) > want*0.001 {
 		t.Fatalf("economics %v, want %.1f Mbps measured over 1 day", e, want)

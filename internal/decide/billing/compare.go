@@ -76,6 +76,8 @@ type Comparison struct {
 	// Sensitivity is the same comparison at half and one and a half
 	// times the candidate's traffic.
 	Sensitivity []Costs `json:"sensitivity"`
+	// Offer is the paid-peering offer priced, if any.
+	Offer *Paid `json:"offer,omitempty"`
 }
 
 // Compare prices the three arrangements for the case's traffic, at ±50 %
@@ -85,7 +87,7 @@ func Compare(c Case) Comparison {
 		c.MonthDays = MonthDays
 	}
 	moved := c.moved()
-	out := Comparison{Costs: c.costs(1, moved)}
+	out := Comparison{Costs: c.costs(1, moved), Offer: c.Paid}
 	for _, f := range []float64{0.5, 1.5} {
 		out.Sensitivity = append(out.Sensitivity, c.costs(f, moved))
 	}

@@ -40,6 +40,8 @@ const (
 	Sum Direction = "sum"
 )
 
+func (d Direction) String() string { return string(d) }
+
 // Directions lists the accepted spellings, for messages.
 var Directions = []Direction{Max, In, Out, Sum}
 

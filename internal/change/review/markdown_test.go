@@ -127,7 +127,7 @@ func fixedResult() *score.Result {
 			{Contract: score.Contract{Positions: []int{1}, Out: 1333.3, In: 2550, RankR: 2, RankC: 3, OmegaR: 0.6667, OmegaC: 0.3333, OmegaRC: 0.4714}, PoPs: []score.CommonPoP{fra}},
 			{Contract: score.Contract{Positions: []int{0}, Out: 666.7, In: 2550, RankR: 3, RankC: 2, OmegaR: 0.3333, OmegaC: 0.6667, OmegaRC: 0.4714}, PoPs: []score.CommonPoP{ams}},
 		},
-		Economics: fixedOutcome(2000),
+		Economics:   fixedOutcome(2000),
 		TrafficUnit: "Mbps",
 		Notes:       []string{"AS13335 is assumed Mostly Outbound by policy"},
 	}

@@ -169,7 +169,7 @@ type PeerReport struct {
 	// Money is the business case of the best contract; nil when no
 	// prices are known.
 	Money *Money
-	Notes  []string
+	Notes []string
 }
 
 // Contract is one entry of APC*: a set of PoPs to peer at.

@@ -159,14 +159,14 @@ func printEconomics(w io.Writer, e *score.Outcome) {
 	if c.Offer != nil {
 		paid = map[bool]string{true: "paid (we pay)\t", false: "paid (they pay)\t"}[c.Offer.WePay]
 	}
-	fmt.Fprintf(tw, "  its traffic\ttransit\tsettlement-free\t%scheapest\t\n", paid)
+	fmt.Fprintf(tw, "  its traffic\ttransit\tsettlement-free\t%scheapest\n", paid)
 	label := map[bool]string{true: "as measured", false: "as modelled"}[e.TrafficSource == "flows"]
 	for i, k := range []billing.Costs{c.Sensitivity[0], c.Costs, c.Sensitivity[1]} {
 		paid := ""
 		if k.PaidUSD != nil {
 			paid = fmt.Sprintf("$%.0f\t", *k.PaidUSD)
 		}
-		fmt.Fprintf(tw, "  %s %.0f Mbps\t$%.0f\t$%.0f\t%s%s\t\n", []string{"half:", label + ":", "1.5×:"}[i], k.MovedMbps, k.TransitUSD, k.SettlementFreeUSD, paid, cheapestText(k))
+		fmt.Fprintf(tw, "  %s %.0f Mbps\t$%.0f\t$%.0f\t%s%s\n", []string{"half:", label + ":", "1.5×:"}[i], k.MovedMbps, k.TransitUSD, k.SettlementFreeUSD, paid, cheapestText(k))
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "  break-even: %s\n", breakEven)

@@ -50,12 +50,20 @@ saving instead (probability × net saving), when traffic and prices are
 known. It answers "who should we peer with next?". A progress bar shows on
 a terminal. See 'peerform score --help' for the method.
 
+The mark is the one verdict score and the review give (docs/scoring.md,
+"Economics"): * likely to agree and, where prices are set, peering saves
+money; $ likely to agree but peering costs more than transit (consider it
+only for resilience or latency). Without an economics block no money
+figure is shown.
+
 --traffic puts measured money in: the transit traffic of the last 30 days
 in the traffic store that would move to each candidate (its own and that
-of the networks behind it by our routes; the 95th percentile of the larger
-direction, as transit bills), priced with the economics block, minus the
-port and cross-connect costs of the best contract's PoPs (those we share).
-It ranks by that net monthly saving (with --by-saving, weighted by the
+of the networks behind it by our routes), billed from its 5-minute samples
+by each transit provider of the economics block (its bill with and without
+the candidate: 95th percentile, commit, burst, per GB), against the ports,
+cross-connects and IXP fees of the best contract's PoPs and any paid
+offer. It ranks by the net monthly saving of the cheapest arrangement
+(negative when transit is cheaper; with --by-saving, weighted by the
 probability); candidates nothing measured would move to come last.`,
 		Example: `  # The 20 best candidates
   peerform suggest

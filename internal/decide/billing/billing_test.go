@@ -1,8 +1,10 @@
 package billing
 
 import (
+	"encoding/binary"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/peerform/peerform/internal/core/bgp"
@@ -63,6 +65,32 @@ func TestPercentile95(t *testing.T) {
 	} {
 		if got := Percentile95(c.samples); got != c.want {
 			t.Errorf("%s: Percentile95 = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// TestPercentile95AgreesWithSorting: the quickselect picks the sample a
+// full sort would, on random series with many ties, sorted and reversed.
+func TestPercentile95AgreesWithSorting(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 500 {
+		n := 1 + rng.IntN(3000)
+		s := make([]float64, n)
+		levels := 1 + rng.IntN(50)
+		for i := range s {
+			s[i] = float64(rng.IntN(levels))
+		}
+		switch rng.IntN(3) {
+		case 1:
+			slices.Sort(s)
+		case 2:
+			slices.Sort(s)
+			slices.Reverse(s)
+		}
+		sorted := slices.Clone(s)
+		slices.Sort(sorted)
+		if got, want := Percentile95(s), sorted[n-n/20-1]; got != want {
+			t.Fatalf("%d samples: %v, want %v", n, got, want)
 		}
 	}
 }
@@ -182,4 +210,26 @@ func TestPeeringUSD(t *testing.T) {
 	if (Prices{}).Priced() || !p.Priced() || !(Prices{Paid: map[bgp.ASN]Paid{64504: {}}}).Priced() {
 		t.Error("Priced: an empty block is unpriced, any price makes it priced")
 	}
+}
+
+// FuzzPercentile95: any series, NaN and infinities included, gives one of
+// its samples and terminates.
+func FuzzPercentile95(f *testing.F) {
+	f.Add([]byte{1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0, 0, 0, 0xf8, 0x7f})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s := make([]float64, 0, len(data)/8)
+		for i := 0; i+8 <= len(data); i += 8 {
+			s = append(s, math.Float64frombits(binary.LittleEndian.Uint64(data[i:])))
+		}
+		got := Percentile95(s)
+		if len(s) == 0 {
+			if got != 0 {
+				t.Fatalf("empty: %v", got)
+			}
+			return
+		}
+		if !slices.ContainsFunc(s, func(v float64) bool { return v == got || (math.IsNaN(v) && math.IsNaN(got)) }) {
+			t.Fatalf("%v is not a sample of %v", got, s)
+		}
+	})
 }

@@ -86,10 +86,10 @@ func Compare(c Case) Comparison {
 	if c.MonthDays == 0 {
 		c.MonthDays = MonthDays
 	}
-	moved := c.moved()
-	out := Comparison{Costs: c.costs(1, moved), Offer: c.Paid}
+	moved, base := c.moved(), c.restBills()
+	out := Comparison{Costs: c.costs(1, moved, base), Offer: c.Paid}
 	for _, f := range []float64{0.5, 1.5} {
-		out.Sensitivity = append(out.Sensitivity, c.costs(f, moved))
+		out.Sensitivity = append(out.Sensitivity, c.costs(f, moved, base))
 	}
 	out.BreakEvenMbps, out.BreakEven = c.breakEven(moved)
 	return out
@@ -111,21 +111,31 @@ func (c Case) moved() Traffic {
 	return sum
 }
 
-// transitUSD is what f times the candidate's traffic adds to the bills.
-func (c Case) transitUSD(f float64) float64 {
+// transitUSD is what f times the candidate's traffic adds to the bills;
+// base holds each route's bill without it (restBills).
+func (c Case) transitUSD(f float64, base []float64) float64 {
 	var sum float64
-	for _, r := range c.Routes {
+	for i, r := range c.Routes {
 		if r.Rest.Len() == 0 {
 			sum += r.Provider.variable(r.Moved.Scale(f), c.MonthDays, 0)
 			continue
 		}
-		sum += r.Provider.Bill(r.Rest.Add(r.Moved, f), c.MonthDays) - r.Provider.Bill(r.Rest, c.MonthDays)
+		sum += r.Provider.Bill(r.Rest.Add(r.Moved, f), c.MonthDays) - base[i]
 	}
 	return sum
 }
 
-func (c Case) costs(f float64, moved Traffic) Costs {
-	k := Costs{Scale: f, MovedMbps: f * moved.P95(Max), TransitUSD: c.transitUSD(f), SettlementFreeUSD: c.PeeringUSD}
+// restBills is each route's bill without the candidate.
+func (c Case) restBills() []float64 {
+	out := make([]float64, len(c.Routes))
+	for i, r := range c.Routes {
+		out[i] = r.Provider.Bill(r.Rest, c.MonthDays)
+	}
+	return out
+}
+
+func (c Case) costs(f float64, moved Traffic, base []float64) Costs {
+	k := Costs{Scale: f, MovedMbps: f * moved.P95(Max), TransitUSD: c.transitUSD(f, base), SettlementFreeUSD: c.PeeringUSD}
 	type option struct {
 		a    Arrangement
 		cost float64
@@ -175,17 +185,20 @@ func (c Case) breakEven(moved Traffic) (float64, bool) {
 	if c.PeeringUSD <= 0 {
 		return 0, true
 	}
+	base := c.restBills()
 	const ceiling = 1 << 40 // far beyond any traffic: transit never pays for the ports
 	hi := 1.0
-	for c.transitUSD(hi) < c.PeeringUSD {
+	for c.transitUSD(hi, base) < c.PeeringUSD {
 		if hi *= 2; hi > ceiling {
 			return 0, false
 		}
 	}
+	// Halve [lo, hi] until it is a millionth of hi: a break-even good to
+	// six digits.
 	lo := 0.0
-	for range 64 {
+	for hi-lo > hi*1e-6 {
 		mid := (lo + hi) / 2
-		if c.transitUSD(mid) < c.PeeringUSD {
+		if c.transitUSD(mid, base) < c.PeeringUSD {
 			lo = mid
 		} else {
 			hi = mid

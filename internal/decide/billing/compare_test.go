@@ -1,6 +1,9 @@
 package billing
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 func TestCompare(t *testing.T) {
 	flatRate := Transit{Name: "a", USDPerMbps: 0.4, BurstUSDPerMbps: 0.4, Billed: Max}
@@ -119,8 +122,36 @@ func TestCompare(t *testing.T) {
 		}
 		check("half", got.Sensitivity[0], c.half, c.halfBest)
 		check("1.5×", got.Sensitivity[1], c.more, c.moreBest)
-		if got.BreakEven == c.noBreak || (!c.noBreak && !near(got.BreakEvenMbps, c.breakEven)) {
+		// The bisection stops at a millionth of the traffic level.
+		if got.BreakEven == c.noBreak || (!c.noBreak && math.Abs(got.BreakEvenMbps-c.breakEven) > 1e-5*math.Max(1, c.breakEven)) {
 			t.Errorf("%s: break-even %v (%v), want %v (%v)", c.name, got.BreakEvenMbps, got.BreakEven, c.breakEven, !c.noBreak)
 		}
+	}
+}
+
+// BenchmarkCompareModelled is one candidate with modelled (flat) traffic,
+// as suggest prices every candidate.
+func BenchmarkCompareModelled(b *testing.B) {
+	c := Case{Routes: []Route{{Provider: Transit{USDPerMbps: 0.4, CommitMbps: 1000, BurstUSDPerMbps: 0.45, Billed: Max}, Moved: Flat(300, 120)}},
+		PeeringUSD: 1600, Paid: &Paid{WePay: true, USDPerMbps: 0.05, FlatUSDPerMonth: 250}}
+	for b.Loop() {
+		Compare(c)
+	}
+}
+
+// BenchmarkCompareMeasuredMonth is one candidate with a month of
+// 5-minute samples on two providers, as score and the review price it.
+func BenchmarkCompareMeasuredMonth(b *testing.B) {
+	month := func(base float64) Traffic {
+		t := Traffic{In: make([]float64, 30*SamplesPerDay), Out: make([]float64, 30*SamplesPerDay)}
+		for i := range t.In {
+			t.In[i], t.Out[i] = base*(1+float64(i%SamplesPerDay)/SamplesPerDay), base/3
+		}
+		return t
+	}
+	p := Transit{USDPerMbps: 0.4, CommitMbps: 1000, BurstUSDPerMbps: 0.45, Billed: Max}
+	c := Case{Routes: []Route{{Provider: p, Moved: month(300), Rest: month(2000)}, {Provider: p, Moved: month(50), Rest: month(800)}}, PeeringUSD: 1600}
+	for b.Loop() {
+		Compare(c)
 	}
 }

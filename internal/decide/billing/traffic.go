@@ -22,9 +22,52 @@ func Percentile95(samples []float64) float64 {
 	if n == 0 {
 		return 0
 	}
-	s := slices.Clone(samples)
-	slices.Sort(s)
-	return s[n-n/20-1]
+	return nth(slices.Clone(samples), n-n/20-1)
+}
+
+// nth is the k-th smallest of s (0-based), found by quickselect in
+// linear expected time (the break-even search bills a month of samples
+// dozens of times); s is reordered.
+func nth(s []float64, k int) float64 {
+	lo, hi := 0, len(s)-1
+	for lo < hi {
+		// Median of three as the pivot: sorted and periodic series stay
+		// linear.
+		mid := lo + (hi-lo)/2
+		if s[mid] < s[lo] {
+			s[mid], s[lo] = s[lo], s[mid]
+		}
+		if s[hi] < s[lo] {
+			s[hi], s[lo] = s[lo], s[hi]
+		}
+		if s[hi] < s[mid] {
+			s[hi], s[mid] = s[mid], s[hi]
+		}
+		pivot := s[mid]
+		i, j := lo, hi
+		for i <= j {
+			for s[i] < pivot {
+				i++
+			}
+			for s[j] > pivot {
+				j--
+			}
+			if i <= j {
+				s[i], s[j] = s[j], s[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return s[k]
+		}
+	}
+	return s[k]
 }
 
 // Direction says which traffic a 95th-percentile or per-GB charge counts.

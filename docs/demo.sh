@@ -37,8 +37,11 @@ $peerform traffic top --offline
 step "peerform suggest --traffic --top 5: ranked by measured traffic that would move, and money"
 $peerform suggest --traffic --top 5 --offline
 
-step "peerform score AS64504: how good is this peer, and where?"
+step "peerform score AS64504: how likely, where, and what its traffic costs on transit, settlement-free or paid (policies/economics.hcl)"
 $peerform score AS64504 --offline
+
+step "peerform score AS64501: one verdict weighs the likelihood and the money (headline and economics)"
+$peerform score AS64501 --offline | sed -n '1p;/^Economics/,/break-even/p'
 
 step "peerform render --out bin/rendered: every router's config"
 $peerform render --offline --out bin/rendered 2>/dev/null
@@ -60,6 +63,9 @@ peer "AS64504" {
 }
 HCL
 gitc add -A && gitc commit -qm "peer with AS64504 (Doc Hosting Epsilon)"
+# The measured traffic beside it (not committed), so that the comment
+# weighs measured money, as in a CI job that restores the store.
+mkdir -p "$tmp/.peerform" && cp -r "$traffic_store" "$tmp/.peerform/"
 
 step "peerform plan --base HEAD~1: what the pull request adding AS64504 changes"
 $peerform plan -C "$tmp" --offline --base HEAD~1

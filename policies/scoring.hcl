@@ -9,13 +9,3 @@ scoring {
   criterion       = "own" # or "diff", "ratio": where to peer (APC*)
 }
 
-# Prices for the monthly cost/benefit estimate of a peering.
-economics {
-  transit_usd_per_mbps        = 0.40
-  default_port_usd_per_month  = 500
-  cross_connect_usd_per_month = 150
-  port_usd_per_month = {
-    "ix:90001" = 1200
-    "ix:90002" = 900
-  }
-}

@@ -155,15 +155,9 @@ func TestExitCodesAndMessages(t *testing.T) {
 // at all, and says how to get one.
 func TestScoreWithoutEconomics(t *testing.T) {
 	dir := exampleRepo(t)
-	data, err := os.ReadFile(filepath.Join(dir, "policies/scoring.hcl"))
-	if err != nil {
+	if err := os.Remove(filepath.Join(dir, "policies/economics.hcl")); err != nil {
 		t.Fatal(err)
 	}
-	i := strings.Index(string(data), "economics {")
-	if i < 0 {
-		t.Fatal("the example has no economics block")
-	}
-	writeFile(t, dir, "policies/scoring.hcl", data[:i])
 	pdb := filepath.Join("..", "..", "data", "peeringdb")
 	out, errOut, code := runPeerform(t, "-C", dir, "--peeringdb", pdb, "score", "AS64504")
 	if code != exitOK {
@@ -172,8 +166,15 @@ func TestScoreWithoutEconomics(t *testing.T) {
 	if strings.Contains(out, "$") || !strings.Contains(out, "economics block") {
 		t.Errorf("score without prices:\n%s", out)
 	}
+	// Nor does suggest, in its table or its JSON.
+	for _, args := range [][]string{{"suggest"}, {"suggest", "--json"}} {
+		out, errOut, _ := runPeerform(t, append([]string{"-C", dir, "--peeringdb", pdb}, args...)...)
+		if strings.Contains(out, "$") || strings.Contains(out, "usd") {
+			t.Errorf("%v without prices shows money:\n%s%s", args, out, errOut)
+		}
+	}
 	// With the example's prices the figures are there.
-	if out, _, _ := runPeerform(t, "-C", "../..", "score", "AS64504"); !strings.Contains(out, "/month") {
+	if out, _, _ := runPeerform(t, "-C", "../..", "score", "AS64504"); !strings.Contains(out, "settlement-free") || !strings.Contains(out, "$") {
 		t.Errorf("score with prices shows no money:\n%s", out)
 	}
 }

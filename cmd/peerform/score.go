@@ -10,6 +10,7 @@ import (
 
 	"github.com/peerform/peerform/internal/core/bgp"
 	"github.com/peerform/peerform/internal/decide/candidates"
+	"github.com/peerform/peerform/internal/decide/score"
 	"github.com/peerform/peerform/internal/pipeline"
 )
 
@@ -38,8 +39,18 @@ share is a possible contract; each side keeps the contracts its
 traffic-ratio policy accepts and ranks them by its own criterion.
 Willingness (W) says how well the two rankings agree, affinity (A) how much
 population each side's coverage gains; the best three contracts (APC*) come
-with the traffic each moves and, from the economics block, the monthly
-saving. A side that accepts no contract says why.
+with the traffic each moves. A side that accepts no contract says why.
+
+From the economics block (policies/), the best contract's traffic is
+priced three ways per month: staying on transit (95th percentile, commit,
+burst, per GB, per provider), settlement-free peering (ports,
+cross-connects, IXP fees) and the candidate's paid offer if it made one,
+at half, the measured (traffic store) or modelled, and one and a half
+times its traffic, with the break-even volume. The headline verdict is one
+rule over likelihood and money: unlikely to agree; likely to agree and
+saves $X/month; or likely to agree but costs $Y/month more than transit,
+to consider only for resilience or latency (docs/scoring.md, "Economics").
+Without an economics block no money figure is shown.
 
 The requester is our network from policies/ unless --requester is given.
 Parameters come from the policy's scoring block; flags override them.`,
@@ -119,7 +130,12 @@ func scoreRun(ctx context.Context, opts *scoreOptions) error {
 	if opts.json {
 		enc := json.NewEncoder(a.io.Out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(res)
+		// The verdict (score.Verdict) is computed, not stored: add it.
+		return enc.Encode(struct {
+			score.Result
+			Verdict     score.Verdict `json:"verdict"`
+			VerdictText string        `json:"verdict_text"`
+		}{res, res.Verdict(), verdictText(res.Verdict())})
 	}
 	printScore(a.io.Out, res)
 	return nil

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"text/tabwriter"
 
+	"github.com/peerform/peerform/internal/decide/billing"
 	"github.com/peerform/peerform/internal/decide/likelihood"
 	"github.com/peerform/peerform/internal/decide/score"
 )
@@ -12,10 +14,7 @@ import (
 // printScore writes the human report of one scored pair.
 func printScore(w io.Writer, r score.Result) {
 	who := func(p score.Party) string { return strings.TrimSpace(p.ASN.String() + " " + p.Name) }
-	verdict := "not recommended"
-	if r.Recommended {
-		verdict = "RECOMMENDED"
-	}
+	verdict := verdictText(r.Verdict())
 	if l := r.Likelihood; l != nil {
 		fmt.Fprintf(w, "%s → %s: %s (probability %.3f that they agree, threshold %.3f)\n", who(r.Requester), who(r.Candidate),
 			verdict, l.Probability, l.Threshold)
@@ -56,17 +55,7 @@ func printScore(w io.Writer, r score.Result) {
 			r.Requester.ASN, r.Requester.CoveragePopulation, r.Candidate.ASN, r.Candidate.CoveragePopulation,
 			r.OverlapPopulation, r.Candidate.CoveragePopulation-r.OverlapPopulation, r.Requester.ASN)
 	}
-	if e := r.Economics; e != nil && len(e.PoPs) > 0 && !e.Priced {
-		fmt.Fprintln(w, "Economics: not estimated; give transit and port prices in an economics block (policies/)")
-	} else if e != nil && len(e.PoPs) > 0 {
-		fmt.Fprintf(w, "Economics (%s): ports $%.0f/month, break-even at %.0f Mbps", strings.Join(e.PoPs, " "), e.PortCostUSD, e.BreakEvenMbps)
-		if e.TrafficSource != "" {
-			fmt.Fprintf(w, "; moves %.0f Mbps (%s, %s), saving $%.0f/month, net $%.0f/month", e.MovedMbps, e.BilledDirection, volumeSource(e), e.TransitSavingUSD, e.NetSavingUSD)
-		} else {
-			fmt.Fprint(w, "; no traffic volume known (set scoring { traffic_mbps } or PeeringDB info_traffic)")
-		}
-		fmt.Fprintln(w)
-	}
+	printEconomics(w, r.Economics)
 	if len(r.Notes) > 0 {
 		fmt.Fprintln(w, "Why:")
 		for _, n := range r.Notes {
@@ -128,6 +117,70 @@ func num(x float64) string {
 		return "n/a"
 	}
 	return fmt.Sprintf("%.4f", x)
+}
+
+// verdictText is the verdict as score and suggest print it: the mark,
+// then the rule's words.
+func verdictText(v score.Verdict) string {
+	words := v.Sentence(func(usd float64) string { return fmt.Sprintf("$%.0f", usd) })
+	if v.Kind == score.Recommend {
+		return "RECOMMENDED: " + words
+	}
+	return "not recommended: " + words
+}
+
+// printEconomics writes the business case of the best contract: the
+// monthly cost of each arrangement at half, the measured (or modelled)
+// and one and a half times the candidate's traffic, and the break-even.
+// Without prices there is no money figure at all.
+func printEconomics(w io.Writer, e *score.Outcome) {
+	switch {
+	case e == nil || len(e.PoPs) == 0:
+		return
+	case !e.Priced:
+		fmt.Fprintln(w, "Economics: not estimated; give transit and port prices in an economics block (policies/)")
+		return
+	case e.Comparison == nil:
+		return
+	}
+	c := e.Comparison
+	breakEven := "no volume makes settlement-free peering pay (transit costs nothing more)"
+	if c.BreakEven {
+		breakEven = fmt.Sprintf("settlement-free peering pays for itself above %.0f Mbps", c.BreakEvenMbps)
+	}
+	fmt.Fprintf(w, "Economics (%s), per month: ports, cross-connects and IXP fees $%.0f", strings.Join(e.PoPs, " "), e.PeeringUSD)
+	if e.TrafficSource == "" {
+		fmt.Fprintf(w, "; %s; no traffic volume known (set scoring { traffic_mbps } or collect traffic)\n", breakEven)
+		return
+	}
+	fmt.Fprintf(w, "; traffic %s\n", volumeSource(e))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	paid := ""
+	if c.Offer != nil {
+		paid = map[bool]string{true: "paid (we pay)\t", false: "paid (they pay)\t"}[c.Offer.WePay]
+	}
+	fmt.Fprintf(tw, "  its traffic\ttransit\tsettlement-free\t%scheapest\n", paid)
+	label := map[bool]string{true: "as measured", false: "as modelled"}[e.TrafficSource == "flows"]
+	for i, k := range []billing.Costs{c.Sensitivity[0], c.Costs, c.Sensitivity[1]} {
+		paid := ""
+		if k.PaidUSD != nil {
+			paid = fmt.Sprintf("$%.0f\t", *k.PaidUSD)
+		}
+		fmt.Fprintf(tw, "  %s %.0f Mbps\t$%.0f\t$%.0f\t%s%s\n", []string{"half:", label + ":", "1.5×:"}[i], k.MovedMbps, k.TransitUSD, k.SettlementFreeUSD, paid, cheapestText(k))
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "  break-even: %s\n", breakEven)
+}
+
+// cheapestText names the cheapest arrangement and by how much.
+func cheapestText(k billing.Costs) string {
+	switch {
+	case k.Cheapest != billing.StayOnTransit:
+		return fmt.Sprintf("%s, saves $%.0f", k.Cheapest, k.SavingUSD)
+	case k.MarginUSD > 0:
+		return fmt.Sprintf("transit, by $%.0f", k.MarginUSD)
+	}
+	return "transit (a tie)"
 }
 
 // volumeSource says whether an outcome's volume was measured or modelled.

@@ -50,12 +50,20 @@ saving instead (probability × net saving), when traffic and prices are
 known. It answers "who should we peer with next?". A progress bar shows on
 a terminal. See 'peerform score --help' for the method.
 
+The mark is the one verdict score and the review give (docs/scoring.md,
+"Economics"): * likely to agree and, where prices are set, peering saves
+money; $ likely to agree but peering costs more than transit (consider it
+only for resilience or latency). Without an economics block no money
+figure is shown.
+
 --traffic puts measured money in: the transit traffic of the last 30 days
 in the traffic store that would move to each candidate (its own and that
-of the networks behind it by our routes; the 95th percentile of the larger
-direction, as transit bills), priced with the economics block, minus the
-port and cross-connect costs of the best contract's PoPs (those we share).
-It ranks by that net monthly saving (with --by-saving, weighted by the
+of the networks behind it by our routes), billed from its 5-minute samples
+by each transit provider of the economics block (its bill with and without
+the candidate: 95th percentile, commit, burst, per GB), against the ports,
+cross-connects and IXP fees of the best contract's PoPs and any paid
+offer. It ranks by the net monthly saving of the cheapest arrangement
+(negative when transit is cheaper; with --by-saving, weighted by the
 probability); candidates nothing measured would move to come last.`,
 		Example: `  # The 20 best candidates
   peerform suggest
@@ -107,13 +115,20 @@ type suggestion struct {
 	PaperFelicity float64  `json:"paper_felicity"`
 	Willingness   float64  `json:"willingness"`
 	Affinity      float64  `json:"affinity"`
-	Recommended   bool     `json:"recommended"`
+	// Recommended is the likelihood half alone (at or above the
+	// threshold); Verdict is the recommendation shown.
+	Recommended bool `json:"recommended"`
 	// AlreadyPeer marks networks with a file in peers/.
 	AlreadyPeer bool     `json:"already_peer"`
 	CommonPoPs  int      `json:"common_pops"`
 	Where       []string `json:"where"` // PoP keys of the best contract
-	// NetSavingUSD is the best contract's monthly net saving when traffic
-	// and prices are known.
+	// Verdict is the recommendation (likelihood and money, one rule),
+	// VerdictText the same in words.
+	Verdict     score.Verdict `json:"verdict"`
+	VerdictText string        `json:"verdict_text"`
+	// NetSavingUSD is what the cheapest peering arrangement at the best
+	// contract saves a month over transit, negative when transit is
+	// cheaper; only when traffic and prices are known.
 	NetSavingUSD *float64 `json:"net_saving_usd_per_month,omitempty"`
 	// With --traffic: the measured transit traffic that would move (95th
 	// percentile, the larger direction) and how many days it covers.
@@ -209,15 +224,18 @@ func suggestRun(ctx context.Context, opts *suggestOptions) error {
 	}
 	for _, s := range out {
 		mark := ""
-		if s.Recommended {
+		switch s.Verdict.Kind {
+		case score.Recommend:
 			mark = " *"
+		case score.LikelyButCosts:
+			mark = " $"
 		}
 		if s.AlreadyPeer {
 			mark += " (peer)"
 		}
 		if opts.traffic {
 			moved, net := "—", "—"
-			if s.MovedMbps != nil && s.NetSavingUSD != nil {
+			if s.MovedMbps != nil && s.NetSavingUSD != nil { // signed: minus is a cost
 				moved, net = mbps(*s.MovedMbps), fmt.Sprintf("$%.0f", *s.NetSavingUSD)
 			}
 			fmt.Fprintf(tw, "%d\t%v\t%s\t%s\t%s\t%s%s\t%d\t%s\t%s\n", s.Rank, s.ASN, truncate(s.Name, 32), moved, net, num(s.Felicity), mark,
@@ -230,7 +248,7 @@ func suggestRun(ctx context.Context, opts *suggestOptions) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.io.ErrOut, "%d candidates scored; * recommended", len(results))
+	fmt.Fprintf(a.io.ErrOut, "%d candidates scored; * recommended, $ likely to agree but costs more than transit", len(results))
 	if skipped > 0 {
 		fmt.Fprintf(a.io.ErrOut, "; %s we already peer with left out (--include-peers)", plural(skipped, "network"))
 	}
@@ -243,16 +261,17 @@ func suggestRun(ctx context.Context, opts *suggestOptions) error {
 
 func toSuggestion(r score.Result, peer bool) suggestion {
 	s := suggestion{ASN: r.Candidate.ASN, Name: r.Candidate.Name, Felicity: r.Felicity, PaperFelicity: r.PaperFelicity,
-		Willingness: r.Willingness, Affinity: r.Affinity, Recommended: r.Recommended, AlreadyPeer: peer,
+		Willingness: r.Willingness, Affinity: r.Affinity, Recommended: r.Recommended, AlreadyPeer: peer, Verdict: r.Verdict(),
 		CommonPoPs: len(r.CommonPoPs) + len(r.DroppedPoPs), Where: []string{}, For: []likelihood.Factor{},
 		Against: []likelihood.Factor{}, Rejections: r.Rejections, Notes: r.Notes}
 	if l := r.Likelihood; l != nil {
 		s.Probability, s.For, s.Against = &l.Probability, l.For, l.Against
 	}
+	s.VerdictText = verdictText(s.Verdict)
 	if e := r.Economics; e != nil {
 		s.Where = e.PoPs
-		if e.TrafficSource != "" && len(e.PoPs) > 0 && e.TransitSavingUSD > 0 {
-			s.NetSavingUSD = &e.NetSavingUSD
+		if net, ok := e.NetUSD(); ok {
+			s.NetSavingUSD = &net
 		}
 		if e.TrafficSource == "flows" {
 			s.MovedMbps, s.MeasuredDays = &e.MovedMbps, e.MeasuredDays

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/decide/billing"
 	"github.com/peerform/peerform/internal/decide/traffic"
 	"github.com/peerform/peerform/internal/sources/flows/flowtest"
 	"github.com/peerform/peerform/internal/sources/rib"
@@ -157,7 +158,7 @@ func TestExampleTrafficTop(t *testing.T) {
 	for b := range traffic.BucketsPerDay {
 		samples = append(samples, 4800*diurnal(b))
 	}
-	if want := traffic.Percentile95(samples); math.Abs(rows[0].In.P95Mbps-want) > want*0.001 {
+	if want := billing.Percentile95(samples); math.Abs(rows[0].In.P95Mbps-want) > want*0.001 {
 		t.Errorf("AS64504 in: %.1f Mbps, want %.1f", rows[0].In.P95Mbps, want)
 	}
 	if len(rows[0].Via) != 1 || rows[0].Via[0] != 64496 {
@@ -180,7 +181,9 @@ func TestScoreAndSuggestUseMeasuredTraffic(t *testing.T) {
 		if code != exitOK {
 			t.Fatalf("score: exit %d\n%s%s", code, out, errOut)
 		}
-		var res struct{ Economics map[string]any }
+		var res struct {
+			Economics map[string]any
+		}
 		if err := json.Unmarshal([]byte(out), &res); err != nil {
 			t.Fatal(err)
 		}
@@ -198,14 +201,25 @@ func TestScoreAndSuggestUseMeasuredTraffic(t *testing.T) {
 	for b := range traffic.BucketsPerDay {
 		samples = append(samples, (4000+800+600)*diurnal(b))
 	}
-	want := traffic.Percentile95(samples)
+	want := billing.Percentile95(samples)
 	e := score()
 	if e["traffic_source"] != "flows" || e["measured_days"] != 1.0 || math.Abs(e["moved_mbps"].(float64)-want) > want*0.001 {
 		t.Fatalf("economics %v, want %.1f Mbps measured over 1 day", e, want)
 	}
-	// $0.40 per Mbps, ports at ix:90001 and two facilities.
-	if net := e["net_saving_usd_per_month"].(float64); math.Abs(net-(e["moved_mbps"].(float64)*0.40-e["port_cost_usd_per_month"].(float64))) > 0.01 {
-		t.Errorf("net saving %v", net)
+	// policies/economics.hcl: AS64496 at $0.40 per Mbps of a 1,000 Mbps
+	// commit, $0.45 above it. Every series of the sample follows one
+	// daily curve and the rest of AS64496's traffic (about 1,040 Mbps
+	// in) is above the commit, so AS64504's traffic is all burst: 0.45 ×
+	// its 95th percentile. Ports: ix:90001 (1,200 + 100 fee) and two
+	// facilities' cross-connects (150 each). Its paid offer: we pay 250
+	// + 0.05 per Mbps.
+	moved := e["moved_mbps"].(float64)
+	c := e["comparison"].(map[string]any)
+	if got := c["transit_usd"].(float64); math.Abs(got-0.45*moved) > 0.45*moved*0.001 {
+		t.Errorf("transit %v, want 0.45 × %.1f", got, moved)
+	}
+	if c["settlement_free_usd"] != 1600.0 || math.Abs(c["paid_usd"].(float64)-(1600+250+0.05*moved)) > 0.01 || c["cheapest"] != "settlement-free" {
+		t.Errorf("comparison %v", c)
 	}
 	out, _, _ := runPeerform(t, "score", "AS64504", "--repo", dir, "--peeringdb", pdb, "--offline")
 	if !strings.Contains(out, "measured over 1 day") {

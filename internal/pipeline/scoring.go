@@ -10,6 +10,7 @@ import (
 
 	"github.com/peerform/peerform/internal/core/bgp"
 	"github.com/peerform/peerform/internal/core/intent"
+	"github.com/peerform/peerform/internal/decide/billing"
 	"github.com/peerform/peerform/internal/decide/candidates"
 	"github.com/peerform/peerform/internal/decide/likelihood"
 	"github.com/peerform/peerform/internal/decide/score"
@@ -93,7 +94,7 @@ func LoadScoring(ctx context.Context, o Options, f ScoringOptions) (*ScoringEnv,
 func newScoring(repo *intent.Repo, store *peeringdb.Store, root string, f ScoringOptions) (*ScoringEnv, error) {
 	env := &ScoringEnv{Repo: repo, Store: store}
 	var scoring intent.Scoring
-	var econ intent.Economics
+	var econ billing.Prices
 	if repo != nil {
 		env.Ours, env.TrafficMbps = repo.Network.ASN, repo.Scoring.TrafficMbps
 		scoring, econ = repo.Scoring, repo.Economics
@@ -127,7 +128,7 @@ func newScoring(repo *intent.Repo, store *peeringdb.Store, root string, f Scorin
 		return nil, err
 	}
 	p.InboundMbps = candidates.InboundMbps(store, p)
-	env.Scorer = &candidates.Scorer{Store: store, Pop: candidates.Population{Set: set}, Params: p, Econ: candidates.Economics(econ)}
+	env.Scorer = &candidates.Scorer{Store: store, Pop: candidates.Population{Set: set}, Params: p, Econ: econ}
 	if err := loadLikelihood(env, scoring, root, f); err != nil {
 		return nil, err
 	}

@@ -184,7 +184,7 @@ func PeerFromScore(s PeerScore) PeerReport {
 	p.Felicity, p.Willingness, p.Affinity = res.Felicity, res.Willingness, res.Affinity
 	p.Likelihood, p.PaperFelicity = res.Likelihood, res.PaperFelicity
 	p.AlphaR, p.AlphaC = res.AlphaRequester, res.AlphaCandidate
-	p.Threshold, p.Recommended = res.Threshold, res.Recommended
+	p.Threshold, p.Verdict = res.Threshold, res.Verdict()
 
 	// Model units mean nothing alone; a share of our own traffic does.
 	p.TrafficUnit = res.TrafficUnit
@@ -195,9 +195,8 @@ func PeerFromScore(s PeerScore) PeerReport {
 	var best []string
 	if e := res.Economics; e != nil && len(e.PoPs) > 0 {
 		best = e.PoPs
-		if e.TransitSavingUSD != 0 || e.PortCostUSD != 0 || e.BreakEvenMbps != 0 {
-			p.Saving = &Saving{MovedMbps: e.MovedMbps, TransitUSD: e.TransitSavingUSD, PortUSD: e.PortCostUSD,
-				NetUSD: e.NetSavingUSD, BreakEvenMbps: e.BreakEvenMbps, TrafficSource: e.TrafficSource, MeasuredDays: e.MeasuredDays}
+		if c := e.Comparison; c != nil {
+			p.Money = &Money{Comparison: *c, TrafficSource: e.TrafficSource, MeasuredDays: e.MeasuredDays}
 		}
 	}
 	for i, rk := range res.APC {
@@ -218,8 +217,8 @@ func PeerFromScore(s PeerScore) PeerReport {
 			}
 			c.PoPs = append(c.PoPs, name)
 		}
-		if p.Saving != nil && p.Saving.TrafficSource != "" && sameSet(keys, best) {
-			c.MonthlySavingUSD, c.SavingKnown = p.Saving.NetUSD, true
+		if m := p.Money; m != nil && m.TrafficSource != "" && sameSet(keys, best) {
+			c.MonthlySavingUSD, c.SavingKnown = m.TransitUSD-m.SettlementFreeUSD, true
 		}
 		p.APC = append(p.APC, c)
 	}

@@ -10,7 +10,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/peerform/peerform/internal/change/plan"
+	"github.com/peerform/peerform/internal/decide/billing"
 	"github.com/peerform/peerform/internal/decide/likelihood"
+	"github.com/peerform/peerform/internal/decide/score"
 )
 
 // Markers are the hidden first lines by which Publisher finds its own
@@ -450,21 +452,18 @@ func renderPeer(b *strings.Builder, p PeerReport) {
 		w("#### %s — %s, not scored\n\n%s\n\n", head, change, text(p.Unscored))
 		renderPeerNotes(b, p.Notes)
 		return
-	case p.Likelihood != nil:
-		renderLikelihood(b, head, change, p)
-	case p.Recommended:
-		w("#### %s — %s · ✅ recommended\n\n", head, change)
-	default:
-		w("#### %s — %s · not recommended (felicity %s < %s)\n\n", head, change, num(p.Felicity, 3), num(p.Threshold, 2))
 	}
-	if p.Likelihood == nil {
+	w("#### %s — %s · %s\n\n", head, change, verdictBadge(p))
+	if p.Likelihood != nil {
+		renderLikelihood(b, p)
+	} else {
 		w("| Felicity | Willingness | Affinity | We gain (α<sub>R</sub>) | They gain (α<sub>C</sub>) |\n")
 		w("|---:|---:|---:|---:|---:|\n")
 		w("| **%s** | %s | %s | %s | %s |\n\n", num(p.Felicity, 3), num(p.Willingness, 3), num(p.Affinity, 3),
 			num(p.AlphaR, 2), num(p.AlphaC, 2))
 	}
-	if s := p.Saving; s != nil {
-		w("%s\n\n", savingLine(*s))
+	if m := p.Money; m != nil {
+		renderMoney(b, *m)
 	}
 	if len(p.APC) > 0 {
 		w("Where to peer (top of APC\\*):\n\n")
@@ -484,19 +483,30 @@ func renderPeer(b *strings.Builder, p PeerReport) {
 	renderPeerNotes(b, p.Notes)
 }
 
-// renderLikelihood is the head of a peer's section under the likelihood
-// profile: the verdict with the probability, the components, and the
-// strongest factors each way (model-made text from PeeringDB values, so
-// escaped like any other).
-func renderLikelihood(b *strings.Builder, head, change string, p PeerReport) {
+// verdictBadge is a peer's one mark: the verdict in words (the rule of
+// score.Verdict, likelihood and money together) and the figure the
+// likelihood half rests on.
+func verdictBadge(p PeerReport) string {
+	figure := fmt.Sprintf("felicity %s, threshold %s", num(p.Felicity, 3), num(p.Threshold, 2))
+	if l := p.Likelihood; l != nil {
+		figure = fmt.Sprintf("%s%% likely to agree, threshold %s%%", num(100*l.Probability, 1), num(100*l.Threshold, 1))
+	}
+	words := p.Verdict.Sentence(usd)
+	switch p.Verdict.Kind {
+	case score.Recommend:
+		return fmt.Sprintf("✅ recommended: %s (%s)", words, figure)
+	case score.LikelyButCosts:
+		return fmt.Sprintf("⚠️ not recommended: %s (%s)", words, figure)
+	}
+	return fmt.Sprintf("not recommended: %s (%s)", words, figure)
+}
+
+// renderLikelihood is the likelihood profile's part of a peer's section:
+// the probability, the components, and the strongest factors each way
+// (model-made text from PeeringDB values, so escaped like any other).
+func renderLikelihood(b *strings.Builder, p PeerReport) {
 	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	l := p.Likelihood
-	if l.Recommended {
-		w("#### %s — %s · ✅ recommended (%s%% likely to agree)\n\n", head, change, num(100*l.Probability, 1))
-	} else {
-		w("#### %s — %s · not recommended (%s%% likely to agree, threshold %s%%)\n\n", head, change,
-			num(100*l.Probability, 1), num(100*l.Threshold, 1))
-	}
 	w("| Likely to agree | Willingness | Affinity | We gain (α<sub>R</sub>) | They gain (α<sub>C</sub>) | Paper felicity |\n")
 	w("|---:|---:|---:|---:|---:|---:|\n")
 	w("| **%s%%** | %s | %s | %s | %s | %s |\n\n", num(100*l.Probability, 1), num(p.Willingness, 3), num(p.Affinity, 3),
@@ -546,25 +556,67 @@ func renderChart(b *strings.Builder, p PeerReport) {
 	b.WriteString("<sub>Bars: joint willingness ω<sub>RC</sub>; line: ours, ω<sub>R</sub>.</sub>\n\n")
 }
 
-func savingLine(s Saving) string {
-	var parts []string
-	if s.TrafficSource != "" && s.MovedMbps > 0 {
-		parts = append(parts, fmt.Sprintf("moves %s off transit (%s), saving %s/month in transit", traffic(s.MovedMbps, "Mbps"),
-			trafficSource(s.TrafficSource, s.MeasuredDays), usd(s.TransitUSD)))
+// renderMoney writes the business case: what carrying the candidate's
+// traffic costs a month on transit, over settlement-free peering and
+// over its paid offer, at half, the measured (or modelled) and one and a
+// half times its traffic, and the break-even volume.
+func renderMoney(b *strings.Builder, m Money) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	breakEven := "no volume makes peering pay for itself (transit costs nothing more)"
+	if m.BreakEven {
+		breakEven = "settlement-free peering pays for itself above " + traffic(m.BreakEvenMbps, "Mbps") + " (larger direction, 95th percentile)"
 	}
-	if s.PortUSD > 0 {
-		parts = append(parts, fmt.Sprintf("ports cost %s/month", usd(s.PortUSD)))
+	if m.TrafficSource == "" {
+		w("Money: peering at the best contract costs %s/month in ports, cross-connects and IXP fees; %s. No traffic volume is known: set scoring { traffic_mbps } or collect traffic.\n\n",
+			usd(m.SettlementFreeUSD), breakEven)
+		return
 	}
-	if s.TrafficSource != "" && s.MovedMbps > 0 {
-		parts = append(parts, fmt.Sprintf("**net %s/month**", usd(s.NetUSD)))
+	paid := ""
+	if o := m.Offer; o != nil {
+		paid = " Paid (we pay) |"
+		if !o.WePay {
+			paid = " Paid (they pay) |"
+		}
 	}
-	if s.BreakEvenMbps > 0 {
-		parts = append(parts, fmt.Sprintf("pays off above %s", traffic(s.BreakEvenMbps, "Mbps")))
+	w("Money per month at the best contract (traffic %s):\n\n", trafficSource(m.TrafficSource, m.MeasuredDays))
+	w("| Its traffic | Transit | Settlement-free |%s Cheapest |\n", paid)
+	align := "|---|---:|---:|"
+	if paid != "" {
+		align += "---:|"
 	}
-	if len(parts) == 0 {
-		return "Monthly saving: unknown (no prices or traffic in policies/)."
+	w("%s---|\n", align)
+	label := "as modelled"
+	if m.TrafficSource == "flows" {
+		label = "as measured"
 	}
-	return "Best contract: " + strings.Join(parts, "; ") + "."
+	rows := []billing.Costs{m.Costs}
+	labels := []string{label}
+	if len(m.Sensitivity) == 2 {
+		rows = []billing.Costs{m.Sensitivity[0], m.Costs, m.Sensitivity[1]}
+		labels = []string{"half", "**" + label + "**", "one and a half times"}
+	}
+	for i, k := range rows {
+		paidCell := ""
+		if k.PaidUSD != nil {
+			paidCell = " " + usd(*k.PaidUSD) + " |"
+		}
+		w("| %s: %s | %s | %s |%s %s |\n", labels[i], traffic(k.MovedMbps, "Mbps"), usd(k.TransitUSD), usd(k.SettlementFreeUSD), paidCell, cheapest(k))
+	}
+	w("\nBreak-even: %s.\n\n", breakEven)
+}
+
+// cheapest names the cheapest arrangement and by how much.
+func cheapest(k billing.Costs) string {
+	switch k.Cheapest {
+	case billing.SettlementFree:
+		return "settlement-free, saves " + usd(k.SavingUSD)
+	case billing.PaidPeering:
+		return "paid, saves " + usd(k.SavingUSD)
+	}
+	if k.MarginUSD <= 0 {
+		return "transit (a tie)"
+	}
+	return "transit, by " + usd(k.MarginUSD)
 }
 
 // trafficSource says whether a volume was measured or modelled.

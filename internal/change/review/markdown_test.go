@@ -18,6 +18,7 @@ import (
 
 	"github.com/peerform/peerform/internal/change/plan"
 	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/decide/billing"
 	"github.com/peerform/peerform/internal/decide/likelihood"
 	"github.com/peerform/peerform/internal/decide/score"
 	"github.com/peerform/peerform/internal/repo/gitfs"
@@ -105,7 +106,8 @@ func cloudflareResult(t testing.TB) *score.Result {
 		PoPs: []score.PoP{withCap(ams, 100000), withCap(fra, 100000), withCap(par, 100000)}}
 	p := score.DefaultParams()
 	res := score.Score(score.Prepare(us, europe, p), score.Prepare(them, europe, p), p,
-		score.Economics{TransitUSDPerMbps: 0.40, PortUSDPerMonth: map[string]float64{"ix:90001": 1200}, DefaultPortUSDPerMonth: 800, CrossConnectUSDPerMonth: 300})
+		billing.Prices{Transit: []billing.Transit{{Name: "upstream", USDPerMbps: 0.40, BurstUSDPerMbps: 0.40, Billed: billing.Max}},
+			PortUSDPerMonth: map[string]float64{"ix:90001": 1200}, DefaultPortUSDPerMonth: 800, CrossConnectUSDPerMonth: 300})
 	return &res
 }
 
@@ -125,11 +127,22 @@ func fixedResult() *score.Result {
 			{Contract: score.Contract{Positions: []int{1}, Out: 1333.3, In: 2550, RankR: 2, RankC: 3, OmegaR: 0.6667, OmegaC: 0.3333, OmegaRC: 0.4714}, PoPs: []score.CommonPoP{fra}},
 			{Contract: score.Contract{Positions: []int{0}, Out: 666.7, In: 2550, RankR: 3, RankC: 2, OmegaR: 0.3333, OmegaC: 0.6667, OmegaRC: 0.4714}, PoPs: []score.CommonPoP{ams}},
 		},
-		Economics: &score.Outcome{PoPs: []string{"ix:90001", "ix:90002"}, TrafficSource: "measured", BilledDirection: "max",
-			MovedMbps: 5100, TransitSavingUSD: 2040, PortCostUSD: 2000, NetSavingUSD: 40, BreakEvenMbps: 5000},
+		Economics:   fixedOutcome(2000),
 		TrafficUnit: "Mbps",
 		Notes:       []string{"AS13335 is assumed Mostly Outbound by policy"},
 	}
+}
+
+// fixedOutcome is the business case of fixedResult's best contract with
+// ports costing peering a month: 5,100 Mbps in and 2,000 out moved off
+// transit at $0.40/Mbps (2,040 a month), and AS13335's paid offer (we
+// pay $0.10/Mbps: 510).
+func fixedOutcome(peering float64) *score.Outcome {
+	cmp := billing.Compare(billing.Case{
+		Routes:     []billing.Route{{Provider: billing.Transit{Name: "upstream", USDPerMbps: 0.40, BurstUSDPerMbps: 0.40, Billed: billing.Max}, Moved: billing.Flat(5100, 2000)}},
+		PeeringUSD: peering, Paid: &billing.Paid{WePay: true, USDPerMbps: 0.10, Billed: billing.Max}})
+	return &score.Outcome{PoPs: []string{"ix:90001", "ix:90002"}, Priced: true, TrafficSource: "measured",
+		MovedInMbps: 5100, MovedOutMbps: 2000, MovedMbps: 5100, PeeringUSD: peering, Comparison: &cmp}
 }
 
 func sampleInputs(t testing.TB) Inputs {
@@ -154,6 +167,16 @@ func sampleInputs(t testing.TB) Inputs {
 		HeadData: []DataVersion{{Name: "PeeringDB", Version: "data/peeringdb, 2024-05-01T00:00:00Z"}, {Name: "RPKI", Version: "serial 4242"}},
 		Planned:  true,
 	}
+}
+
+// likelyButCostsInputs is sampleInputs with ports that cost more than
+// the transit the peer would save.
+func likelyButCostsInputs(t testing.TB) Inputs {
+	in := sampleInputs(t)
+	res := fixedResult()
+	res.Economics = fixedOutcome(2646)
+	in.Scores = []PeerScore{{ASN: 13335, Name: "Cloudflare", Result: res}}
+	return in
 }
 
 func brokenInputs() Inputs {
@@ -191,6 +214,7 @@ func TestMarkdownGolden(t *testing.T) {
 		{"broken_peer", brokenInputs(), 0},
 		{"truncated_diff", big, 9000},
 		{"data_management_code", selfChangeInputs(), 0},
+		{"likely_but_costs", likelyButCostsInputs(t), 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Markdown(Build(tc.in), tc.limit)
@@ -265,7 +289,7 @@ func TestBuild(t *testing.T) {
 		t.Errorf("peer = %+v", p)
 	}
 	res := fixedResult()
-	if p.Felicity != res.Felicity || p.Willingness != res.Willingness || p.Affinity != res.Affinity || p.Recommended != res.Recommended {
+	if p.Felicity != res.Felicity || p.Willingness != res.Willingness || p.Affinity != res.Affinity || p.Verdict != res.Verdict() {
 		t.Errorf("scores differ from the result: %+v vs F=%v W=%v A=%v", p, res.Felicity, res.Willingness, res.Affinity)
 	}
 	if len(p.APC) == 0 || len(p.APC) > 3 || p.APC[0].Rank != 1 || len(p.APC[0].PoPs) == 0 {
@@ -501,14 +525,61 @@ func TestBuildScopesWarningsToTheChange(t *testing.T) {
 	}
 }
 
-func TestSavingLineSaysMeasuredOrModelled(t *testing.T) {
-	measured := savingLine(Saving{MovedMbps: 5372, TransitUSD: 2149, PortUSD: 1500, NetUSD: 649, TrafficSource: "flows", MeasuredDays: 30})
-	if !strings.Contains(measured, "measured over 30 days") || !strings.Contains(measured, "net \\$649/month") {
-		t.Errorf("measured: %s", measured)
+// TestMoneySaysMeasuredOrModelled: the business case says where its
+// volume comes from, and shows every arrangement at ±50 %.
+func TestMoneySaysMeasuredOrModelled(t *testing.T) {
+	money := func(source string, days int) string {
+		var b strings.Builder
+		renderMoney(&b, Money{Comparison: *fixedOutcome(1500).Comparison, TrafficSource: source, MeasuredDays: days})
+		return b.String()
 	}
-	modelled := savingLine(Saving{MovedMbps: 2236, TransitUSD: 894, PortUSD: 1500, NetUSD: -606, TrafficSource: "peeringdb"})
-	if !strings.Contains(modelled, "modelled from the traffic declared in PeeringDB") {
+	measured := money("flows", 30)
+	// Transit 0.40 × 5,100 = 2,040 against 1,500 of ports: saves 540;
+	// at half (2,550 Mbps) transit costs 1,020, cheapest by 480; at 1.5×
+	// 3,060. Paid: 1,500 + 0.10 × 5,100 = 2,010. Break-even 3,750 Mbps.
+	for _, want := range []string{"measured over 30 days", "| **as measured**: 5,100 Mbps | \\$2,040 | \\$1,500 | \\$2,010 | settlement-free, saves \\$540 |",
+		"| half: 2,550 Mbps | \\$1,020 | \\$1,500 | \\$1,755 | transit, by \\$480 |", "| one and a half times: 7,650 Mbps | \\$3,060 |",
+		"Paid (we pay)", "above 3,750 Mbps"} {
+		if !strings.Contains(measured, want) {
+			t.Errorf("measured lacks %q:\n%s", want, measured)
+		}
+	}
+	if modelled := money("peeringdb", 0); !strings.Contains(modelled, "modelled from the traffic declared in PeeringDB") || !strings.Contains(modelled, "as modelled") {
 		t.Errorf("modelled: %s", modelled)
+	}
+	if unknown := money("", 0); !strings.Contains(unknown, "No traffic volume is known") || strings.Contains(unknown, "| Transit |") {
+		t.Errorf("unknown volume: %s", unknown)
+	}
+}
+
+// TestLikelyButCostsSaysSoInWords: a peer likely to agree whose ports
+// cost more than the transit it saves gets no ✅: its verdict says, in
+// words, that it costs money and is for resilience or latency only.
+func TestLikelyButCostsSaysSoInWords(t *testing.T) {
+	res := fixedResult()
+	res.Economics = fixedOutcome(2646) // ports 2,646 against 2,040 of transit: −606 a month
+	md := Markdown(Build(Inputs{Changes: []gitfs.Change{{Path: "peers/AS13335.hcl", Action: gitfs.Insert}},
+		Scores: []PeerScore{{ASN: 13335, Result: res}}}), MaxCommentChars)
+	want := "⚠️ not recommended: likely to agree but costs \\$606/month more than transit: consider only for resilience or latency (felicity 0.613, threshold 0.55)"
+	if !strings.Contains(md, want) {
+		t.Errorf("comment lacks %q:\n%s", want, md)
+	}
+	if strings.Contains(md, "✅ recommended") {
+		t.Errorf("a peer that loses money is marked recommended:\n%s", md)
+	}
+	// The same peer when peering pays: recommended, with the saving.
+	res.Economics = fixedOutcome(1500)
+	md = Markdown(Build(Inputs{Changes: []gitfs.Change{{Path: "peers/AS13335.hcl", Action: gitfs.Insert}},
+		Scores: []PeerScore{{ASN: 13335, Result: res}}}), MaxCommentChars)
+	if want := "✅ recommended: likely to agree and saves \\$540/month (felicity 0.613, threshold 0.55)"; !strings.Contains(md, want) {
+		t.Errorf("comment lacks %q:\n%s", want, md)
+	}
+	// Below the threshold the money does not make it a recommendation.
+	res.Recommended = false
+	md = Markdown(Build(Inputs{Changes: []gitfs.Change{{Path: "peers/AS13335.hcl", Action: gitfs.Insert}},
+		Scores: []PeerScore{{ASN: 13335, Result: res}}}), MaxCommentChars)
+	if !strings.Contains(md, "not recommended: unlikely to agree (felicity 0.613") || strings.Contains(md, "✅ recommended") {
+		t.Errorf("unlikely peer:\n%s", md)
 	}
 }
 
@@ -524,7 +595,7 @@ func TestRenderLikelihood(t *testing.T) {
 	res.Felicity = 0.2346
 	md := Markdown(Build(Inputs{Changes: []gitfs.Change{{Path: "peers/AS13335.hcl", Action: gitfs.Insert}},
 		Scores: []PeerScore{{ASN: 13335, Result: res}}}), MaxCommentChars)
-	for _, want := range []string{"✅ recommended (23.5% likely to agree)", "| **23.5%** | 0.577 | 0.619 |", "| 0.613 |",
+	for _, want := range []string{"✅ recommended: likely to agree and saves \\$40/month (23.5% likely to agree, threshold 3.0%)", "| **23.5%** | 0.577 | 0.619 |", "| 0.613 |",
 		"**For:** shares 2 IXPs", "(+0.80)", "**Against:**", "(-0.40)", "Where to peer"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("comment lacks %q:\n%s", want, md)

@@ -7,7 +7,9 @@ import (
 
 	"github.com/peerform/peerform/internal/change/plan"
 	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/decide/billing"
 	"github.com/peerform/peerform/internal/decide/likelihood"
+	"github.com/peerform/peerform/internal/decide/score"
 )
 
 // Verdict is the one-line outcome of a review.
@@ -156,16 +158,18 @@ type PeerReport struct {
 	// AlphaR is what we gain in coverage, AlphaC what the peer gains.
 	AlphaR, AlphaC float64
 	Threshold      float64
-	Recommended    bool
 	// TrafficUnit is "Mbps" when traffic was measured, else "model"
 	// (gravity units, meaningful only as ratios).
 	TrafficUnit string
 	// APC is the top of APC*, best first.
 	APC []Contract
-	// Saving is the business case of the best contract; nil when no
-	// prices or traffic are known.
-	Saving *Saving
-	Notes  []string
+	// Verdict is the recommendation: likelihood and money in one rule
+	// (score.Verdict); the only mark the peer gets.
+	Verdict score.Verdict
+	// Money is the business case of the best contract; nil when no
+	// prices are known.
+	Money *Money
+	Notes []string
 }
 
 // Contract is one entry of APC*: a set of PoPs to peer at.
@@ -177,7 +181,8 @@ type Contract struct {
 	// TrafficMoved is the traffic the contract takes off transit, in the
 	// report's TrafficUnit.
 	TrafficMoved float64
-	// MonthlySavingUSD is the net monthly saving; known only for the
+	// MonthlySavingUSD is the net monthly saving of settlement-free
+	// peering over transit; known only for the
 	// contracts the economics were computed for.
 	MonthlySavingUSD float64
 	SavingKnown      bool
@@ -186,17 +191,15 @@ type Contract struct {
 	WillingnessR, WillingnessC, Willingness float64
 }
 
-// Saving is the monthly business case of peering at the best contract.
-type Saving struct {
-	MovedMbps     float64
-	TransitUSD    float64 // transit cost saved per month
-	PortUSD       float64 // port and cross-connect cost per month
-	NetUSD        float64
-	BreakEvenMbps float64 // billed traffic at which the ports pay off; 0 if unpriced
+// Money is the monthly business case of peering at the best contract:
+// transit, settlement-free and paid peering side by side.
+type Money struct {
+	billing.Comparison
 	// TrafficSource is "flows" (measured over MeasuredDays days),
 	// "measured" (modelled from the policy's total), "peeringdb"
-	// (modelled from declared traffic) or "" when no volume is known and
-	// only the break-even means anything.
+	// (modelled from declared traffic), "ports" (modelled from port
+	// capacity) or "" when no volume is known and only the break-even
+	// means anything.
 	TrafficSource string
 	MeasuredDays  int
 }

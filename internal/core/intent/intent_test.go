@@ -1,6 +1,7 @@
 package intent
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -8,6 +9,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/decide/billing"
 	"github.com/peerform/peerform/internal/decide/score"
 )
 
@@ -238,6 +240,19 @@ func TestValidationRules(t *testing.T) {
 		{"scoring assumed ratio typo", map[string]string{"policies/s.hcl": "scoring {\n  assume_ratio = { \"AS174\" = \"Balanced-ish\" }\n}\n"}, []wantDiag{{E, "Unknown traffic ratio", "policies/s.hcl", 2}}},
 		{"scoring assumed ratio not disclosed", map[string]string{"policies/s.hcl": "scoring {\n  assume_ratio = { \"AS174\" = \"Not Disclosed\" }\n}\n"}, []wantDiag{{E, "Unknown traffic ratio", "policies/s.hcl", 2}}},
 		{"economics bad key", map[string]string{"policies/e.hcl": "economics {\n  port_usd_per_month = { \"ix26\" = 5 }\n}\n"}, []wantDiag{{E, "Invalid PoP key", "policies/e.hcl", 2}}},
+		{"economics ok", map[string]string{"policies/e.hcl": "economics {\n  ixp_fee_usd_per_month = { \"ix:1\" = 100 }\n  transit \"up\" {\n    asn = 64496\n    usd_per_mbps = 0.4\n    commit_mbps = 1000\n    billed = \"sum\"\n  }\n  transit \"cloud\" {\n    egress_usd_per_gb = 0.05\n  }\n  paid_peering \"AS64504\" {\n    payer = \"them\"\n    usd_per_gb = 0.01\n  }\n}\n"}, nil},
+		{"economics older transit spelling", map[string]string{"policies/e.hcl": "economics {\n  transit_usd_per_mbps = 0.4\n}\n"}, []wantDiag{{W, "Older spelling", "policies/e.hcl", 2}}},
+		{"economics both transit spellings", map[string]string{"policies/e.hcl": "economics {\n  transit_usd_per_mbps = 0.4\n  transit \"up\" {\n    usd_per_mbps = 0.4\n  }\n}\n"}, []wantDiag{{E, "Two ways to price transit", "policies/e.hcl", 2}}},
+		{"economics negative price", map[string]string{"policies/e.hcl": "economics {\n  transit \"up\" {\n    usd_per_mbps = -1\n  }\n}\n"}, []wantDiag{{E, "Invalid usd_per_mbps", "policies/e.hcl", 3}}},
+		{"economics huge commit", map[string]string{"policies/e.hcl": "economics {\n  transit \"up\" {\n    usd_per_mbps = 1\n    commit_mbps = 1e300\n  }\n}\n"}, []wantDiag{{E, "Invalid commit_mbps", "policies/e.hcl", 4}}},
+		{"economics billed typo", map[string]string{"policies/e.hcl": "economics {\n  transit \"up\" {\n    usd_per_mbps = 1\n    billed = \"maxx\"\n  }\n}\n"}, []wantDiag{{E, "Unknown billed direction", "policies/e.hcl", 4}}},
+		{"economics two catch-all providers", map[string]string{"policies/e.hcl": "economics {\n  transit \"a\" {\n    usd_per_mbps = 1\n  }\n  transit \"b\" {\n    usd_per_mbps = 2\n  }\n}\n"}, []wantDiag{{E, "Two transit providers without asn", "policies/e.hcl", 5}}},
+		{"economics same provider AS", map[string]string{"policies/e.hcl": "economics {\n  transit \"a\" {\n    asn = 64496\n    usd_per_mbps = 1\n  }\n  transit \"b\" {\n    asn = 64496\n    usd_per_mbps = 2\n  }\n}\n"}, []wantDiag{{E, "Duplicate transit provider", "policies/e.hcl", 7}}},
+		{"economics provider without price", map[string]string{"policies/e.hcl": "economics {\n  transit \"a\" {\n    asn = 64496\n  }\n}\n"}, []wantDiag{{W, "Transit without a price", "policies/e.hcl", 2}}},
+		{"economics paid label", map[string]string{"policies/e.hcl": "economics {\n  paid_peering \"ASX1\" {\n    flat_usd_per_month = 1\n  }\n}\n"}, []wantDiag{{E, "Invalid AS number", "policies/e.hcl", 2}}},
+		{"economics paid payer typo", map[string]string{"policies/e.hcl": "economics {\n  paid_peering \"AS64504\" {\n    payer = \"theirs\"\n  }\n}\n"}, []wantDiag{{E, "Unknown payer", "policies/e.hcl", 3}}},
+		{"economics duplicate offer", map[string]string{"policies/e.hcl": "economics {\n  paid_peering \"AS64504\" {\n  }\n  paid_peering \"AS64504\" {\n  }\n}\n"}, []wantDiag{{E, "Duplicate paid-peering offer", "policies/e.hcl", 4}}},
+		{"economics fee at a facility", map[string]string{"policies/e.hcl": "economics {\n  ixp_fee_usd_per_month = { \"fac:1\" = 5 }\n}\n"}, []wantDiag{{E, "Not an exchange", "policies/e.hcl", 2}}},
 		{"traffic ok", map[string]string{"policies/t.hcl": "traffic {\n  rib = \"data/rib.mrt\"\n  link \"up\" {\n    class = \"transit\"\n    exporter = \"192.0.2.1\"\n    ifindex = [3]\n  }\n}\n"}, nil},
 		{"traffic link class typo", map[string]string{"policies/t.hcl": "traffic {\n  link \"up\" {\n    class = \"tranist\"\n    neighbor_asn = 64496\n  }\n}\n"}, []wantDiag{{E, "Invalid link class", "policies/t.hcl", 3}}},
 		{"traffic link matches nothing", map[string]string{"policies/t.hcl": "traffic {\n  link \"up\" {\n    class = \"pni\"\n  }\n}\n"}, []wantDiag{{E, "Link matches nothing", "policies/t.hcl", 2}}},
@@ -379,5 +394,48 @@ func TestScoringTypes(t *testing.T) {
 	}
 	if d, _ := Load(repoFS(nil)); d.Scoring.Criterion != score.ByOwn || d.Scoring.CandidateCriterion != score.ByOwn {
 		t.Errorf("default criteria %v %v, want own", d.Scoring.Criterion, d.Scoring.CandidateCriterion)
+	}
+}
+
+// TestEconomicsDefaults: what the economics block leaves out takes the
+// stated defaults, and the older spelling is one transit provider.
+func TestEconomicsDefaults(t *testing.T) {
+	repo, diags := Load(repoFS(map[string]string{"policies/e.hcl": `economics {
+  transit "up" {
+    asn          = 64496
+    usd_per_mbps = 0.4
+    commit_mbps  = 1000
+  }
+  transit "cloud" {
+    egress_usd_per_gb = 0.05
+    billed            = "out"
+  }
+  paid_peering "AS64504" {
+    usd_per_mbps = 0.1
+  }
+}
+`}))
+	if diags.HasErrors() {
+		t.Fatal(describe(diags))
+	}
+	e := repo.Economics
+	want := []billing.Transit{
+		// burst defaults to usd_per_mbps, billed to "max".
+		{Name: "up", ASN: 64496, USDPerMbps: 0.4, CommitMbps: 1000, BurstUSDPerMbps: 0.4, Billed: billing.Max},
+		{Name: "cloud", EgressUSDPerGB: 0.05, Billed: billing.Out},
+	}
+	if !reflect.DeepEqual(e.Transit, want) {
+		t.Errorf("transit %+v, want %+v", e.Transit, want)
+	}
+	// payer defaults to us, billed to "max".
+	if p, ok := e.Paid[64504]; !ok || !p.WePay || p.USDPerMbps != 0.1 || p.Billed != billing.Max {
+		t.Errorf("paid %+v", e.Paid)
+	}
+	old, _ := Load(repoFS(map[string]string{"policies/e.hcl": "economics {\n  transit_usd_per_mbps = 0.5\n}\n"}))
+	if got := old.Economics.Transit; len(got) != 1 || got[0].USDPerMbps != 0.5 || got[0].BurstUSDPerMbps != 0.5 || got[0].ASN != 0 {
+		t.Errorf("older spelling read as %+v", got)
+	}
+	if none, _ := Load(repoFS(nil)); none.Economics.Priced() {
+		t.Errorf("no economics block is priced: %+v", none.Economics)
 	}
 }

@@ -388,37 +388,6 @@ func ParsePoPKey(s string) (kind string, id int, err error) {
 	return kind, id, nil
 }
 
-func (v *validator) economics(r *rawEconomics) Economics {
-	var out Economics
-	if r == nil {
-		return out
-	}
-	nonNeg := func(f *float64, rng hcl.Range, attr string) float64 {
-		if f == nil {
-			return 0
-		}
-		if *f < 0 {
-			v.errorf(rng, "Invalid price", "%s cannot be negative.", attr)
-			return 0
-		}
-		return *f
-	}
-	out.TransitUSDPerMbps = nonNeg(r.TransitUSDPerMbps, r.TransitRange, "transit_usd_per_mbps")
-	out.DefaultPortUSDPerMonth = nonNeg(r.DefaultPortUSDPerMonth, r.DefaultPortRange, "default_port_usd_per_month")
-	out.CrossConnectUSDPerMonth = nonNeg(r.CrossConnectUSDPerMonth, r.CrossConnectRange, "cross_connect_usd_per_month")
-	if r.PortUSDPerMonth != nil {
-		out.PortUSDPerMonth = map[string]float64{}
-		for k, price := range *r.PortUSDPerMonth {
-			if _, _, err := ParsePoPKey(k); err != nil {
-				v.errorf(r.PortRange, "Invalid PoP key", "port_usd_per_month: %s.", err)
-				continue
-			}
-			out.PortUSDPerMonth[k] = nonNeg(&price, r.PortRange, "port_usd_per_month")
-		}
-	}
-	return out
-}
-
 func (v *validator) peeringDB(r *rawPeeringDB) PeeringDB {
 	out := PeeringDB{Cache: ".peerform/peeringdb"}
 	if r == nil {

@@ -250,19 +250,6 @@ type rawScoring struct {
 	RatioBoundsRange          hcl.Range `hcl:"ratio_bounds,attr_range"`
 }
 
-type rawEconomics struct {
-	DefRange                hcl.Range           `hcl:",def_range"`
-	TransitUSDPerMbps       *float64            `hcl:"transit_usd_per_mbps,optional"`
-	PortUSDPerMonth         *map[string]float64 `hcl:"port_usd_per_month,optional"`
-	DefaultPortUSDPerMonth  *float64            `hcl:"default_port_usd_per_month,optional"`
-	CrossConnectUSDPerMonth *float64            `hcl:"cross_connect_usd_per_month,optional"`
-
-	TransitRange      hcl.Range `hcl:"transit_usd_per_mbps,attr_range"`
-	PortRange         hcl.Range `hcl:"port_usd_per_month,attr_range"`
-	DefaultPortRange  hcl.Range `hcl:"default_port_usd_per_month,attr_range"`
-	CrossConnectRange hcl.Range `hcl:"cross_connect_usd_per_month,attr_range"`
-}
-
 type rawPeeringDB struct {
 	DefRange      hcl.Range `hcl:",def_range"`
 	Snapshot      *string   `hcl:"snapshot,optional"`

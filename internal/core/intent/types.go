@@ -9,6 +9,7 @@ import (
 	"github.com/peerform/peerform/internal/change/secret"
 	"github.com/peerform/peerform/internal/core/bgp"
 	"github.com/peerform/peerform/internal/core/platform"
+	"github.com/peerform/peerform/internal/decide/billing"
 	"github.com/peerform/peerform/internal/decide/score"
 )
 
@@ -25,7 +26,7 @@ type Repo struct {
 	IRR       IRR
 	RPKI      RPKI
 	Scoring   Scoring
-	Economics Economics
+	Economics billing.Prices
 	PeeringDB PeeringDB
 	Deploy    Deploy
 	Traffic   Traffic
@@ -303,14 +304,6 @@ type Scoring struct {
 
 // Scoring profiles.
 var Profiles = []string{"likelihood", "paper"}
-
-// Economics holds the prices the cost/benefit estimate uses.
-type Economics struct {
-	TransitUSDPerMbps       float64
-	PortUSDPerMonth         map[string]float64 // by PoP key, "ix:26", "fac:1"
-	DefaultPortUSDPerMonth  float64
-	CrossConnectUSDPerMonth float64
-}
 
 // PeeringDB says where PeeringDB data comes from.
 type PeeringDB struct {

@@ -137,14 +137,6 @@ func Params(s intent.Scoring) (score.Params, error) {
 	return p, p.Validate()
 }
 
-// Economics maps the policy's economics block.
-func Economics(e intent.Economics) score.Economics {
-	return score.Economics{
-		TransitUSDPerMbps: e.TransitUSDPerMbps, PortUSDPerMonth: e.PortUSDPerMonth,
-		DefaultPortUSDPerMonth: e.DefaultPortUSDPerMonth, CrossConnectUSDPerMonth: e.CrossConnectUSDPerMonth,
-	}
-}
-
 // Population adapts a population.Set to score.Population.
 type Population struct{ Set *population.Set }
 

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/decide/billing"
 	"github.com/peerform/peerform/internal/decide/likelihood"
 	"github.com/peerform/peerform/internal/decide/score"
 )
@@ -108,7 +109,7 @@ func (s *Scorer) Label(ctx context.Context, f *Features, opts LabelOptions, prog
 		res := score.Score(a, b, params, s.Econ)
 		lp := likelihood.LabelledPair{Pair: f.Pair(&res), Label: labels[i], PaperAB: likelihood.NotScored, PaperBA: likelihood.NotScored}
 		if opts.Paper != nil {
-			paper := score.Score(paperProfiles[pairs[i].a], paperProfiles[pairs[i].b], pp, score.Economics{})
+			paper := score.Score(paperProfiles[pairs[i].a], paperProfiles[pairs[i].b], pp, billing.Prices{})
 			lp.PaperAB, lp.PaperBA = paper.PaperFelicity, -1
 			if paper.Reverse != nil {
 				lp.PaperBA = paper.Reverse.Felicity

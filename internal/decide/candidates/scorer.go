@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/decide/billing"
 	"github.com/peerform/peerform/internal/decide/likelihood"
 	"github.com/peerform/peerform/internal/decide/score"
 )
@@ -18,7 +19,7 @@ type Scorer struct {
 	Store  Store
 	Pop    score.Population
 	Params score.Params
-	Econ   score.Economics
+	Econ   billing.Prices
 	// Model, when set, is the likelihood profile: a pair's felicity is
 	// the model's probability that the candidate agrees, from inputs
 	// Features builds. Nil is the paper profile.

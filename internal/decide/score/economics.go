@@ -1,16 +1,22 @@
 package score
 
-import "math"
+import (
+	"math"
 
-// Outcome is the business case of the best contract (docs/scoring.md, "Beyond
-// the paper").
+	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/decide/billing"
+)
+
+// Outcome is the business case of the best contract (docs/scoring.md,
+// "Economics"): what carrying the candidate's traffic costs on transit,
+// over settlement-free peering and over a paid-peering offer.
 type Outcome struct {
 	// PoPs are the keys of the contract the figures are for: the first
 	// APC* entry both sides accept. Empty when there is none.
 	PoPs []string `json:"pops"`
 	// Priced is false when the policy gives no price at all (no
-	// economics block): the money figures are then zeros, not estimates,
-	// and are not to be shown.
+	// economics block): there is then no money figure to show, and
+	// Comparison is nil.
 	Priced bool `json:"priced"`
 	// TrafficSource says where the Mbps figures come from: "flows"
 	// (measured: transit traffic that would move, UseMeasured), or
@@ -21,27 +27,24 @@ type Outcome struct {
 	TrafficSource string `json:"traffic_source"`
 	// MeasuredDays is how many days of flows "flows" figures cover.
 	MeasuredDays int `json:"measured_days,omitempty"`
-	// BilledDirection is the direction transit is assumed to bill on:
-	// "inbound" for inbound-heavy requesters, "outbound" for
-	// outbound-heavy ones, "max" (the larger) otherwise.
-	BilledDirection string `json:"billed_direction"`
-	// MovedMbps is the billed-direction traffic the contract takes off
-	// transit.
-	MovedMbps float64 `json:"moved_mbps"`
-	// TransitSavingUSD is MovedMbps × the transit price, per month.
-	TransitSavingUSD float64 `json:"transit_saving_usd_per_month"`
-	// PortCostUSD is the monthly cost of peering at the contract's PoPs.
-	PortCostUSD float64 `json:"port_cost_usd_per_month"`
-	// NetSavingUSD is the saving minus the port costs.
-	NetSavingUSD float64 `json:"net_saving_usd_per_month"`
-	// BreakEvenMbps is the billed traffic at which the contract pays for
-	// its ports; 0 when transit is free or not priced.
-	BreakEvenMbps float64 `json:"break_even_mbps"`
+	// MovedInMbps and MovedOutMbps are the 95th percentiles, per
+	// direction, of the traffic the contract takes off transit;
+	// MovedMbps is the larger.
+	MovedInMbps  float64 `json:"moved_in_mbps"`
+	MovedOutMbps float64 `json:"moved_out_mbps"`
+	MovedMbps    float64 `json:"moved_mbps"`
+	// PeeringUSD is the monthly cost of the ports, cross-connects and
+	// IXP fees of the contract.
+	PeeringUSD float64 `json:"peering_usd_per_month"`
+	// Comparison prices transit, settlement-free and paid peering; nil
+	// when not Priced or without a contract.
+	Comparison *billing.Comparison `json:"comparison,omitempty"`
 }
 
-// economics prices the first jointly acceptable contract of APC*.
-func economics(res Result, r *Profile, e Economics, p Params) *Outcome {
-	out := &Outcome{PoPs: []string{}, Priced: e.priced()}
+// economics prices the first jointly acceptable contract of APC* with
+// the modelled traffic.
+func economics(res Result, r *Profile, prices billing.Prices, p Params) *Outcome {
+	out := &Outcome{PoPs: []string{}, Priced: prices.Priced()}
 	var best *Ranked
 	for i := range res.APC {
 		if res.APC[i].OmegaRC > 0 {
@@ -54,11 +57,8 @@ func economics(res Result, r *Profile, e Economics, p Params) *Outcome {
 	}
 	for _, q := range best.PoPs {
 		out.PoPs = append(out.PoPs, q.Key)
-		out.PortCostUSD += e.costAt(q.Key)
 	}
-	if e.TransitUSDPerMbps > 0 {
-		out.BreakEvenMbps = out.PortCostUSD / e.TransitUSDPerMbps
-	}
+	out.PeeringUSD = prices.PeeringUSD(out.PoPs)
 	// Convert the result's traffic unit to Mbps with the requester's own
 	// volume: measured traffic is already Mbps; a declared volume scales
 	// the gravity estimate.
@@ -72,32 +72,51 @@ func economics(res Result, r *Profile, e Economics, p Params) *Outcome {
 	case r.Network.DeclaredTrafficMbps > 0 && r.Gravity > 0:
 		out.TrafficSource, scale = "peeringdb", r.Network.DeclaredTrafficMbps/r.Gravity
 	}
-	o, in := best.Out*scale, best.In*scale
-	switch r.Ratio {
-	case HeavyInbound, MostlyInbound:
-		out.BilledDirection, out.MovedMbps = "inbound", in
-	case HeavyOutbound, MostlyOutbound:
-		out.BilledDirection, out.MovedMbps = "outbound", o
-	default:
-		out.BilledDirection, out.MovedMbps = "max", math.Max(o, in)
+	// Out is what R sends into the contract, In what it receives. A
+	// modelled volume is flat, and priced with the main provider.
+	moved := billing.Flat(best.In*scale, best.Out*scale)
+	var routes []billing.Route
+	if len(prices.Transit) > 0 {
+		routes = []billing.Route{{Provider: prices.Transit[0], Moved: moved}}
 	}
-	out.TransitSavingUSD = out.MovedMbps * e.TransitUSDPerMbps
-	out.NetSavingUSD = out.TransitSavingUSD - out.PortCostUSD
+	out.price(routes, moved, prices, res.Candidate.ASN)
 	return out
 }
 
 // UseMeasured replaces the modelled volume with measured traffic: the
-// 95th percentiles per direction of the transit traffic that would move
-// to the candidate, measured over days. Transit bills the larger of the
-// two.
-func (o *Outcome) UseMeasured(inMbps, outMbps float64, days int, e Economics) {
+// candidate's 5-minute samples per transit provider, with each provider's
+// other traffic (billing.Route), over days days. moved is the
+// candidate's traffic over all of them.
+func (o *Outcome) UseMeasured(routes []billing.Route, moved billing.Traffic, days int, prices billing.Prices, candidate bgp.ASN) {
 	o.TrafficSource, o.MeasuredDays = "flows", days
-	o.BilledDirection, o.MovedMbps = "max", math.Max(inMbps, outMbps)
-	o.TransitSavingUSD = o.MovedMbps * e.TransitUSDPerMbps
-	o.NetSavingUSD = o.TransitSavingUSD - o.PortCostUSD
+	o.price(routes, moved, prices, candidate)
 }
 
-// priced reports whether any price is set.
-func (e Economics) priced() bool {
-	return e.TransitUSDPerMbps > 0 || e.DefaultPortUSDPerMonth > 0 || e.CrossConnectUSDPerMonth > 0 || len(e.PortUSDPerMonth) > 0
+func (o *Outcome) price(routes []billing.Route, moved billing.Traffic, prices billing.Prices, candidate bgp.ASN) {
+	o.MovedInMbps, o.MovedOutMbps = moved.P95(billing.In), moved.P95(billing.Out)
+	o.MovedMbps = math.Max(o.MovedInMbps, o.MovedOutMbps)
+	if !o.Priced || len(o.PoPs) == 0 {
+		o.Comparison = nil
+		return
+	}
+	c := billing.Case{Routes: routes, PeeringUSD: o.PeeringUSD}
+	if offer, ok := prices.Paid[candidate]; ok {
+		c.Paid = &offer
+	}
+	cmp := billing.Compare(c)
+	o.Comparison = &cmp
+}
+
+// NetUSD is the monthly money of peering, signed: what the cheapest
+// peering arrangement saves over transit, or minus what it costs more
+// when transit is the cheapest. False when there is no figure: no prices,
+// no contract, or no traffic volume.
+func (o *Outcome) NetUSD() (float64, bool) {
+	if o == nil || o.Comparison == nil || o.TrafficSource == "" {
+		return 0, false
+	}
+	if c := o.Comparison; c.Cheapest == billing.StayOnTransit {
+		return -c.MarginUSD, true
+	}
+	return o.Comparison.SavingUSD, true
 }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/peerform/peerform/internal/decide/billing"
 )
 
 // TestExchangeSizesCancel: two Balanced networks of very different sizes
@@ -22,7 +24,7 @@ func TestExchangeSizesCancel(t *testing.T) {
 
 	x := ExchangeParams()
 	x.InboundMbps = 1e8 // what every network receives: 100 Tbps
-	res := Score(Prepare(small, g, x), Prepare(big, g, x), x, Economics{})
+	res := Score(Prepare(small, g, x), Prepare(big, g, x), x, billing.Prices{})
 	if res.Requester.Traffic != res.Candidate.Traffic || res.Requester.Traffic <= 0 {
 		t.Errorf("Balanced–Balanced: R→C %v, C→R %v; want equal and positive", res.Requester.Traffic, res.Candidate.Traffic)
 	}
@@ -41,13 +43,13 @@ func TestExchangeSizesCancel(t *testing.T) {
 	// world: R sends C its outbound times C's share of the two inbounds,
 	// never more than it sends at all.
 	x.InboundMbps = 0
-	alone := Score(Prepare(small, g, x), Prepare(big, g, x), x, Economics{})
+	alone := Score(Prepare(small, g, x), Prepare(big, g, x), x, billing.Prices{})
 	if want := 500 * 2.5e6 / (500 + 2.5e6); math.Abs(alone.Requester.Traffic-want) > 1e-6 || alone.Requester.Traffic != alone.Candidate.Traffic {
 		t.Errorf("pair as the world: R→C %v, C→R %v; want %v both", alone.Requester.Traffic, alone.Candidate.Traffic, want)
 	}
 
 	p := DefaultParams()
-	paper := Score(Prepare(small, g, p), Prepare(big, g, p), p, Economics{})
+	paper := Score(Prepare(small, g, p), Prepare(big, g, p), p, billing.Prices{})
 	if paper.Willingness != -1 {
 		t.Fatalf("gravity model accepted the pair (W %v); the test no longer shows the size effect", paper.Willingness)
 	}
@@ -65,7 +67,7 @@ func TestExchangeRejectionsPerSide(t *testing.T) {
 	r, c := testNets()
 	c.Ratio = HeavyOutbound
 	x := ExchangeParams()
-	res := Score(Prepare(r, g, x), Prepare(c, g, x), x, Economics{})
+	res := Score(Prepare(r, g, x), Prepare(c, g, x), x, billing.Prices{})
 	if res.Willingness != 0 || res.Felicity != 0 {
 		t.Errorf("W %v F %v, want 0 (nobody willing)", res.Willingness, res.Felicity)
 	}
@@ -88,7 +90,7 @@ func TestExchangeNotDisclosed(t *testing.T) {
 	r, c := testNets()
 	c.Ratio = NotDisclosed
 	x := ExchangeParams()
-	res := Score(Prepare(r, g, x), Prepare(c, g, x), x, Economics{})
+	res := Score(Prepare(r, g, x), Prepare(c, g, x), x, billing.Prices{})
 	if res.APCCandidate == 0 || res.Willingness <= 0 || !hasNote(res, "does not disclose") {
 		t.Errorf("N_C %v W %v notes %q", res.APCCandidate, res.Willingness, res.Notes)
 	}
@@ -101,7 +103,7 @@ func TestByCriterionReusesMainRanking(t *testing.T) {
 	r, c := testNets()
 	p := DefaultParams()
 	p.AllCriteria = true
-	res := Score(Prepare(r, g, p), Prepare(c, g, p), p, Economics{})
+	res := Score(Prepare(r, g, p), Prepare(c, g, p), p, billing.Prices{})
 	if len(res.ByCriterion) != 3 {
 		t.Fatalf("by criterion: %+v", res.ByCriterion)
 	}
@@ -111,7 +113,7 @@ func TestByCriterionReusesMainRanking(t *testing.T) {
 		}
 	}
 	p.AllCriteria = false
-	if res := Score(Prepare(r, g, p), Prepare(c, g, p), p, Economics{}); res.ByCriterion != nil {
+	if res := Score(Prepare(r, g, p), Prepare(c, g, p), p, billing.Prices{}); res.ByCriterion != nil {
 		t.Errorf("by-criterion table without asking: %+v", res.ByCriterion)
 	}
 }
@@ -150,7 +152,7 @@ func benchScore(b *testing.B, n int, p Params) {
 	pr, pc := Prepare(r, g, p), Prepare(c, g, p)
 	b.ReportAllocs()
 	for b.Loop() {
-		Score(pr, pc, p, Economics{})
+		Score(pr, pc, p, billing.Prices{})
 	}
 }
 

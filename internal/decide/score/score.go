@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/decide/billing"
 	"github.com/peerform/peerform/internal/decide/likelihood"
 )
 
@@ -125,7 +126,7 @@ type Result struct {
 
 // Score scores the ordered pair (r asks c) and, in the holistic view, the
 // reverse direction too.
-func Score(r, c *Profile, p Params, econ Economics) Result {
+func Score(r, c *Profile, p Params, econ billing.Prices) Result {
 	res := Result{
 		Requester: party(r), Candidate: party(c),
 		Threshold: p.Threshold, Beta: p.Beta, Gamma: p.Gamma, Holistic: p.Holistic,

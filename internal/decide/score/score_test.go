@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/decide/billing"
 )
 
 func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
@@ -433,7 +434,7 @@ func TestScoreSymmetricAffinity(t *testing.T) {
 	p := DefaultParams()
 	r, c := testNets()
 	pr, pc := Prepare(r, g, p), Prepare(c, g, p)
-	a, b := Score(pr, pc, p, Economics{}), Score(pc, pr, p, Economics{})
+	a, b := Score(pr, pc, p, billing.Prices{}), Score(pc, pr, p, billing.Prices{})
 	if a.Affinity != b.Affinity || a.AlphaRequester != b.AlphaCandidate || a.AlphaCandidate != b.AlphaRequester {
 		t.Errorf("affinity not symmetric: %v/%v/%v vs %v/%v/%v", a.Affinity, a.AlphaRequester, a.AlphaCandidate, b.Affinity, b.AlphaRequester, b.AlphaCandidate)
 	}
@@ -450,7 +451,7 @@ func TestScoreSymmetricAffinity(t *testing.T) {
 		t.Errorf("F = %v recommended %v, want %v", a.Felicity, a.Recommended, want)
 	}
 	// Identical networks: symmetric inputs, nothing to gain, A = 0.
-	same := Score(pr, Prepare(r, g, p), p, Economics{})
+	same := Score(pr, Prepare(r, g, p), p, billing.Prices{})
 	if same.Affinity != 0 || same.Felicity != 0 {
 		t.Errorf("identical networks: A = %v F = %v, want 0", same.Affinity, same.Felicity)
 	}
@@ -463,7 +464,7 @@ func TestScoreEdgeCases(t *testing.T) {
 
 	t.Run("no common PoP", func(t *testing.T) {
 		far := Network{ASN: 64502, Ratio: Balanced, PoPs: []PoP{pop("ix:50", 52, 4, 1000), pop("ix:51", 51, 5, 1000)}}
-		res := Score(Prepare(r, g, p), Prepare(far, g, p), p, Economics{})
+		res := Score(Prepare(r, g, p), Prepare(far, g, p), p, billing.Prices{})
 		if res.Willingness != -1 || res.Affinity != -1 || res.Felicity != -1 || res.Recommended || !hasNote(res, "no common PoP") {
 			t.Errorf("W %v A %v F %v notes %q", res.Willingness, res.Affinity, res.Felicity, res.Notes)
 		}
@@ -471,13 +472,13 @@ func TestScoreEdgeCases(t *testing.T) {
 	t.Run("not disclosed", func(t *testing.T) {
 		nd := c
 		nd.Ratio = NotDisclosed
-		res := Score(Prepare(r, g, p), Prepare(nd, g, p), p, Economics{})
+		res := Score(Prepare(r, g, p), Prepare(nd, g, p), p, billing.Prices{})
 		if res.Willingness != -1 || res.Felicity != -1 || res.APCCandidate != 0 || !hasNote(res, "does not disclose") {
 			t.Errorf("W %v F %v N_C %v notes %q", res.Willingness, res.Felicity, res.APCCandidate, res.Notes)
 		}
 		q := p
 		q.AssumeRatio = map[bgp.ASN]Ratio{nd.ASN: Balanced}
-		res = Score(Prepare(r, g, q), Prepare(nd, g, q), q, Economics{})
+		res = Score(Prepare(r, g, q), Prepare(nd, g, q), q, billing.Prices{})
 		if res.Willingness < 0 || !res.Candidate.RatioAssumed || !hasNote(res, "assumed Balanced") {
 			t.Errorf("assume_ratio ignored: W %v notes %q", res.Willingness, res.Notes)
 		}
@@ -487,7 +488,7 @@ func TestScoreEdgeCases(t *testing.T) {
 		q := p
 		q.Bounds = DefaultBounds()
 		q.Bounds[Balanced] = Bound{MaxOutIn: 0.001}
-		res := Score(Prepare(r, g, q), Prepare(c, g, q), q, Economics{})
+		res := Score(Prepare(r, g, q), Prepare(c, g, q), q, billing.Prices{})
 		if res.Willingness != -1 || res.Felicity != -1 || res.APCRequester != 0 || res.APCCandidate == 0 || !hasNote(res, "accepts no contract") {
 			t.Errorf("W %v F %v N_R %v N_C %v notes %q", res.Willingness, res.Felicity, res.APCRequester, res.APCCandidate, res.Notes)
 		}
@@ -497,7 +498,7 @@ func TestScoreEdgeCases(t *testing.T) {
 	})
 	t.Run("fewer than three PoPs", func(t *testing.T) {
 		one := Network{ASN: 64503, Ratio: Balanced, PoPs: []PoP{pop("ix:1", 52.0, 4.0, 1000), pop("ix:60", 52.3, 4.9, 1000)}}
-		res := Score(Prepare(r, g, p), Prepare(one, g, p), p, Economics{})
+		res := Score(Prepare(r, g, p), Prepare(one, g, p), p, billing.Prices{})
 		if len(res.CommonPoPs) != 1 || res.APCRequester > 1 || res.Affinity < 0 {
 			t.Errorf("K %v N_R %v A %v", res.CommonPoPs, res.APCRequester, res.Affinity)
 		}
@@ -505,13 +506,13 @@ func TestScoreEdgeCases(t *testing.T) {
 			t.Errorf("a single contract gives W = 1 or −1, got %v", res.Willingness)
 		}
 		single := Network{ASN: 64504, Ratio: Balanced, PoPs: []PoP{pop("ix:1", 52.0, 4.0, 1000)}}
-		res = Score(Prepare(r, g, p), Prepare(single, g, p), p, Economics{})
+		res = Score(Prepare(r, g, p), Prepare(single, g, p), p, billing.Prices{})
 		if res.Candidate.Traffic != 0 || res.Willingness != -1 || !hasNote(res, "traffic estimate is zero") {
 			t.Errorf("single-PoP candidate: T_C %v W %v notes %q", res.Candidate.Traffic, res.Willingness, res.Notes)
 		}
 	})
 	t.Run("zero population", func(t *testing.T) {
-		res := Score(Prepare(r, zeroPop{}, p), Prepare(c, zeroPop{}, p), p, Economics{})
+		res := Score(Prepare(r, zeroPop{}, p), Prepare(c, zeroPop{}, p), p, billing.Prices{})
 		if res.Affinity != 0 || res.Willingness != -1 || res.Felicity != -1 || res.UnionPopulation != 0 {
 			t.Errorf("A %v W %v F %v", res.Affinity, res.Willingness, res.Felicity)
 		}
@@ -539,7 +540,7 @@ func TestCap(t *testing.T) {
 		r.PoPs = append(r.PoPs, pop(key, 0, 0, k))
 		c.PoPs = append(c.PoPs, pop(key, 0, 0, 100))
 	}
-	res := Score(Prepare(r, g, p), Prepare(c, g, p), p, Economics{})
+	res := Score(Prepare(r, g, p), Prepare(c, g, p), p, billing.Prices{})
 	var kept, dropped []string
 	for _, q := range res.CommonPoPs {
 		kept = append(kept, q.Key)
@@ -560,23 +561,33 @@ func TestEconomics(t *testing.T) {
 	p := DefaultParams()
 	r, c := testNets()
 	r.TrafficMbps = 10000
-	e := Economics{TransitUSDPerMbps: 0.5, PortUSDPerMonth: map[string]float64{"ix:1": 1200}, DefaultPortUSDPerMonth: 800, CrossConnectUSDPerMonth: 300}
+	e := billing.Prices{Transit: []billing.Transit{{Name: "a", USDPerMbps: 0.5, BurstUSDPerMbps: 0.5, Billed: billing.Max}},
+		PortUSDPerMonth: map[string]float64{"ix:1": 1200}, DefaultPortUSDPerMonth: 800, CrossConnectUSDPerMonth: 300,
+		IXPFeeUSDPerMonth: map[string]float64{"ix:2": 100}}
 	res := Score(Prepare(r, g, p), Prepare(c, g, p), p, e)
 	if res.TrafficUnit != "Mbps" || res.Requester.Traffic != 10000 {
 		t.Fatalf("unit %q T_R %v", res.TrafficUnit, res.Requester.Traffic)
 	}
 	ec := res.Economics
-	if len(ec.PoPs) == 0 || ec.TrafficSource != "measured" || ec.BilledDirection != "max" {
+	if len(ec.PoPs) == 0 || ec.TrafficSource != "measured" || ec.Comparison == nil {
 		t.Fatalf("economics %+v", ec)
 	}
 	var cost float64
 	for _, k := range ec.PoPs {
-		cost += map[string]float64{"ix:1": 1200, "ix:2": 800, "fac:3": 300}[k]
+		cost += map[string]float64{"ix:1": 1200, "ix:2": 800 + 100, "fac:3": 300}[k]
 	}
+	// Modelled traffic is flat and priced at the margin of the first
+	// provider: 0.5 × the larger direction.
 	top := res.APC[0]
-	if ec.PortCostUSD != cost || math.Abs(ec.MovedMbps-math.Max(top.Out, top.In)) > 1e-9 ||
-		math.Abs(ec.NetSavingUSD-(ec.MovedMbps*0.5-cost)) > 1e-9 || math.Abs(ec.BreakEvenMbps-cost/0.5) > 1e-9 {
-		t.Errorf("economics %+v for contract %+v", ec, top.Contract)
+	cmp := ec.Comparison
+	if ec.PeeringUSD != cost || math.Abs(ec.MovedMbps-math.Max(top.Out, top.In)) > 1e-9 ||
+		math.Abs(cmp.TransitUSD-ec.MovedMbps*0.5) > 1e-9 || cmp.SettlementFreeUSD != cost ||
+		math.Abs(cmp.BreakEvenMbps-cost/0.5) > 1e-5*cost/0.5 || !cmp.BreakEven {
+		t.Errorf("economics %+v, comparison %+v for contract %+v", ec, cmp, top.Contract)
+	}
+	// Without prices there is no money figure at all.
+	if res := Score(Prepare(r, g, p), Prepare(c, g, p), p, billing.Prices{}); res.Economics.Priced || res.Economics.Comparison != nil {
+		t.Errorf("unpriced economics %+v", res.Economics)
 	}
 }
 
@@ -584,11 +595,11 @@ func TestHolistic(t *testing.T) {
 	g := newGridPop(50, 53, 3, 6)
 	p := HolisticParams()
 	r, c := testNets()
-	res := Score(Prepare(r, g, p), Prepare(c, g, p), p, Economics{})
+	res := Score(Prepare(r, g, p), Prepare(c, g, p), p, billing.Prices{})
 	if res.Reverse == nil {
 		t.Fatal("holistic result has no reverse direction")
 	}
-	back := Score(Prepare(c, g, p), Prepare(r, g, p), p, Economics{})
+	back := Score(Prepare(c, g, p), Prepare(r, g, p), p, billing.Prices{})
 	if res.Reverse.Willingness != back.Willingness || res.Reverse.Felicity != back.Felicity {
 		t.Errorf("reverse W/F %v/%v, scoring C→R gives %v/%v", res.Reverse.Willingness, res.Reverse.Felicity, back.Willingness, back.Felicity)
 	}
@@ -661,7 +672,7 @@ func TestScoreProperties(t *testing.T) {
 	for iter := 0; iter < 150; iter++ {
 		p.CriterionR, p.CriterionC = Criteria[rng.IntN(3)], Criteria[rng.IntN(3)]
 		r, c := Prepare(network(64500), g, p), Prepare(network(64501), g, p)
-		a, b := Score(r, c, p, Economics{}), Score(c, r, p, Economics{})
+		a, b := Score(r, c, p, billing.Prices{}), Score(c, r, p, billing.Prices{})
 		for _, x := range []float64{a.Willingness, a.Affinity, a.Felicity, a.AlphaRequester, a.AlphaCandidate} {
 			if !inRange(x) || math.IsNaN(x) {
 				t.Fatalf("score %v out of range: %+v", x, a)

@@ -316,31 +316,6 @@ func (p Params) Validate() error {
 	return nil
 }
 
-// Economics are the prices behind the business case (docs/scoring.md, "Beyond
-// the paper").
-type Economics struct {
-	// TransitUSDPerMbps is the monthly transit price per Mbps.
-	TransitUSDPerMbps float64
-	// PortUSDPerMonth is the monthly cost of peering at a PoP, by PoP key.
-	PortUSDPerMonth map[string]float64
-	// DefaultPortUSDPerMonth applies to IXP PoPs not in PortUSDPerMonth.
-	DefaultPortUSDPerMonth float64
-	// CrossConnectUSDPerMonth applies to facility PoPs (a private
-	// interconnect) not in PortUSDPerMonth.
-	CrossConnectUSDPerMonth float64
-}
-
-// costAt is the monthly cost of peering at the PoP with key k.
-func (e Economics) costAt(k string) float64 {
-	if c, ok := e.PortUSDPerMonth[k]; ok {
-		return c
-	}
-	if strings.HasPrefix(k, "fac:") {
-		return e.CrossConnectUSDPerMonth
-	}
-	return e.DefaultPortUSDPerMonth
-}
-
 // MarshalText writes PeeringDB's spelling.
 func (r Ratio) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
 

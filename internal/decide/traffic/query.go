@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/peerform/peerform/internal/core/bgp"
+	"github.com/peerform/peerform/internal/decide/billing"
 )
 
 // Period is the time a query covers: the buckets that start in
@@ -24,12 +25,15 @@ func LastDays(now time.Time, n int) Period {
 }
 
 // Volume is one direction of a row: the 95th percentile of the 5-minute
-// rates (the billing convention: sort the period's samples, drop the top
+// rates (billing.Percentile95: sort the period's samples, drop the top
 // 5 %, take the highest left), the average rate, and the bytes.
 type Volume struct {
 	P95Mbps float64 `json:"p95_mbps"`
 	AvgMbps float64 `json:"avg_mbps"`
 	Bytes   uint64  `json:"bytes"`
+	// Samples are the period's 5-minute rates in Mbps, oldest first,
+	// when the query keeps them (Moved and Total do, for billing).
+	Samples []float64 `json:"-"`
 }
 
 // Row is one AS's traffic, per direction.
@@ -58,9 +62,16 @@ type Report struct {
 type Filter struct {
 	// Classes, when not empty, keeps these classes only.
 	Classes []Class
+	// Neighbors, when not empty, keeps the traffic of links to these
+	// neighbor ASes only; ExceptNeighbors drops theirs.
+	Neighbors, ExceptNeighbors []bgp.ASN
 }
 
-func (f Filter) keep(k Key) bool { return len(f.Classes) == 0 || slices.Contains(f.Classes, k.Class) }
+func (f Filter) keep(k Key) bool {
+	return (len(f.Classes) == 0 || slices.Contains(f.Classes, k.Class)) &&
+		(len(f.Neighbors) == 0 || slices.Contains(f.Neighbors, k.Neighbor)) &&
+		!slices.Contains(f.ExceptNeighbors, k.Neighbor)
+}
 
 // grouper says which rows a series counts for (none, one, or several, as
 // when every AS on a route's path is a row).
@@ -116,8 +127,9 @@ type ref struct {
 }
 
 // rows ranks the groups of the period by bytes and computes the
-// percentiles of the top n (all when n ≤ 0).
-func rows(files []*DayFile, p Period, flt Filter, group grouper, n int) (Report, error) {
+// percentiles of the top n (all when n ≤ 0), keeping the samples when
+// keep is set.
+func rows(files []*DayFile, p Period, flt Filter, group grouper, n int, keep bool) (Report, error) {
 	rep := Report{From: p.From, To: p.To, Days: len(files), Rows: []Row{}}
 	type acc struct {
 		bytes uint64
@@ -182,7 +194,10 @@ func rows(files []*DayFile, p Period, flt Filter, group grouper, n int) (Report,
 					bytes += v
 				}
 			}
-			vol := Volume{P95Mbps: Percentile95(samples), Bytes: bytes}
+			vol := Volume{P95Mbps: billing.Percentile95(samples), Bytes: bytes}
+			if keep {
+				vol.Samples = slices.Clone(samples)
+			}
 			if len(samples) > 0 {
 				vol.AvgMbps = float64(bytes) * 8 / (float64(len(samples)) * Bucket.Seconds()) / 1e6
 			}
@@ -213,19 +228,6 @@ func topKeys(m map[bgp.ASN]uint64, n int) []bgp.ASN {
 	return keys
 }
 
-// Percentile95 is the 95th percentile as transit bills it: with the
-// samples sorted, the one at rank ⌈0.95·n⌉ (the highest once the top 5 %
-// are dropped). 0 for no samples.
-func Percentile95(samples []float64) float64 {
-	if len(samples) == 0 {
-		return 0
-	}
-	s := slices.Clone(samples)
-	slices.Sort(s)
-	i := int(math.Ceil(0.95*float64(len(s)))) - 1
-	return s[max(i, 0)]
-}
-
 // TopOptions choose what Top ranks.
 type TopOptions struct {
 	Period Period
@@ -248,15 +250,16 @@ func (s *Store) Top(o TopOptions) (Report, error) {
 	if o.ByNeighbor {
 		g = byNeighbor
 	}
-	return rows(files, o.Period, o.Filter, g, o.N)
+	return rows(files, o.Period, o.Filter, g, o.N, false)
 }
 
 // Moved is, for each candidate, the traffic of the period that now
-// crosses a link of the given classes (usually transit) and would move to
+// crosses the links the filter keeps (usually transit) and would move to
 // a session with the candidate: traffic whose remote AS is the candidate,
 // or whose route's path passes through it (its customers, as far as our
-// routes show). Candidates without such traffic get no row.
-func (s *Store) Moved(p Period, classes []Class, candidates []bgp.ASN) (Report, error) {
+// routes show). Candidates without such traffic get no row. Rows keep
+// their samples.
+func (s *Store) Moved(p Period, flt Filter, candidates []bgp.ASN) (Report, error) {
 	files, err := s.read(p)
 	if err != nil {
 		return Report{}, err
@@ -278,7 +281,18 @@ func (s *Store) Moved(p Period, classes []Class, candidates []bgp.ASN) (Report, 
 		}
 		return out
 	}
-	return rows(files, p, Filter{Classes: classes}, group, 0)
+	return rows(files, p, flt, group, 0, true)
+}
+
+// Total is all the traffic of the period the filter keeps, as one row
+// (AS 0) with its samples: a transit provider's bill, for one.
+func (s *Store) Total(p Period, flt Filter) (Report, error) {
+	files, err := s.read(p)
+	if err != nil {
+		return Report{}, err
+	}
+	defer closeAll(files)
+	return rows(files, p, flt, func(*DayFile, Entry) []bgp.ASN { return []bgp.ASN{0} }, 0, true)
 }
 
 // Verification compares an AS's traffic before and after a change: how
@@ -331,7 +345,7 @@ func (s *Store) Verify(asn bgp.ASN, before, after Period) (Verification, error) 
 		if err != nil {
 			return v, err
 		}
-		rep, err := rows(files, part.p, Filter{}, group, 0)
+		rep, err := rows(files, part.p, Filter{}, group, 0, false)
 		closeAll(files)
 		if err != nil {
 			return v, err

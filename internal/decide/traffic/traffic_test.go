@@ -16,33 +16,6 @@ import (
 
 var day0 = time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
 
-func TestPercentile95(t *testing.T) {
-	ramp := func(n int) []float64 {
-		s := make([]float64, n)
-		for i := range s {
-			s[i] = float64(n - i) // 1..n, unsorted
-		}
-		return s
-	}
-	for _, c := range []struct {
-		samples []float64
-		want    float64
-	}{
-		{nil, 0},
-		{[]float64{7}, 7},
-		{ramp(20), 19},     // ⌈19⌉ = 19th of 20: the top one dropped
-		{ramp(100), 95},    // the top 5 dropped
-		{ramp(8640), 8208}, // a 30-day month: ⌈8208⌉
-		{ramp(101), 96},    // ⌈95.95⌉ = 96
-		{append(make([]float64, 95), 100, 100, 100, 100, 100), 0}, // 5 % bursts are free
-		{append(make([]float64, 94), 100, 100, 100, 100, 100, 100), 100},
-	} {
-		if got := Percentile95(c.samples); got != c.want {
-			t.Errorf("%d samples: %v, want %v", len(c.samples), got, c.want)
-		}
-	}
-}
-
 func testDay(t testing.TB) *Day {
 	d := NewDay(day0.Add(13*time.Hour), 100)
 	d.Add(Key{Out, Transit, 64496, 64501}, 0, 1000)
@@ -313,9 +286,26 @@ func TestTopMovedVerify(t *testing.T) {
 	}
 	// Peering with AS64503 would move AS64511's traffic (behind it);
 	// AS64501 its own.
-	mv, _ := s.Moved(p, []Class{Transit}, []bgp.ASN{64503, 64501, 64999})
+	mv, _ := s.Moved(p, Filter{Classes: []Class{Transit}}, []bgp.ASN{64503, 64501, 64999})
 	if len(mv.Rows) != 2 || mv.Rows[0].AS != 64501 || !near(mv.Rows[1].Out.P95Mbps, 20) {
 		t.Errorf("moved %+v", mv.Rows)
+	}
+	// Moved keeps the month's samples, for billing.
+	if o := mv.Rows[1].Out.Samples; len(o) != 8640 || !near(o[0], 20) || !near(o[8639], 20) {
+		t.Errorf("moved samples: %d, want 8640 of 20 Mbps", len(o))
+	}
+	// Other neighbors carry none of it.
+	if mv, _ := s.Moved(p, Filter{Classes: []Class{Transit}, Neighbors: []bgp.ASN{64497}}, []bgp.ASN{64501}); len(mv.Rows) != 0 {
+		t.Errorf("moved via AS64497: %+v", mv.Rows)
+	}
+	// Everything on transit links to AS64496: 80 + 20 Mbps out, 8 in;
+	// without AS64496, nothing (PNI traffic is not transit).
+	tot, err := s.Total(p, Filter{Classes: []Class{Transit}, Neighbors: []bgp.ASN{64496}})
+	if err != nil || len(tot.Rows) != 1 || !near(tot.Rows[0].Out.P95Mbps, 100) || !near(tot.Rows[0].In.P95Mbps, 8) || len(tot.Rows[0].In.Samples) != 8640 {
+		t.Errorf("total %+v, %v", tot.Rows, err)
+	}
+	if tot, _ := s.Total(p, Filter{Classes: []Class{Transit}, ExceptNeighbors: []bgp.ASN{64496}}); len(tot.Rows) != 0 || tot.Buckets != 8640 {
+		t.Errorf("total except AS64496: %+v", tot)
 	}
 	half := day0.AddDate(0, 0, 15).Add(-12 * time.Hour)
 	v, err := s.Verify(64502, Period{day0, half}, Period{half, p.To})

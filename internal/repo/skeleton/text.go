@@ -59,14 +59,26 @@ scoring {
   # traffic_mbps  = 2000  # our total traffic, for the saving estimates
 }
 
-# Prices for the monthly cost/benefit of a peering (score, suggest
-# --by-saving). Until transit_usd_per_mbps is set, no money figure is shown.
+# Prices as you are billed (docs/scoring.md, "Economics"): score, suggest
+# and the pull-request comment weigh transit, settlement-free and paid
+# peering per month. Until a price is set, no money figure is shown.
 economics {
-  # transit_usd_per_mbps        = 0.40
   # default_port_usd_per_month  = 500
   # cross_connect_usd_per_month = 150
-  # port_usd_per_month = {
-  #   "ix:26" = 1200 # PeeringDB ix id
+  # port_usd_per_month    = { "ix:26" = 1200 } # PeeringDB ix id
+  # ixp_fee_usd_per_month = { "ix:26" = 100 }  # membership fee
+  #
+  # transit "upstream" {
+  #   asn                = 64496 # its neighbor_asn in the traffic block
+  #   usd_per_mbps       = 0.40  # at the 95th percentile
+  #   commit_mbps        = 1000
+  #   burst_usd_per_mbps = 0.45  # above the commit
+  #   billed             = "max" # or "in", "out", "sum"
+  # }
+  #
+  # paid_peering "AS64511" {
+  #   payer        = "us" # or "them"
+  #   usd_per_mbps = 0.10
   # }
 }
 `

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -209,15 +210,16 @@ func testCut(t *testing.T, l *lab.Lab) {
 		o.ConfirmTimeout, o.VerifyTimeout = 12*time.Second, 2*time.Second
 		progress := o.Progress
 		var during string
+		var applied time.Time
 		o.Progress = func(e deploy.Event) {
 			if e.Step == deploy.StepVerify { // applied, not confirmed
+				applied = time.Now()
 				during, _ = l.Birdc(ctx, "lab-fra-edge1", "show protocols")
 				p.Refuse(true)
 				p.Cut()
 			}
 			progress(e)
 		}
-		start := time.Now()
 		rep, _ := deploy.Run(ctx, []deploy.Target{tg}, o)
 		if r := rep.Routers[0]; r.Status != deploy.Failed {
 			t.Fatalf("status %s (%s), want failed", r.Status, r.Error)
@@ -225,10 +227,20 @@ func testCut(t *testing.T, l *lab.Lab) {
 		if protocolNames(during) == protocolNames(before) {
 			t.Fatalf("the change was not active before its timeout")
 		}
-		time.Sleep(time.Until(start.Add(15 * time.Second)))
-		after, _ := l.Birdc(ctx, "lab-fra-edge1", "show protocols")
-		if protocolNames(after) != protocolNames(before) {
-			t.Errorf("BIRD did not undo the unconfirmed change at its timeout:\n%s", after)
+		// BIRD's timer started when it took the change, which on a loaded
+		// machine can be seconds after deploy.Run began: wait for its undo
+		// from then, bounding a BIRD that never undoes rather than
+		// assuming how fast it gets there.
+		var after string
+		err := lab.WaitFor(ctx, "BIRD to undo the unconfirmed change", time.Until(applied.Add(o.ConfirmTimeout+time.Minute)), func() error {
+			after, _ = l.Birdc(ctx, "lab-fra-edge1", "show protocols")
+			if protocolNames(after) != protocolNames(before) {
+				return errors.New("the unconfirmed change is still active")
+			}
+			return nil
+		})
+		if err != nil {
+			t.Errorf("BIRD did not undo the unconfirmed change at its timeout: %v\n%s", err, after)
 		}
 		p.Refuse(false)
 		mustDeploy(t, []deploy.Target{tg}, fast(t)) // converges and cleans up the lock

@@ -305,10 +305,15 @@ func askPeeringAPI(ctx context.Context, opts *requestOptions, req *request.Reque
 		if s.IXID == 0 {
 			continue // no PeeringDB id: no location the draft can name
 		}
-		ss = append(ss, peeringapi.Session{
+		x := peeringapi.Session{
 			LocalASN: uint32(req.Ours.ASN), LocalIP: s.LocalAddr, PeerASN: uint32(req.Peer.ASN), PeerIP: s.PeerAddr,
 			LocalBGPRole: peeringapi.RolePeer, PeerBGPRole: peeringapi.RolePeer, PeerType: "public", Location: peeringapi.IXLocation(s.IXID),
-		})
+		}
+		// Two of our routers with the same address (another environment)
+		// are one session to the peer.
+		if !slices.Contains(ss, x) {
+			ss = append(ss, x)
+		}
 	}
 	if len(ss) == 0 {
 		return nil, findingsf("no session to ask the Peering API for: none is at an exchange with a PeeringDB id")

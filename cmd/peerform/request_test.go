@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"os/user"
@@ -18,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/peerform/peerform/internal/ops/request/peeringapi/peeringapitest"
 	"github.com/peerform/peerform/internal/testutil"
 )
 
@@ -315,4 +317,35 @@ var mtaHeader = regexp.MustCompile(`(?m)^(Return-Path|Delivered-To|Received):.*\
 func stripMTAHeaders(msg []byte) []byte {
 	s := mtaHeader.ReplaceAllString(strings.ReplaceAll(string(msg), "\r\n", "\n"), "")
 	return []byte(strings.ReplaceAll(s, "\n", "\r\n"))
+}
+
+// TestRequestPeeringAPI asks the strict fake Peering API for the sessions
+// the request lists, with the token from its secret, and prints their
+// status read back.
+func TestRequestPeeringAPI(t *testing.T) {
+	srv := peeringapitest.New(t, 64504, "tok-secret-value", 64500, map[string][]netip.Addr{
+		"pdb:ix:90001": {netip.MustParseAddr("192.0.2.14"), netip.MustParseAddr("2001:db8:ffff:1::14")},
+	}, "pending")
+	dir := renderExampleRepo(t)
+	args := []string{"AS64504", "--from", "peering@example.net", "--out", filepath.Join(t.TempDir(), "m.eml"), "--peering-api", srv.URL}
+	if _, _, err := runRequest(t, dir, args...); exitCode(err) != exitError || !strings.Contains(err.Error(), "PEERFORM_SECRET_PEERING_API_TOKEN") {
+		t.Errorf("without the token: %v", err)
+	}
+	t.Setenv("PEERFORM_SECRET_PEERING_API_TOKEN", "tok-secret-value")
+	stdout, stderr, err := runRequest(t, dir, args...)
+	if err != nil {
+		t.Fatalf("%v\n%s%s", err, stdout, stderr)
+	}
+	got := srv.Sessions()
+	if len(got) != 2 || got[0].PeerIP != "192.0.2.14" || got[1].LocalIP != "2001:db8:ffff:1::1" {
+		t.Errorf("the API got %+v", got)
+	}
+	for _, want := range []string{"Peering API: session sess-1 192.0.2.1 -> 192.0.2.14 at pdb:ix:90001: pending", "session sess-2"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Contains(stdout+stderr, "tok-secret-value") {
+		t.Error("the token was printed")
+	}
 }

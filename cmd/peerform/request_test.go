@@ -6,20 +6,16 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"net"
 	"net/netip"
 	"os"
-	"os/exec"
-	"os/user"
 	"path/filepath"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/peerform/peerform/internal/ops/request/peeringapi/peeringapitest"
+	"github.com/peerform/peerform/internal/ops/request/smtpdtest"
 	"github.com/peerform/peerform/internal/testutil"
 )
 
@@ -148,7 +144,7 @@ func TestRequestProposeLocal(t *testing.T) {
 // on 127.0.0.1 and compares what it delivered to each recipient's mailbox
 // with the golden, leaving out only the headers the server adds.
 func TestRequestSendToOpenSMTPD(t *testing.T) {
-	mta := startOpenSMTPD(t)
+	mta := smtpdtest.Start(t, smtpdtest.Options{})
 	dir := renderExampleRepo(t)
 	writeFile(t, dir, "policies/smtp.hcl", fmt.Appendf(nil, `smtp {
   host     = "127.0.0.1"
@@ -157,166 +153,16 @@ func TestRequestSendToOpenSMTPD(t *testing.T) {
   cc       = ["peering@example.net"]
   starttls = false
 }
-`, mta.port))
+`, mta.Port))
 	stdout, stderr, err := runRequest(t, dir, "AS64504", "--send")
 	if err != nil {
-		t.Fatalf("%v\n%s%s\nsmtpd log:\n%s", err, stdout, stderr, mta.log())
+		t.Fatalf("%v\n%s%s\nsmtpd log:\n%s", err, stdout, stderr, mta.Log())
 	}
-	msgs := mta.waitDeliveries(t, 4)
-	want := mta.normalise(t, testutil.Path(t, "cmd/peerform/testdata/request-AS64504-smtp.eml"), *updateGolden, msgs[0])
-	for i, m := range msgs {
-		if got := stripMTAHeaders(m); !bytes.Equal(got, want) {
-			t.Errorf("delivery %d differs from the golden:\n%s", i, got)
-		}
+	// One delivery per recipient: AS64504's three contacts and our cc.
+	msgs := mta.WaitDeliveries(t, 4)
+	for _, m := range msgs {
+		checkGolden(t, "request-AS64504-smtp.eml", smtpdtest.StripTrace(m))
 	}
-}
-
-type openSMTPD struct {
-	port    int
-	maildir string
-	logBuf  *bytes.Buffer
-}
-
-func (m *openSMTPD) log() string { return m.logBuf.String() }
-
-// startOpenSMTPD runs smtpd -d in a private mount namespace (its control
-// socket and queue are fixed paths: /run and /var/spool/smtpd get the
-// test's own directories), listening on a free port of 127.0.0.1 and
-// delivering every recipient to one maildir as the user nobody.
-func startOpenSMTPD(t *testing.T) *openSMTPD {
-	t.Helper()
-	skip := func(format string, args ...any) {
-		t.Helper()
-		if testutil.LabRequired() {
-			t.Fatalf(format, args...)
-		}
-		t.Skipf(format+" (PEERFORM_LAB=required makes this a failure)", args...)
-	}
-	smtpd, err := exec.LookPath("smtpd")
-	if err != nil {
-		smtpd = "/usr/sbin/smtpd"
-		if _, err := os.Stat(smtpd); err != nil {
-			skip("OpenSMTPD is not installed (Debian package opensmtpd)")
-		}
-	}
-	if os.Geteuid() != 0 {
-		skip("OpenSMTPD needs root")
-	}
-	nobody, err := user.Lookup("nobody")
-	if err != nil {
-		skip("no user nobody to deliver as: %v", err)
-	}
-	uid, _ := strconv.Atoi(nobody.Uid)
-	base := t.TempDir()
-	// The delivery runs as nobody, who must reach the maildir.
-	for d := base; d != "/" && d != os.TempDir(); d = filepath.Dir(d) {
-		os.Chmod(d, 0o711)
-	}
-	m := &openSMTPD{maildir: filepath.Join(base, "Maildir"), logBuf: &bytes.Buffer{}}
-	for _, d := range []string{"run", "spool", "Maildir"} {
-		if err := os.Mkdir(filepath.Join(base, d), 0o711); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.Chown(m.maildir, uid, -1); err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.port = l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	conf := filepath.Join(base, "smtpd.conf")
-	if err := os.WriteFile(conf, fmt.Appendf(nil, `table vusers { "@" = "nobody" }
-listen on 127.0.0.1 port %d
-action "deliver" maildir %q virtual <vusers>
-match from any for any action "deliver"
-`, m.port, m.maildir), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	script := fmt.Sprintf("mount --bind %q /run && mount --bind %q /var/spool/smtpd && exec %q -d -f %q",
-		filepath.Join(base, "run"), filepath.Join(base, "spool"), smtpd, conf)
-	if _, err := os.Stat("/var/spool/smtpd"); err != nil {
-		if err := os.MkdirAll("/var/spool/smtpd", 0o711); err != nil {
-			skip("no /var/spool/smtpd to mount over: %v", err)
-		}
-	}
-	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c", script)
-	cmd.Stdout, cmd.Stderr = m.logBuf, m.logBuf
-	if err := cmd.Start(); err != nil {
-		skip("starting smtpd: %v", err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	// Ready when it answers with its greeting.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(m.port)), time.Second)
-		if err == nil {
-			buf := make([]byte, 64)
-			c.SetReadDeadline(time.Now().Add(5 * time.Second))
-			n, _ := c.Read(buf)
-			c.Close()
-			if strings.HasPrefix(string(buf[:n]), "220 ") {
-				return m
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("smtpd did not come up: %v\n%s", err, m.log())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-// waitDeliveries waits until n messages are in the maildir (delivery is
-// queued, so after the submission has been accepted), and returns them.
-func (m *openSMTPD) waitDeliveries(t *testing.T, n int) [][]byte {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		files, _ := filepath.Glob(filepath.Join(m.maildir, "new", "*"))
-		if len(files) >= n {
-			var out [][]byte
-			for _, f := range files {
-				data, err := os.ReadFile(f)
-				if err != nil {
-					t.Fatal(err)
-				}
-				out = append(out, data)
-			}
-			return out
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d deliveries after 60s\n%s", len(files), n, m.log())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-// normalise reads the golden, rewriting it from got first when asked.
-func (m *openSMTPD) normalise(t *testing.T, path string, update bool, got []byte) []byte {
-	t.Helper()
-	if update {
-		if err := os.WriteFile(path, stripMTAHeaders(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return want
-}
-
-// mtaHeader matches the header fields the server adds at delivery, with
-// their folded continuation lines.
-var mtaHeader = regexp.MustCompile(`(?m)^(Return-Path|Delivered-To|Received):.*\n(?:[ \t].*\n)*`)
-
-// stripMTAHeaders leaves out what the server adds (the trace fields) and
-// turns the maildir's LF line ends back into the CRLF that was sent.
-func stripMTAHeaders(msg []byte) []byte {
-	s := mtaHeader.ReplaceAllString(strings.ReplaceAll(string(msg), "\r\n", "\n"), "")
-	return []byte(strings.ReplaceAll(s, "\n", "\r\n"))
 }
 
 // TestRequestPeeringAPI asks the strict fake Peering API for the sessions

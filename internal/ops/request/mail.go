@@ -102,7 +102,8 @@ func Compose(r *Request, env Envelope) (*Message, error) {
 	}
 	var b bytes.Buffer
 	header := func(name, value string) error {
-		if strings.ContainsAny(value, "\r\n\x00") && name != "To" && name != "Cc" {
+		// Only folding may break a line: CRLF followed by a space.
+		if strings.ContainsRune(strings.ReplaceAll(value, "\r\n ", ""), '\r') || strings.ContainsAny(strings.ReplaceAll(value, "\r\n ", ""), "\n\x00") {
 			return fmt.Errorf("header %s would hold a line break", name)
 		}
 		b.WriteString(name + ": " + value + "\r\n")
@@ -114,7 +115,7 @@ func Compose(r *Request, env Envelope) (*Message, error) {
 		{"From", from.String()},
 		{"To", addressList(to)},
 		{"Cc", addressList(cc)},
-		{"Subject", mime.QEncoding.Encode("utf-8", r.Subject())},
+		{"Subject", fold(len("Subject: "), mime.QEncoding.Encode("utf-8", r.Subject()))},
 		{"MIME-Version", "1.0"},
 		{"Content-Type", "text/plain; charset=utf-8"},
 		{"Content-Transfer-Encoding", enc},
@@ -151,6 +152,27 @@ func addressList(as []*mail.Address) string {
 		}
 		b.WriteString(s)
 		line += len(s)
+	}
+	return b.String()
+}
+
+// fold breaks an unstructured header value at spaces so that lines stay
+// within maxHeaderLine where the words allow; used is the length of the
+// field name and colon on the first line.
+func fold(used int, value string) string {
+	var b strings.Builder
+	line := used
+	for i, word := range strings.Split(value, " ") {
+		if i > 0 {
+			if line+1+len(word) > maxHeaderLine {
+				b.WriteString("\r\n")
+				line = 0
+			}
+			b.WriteString(" ")
+			line++
+		}
+		b.WriteString(word)
+		line += len(word)
 	}
 	return b.String()
 }

@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/peerform/peerform/internal/ops/request/mtatest"
 	"github.com/peerform/peerform/internal/ops/request/peeringapi/peeringapitest"
-	"github.com/peerform/peerform/internal/ops/request/smtpdtest"
 	"github.com/peerform/peerform/internal/testutil"
 )
 
@@ -140,11 +140,11 @@ func TestRequestProposeLocal(t *testing.T) {
 	}
 }
 
-// TestRequestSendToOpenSMTPD submits the request through a real OpenSMTPD
-// on 127.0.0.1 and compares what it delivered to each recipient's mailbox
+// TestRequestSendToMTA submits the request through a real Exim on
+// 127.0.0.1 and compares what it delivered to each recipient's mailbox
 // with the golden, leaving out only the headers the server adds.
-func TestRequestSendToOpenSMTPD(t *testing.T) {
-	mta := smtpdtest.Start(t, smtpdtest.Options{})
+func TestRequestSendToMTA(t *testing.T) {
+	mta := mtatest.Start(t, mtatest.Options{})
 	dir := renderExampleRepo(t)
 	writeFile(t, dir, "policies/smtp.hcl", fmt.Appendf(nil, `smtp {
   host     = "127.0.0.1"
@@ -156,12 +156,12 @@ func TestRequestSendToOpenSMTPD(t *testing.T) {
 `, mta.Port))
 	stdout, stderr, err := runRequest(t, dir, "AS64504", "--send")
 	if err != nil {
-		t.Fatalf("%v\n%s%s\nsmtpd log:\n%s", err, stdout, stderr, mta.Log())
+		t.Fatalf("%v\n%s%s\nexim log:\n%s", err, stdout, stderr, mta.Log())
 	}
 	// One delivery per recipient: AS64504's three contacts and our cc.
 	msgs := mta.WaitDeliveries(t, 4)
 	for _, m := range msgs {
-		checkGolden(t, "request-AS64504-smtp.eml", smtpdtest.StripTrace(m))
+		checkGolden(t, "request-AS64504-smtp.eml", mtatest.StripTrace(m))
 	}
 }
 

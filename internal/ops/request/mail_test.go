@@ -15,10 +15,10 @@ import (
 
 func sample() *Request {
 	return &Request{
-		Ours: Network{ASN: 64500, Name: "Example Networks", ASSet: "AS-EXAMPLE", PeeringDBURL: PeeringDBURL(64500)},
-		Peer: Network{ASN: 64504, Name: "Réseau Épsilon", PeeringDBURL: PeeringDBURL(64504)},
-		To:   []Recipient{{Role: "Policy", Name: "Équipe \"peering\"", Email: "peering@epsilon.example.net"}},
-		Cc:   []Recipient{{Role: "NOC", Email: "noc@epsilon.example.net"}, {Role: "NOC", Email: "PEERING@epsilon.example.net"}},
+		Ours:    Network{ASN: 64500, Name: "Example Networks", ASSet: "AS-EXAMPLE", PeeringDBURL: PeeringDBURL(64500)},
+		Peer:    Network{ASN: 64504, Name: "Réseau Épsilon", PeeringDBURL: PeeringDBURL(64504)},
+		To:      []Recipient{{Role: "Policy", Name: "Équipe \"peering\"", Email: "peering@epsilon.example.net"}},
+		Cc:      []Recipient{{Role: "NOC", Email: "noc@epsilon.example.net"}, {Role: "NOC", Email: "PEERING@epsilon.example.net"}},
 		Summary: Summary{Headline: "recommended"},
 	}
 }

@@ -165,6 +165,9 @@ func requestRun(ctx context.Context, opts *requestOptions) error {
 	if err != nil {
 		return findingsf("%v", err)
 	}
+	for _, n := range req.Notes {
+		fmt.Fprintf(a.io.ErrOut, "Note: %s\n", n)
+	}
 	from := repo.SMTP.From
 	if from == "" {
 		from = opts.from
@@ -200,6 +203,24 @@ func requestRun(ctx context.Context, opts *requestOptions) error {
 		}
 		result.Written = opts.out
 	}
+	// The peer file is proposed first: nothing reaches the other network
+	// when our own side of the request cannot be made.
+	switch {
+	case opts.proposeTo != "" && peerFile == nil:
+		fmt.Fprintf(a.io.ErrOut, "Note: %s is already requested in the repository; nothing to propose.\n", opts.peer)
+	case opts.proposeTo != "":
+		ch := proposal.Change{
+			Branch: opts.propose.branch, Title: fmt.Sprintf("Request peering with %s (%s)", opts.peer, req.Peer.Name),
+			Body:  fmt.Sprintf("Asking %s to peer (message %s). The peer stays requested: nothing is configured until its status becomes active.", opts.peer, msg.MessageID),
+			Write: map[string][]byte{peerFile.Path: peerFile.Data},
+		}
+		if ch.Branch == "" {
+			ch.Branch = "peerform/request-" + opts.peer.String()
+		}
+		if result.Proposed, err = propose(ctx, a, opts.propose, ch); err != nil {
+			return err
+		}
+	}
 	if opts.send {
 		if err := sendRequest(ctx, repo.SMTP, msg); err != nil {
 			return err
@@ -212,19 +233,6 @@ func requestRun(ctx context.Context, opts *requestOptions) error {
 			return err
 		}
 		result.PeeringAPI, result.Rejected = res.Sessions, res.Rejected
-	}
-	if opts.proposeTo != "" && peerFile != nil {
-		ch := proposal.Change{
-			Branch: opts.propose.branch, Title: fmt.Sprintf("Request peering with %s (%s)", opts.peer, req.Peer.Name),
-			Body:  fmt.Sprintf("Asked %s to peer (message %s). The peer stays requested: nothing is configured until its status becomes active.", opts.peer, msg.MessageID),
-			Write: map[string][]byte{peerFile.Path: peerFile.Data},
-		}
-		if ch.Branch == "" {
-			ch.Branch = "peerform/request-" + opts.peer.String()
-		}
-		if result.Proposed, err = propose(ctx, a, opts.propose, ch); err != nil {
-			return err
-		}
 	}
 	out := a.io.Out
 	switch {

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
 	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/peerform/peerform/internal/ops/request/mtatest"
 	"github.com/peerform/peerform/internal/ops/request/peeringapi/peeringapitest"
+	"github.com/peerform/peerform/internal/repo/proposal/proposaltest"
 	"github.com/peerform/peerform/internal/testutil"
 )
 
@@ -133,8 +136,11 @@ func TestRequestProposeLocal(t *testing.T) {
 	if strings.TrimSpace(files) != "peers/AS64504.hcl" {
 		t.Fatalf("the branch changes %q", files)
 	}
-	got := git(t, dir, "show", "peerform/request-AS64504:peers/AS64504.hcl")
-	checkGolden(t, "request-AS64504.hcl", []byte(got))
+	got, err := exec.Command("git", "-C", dir, "show", "peerform/request-AS64504:peers/AS64504.hcl").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, "request-AS64504.hcl", got)
 	if _, err := os.Stat(filepath.Join(dir, "peers", "AS64504.hcl")); err == nil {
 		t.Error("the working tree got the file")
 	}
@@ -193,5 +199,61 @@ func TestRequestPeeringAPI(t *testing.T) {
 	}
 	if strings.Contains(stdout+stderr, "tok-secret-value") {
 		t.Error("the token was printed")
+	}
+}
+
+// TestRequestPullRequest opens the requested peer file as a pull request
+// on the strict GitHub fake: the base files plus exactly the new peer.
+func TestRequestPullRequest(t *testing.T) {
+	dir := renderExampleRepo(t)
+	files := map[string]string{}
+	for _, sub := range []string{"peers", "policies"} {
+		entries, _ := os.ReadDir(filepath.Join(dir, sub))
+		for _, e := range entries {
+			b, _ := os.ReadFile(filepath.Join(dir, sub, e.Name()))
+			files[sub+"/"+e.Name()] = string(b)
+		}
+	}
+	gh := proposaltest.New(t, "example", "peering", "main", files)
+	t.Setenv("GITHUB_TOKEN", "t0ken")
+	t.Setenv("GITHUB_API_URL", gh.URL())
+	stdout, stderr, err := runRequest(t, dir, "AS64504", "--from", "peering@example.net", "--out", filepath.Join(t.TempDir(), "m.eml"),
+		"--propose", "github", "--github-repo", "example/peering")
+	if err != nil || !strings.Contains(stdout, "pull request #1") {
+		t.Fatalf("%v\n%s%s", err, stdout, stderr)
+	}
+	pr := gh.Opened()
+	want := maps.Clone(files)
+	peer, _ := os.ReadFile(testutil.Path(t, "cmd/peerform/testdata/request-AS64504.hcl"))
+	want["peers/AS64504.hcl"] = string(peer)
+	if len(pr) != 1 || pr[0].Head != "peerform/request-AS64504" || !strings.Contains(pr[0].Body, "<peerform.") {
+		t.Fatalf("pull requests %+v", pr)
+	}
+	for name := range maps.Keys(want) {
+		if pr[0].Files[name] != want[name] {
+			t.Errorf("%s in the pull request:\n%s\nwant:\n%s", name, pr[0].Files[name], want[name])
+		}
+	}
+	if len(pr[0].Files) != len(want) {
+		t.Errorf("the pull request has %d files, want %d", len(pr[0].Files), len(want))
+	}
+	// The file exists in the working tree as requested: the request is
+	// made again, nothing is proposed.
+	writeFile(t, dir, "peers/AS64504.hcl", peer)
+	if _, stderr, err := runRequest(t, dir, "AS64504", "--from", "peering@example.net", "--out", filepath.Join(t.TempDir(), "m.eml"),
+		"--propose", "github", "--github-repo", "example/peering"); err != nil || !strings.Contains(stderr, "nothing to propose") || len(gh.Opened()) != 1 {
+		t.Errorf("again: %v\n%s", err, stderr)
+	}
+}
+
+func TestRequestHelp(t *testing.T) {
+	out, _, code := runPeerform(t, "request", "--help")
+	for _, want := range []string{"PEERFORM_SECRET_", "--peering-api", "--propose", "Exit status", "PeeringDB has no field"} {
+		if code != exitOK || !strings.Contains(out, want) {
+			t.Errorf("request --help (exit %d) lacks %q", code, want)
+		}
+	}
+	if _, _, code := runPeerform(t, "request", "AS64504", "--propose", "gitlab"); code != exitError {
+		t.Errorf("--propose gitlab: exit %d, want 2", code)
 	}
 }

@@ -115,7 +115,7 @@ func Compose(r *Request, env Envelope) (*Message, error) {
 		{"From", from.String()},
 		{"To", addressList(to)},
 		{"Cc", addressList(cc)},
-		{"Subject", fold(len("Subject: "), mime.QEncoding.Encode("utf-8", r.Subject()))},
+		{"Subject", fold(len("Subject: "), strings.Split(mime.QEncoding.Encode("utf-8", r.Subject()), " "), "")},
 		{"MIME-Version", "1.0"},
 		{"Content-Type", "text/plain; charset=utf-8"},
 		{"Content-Transfer-Encoding", enc},
@@ -133,46 +133,34 @@ func Compose(r *Request, env Envelope) (*Message, error) {
 	return m, nil
 }
 
-// addressList folds a list of addresses so that no line passes
-// maxHeaderLine where an address allows.
+// addressList is the addresses, comma-separated, folded between them.
 func addressList(as []*mail.Address) string {
-	var b strings.Builder
-	line := 4 // "To: "
+	parts := make([]string, len(as))
 	for i, a := range as {
-		s := a.String()
-		if i > 0 {
-			b.WriteString(",")
-			line++
-			if line+1+len(s) > maxHeaderLine {
-				b.WriteString("\r\n")
-				line = 0
-			}
-			b.WriteString(" ")
-			line++
-		}
-		b.WriteString(s)
-		line += len(s)
+		parts[i] = a.String()
 	}
-	return b.String()
+	return fold(len("To: "), parts, ",")
 }
 
-// fold breaks an unstructured header value at spaces so that lines stay
-// within maxHeaderLine where the words allow; used is the length of the
-// field name and colon on the first line.
-func fold(used int, value string) string {
+// fold joins parts with sep and a space, breaking the line before a part
+// that would pass maxHeaderLine (RFC 5322 folding: CRLF, then the space);
+// used is the length of the field name and colon on the first line.
+func fold(used int, parts []string, sep string) string {
 	var b strings.Builder
 	line := used
-	for i, word := range strings.Split(value, " ") {
+	for i, p := range parts {
 		if i > 0 {
-			if line+1+len(word) > maxHeaderLine {
+			b.WriteString(sep)
+			line += len(sep)
+			if line+1+len(p) > maxHeaderLine {
 				b.WriteString("\r\n")
 				line = 0
 			}
 			b.WriteString(" ")
 			line++
 		}
-		b.WriteString(word)
-		line += len(word)
+		b.WriteString(p)
+		line += len(p)
 	}
 	return b.String()
 }

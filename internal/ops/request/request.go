@@ -142,15 +142,18 @@ func Build(in Inputs) (*Request, error) {
 	if r.Peer.Name == "" {
 		r.Peer.Name = in.Peer.String()
 	}
+	seen := map[string]bool{}
 	for _, c := range pdb.Contacts(in.Peer) {
 		rc := Recipient{Role: string(c.Role), Name: c.Name, Email: c.Email}
+		key := strings.ToLower(c.Email)
 		switch {
-		case slices.ContainsFunc(append(r.To, r.Cc...), func(x Recipient) bool { return strings.EqualFold(x.Email, c.Email) }):
+		case seen[key]:
 		case c.Role != peeringdb.RoleNOC || len(r.To) == 0:
 			r.To = append(r.To, rc)
 		default:
 			r.Cc = append(r.Cc, rc) // the NOC is told, the policy and technical contacts are asked
 		}
+		seen[key] = true
 	}
 	if len(r.To) == 0 {
 		return nil, fmt.Errorf("%s: %w", in.Peer, ErrNoContact)

@@ -93,9 +93,9 @@ func (e *Error) Error() string {
 		parts = append(parts, fmt.Sprintf("%s: %s", f.Name, strings.Join(msgs, "; ")))
 	}
 	if len(parts) == 0 {
-		return fmt.Sprintf("Peering API answered %d", e.Status)
+		return fmt.Sprintf("peering API answered %d", e.Status)
 	}
-	return fmt.Sprintf("Peering API answered %d: %s", e.Status, strings.Join(parts, ", "))
+	return fmt.Sprintf("peering API answered %d: %s", e.Status, strings.Join(parts, ", "))
 }
 
 // Result is the answer to a request for sessions: those accepted, and the
@@ -119,13 +119,13 @@ type Client struct {
 func New(base, token string, timeout time.Duration) (*Client, error) {
 	u, err := url.Parse(base)
 	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("Peering API URL %q: want https://host/path", base)
+		return nil, fmt.Errorf("peering API URL %q: want https://host/path", base)
 	}
 	if u.Scheme != "https" && !(u.Scheme == "http" && loopback(u.Hostname())) {
-		return nil, fmt.Errorf("Peering API URL %q: the bearer token is sent only over https", base)
+		return nil, fmt.Errorf("peering API URL %q: the bearer token is sent only over https", base)
 	}
 	if token == "" || strings.ContainsAny(token, "\r\n ") {
-		return nil, errors.New("Peering API: a bearer token (one line, no spaces) is needed")
+		return nil, errors.New("peering API: a bearer token (one line, no spaces) is needed")
 	}
 	if timeout <= 0 {
 		timeout = 30 * time.Second
@@ -168,7 +168,7 @@ func (c *Client) Submit(ctx context.Context, ss []Session) (*Result, error) {
 		return nil, err
 	}
 	if len(ans.Sessions) > maxSessions {
-		return nil, fmt.Errorf("Peering API answered %d sessions, more than %d", len(ans.Sessions), maxSessions)
+		return nil, fmt.Errorf("peering API answered %d sessions, more than %d", len(ans.Sessions), maxSessions)
 	}
 	for i := range ans.Sessions {
 		if err := checkSession(&ans.Sessions[i]); err != nil {
@@ -276,15 +276,15 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, out a
 		}
 		resp, err := c.http.Do(req)
 		if err != nil {
-			return fmt.Errorf("Peering API %s %s: %w", method, u.Redacted(), err)
+			return fmt.Errorf("peering API %s %s: %w", method, u.Redacted(), err)
 		}
 		data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 		resp.Body.Close()
 		if err != nil {
-			return fmt.Errorf("Peering API %s %s: %w", method, u.Redacted(), err)
+			return fmt.Errorf("peering API %s %s: %w", method, u.Redacted(), err)
 		}
 		if len(data) > maxBody {
-			return fmt.Errorf("Peering API %s %s: answer larger than %d bytes", method, u.Redacted(), maxBody)
+			return fmt.Errorf("peering API %s %s: answer larger than %d bytes", method, u.Redacted(), maxBody)
 		}
 		if resp.StatusCode == http.StatusTooManyRequests && attempt < maxRetries {
 			if err := c.Sleep(ctx, retryAfter(resp.Header.Get("Retry-After"))); err != nil {
@@ -303,10 +303,10 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, out a
 			return e
 		}
 		if mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-			return fmt.Errorf("Peering API %s %s: answer is %q, not JSON", method, u.Redacted(), resp.Header.Get("Content-Type"))
+			return fmt.Errorf("peering API %s %s: answer is %q, not JSON", method, u.Redacted(), resp.Header.Get("Content-Type"))
 		}
 		if err := json.Unmarshal(data, out); err != nil {
-			return fmt.Errorf("Peering API %s %s: %w", method, u.Redacted(), err)
+			return fmt.Errorf("peering API %s %s: %w", method, u.Redacted(), err)
 		}
 		return nil
 	}

@@ -7,12 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"path"
 	"slices"
 	"strings"
-	"testing/fstest"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -24,8 +21,6 @@ import (
 	"github.com/peerform/peerform/internal/ops/request/peeringapi"
 	"github.com/peerform/peerform/internal/repo/proposal"
 	"github.com/peerform/peerform/internal/repo/repofs"
-	"github.com/peerform/peerform/internal/repo/skeleton"
-	"github.com/peerform/peerform/internal/sources/peeringdb"
 )
 
 type requestOptions struct {
@@ -149,9 +144,18 @@ func requestRun(ctx context.Context, opts *requestOptions) error {
 	if !ok {
 		return findingsf("%s is not in the PeeringDB data", opts.peer)
 	}
-	repo, peerFile, err := requestedRepo(a, env.Repo, net, opts.peer)
+	repo, peerFile, notes, diags, err := request.WithPeer(repofs.Dir(a.repoDir), env.Repo, net)
+	if errors.Is(err, request.ErrAlreadyPeer) {
+		return findingsf("%v", err)
+	}
 	if err != nil {
+		if diags.HasErrors() {
+			printDiagnostics(a, diags, repo)
+		}
 		return err
+	}
+	for _, n := range notes {
+		fmt.Fprintf(a.io.ErrOut, "Note: %s\n", n)
 	}
 	r, err := env.Scorer.Profile(env.Ours, env.TrafficMbps)
 	if err != nil {
@@ -262,28 +266,6 @@ func requestRun(ctx context.Context, opts *requestOptions) error {
 	return nil
 }
 
-// requestedRepo is the repository with the peer requested: as it is when
-// the peer file exists with status requested, else with a new peer file
-// (returned) that must validate with the rest.
-func requestedRepo(a *app, repo *intent.Repo, net peeringdb.Net, asn bgp.ASN) (*intent.Repo, *skeleton.File, error) {
-	if p := repo.Peer(asn); p != nil {
-		if p.Status != intent.StatusRequested {
-			return nil, nil, findingsf("%s is already a peer (%s, status %s)", asn, p.File, p.Status)
-		}
-		return repo, nil, nil
-	}
-	f, notes := skeleton.PeerFile(net, repo.Network, intent.StatusRequested)
-	for _, n := range notes {
-		fmt.Fprintf(a.io.ErrOut, "Note: %s\n", n)
-	}
-	withPeer, diags := intent.Load(overlayFS{FS: repofs.Dir(a.repoDir), name: f.Path, data: f.Data})
-	if diags.HasErrors() {
-		printDiagnostics(a, diags, withPeer)
-		return nil, nil, fmt.Errorf("the requested peer file %s does not validate with the repository", f.Path)
-	}
-	return withPeer, &f, nil
-}
-
 func sendRequest(ctx context.Context, cfg intent.SMTP, msg *request.Message) error {
 	if cfg.Host == "" {
 		return usageErrorf("--send needs an smtp block in policies/ (docs/intents.md)")
@@ -341,37 +323,3 @@ func askPeeringAPI(ctx context.Context, opts *requestOptions, req *request.Reque
 	}
 	return res, nil
 }
-
-// overlayFS is a repository with one more file, for validating a file
-// before it is proposed.
-type overlayFS struct {
-	fs.FS
-	name string
-	data []byte
-}
-
-func (o overlayFS) Open(name string) (fs.File, error) {
-	if name == o.name {
-		return o.file().Open(name)
-	}
-	return o.FS.Open(name)
-}
-
-func (o overlayFS) ReadDir(dir string) ([]fs.DirEntry, error) {
-	entries, err := fs.ReadDir(o.FS, dir)
-	if dir != path.Dir(o.name) || err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return entries, err
-	}
-	mine, err := fs.ReadDir(o.file(), dir)
-	if err != nil {
-		return nil, err
-	}
-	entries = slices.DeleteFunc(entries, func(e fs.DirEntry) bool { return e.Name() == path.Base(o.name) })
-	entries = append(entries, mine...)
-	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
-	return entries, nil
-}
-
-// file is the added file alone; fstest.MapFS is the standard library's
-// in-memory file system (it has no testing dependency).
-func (o overlayFS) file() fs.FS { return fstest.MapFS{o.name: {Data: o.data, Mode: 0o644}} }

@@ -27,6 +27,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Limits on what the server may send or make us do.
@@ -216,8 +217,9 @@ func cleanText(s string) string {
 		}
 		return r
 	}, strings.ToValidUTF8(s, ""))
-	if len(s) > maxText {
-		s = s[:maxText]
+	for len(s) > maxText {
+		_, n := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-n]
 	}
 	return s
 }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -189,6 +188,20 @@ func requestRun(ctx context.Context, opts *requestOptions) error {
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
+	// Everything the run needs is checked before anything is written,
+	// proposed or sent.
+	var smtp *request.Server
+	if opts.send {
+		if smtp, err = smtpServer(repo.SMTP); err != nil {
+			return err
+		}
+	}
+	var api *peeringapi.Client
+	if opts.peeringAPI != "" {
+		if api, err = peeringAPIClient(opts); err != nil {
+			return err
+		}
+	}
 	var result struct {
 		FormatVersion int                     `json:"format_version"`
 		Request       *request.Request        `json:"request"`
@@ -225,14 +238,14 @@ func requestRun(ctx context.Context, opts *requestOptions) error {
 			return err
 		}
 	}
-	if opts.send {
-		if err := sendRequest(ctx, repo.SMTP, msg); err != nil {
+	if smtp != nil {
+		if err := request.Send(ctx, *smtp, msg); err != nil {
 			return err
 		}
 		result.Sent = true
 	}
-	if opts.peeringAPI != "" {
-		res, err := askPeeringAPI(ctx, opts, req)
+	if api != nil {
+		res, err := askPeeringAPI(ctx, api, req)
 		if err != nil {
 			return err
 		}
@@ -266,22 +279,23 @@ func requestRun(ctx context.Context, opts *requestOptions) error {
 	return nil
 }
 
-func sendRequest(ctx context.Context, cfg intent.SMTP, msg *request.Message) error {
+// smtpServer is the policy's mail server with its password.
+func smtpServer(cfg intent.SMTP) (*request.Server, error) {
 	if cfg.Host == "" {
-		return usageErrorf("--send needs an smtp block in policies/ (docs/intents.md)")
+		return nil, usageErrorf("--send needs an smtp block in policies/ (docs/intents.md)")
 	}
-	s := request.Server{SMTP: cfg}
+	s := &request.Server{SMTP: cfg}
 	if cfg.PasswordEnv != "" {
 		v, _, ok := secret.Lookup(os.LookupEnv, cfg.PasswordEnv)
 		if !ok {
-			return usageErrorf("the smtp login needs %s, which is not set", secret.EnvVar(cfg.PasswordEnv))
+			return nil, usageErrorf("the smtp login needs %s, which is not set", secret.EnvVar(cfg.PasswordEnv))
 		}
 		s.Password = v
 	}
-	return request.Send(ctx, s, msg)
+	return s, nil
 }
 
-func askPeeringAPI(ctx context.Context, opts *requestOptions, req *request.Request) (*peeringapi.Result, error) {
+func peeringAPIClient(opts *requestOptions) (*peeringapi.Client, error) {
 	token, _, ok := secret.Lookup(os.LookupEnv, opts.apiToken)
 	if !ok {
 		return nil, usageErrorf("--peering-api needs the bearer token in %s", secret.EnvVar(opts.apiToken))
@@ -290,21 +304,15 @@ func askPeeringAPI(ctx context.Context, opts *requestOptions, req *request.Reque
 	if err != nil {
 		return nil, usageErrorf("%v", err)
 	}
-	var ss []peeringapi.Session
-	for _, s := range req.Sessions {
-		if s.IXID == 0 {
-			continue // no PeeringDB id: no location the draft can name
-		}
-		x := peeringapi.Session{
-			LocalASN: uint32(req.Ours.ASN), LocalIP: s.LocalAddr, PeerASN: uint32(req.Peer.ASN), PeerIP: s.PeerAddr,
-			LocalBGPRole: peeringapi.RolePeer, PeerBGPRole: peeringapi.RolePeer, PeerType: "public", Location: peeringapi.IXLocation(s.IXID),
-		}
-		// Two of our routers with the same address (another environment)
-		// are one session to the peer.
-		if !slices.Contains(ss, x) {
-			ss = append(ss, x)
-		}
-	}
+	return c, nil
+}
+
+// askPeeringAPI asks for the request's sessions and reads back the
+// status of those accepted: the status right after the request, since
+// the peer configures its side later ('peerform check' follows the
+// sessions from there).
+func askPeeringAPI(ctx context.Context, c *peeringapi.Client, req *request.Request) (*peeringapi.Result, error) {
+	ss := req.APISessions()
 	if len(ss) == 0 {
 		return nil, findingsf("no session to ask the Peering API for: none is at an exchange with a PeeringDB id")
 	}
@@ -312,12 +320,8 @@ func askPeeringAPI(ctx context.Context, opts *requestOptions, req *request.Reque
 	if err != nil {
 		return nil, err
 	}
-	// The status right after the request: the peer configures its side
-	// later, and 'peerform check' follows the sessions from there.
 	for i, s := range res.Sessions {
-		if st, err := c.Status(ctx, s.SessionID); err == nil {
-			res.Sessions[i] = st
-		} else {
+		if res.Sessions[i], err = c.Status(ctx, s.SessionID); err != nil {
 			return nil, err
 		}
 	}

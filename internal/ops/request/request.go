@@ -25,6 +25,7 @@ import (
 	"github.com/peerform/peerform/internal/core/intent"
 	"github.com/peerform/peerform/internal/core/model"
 	"github.com/peerform/peerform/internal/decide/score"
+	"github.com/peerform/peerform/internal/ops/request/peeringapi"
 	"github.com/peerform/peerform/internal/sources/peeringdb"
 )
 
@@ -169,6 +170,27 @@ func Build(in Inputs) (*Request, error) {
 	}
 	r.Summary = summarize(in.Score)
 	return r, nil
+}
+
+// APISessions are the sessions to ask the network's Peering API for, in
+// the draft's terms: public sessions at exchanges with a PeeringDB id,
+// both sides in the peer role (RFC 9234), each once (two of our routers
+// with one address, in two environments, are one session to the peer).
+func (r *Request) APISessions() []peeringapi.Session {
+	var out []peeringapi.Session
+	for _, s := range r.Sessions {
+		if s.IXID == 0 {
+			continue // no location the draft can name
+		}
+		x := peeringapi.Session{
+			LocalASN: uint32(r.Ours.ASN), LocalIP: s.LocalAddr, PeerASN: uint32(r.Peer.ASN), PeerIP: s.PeerAddr,
+			LocalBGPRole: peeringapi.RolePeer, PeerBGPRole: peeringapi.RolePeer, PeerType: "public", Location: peeringapi.IXLocation(s.IXID),
+		}
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // PeeringDBURL is a network's public PeeringDB page.

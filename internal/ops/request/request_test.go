@@ -82,6 +82,9 @@ func TestBuildExample(t *testing.T) {
 			t.Errorf("session %+v", s)
 		}
 	}
+	if api := r.APISessions(); len(api) != 2 || len(r.Sessions) != 4 || api[0].Location.ID != "pdb:ix:90001" || api[0].LocalBGPRole != 4 {
+		t.Errorf("API sessions %+v (of %d)", api, len(r.Sessions))
+	}
 	if len(r.Summary.For) != 3 || r.Summary.Against[0] != "e Bcc: x" || !strings.Contains(r.Summary.Headline, "recommended: a 72.3% likelihood") {
 		t.Errorf("summary %+v", r.Summary)
 	}

@@ -206,6 +206,7 @@ func checkSession(s *Session) error {
 		return fmt.Errorf("the Peering API gave a session without a usable session_id (%.40q)", s.SessionID)
 	}
 	s.Status = cleanText(s.Status)
+	s.Location = Location{ID: cleanText(s.Location.ID), Type: cleanText(s.Location.Type)}
 	return nil
 }
 

@@ -133,7 +133,7 @@ func Build(in Inputs) (*Request, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s is not in the PeeringDB data", in.Peer)
 	}
-	r := &Request{FormatVersion: FormatVersion, Notes: []string{},
+	r := &Request{FormatVersion: FormatVersion, To: []Recipient{}, Cc: []Recipient{}, Notes: []string{},
 		Ours: Network{ASN: ours.ASN, Name: clean(ours.Name), PeeringDBURL: PeeringDBURL(ours.ASN)},
 		Peer: Network{ASN: in.Peer, Name: clean(net.Name), ASSet: peerIntent.Import.String(), PeeringDBURL: PeeringDBURL(in.Peer)},
 	}

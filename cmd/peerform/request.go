@@ -32,6 +32,7 @@ type requestOptions struct {
 	send       bool
 	peeringAPI string
 	apiToken   string
+	apiWait    time.Duration
 	proposeTo  string
 	propose    proposeFlags
 	now        func() time.Time
@@ -68,7 +69,9 @@ PEERFORM_SECRET_<password_env> and is never printed).
 --peering-api URL also asks the network's Peering API
 (draft-ietf-grow-peering-api) for the same sessions, with a bearer token
 from PEERFORM_SECRET_<--peering-api-token> (default PEERING_API_TOKEN),
-and prints each session's id and status. PeeringDB has no field that
+and prints each session's id and status, read once or, with
+--peering-api-wait, polled until it is established, rejected, down or
+unestablished. PeeringDB has no field that
 advertises a network's Peering API, so the URL must be given.
 
 --propose local commits peers/AS<n>.hcl with status = "requested" on a
@@ -105,6 +108,9 @@ internal errors.`,
 			default:
 				return usageErrorf("--propose %q: want local or github", opts.proposeTo)
 			}
+			if opts.apiWait < 0 || opts.apiWait > 24*time.Hour {
+				return usageErrorf("--peering-api-wait: 0 to 24h")
+			}
 			if msg := secret.CheckName(opts.apiToken); msg != "" {
 				return usageErrorf("--peering-api-token: %s", msg)
 			}
@@ -125,6 +131,7 @@ internal errors.`,
 	f.BoolVar(&opts.send, "send", false, "submit the message through the policy's smtp block")
 	f.StringVar(&opts.peeringAPI, "peering-api", "", "the network's Peering API `URL` (https): ask it for the sessions too")
 	f.StringVar(&opts.apiToken, "peering-api-token", "PEERING_API_TOKEN", "secret `name` of the Peering API bearer token (PEERFORM_SECRET_<name>)")
+	f.DurationVar(&opts.apiWait, "peering-api-wait", 0, "poll the Peering API this `long` (every 30s) until each session is established or rejected (default: read once)")
 	f.StringVar(&opts.proposeTo, "propose", "", "propose the requested peer file: `local` (a new branch) or github (a pull request)")
 	addProposeTargetFlags(f, &opts.propose)
 	return cmd
@@ -245,7 +252,7 @@ func requestRun(ctx context.Context, opts *requestOptions) error {
 		result.Sent = true
 	}
 	if api != nil {
-		res, err := askPeeringAPI(ctx, api, req)
+		res, err := askPeeringAPI(ctx, api, req, opts.apiWait)
 		if err != nil {
 			return err
 		}
@@ -308,10 +315,10 @@ func peeringAPIClient(opts *requestOptions) (*peeringapi.Client, error) {
 }
 
 // askPeeringAPI asks for the request's sessions and reads back the
-// status of those accepted: the status right after the request, since
-// the peer configures its side later ('peerform check' follows the
-// sessions from there).
-func askPeeringAPI(ctx context.Context, c *peeringapi.Client, req *request.Request) (*peeringapi.Result, error) {
+// status of those accepted, once or, for up to wait, until each is final.
+// The peer configures its side in its own time; 'peerform check' follows
+// the sessions once they are configured here.
+func askPeeringAPI(ctx context.Context, c *peeringapi.Client, req *request.Request, wait time.Duration) (*peeringapi.Result, error) {
 	ss := req.APISessions()
 	if len(ss) == 0 {
 		return nil, findingsf("no session to ask the Peering API for: none is at an exchange with a PeeringDB id")
@@ -320,8 +327,15 @@ func askPeeringAPI(ctx context.Context, c *peeringapi.Client, req *request.Reque
 	if err != nil {
 		return nil, err
 	}
+	pollCtx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
 	for i, s := range res.Sessions {
-		if res.Sessions[i], err = c.Status(ctx, s.SessionID); err != nil {
+		if wait == 0 {
+			res.Sessions[i], err = c.Status(ctx, s.SessionID)
+		} else {
+			res.Sessions[i], err = c.Poll(pollCtx, s.SessionID, 30*time.Second)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}

@@ -197,6 +197,37 @@ func (c *Client) Status(ctx context.Context, id string) (Session, error) {
 	return s, nil
 }
 
+// Final reports whether a session's status is one the draft does not move
+// on from by itself: established, rejected, down or unestablished (the
+// server removed what was not configured in time). Pending and approved
+// are not; neither is a status the draft does not name.
+func Final(status string) bool {
+	switch strings.ToLower(status) {
+	case "established", "rejected", "down", "unestablished":
+		return true
+	}
+	return false
+}
+
+// Poll reads the session every interval until its status is Final or ctx
+// ends, and returns the last status read; the end of ctx is not an error
+// once a status was read.
+func (c *Client) Poll(ctx context.Context, id string, interval time.Duration) (Session, error) {
+	s, err := c.Status(ctx, id)
+	for err == nil && !Final(s.Status) {
+		if c.Sleep(ctx, interval) != nil {
+			return s, nil
+		}
+		var next Session
+		if next, err = c.Status(ctx, id); err == nil {
+			s = next
+		} else if ctx.Err() != nil {
+			return s, nil
+		}
+	}
+	return s, err
+}
+
 // sessionID bounds the ids a server may hand out: they go into URLs and
 // onto the terminal.
 var sessionID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)

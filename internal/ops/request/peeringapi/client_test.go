@@ -69,6 +69,40 @@ func TestSubmitAndStatus(t *testing.T) {
 	}
 }
 
+// TestPoll reads a session until the server reports a final status,
+// waiting the interval between reads; a context that ends first returns
+// the last status read.
+func TestPoll(t *testing.T) {
+	srv := fake(t, "pending", "approved", "Established")
+	c, err := peeringapi.New(srv.URL, token, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var waits []time.Duration
+	c.Sleep = func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
+	ctx := context.Background()
+	res, err := c.Submit(ctx, []peeringapi.Session{session("192.0.2.1", "192.0.2.14")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Poll(ctx, res.Sessions[0].SessionID, 30*time.Second)
+	if err != nil || s.Status != "Established" || len(waits) != 2 || waits[0] != 30*time.Second {
+		t.Errorf("poll: %+v %v after waits %v", s, err, waits)
+	}
+
+	srv = fake(t, "pending")
+	c, _ = peeringapi.New(srv.URL, token, 5*time.Second)
+	res, err = c.Submit(ctx, []peeringapi.Session{session("192.0.2.1", "192.0.2.14")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if s, err := c.Poll(short, res.Sessions[0].SessionID, 10*time.Millisecond); err != nil || s.Status != "pending" {
+		t.Errorf("poll until the context ends: %+v %v", s, err)
+	}
+}
+
 // TestPartialApproval: a session to an address the server does not have
 // is rejected in the draft's error shape, the other accepted.
 func TestPartialApproval(t *testing.T) {

@@ -206,14 +206,7 @@ func TestRequestPeeringAPI(t *testing.T) {
 // on the strict GitHub fake: the base files plus exactly the new peer.
 func TestRequestPullRequest(t *testing.T) {
 	dir := renderExampleRepo(t)
-	files := map[string]string{}
-	for _, sub := range []string{"peers", "policies"} {
-		entries, _ := os.ReadDir(filepath.Join(dir, sub))
-		for _, e := range entries {
-			b, _ := os.ReadFile(filepath.Join(dir, sub, e.Name()))
-			files[sub+"/"+e.Name()] = string(b)
-		}
-	}
+	files := intentFiles(t, dir)
 	gh := proposaltest.New(t, "example", "peering", "main", files)
 	t.Setenv("GITHUB_TOKEN", "t0ken")
 	t.Setenv("GITHUB_API_URL", gh.URL())
@@ -256,4 +249,25 @@ func TestRequestHelp(t *testing.T) {
 	if _, _, code := runPeerform(t, "request", "AS64504", "--propose", "gitlab"); code != exitError {
 		t.Errorf("--propose gitlab: exit %d, want 2", code)
 	}
+}
+
+// intentFiles reads the peers/ and policies/ files of the repository in
+// dir, by repository path: the base of a fake GitHub repository.
+func intentFiles(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	for _, sub := range []string{"peers", "policies"} {
+		entries, err := os.ReadDir(filepath.Join(dir, sub))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			b, err := os.ReadFile(filepath.Join(dir, sub, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			files[sub+"/"+e.Name()] = string(b)
+		}
+	}
+	return files
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -207,7 +208,10 @@ func TestPeeringDBSyncMatchesFiles(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &res); err != nil || len(res.Types) != len(peeringdb.ObjectTypes()) {
 		t.Fatalf("--json: %v\n%s", err, out)
 	}
-	for _, typ := range peeringdb.ObjectTypes()[1:] { // the sample has no org file
+	for _, typ := range peeringdb.ObjectTypes() {
+		if _, err := os.Stat(filepath.Join(src, typ+".json.gz")); err != nil {
+			continue // the sample has no org or poc file
+		}
 		got := peeringdbtest.FileRows(t, filepath.Join(cache, typ+".json.gz"))
 		want := peeringdbtest.FileRows(t, filepath.Join(src, typ+".json.gz"))
 		if len(got) != 500 || !reflect.DeepEqual(got, want) {

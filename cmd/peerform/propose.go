@@ -24,6 +24,11 @@ type proposeFlags struct {
 
 func addProposeFlags(f *pflag.FlagSet, p *proposeFlags, what string) {
 	f.BoolVar(&p.dryRun, "dry-run", false, "commit "+what+" on a new local branch instead of opening a pull request")
+	addProposeTargetFlags(f, p)
+}
+
+// addProposeTargetFlags adds the flags that say where a pull request goes.
+func addProposeTargetFlags(f *pflag.FlagSet, p *proposeFlags) {
 	f.StringVar(&p.repo, "github-repo", "", "GitHub repository `owner/name` of the pull request (default $GITHUB_REPOSITORY)")
 	f.StringVar(&p.base, "base", "main", "the `branch` the pull request targets")
 	f.StringVar(&p.branch, "branch", "", "name of the new `branch` (default from the command and the date)")

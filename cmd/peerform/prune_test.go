@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"maps"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -92,14 +91,7 @@ func TestPruneDryRun(t *testing.T) {
 // the file, the evidence in the description.
 func TestPrunePullRequest(t *testing.T) {
 	dir, hist := pruneRepo(t)
-	files := map[string]string{}
-	for _, sub := range []string{"peers", "policies"} {
-		entries, _ := os.ReadDir(filepath.Join(dir, sub))
-		for _, e := range entries {
-			b, _ := os.ReadFile(filepath.Join(dir, sub, e.Name()))
-			files[sub+"/"+e.Name()] = string(b)
-		}
-	}
+	files := intentFiles(t, dir)
 	gh := proposaltest.New(t, "example", "peering", "main", files)
 	t.Setenv("GITHUB_TOKEN", "t0ken")
 	t.Setenv("GITHUB_API_URL", gh.URL())

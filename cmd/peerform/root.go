@@ -125,6 +125,7 @@ on merge it deploys the changed routers with commit-confirmed rollback.`,
 		newCmdCheck(a, nil),
 		newCmdMonitor(a, nil),
 		newCmdPrune(a, nil),
+		newCmdRequest(a, nil),
 		newCmdTraffic(a),
 	} {
 		root.AddCommand(c)

@@ -88,6 +88,7 @@ type rawPolicyFile struct {
 	PeeringDB []*rawPeeringDB `hcl:"peeringdb,block"`
 	Deploy    []*rawDeploy    `hcl:"deploy,block"`
 	Traffic   []*rawTraffic   `hcl:"traffic,block"`
+	SMTP      []*rawSMTP      `hcl:"smtp,block"`
 }
 
 type rawNetwork struct {

@@ -30,6 +30,7 @@ type Repo struct {
 	PeeringDB PeeringDB
 	Deploy    Deploy
 	Traffic   Traffic
+	SMTP      SMTP
 
 	// Files holds every parsed file by its repository-relative path, for
 	// printing diagnostics with source snippets.

@@ -69,6 +69,7 @@ func (v *validator) build(policies []*rawPolicyFile, peers []*rawPeer) *Repo {
 		pdbs      []*rawPeeringDB
 		deploys   []*rawDeploy
 		traffics  []*rawTraffic
+		smtps     []*rawSMTP
 		routers   []*rawRouter
 		ixps      []*rawIXP
 	)
@@ -82,6 +83,7 @@ func (v *validator) build(policies []*rawPolicyFile, peers []*rawPeer) *Repo {
 		pdbs = append(pdbs, p.PeeringDB...)
 		deploys = append(deploys, p.Deploy...)
 		traffics = append(traffics, p.Traffic...)
+		smtps = append(smtps, p.SMTP...)
 		routers = append(routers, p.Routers...)
 		ixps = append(ixps, p.IXPs...)
 	}
@@ -105,6 +107,7 @@ func (v *validator) build(policies []*rawPolicyFile, peers []*rawPeer) *Repo {
 	repo.PeeringDB = v.peeringDB(single(v, "peeringdb", pdbs, func(b *rawPeeringDB) hcl.Range { return b.DefRange }))
 	repo.Deploy = v.deploy(single(v, "deploy", deploys, func(b *rawDeploy) hcl.Range { return b.DefRange }), repo)
 	repo.Traffic = v.traffic(single(v, "traffic", traffics, func(b *rawTraffic) hcl.Range { return b.DefRange }))
+	repo.SMTP = v.smtp(single(v, "smtp", smtps, func(b *rawSMTP) hcl.Range { return b.DefRange }))
 	repo.Peers = v.peers(peers, repo)
 	v.crossCheck(repo)
 	v.originValidation(repo)

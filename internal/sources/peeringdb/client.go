@@ -287,6 +287,8 @@ func checkRowShape(typ string, raw json.RawMessage) error {
 		v = new(netfacRow)
 	case "netixlan":
 		v = new(netixlanRow)
+	case "poc":
+		v = new(pocRow)
 	default:
 		return fmt.Errorf("unknown object type %q", typ)
 	}

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"io"
 	"log/slog"
+	"net/mail"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/peerform/peerform/internal/core/bgp"
@@ -77,6 +79,11 @@ func checkStore(t *testing.T, s *Store) {
 				s.IXPrefixes(p.ID)
 			}
 		}
+		for _, c := range s.Contacts(asn) {
+			if CheckEmail(c.Email) != "" || cleanName(c.Name) != c.Name || roleRank[c.Role] == 0 && c.Role != RolePolicy {
+				t.Fatalf("Contacts(%s) holds an unchecked contact %+v", asn, c)
+			}
+		}
 		n, _ := s.Net(asn)
 		MaxPrefixes(asn, &n, MaxPrefixPolicy{HeadroomPercent: 10}, MaxPrefixOverride{})
 		ParseIRRASSet(n.IRRASSet)
@@ -99,7 +106,8 @@ func addSeeds(f *testing.F) {
 		`{"data": [{"id": 2, "ixlan_id": 1, "prefix": "10.0.0.1/8"}, {"id": 1, "ix_id": 1}]}`,
 		`{"data": [{"id": 3, "latitude": -90, "longitude": 180}], "data": []}`,
 		`{"net": {"data": [{"id": 1, "asn": 1}]}, "netixlan": {"data": [{"id": 1, "asn": 1, "ix_id": 1}]}}`,
-		`{"data": [{"id": 1, "name": "\"\\\u0000"}]}`, `[[[[[[[[[[[[[[[[[[[[`, "\x1f\x8b\x08\x00",
+		`{"data": [{"id": 1, "name": "\"\\\u0000"}]}`,
+		`{"data": [{"id": 1, "net_id": 1, "role": "Policy", "visible": "Public", "email": "a@b.example\r\nBcc: c@d.example"}]}`, `[[[[[[[[[[[[[[[[[[[[`, "\x1f\x8b\x08\x00",
 	} {
 		f.Add([]byte(s), uint8(255))
 	}
@@ -146,6 +154,28 @@ func FuzzParseIRRASSet(f *testing.F) {
 			if err != nil || back != r {
 				t.Fatalf("%q gave %v, which does not parse back (%v)", s, r, err)
 			}
+		}
+	})
+}
+
+// FuzzCheckEmail: an address CheckEmail accepts is one bare addr-spec that
+// net/mail reads back unchanged, with nothing that could end a header
+// line or an SMTP command.
+func FuzzCheckEmail(f *testing.F) {
+	for _, s := range []string{"peering@example.net", "a@b", "\"a b\"@example.net", "a@example.net\r\nBcc: b@example.org",
+		"Name <a@example.net>", "a@[192.0.2.1]", "a..b@example.net", "a@-x.example", "ü@example.net", "a@example.net,b@example.net"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if CheckEmail(s) != "" {
+			return
+		}
+		a, err := mail.ParseAddress(s)
+		if err != nil || a.Address != s || a.Name != "" {
+			t.Fatalf("accepted %q, which net/mail reads as %v (%v)", s, a, err)
+		}
+		if strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r >= 0x7f || strings.ContainsRune("<>,;:\"()[]\\", r) }) {
+			t.Fatalf("accepted %q, which holds a character a header or SMTP path would need escaped", s)
 		}
 	})
 }

@@ -164,6 +164,7 @@ type builder struct {
 	nets    []Net
 	netfac  []netfacRow
 	ports   []NetIXLAN
+	pocs    []pocRef
 }
 
 type lanPrefix struct {
@@ -262,6 +263,8 @@ func (b *builder) rowFunc(typ string) rowFunc {
 		return decodeInto(b.addNetFac)
 	case "netixlan":
 		return decodeInto(b.addNetIXLAN)
+	case "poc":
+		return decodeInto(b.addPoc)
 	}
 	return nil
 }
@@ -286,10 +289,20 @@ func (b *builder) addOrg(r *orgRow) {
 }
 
 func (b *builder) addFac(r *facRow) {
-	if _, ok := b.admit("fac", r.ID, r.Status, r.Updated, r.Name, r.City, r.Country); !ok {
+	if _, ok := b.admit("fac", r.ID, r.Status, r.Updated, r.Name, r.City, r.Country, r.Address1, r.Address2, r.State, r.Zipcode); !ok {
 		return
 	}
 	f := Fac{ID: r.ID, OrgID: r.OrgID, Name: r.Name, City: r.City, Country: r.Country}
+	// The address goes into requests sent to other networks: a part with
+	// control characters is left out rather than passed on.
+	for _, a := range []struct {
+		dst *string
+		src string
+	}{{&f.Address1, r.Address1}, {&f.Address2, r.Address2}, {&f.State, r.State}, {&f.Zipcode, r.Zipcode}} {
+		if *a.dst = cleanName(a.src); *a.dst == "" && a.src != "" {
+			b.warnf("fac %d: ignored an address part with control characters or invalid UTF-8", r.ID)
+		}
+	}
 	if r.Latitude != nil && r.Longitude != nil {
 		if validLatLon(*r.Latitude, *r.Longitude) {
 			f.Lat, f.Lon, f.HasLocation = *r.Latitude, *r.Longitude, true

@@ -21,7 +21,11 @@ type facRow struct {
 	ID        int      `json:"id"`
 	OrgID     int      `json:"org_id"`
 	Name      string   `json:"name"`
+	Address1  string   `json:"address1"`
+	Address2  string   `json:"address2"`
 	City      string   `json:"city"`
+	State     string   `json:"state"`
+	Zipcode   string   `json:"zipcode"`
 	Country   string   `json:"country"`
 	Latitude  *float64 `json:"latitude"`
 	Longitude *float64 `json:"longitude"`
@@ -112,4 +116,17 @@ type netixlanRow struct {
 	Operational *bool  `json:"operational"` // absent in old dumps: assume true
 	Status      string `json:"status"`
 	Updated     string `json:"updated"`
+}
+
+// pocRow is a network's point of contact. PeeringDB's API shows anonymous
+// callers only the "Public" ones; a logged-in sync also sees "Users".
+type pocRow struct {
+	ID      int    `json:"id"`
+	NetID   int    `json:"net_id"`
+	Role    string `json:"role"`
+	Visible string `json:"visible"`
+	Name    string `json:"name"`
+	Email   string `json:"email"`
+	Status  string `json:"status"`
+	Updated string `json:"updated"`
 }

@@ -25,6 +25,7 @@ type Store struct {
 	ixPrefixes map[int][]netip.Prefix  // by IX id, sorted
 	facsOfNet  map[bgp.ASN][]netfacRef // sorted by fac id, one per fac
 	portsOfNet map[bgp.ASN][]NetIXLAN  // sorted by (IX id, id)
+	contacts   map[bgp.ASN][]Contact   // sorted by role, then id
 }
 
 // netfacRef is a network's presence at a facility, with the facility's name
@@ -44,6 +45,7 @@ func (b *builder) build(log *slog.Logger) *Store {
 		ixPrefixes: map[int][]netip.Prefix{},
 		facsOfNet:  map[bgp.ASN][]netfacRef{},
 		portsOfNet: map[bgp.ASN][]NetIXLAN{},
+		contacts:   map[bgp.ASN][]Contact{},
 	}
 
 	slices.SortFunc(b.nets, func(x, y Net) int { return cmp.Or(cmp.Compare(x.ASN, y.ASN), cmp.Compare(x.ID, y.ID)) })
@@ -60,6 +62,7 @@ func (b *builder) build(log *slog.Logger) *Store {
 	}
 
 	b.indexIXFacilities(s)
+	b.indexContacts(s, netASN)
 
 	for _, lp := range b.ixpfx {
 		ixID, ok := b.ixlanIX[lp.ixlanID]

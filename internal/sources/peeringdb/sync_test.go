@@ -68,8 +68,9 @@ func TestSyncMatchesFiles(t *testing.T) {
 	if calls[0].URL.String() != calls[1].URL.String() {
 		t.Errorf("after the 429 the client asked %s, not %s again", calls[1].URL, calls[0].URL)
 	}
-	// org: one empty page; 8 types × 500 rows in pages of 128: 4 pages each.
-	if want := 1 + 1 + 8*4; len(calls) != want || res.Requests != want {
+	// org and poc (the sample has neither): one empty page each; 8 types
+	// × 500 rows in pages of 128: 4 pages each.
+	if want := 1 + 2 + 8*4; len(calls) != want || res.Requests != want {
 		t.Errorf("%d requests (result says %d), want %d", len(calls), res.Requests, want)
 	}
 	for _, r := range calls {
@@ -145,8 +146,8 @@ func TestSyncIncremental(t *testing.T) {
 	wantSince := strconv.FormatInt(newest.Add(-syncOverlap).Unix(), 10)
 	for _, r := range fake.Requests()[calls:] {
 		typ := strings.TrimPrefix(r.URL.Path, "/api/")
-		if typ == "org" {
-			continue // nothing cached for org: fetched in full again
+		if typ == "org" || typ == "poc" {
+			continue // nothing cached for org and poc: fetched in full again
 		}
 		// Each type asks from its own newest row, never later than the newest overall.
 		if s := r.URL.Query().Get("since"); s == "" || s > wantSince {

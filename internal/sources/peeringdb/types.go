@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/peerform/peerform/internal/core/bgp"
@@ -12,10 +13,10 @@ import (
 // objectTypes are the PeeringDB object types peerform loads and syncs, in
 // the order they are fetched (referenced objects before the objects that
 // refer to them).
-var objectTypes = [...]string{"org", "fac", "ix", "ixfac", "ixlan", "ixpfx", "net", "netfac", "netixlan"}
+var objectTypes = [...]string{"org", "fac", "ix", "ixfac", "ixlan", "ixpfx", "net", "netfac", "netixlan", "poc"}
 
 // ObjectTypes returns the PeeringDB object types peerform loads and syncs:
-// org, fac, ix, ixfac, ixlan, ixpfx, net, netfac, netixlan.
+// org, fac, ix, ixfac, ixlan, ixpfx, net, netfac, netixlan, poc.
 func ObjectTypes() []string { return slices.Clone(objectTypes[:]) }
 
 // Org is a PeeringDB organisation (the owner of networks, IXs and facilities).
@@ -62,6 +63,44 @@ type Fac struct {
 	// HasLocation is false when PeeringDB has no coordinates (Lat and Lon
 	// are then 0 and mean nothing).
 	HasLocation bool `json:"has_location"`
+	// The street address, as PeeringDB holds it; any part may be empty.
+	Address1 string `json:"address1,omitempty"`
+	Address2 string `json:"address2,omitempty"`
+	State    string `json:"state,omitempty"`
+	Zipcode  string `json:"zipcode,omitempty"`
+}
+
+// Address is the facility's postal address on one line: street, postcode
+// and city, state, country; the parts PeeringDB lacks are left out.
+func (f Fac) Address() string {
+	var parts []string
+	for _, p := range []string{f.Address1, f.Address2, strings.TrimSpace(f.Zipcode + " " + f.City), f.State, f.Country} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// ContactRole is a PeeringDB poc role.
+type ContactRole string
+
+// The poc roles a peering request is addressed to, in the order they are
+// asked: policy and technical contacts decide, the NOC is told.
+const (
+	RolePolicy    ContactRole = "Policy"
+	RoleTechnical ContactRole = "Technical"
+	RoleNOC       ContactRole = "NOC"
+)
+
+// Contact is a network's point of contact (object type "poc") that
+// PeeringDB shows: visible "Public" or "Users", never "Private". Email is
+// a bare, checked address (CheckEmail); Name has no control characters.
+type Contact struct {
+	ID    int         `json:"id"`
+	Role  ContactRole `json:"role"`
+	Name  string      `json:"name,omitempty"`
+	Email string      `json:"email"`
 }
 
 // IX is an internet exchange point.

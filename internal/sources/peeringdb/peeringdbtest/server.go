@@ -38,7 +38,7 @@ import (
 // Types returns the object types served, as peeringdb.ObjectTypes lists
 // them.
 func Types() []string {
-	return []string{"org", "fac", "ix", "ixfac", "ixlan", "ixpfx", "net", "netfac", "netixlan"}
+	return []string{"org", "fac", "ix", "ixfac", "ixlan", "ixpfx", "net", "netfac", "netixlan", "poc"}
 }
 
 // API is a running fake PeeringDB API.

@@ -467,7 +467,13 @@ func renderPeer(b *strings.Builder, p PeerReport) {
 	}
 	if len(p.APC) > 0 {
 		w("Where to peer (top of APC\\*):\n\n")
-		w("| # | Peer at | Our outbound moved | Net saving / month | ω ours | ω theirs | ω joint |\n")
+		// The contracts are ranked on the traffic model; when the money
+		// above is measured, say which figure is which.
+		moved := "Our outbound moved"
+		if m := p.Money; m != nil && m.TrafficSource == "flows" {
+			moved = "Our outbound moved (modelled)"
+		}
+		w("| # | Peer at | %s | Net saving / month | ω ours | ω theirs | ω joint |\n", moved)
 		w("|---:|---|---:|---:|---:|---:|---:|\n")
 		for _, ct := range p.APC {
 			saving := "—"

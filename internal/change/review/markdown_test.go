@@ -605,3 +605,20 @@ func TestRenderLikelihood(t *testing.T) {
 		t.Errorf("factor text not escaped:\n%s", md)
 	}
 }
+
+// TestContractsSayModelledNextToMeasuredMoney: APC* ranks contracts on the
+// traffic model; when the money above them is measured, the contracts'
+// traffic column says it is modelled, so the two figures are not read as
+// one.
+func TestContractsSayModelledNextToMeasuredMoney(t *testing.T) {
+	for source, want := range map[string]string{"flows": "| Our outbound moved (modelled) |", "measured": "| Our outbound moved |"} {
+		res := fixedResult()
+		res.Economics = fixedOutcome(1500)
+		res.Economics.TrafficSource = source
+		md := Markdown(Build(Inputs{Changes: []gitfs.Change{{Path: "peers/AS13335.hcl", Action: gitfs.Insert}},
+			Scores: []PeerScore{{ASN: 13335, Result: res}}}), MaxCommentChars)
+		if !strings.Contains(md, want) {
+			t.Errorf("traffic from %q: comment lacks %q:\n%s", source, want, md)
+		}
+	}
+}

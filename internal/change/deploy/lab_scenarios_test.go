@@ -242,6 +242,11 @@ func testCut(t *testing.T, l *lab.Lab) {
 		if err != nil {
 			t.Errorf("BIRD did not undo the unconfirmed change at its timeout: %v\n%s", err, after)
 		}
+		// The run's lock holds until its confirm deadline, which BIRD's
+		// timer (whole seconds, rounded down) may undo just before: the
+		// lock was taken before the change was applied, so it has expired
+		// by applied + ConfirmTimeout.
+		time.Sleep(time.Until(applied.Add(o.ConfirmTimeout)))
 		p.Refuse(false)
 		mustDeploy(t, []deploy.Target{tg}, fast(t)) // converges and cleans up the lock
 	})

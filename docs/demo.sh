@@ -43,6 +43,9 @@ $peerform score AS64504 --offline
 step "peerform score AS64501: one verdict weighs the likelihood and the money (headline and economics)"
 $peerform score AS64501 --offline | sed -n '1p;/^Economics/,/break-even/p'
 
+step "peerform request AS64504: the e-mail to its PeeringDB contacts (--send submits it through policies' smtp block)"
+$peerform request AS64504 --offline --from "Example Networks Peering <peering@example.net>"
+
 step "peerform render --out bin/rendered: every router's config"
 $peerform render --offline --out bin/rendered 2>/dev/null
 ls -l bin/rendered

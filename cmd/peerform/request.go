@@ -18,6 +18,7 @@ import (
 	"github.com/peerform/peerform/internal/core/intent"
 	"github.com/peerform/peerform/internal/ops/request"
 	"github.com/peerform/peerform/internal/ops/request/peeringapi"
+	"github.com/peerform/peerform/internal/pipeline"
 	"github.com/peerform/peerform/internal/repo/proposal"
 	"github.com/peerform/peerform/internal/repo/repofs"
 )
@@ -53,11 +54,14 @@ addresses are used. The message says:
 
   - our AS number, AS-SET and PeeringDB page;
   - the exchanges both networks are at, with our addresses there (from
-    policies/) and theirs (PeeringDB netixlan), and the facilities both
-    are in, with their street addresses (PeeringDB fac);
+    policies/) and theirs (PeeringDB netixlan, and any other address the
+    exchange's IX-F export gives them, with a request to check their
+    record), and the facilities both are in, with their street addresses
+    (PeeringDB fac);
   - the sessions we would configure and the max-prefix we would set for
     their routes (their PeeringDB counts with the policy's headroom), as
-    the routers would get them once the peer is active;
+    the routers would get them once the peer is active (IX-F exports
+    included);
   - how our side rates the peering: the headline and strongest factors
     of 'peerform score'.
 
@@ -171,7 +175,12 @@ func requestRun(ctx context.Context, opts *requestOptions) error {
 	if err != nil {
 		return notFound("candidate", err)
 	}
-	req, err := request.Build(request.Inputs{Repo: repo, PeeringDB: env.Store, Peer: opts.peer, Score: env.Scorer.Score(r, c)})
+	exports, diags := pipeline.IXFExports(a.pipeline(), repo)
+	if diags.HasErrors() {
+		printDiagnostics(a, diags, repo)
+		return findingsf("the IX-F exports the policies name cannot be read")
+	}
+	req, err := request.Build(request.Inputs{Repo: repo, PeeringDB: env.Store, IXF: exports, Peer: opts.peer, Score: env.Scorer.Score(r, c)})
 	if err != nil {
 		return findingsf("%v", err)
 	}

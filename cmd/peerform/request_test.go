@@ -176,7 +176,7 @@ func TestRequestSendToMTA(t *testing.T) {
 // status read back.
 func TestRequestPeeringAPI(t *testing.T) {
 	srv := peeringapitest.New(t, 64504, "tok-secret-value", 64500, map[string][]netip.Addr{
-		"pdb:ix:90001": {netip.MustParseAddr("192.0.2.14"), netip.MustParseAddr("2001:db8:ffff:1::14")},
+		"pdb:ix:90001": {netip.MustParseAddr("192.0.2.14"), netip.MustParseAddr("2001:db8:ffff:1::114")}, // the exchange's IX-F export's, which the sessions use
 	}, "pending")
 	dir := renderExampleRepo(t)
 	args := []string{"AS64504", "--from", "peering@example.net", "--out", filepath.Join(t.TempDir(), "m.eml"), "--peering-api", srv.URL}

@@ -49,6 +49,15 @@ func LoadModel(ctx context.Context, o Options, fsys fs.FS) (*model.Model, *inten
 	return m, repo, diags, nil
 }
 
+// IXFExports loads the IX-F exports the working tree's IXPs name, as
+// LoadModel does, for a command that resolves a changed copy of the
+// intents itself (request). Skipped entries are warnings; an export that
+// cannot be read is an error diagnostic.
+func IXFExports(o Options, repo *intent.Repo) (map[string]*ixf.Export, hcl.Diagnostics) {
+	r := newDataLoader(o, nil).ixfExports(WorktreeState(o), repo.IXPs)
+	return r.ixf, r.diags
+}
+
 // CheckAgainstData resolves valid intents against PeeringDB (the
 // repository's snapshot, the cache, or --peeringdb) and the VRPs, and
 // returns what that finds: data files that cannot be read, peers at none

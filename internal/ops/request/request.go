@@ -26,6 +26,7 @@ import (
 	"github.com/peerform/peerform/internal/core/model"
 	"github.com/peerform/peerform/internal/decide/score"
 	"github.com/peerform/peerform/internal/ops/request/peeringapi"
+	"github.com/peerform/peerform/internal/sources/ixf"
 	"github.com/peerform/peerform/internal/sources/peeringdb"
 )
 
@@ -69,6 +70,10 @@ type SharedIXP struct {
 	PeeringDBIX int          `json:"peeringdb_ix"`
 	Ours        []netip.Addr `json:"ours"`
 	Theirs      []netip.Addr `json:"theirs"`
+	// NotInPeeringDB are the addresses our sessions there go to that
+	// their PeeringDB record does not list: the exchange's IX-F export
+	// gave them. The message asks them to check their record.
+	NotInPeeringDB []netip.Addr `json:"not_in_peeringdb,omitempty"`
 }
 
 // SharedFac is a facility both networks are in.
@@ -110,8 +115,13 @@ type Summary struct {
 type Inputs struct {
 	Repo      *intent.Repo
 	PeeringDB *peeringdb.Store
-	Peer      bgp.ASN
-	Score     score.Result
+	// IXF are the IX-F exports the repository's IXPs name, by path, as
+	// the routers' configs are built from them: where an exchange's
+	// export and PeeringDB disagree, the sessions go to the export's
+	// addresses.
+	IXF   map[string]*ixf.Export
+	Peer  bgp.ASN
+	Score score.Result
 }
 
 // ErrNoContact is returned (wrapped) when PeeringDB shows no contact of
@@ -160,11 +170,19 @@ func Build(in Inputs) (*Request, error) {
 		return nil, fmt.Errorf("%s: %w", in.Peer, ErrNoContact)
 	}
 	r.IXPs, r.Facilities = shared(repo, pdb, in.Peer)
-	m, err := sessions(repo, pdb, in.Peer)
+	m, err := sessions(repo, model.Inputs{PeeringDB: pdb, IXF: in.IXF}, in.Peer)
 	if err != nil {
 		return nil, err
 	}
 	r.Sessions, r.MaxPrefix = m.sessions, m.maxPrefix
+	for i := range r.IXPs {
+		x := &r.IXPs[i]
+		for _, s := range r.Sessions {
+			if s.IXID == x.PeeringDBIX && !slices.Contains(x.Theirs, s.PeerAddr) && !slices.Contains(x.NotInPeeringDB, s.PeerAddr) {
+				x.NotInPeeringDB = append(x.NotInPeeringDB, s.PeerAddr)
+			}
+		}
+	}
 	if len(r.Sessions) == 0 {
 		r.Notes = append(r.Notes, "no session can be derived: PeeringDB places the network on none of our exchanges' LANs")
 	}
@@ -261,7 +279,7 @@ type derived struct {
 // routers would get it once the request is accepted, and keeps the peer's
 // sessions and max-prefix limits. A requested peer renders nothing, so
 // the status is changed on a copy only.
-func sessions(repo *intent.Repo, pdb *peeringdb.Store, asn bgp.ASN) (derived, error) {
+func sessions(repo *intent.Repo, data model.Inputs, asn bgp.ASN) (derived, error) {
 	cp := *repo
 	cp.Peers = slices.Clone(repo.Peers)
 	for i, p := range cp.Peers {
@@ -271,7 +289,7 @@ func sessions(repo *intent.Repo, pdb *peeringdb.Store, asn bgp.ASN) (derived, er
 			cp.Peers[i] = &active
 		}
 	}
-	m, diags := model.Build(&cp, model.Inputs{PeeringDB: pdb})
+	m, diags := model.Build(&cp, data)
 	if diags.HasErrors() {
 		return derived{}, fmt.Errorf("resolving %s's sessions: %w", asn, diags.Errs()[0])
 	}

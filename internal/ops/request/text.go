@@ -32,6 +32,10 @@ func (r *Request) Text() string {
 			w("  %s (PeeringDB ix %d)\n", x.Name, x.PeeringDBIX)
 			w("    %s: %s\n", r.Ours.ASN, addrList(x.Ours))
 			w("    %s: %s\n", r.Peer.ASN, addrList(x.Theirs))
+			if len(x.NotInPeeringDB) > 0 {
+				w("    The exchange's member list (IX-F) gives you: %s\n", addrList(x.NotInPeeringDB))
+				w("    Your PeeringDB record does not; we would use the exchange's. Please check it.\n")
+			}
 		}
 		w("\n")
 	}

@@ -57,6 +57,9 @@ func TestSuggestCoversEveryCandidate(t *testing.T) {
 		if i > 0 && x.Felicity > res[i-1].Felicity {
 			t.Fatalf("not ranked by probability at %d", i)
 		}
+		if i > 0 && x.Felicity == res[i-1].Felicity && x.Likelihood.RawScore > res[i-1].Likelihood.RawScore {
+			t.Fatalf("a probability tie at %d is not ordered by the raw score", i)
+		}
 		if (x.APCRequester == 0 || x.APCCandidate == 0) != (len(x.Rejections) > 0) {
 			t.Fatalf("candidate %v: N_R %v N_C %v but rejections %+v", x.Candidate.ASN, x.APCRequester, x.APCCandidate, x.Rejections)
 		}

@@ -2,6 +2,7 @@ package likelihood
 
 import (
 	"cmp"
+	"os"
 	"context"
 	"errors"
 	"fmt"
@@ -267,6 +268,7 @@ func forEach(n int, f func(i int)) {
 type standardised struct {
 	d                      int
 	z, y                   []float64
+	w                      []float64
 	mean, scale, low, high []float64
 }
 
@@ -307,6 +309,26 @@ func standardise(d *Dataset, rows []int) (*standardised, error) {
 			st.z[k*d.D+j] = (v - st.mean[j]) / st.scale[j]
 		}
 		st.y[k] = b2f(d.Y[i])
+	}
+	st.w = make([]float64, len(rows))
+	cnt := map[int]int{}
+	for _, i := range rows {
+		cnt[d.R[i]]++
+	}
+	pow := 0.0
+	switch os.Getenv("XW") {
+	case "1":
+		pow = 1
+	case "h":
+		pow = 0.5
+	}
+	var sum float64
+	for k, i := range rows {
+		st.w[k] = math.Pow(float64(cnt[d.R[i]]), -pow)
+		sum += st.w[k]
+	}
+	for k := range st.w {
+		st.w[k] *= float64(len(rows)) / sum
 	}
 	return st, nil
 }
@@ -418,9 +440,10 @@ func (o *logLoss) parts(x []float64, grad []float64) float64 {
 				t := o.st.logit(x, k)
 				y := o.st.y[k]
 				// log(1+e^t) − y·t, computed stably.
-				loss += softplus(t) - y*t
+				wk := o.st.w[k]
+				loss += wk * (softplus(t) - y*t)
 				if g != nil {
-					r := sigmoid(t) - y
+					r := wk * (sigmoid(t) - y)
 					floats.AddScaled(g[:d], r, o.st.z[k*d:(k+1)*d])
 					g[d] += r
 				}

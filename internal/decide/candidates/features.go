@@ -2,7 +2,6 @@ package candidates
 
 import (
 	"math"
-	"slices"
 	"strings"
 	"sync"
 
@@ -22,25 +21,13 @@ type Features struct {
 	// members maps each PoP key to the networks present there.
 	members map[string][]bgp.ASN
 
-	mu     sync.Mutex
-	sides  map[bgp.ASN]*likelihood.Side
-	fields map[bgp.ASN]*field
-}
-
-// field is what a network's candidates look like, for Place: the PoPs
-// each shares with it, and sorted lists to rank one against the rest.
-type field struct {
-	shared                          map[bgp.ASN]int
-	byShared, byColocated, byDegree []int
-	// peers are its peers in the relationships file that share a PoP
-	// with it, as a set.
-	peers map[bgp.ASN]bool
+	mu    sync.Mutex
+	sides map[bgp.ASN]*likelihood.Side
 }
 
 // NewFeatures indexes the store's PoPs. graph may be nil.
 func NewFeatures(s Store, graph *asrel.Graph) *Features {
-	f := &Features{store: s, graph: graph, members: map[string][]bgp.ASN{},
-		sides: map[bgp.ASN]*likelihood.Side{}, fields: map[bgp.ASN]*field{}}
+	f := &Features{store: s, graph: graph, members: map[string][]bgp.ASN{}, sides: map[bgp.ASN]*likelihood.Side{}}
 	for _, n := range s.Nets() {
 		for _, p := range s.PoPs(n.ASN) {
 			f.members[p.Key()] = append(f.members[p.Key()], n.ASN)
@@ -121,79 +108,6 @@ func (f *Features) side(asn bgp.ASN) likelihood.Side {
 	return s
 }
 
-// field returns asn's field (cached).
-func (f *Features) field(asn bgp.ASN) *field {
-	f.mu.Lock()
-	fd, ok := f.fields[asn]
-	f.mu.Unlock()
-	if ok {
-		return fd
-	}
-	fd = &field{shared: map[bgp.ASN]int{}, peers: map[bgp.ASN]bool{}}
-	for _, p := range f.store.PoPs(asn) {
-		for _, b := range f.members[p.Key()] {
-			if b != asn {
-				fd.shared[b]++
-			}
-		}
-	}
-	for b, n := range fd.shared {
-		s := f.Side(b)
-		fd.byShared = append(fd.byShared, n)
-		fd.byColocated = append(fd.byColocated, s.Colocated)
-		if s.Topology != nil {
-			fd.byDegree = append(fd.byDegree, s.Topology.Peers)
-		}
-		if f.graph != nil {
-			if rel, ok := f.graph.Lookup(asn, b); ok && rel == asrel.PeerToPeer {
-				fd.peers[b] = true
-			}
-		}
-	}
-	for _, list := range [][]int{fd.byShared, fd.byColocated, fd.byDegree} {
-		slices.Sort(list)
-	}
-	f.mu.Lock()
-	f.fields[asn] = fd
-	f.mu.Unlock()
-	return fd
-}
-
-// place is c's standing among r's candidates.
-func (f *Features) place(r, c bgp.ASN) likelihood.Place {
-	fr, fc := f.field(r), f.field(c)
-	s := f.Side(c)
-	pl := likelihood.Place{
-		SharedPercentile:    percentile(fr.byShared, fr.shared[c]),
-		ColocatedPercentile: percentile(fr.byColocated, s.Colocated),
-	}
-	if s.Topology != nil {
-		pl.PeerDegreePercentile = percentile(fr.byDegree, s.Topology.Peers)
-		for x := range fr.peers {
-			if fc.shared[x] > 0 {
-				pl.OurPeersThere++
-			}
-		}
-		for x := range fc.peers {
-			if fr.shared[x] > 0 {
-				pl.TheirPeersHere++
-			}
-		}
-	}
-	return pl
-}
-
-// percentile is the share of sorted below v, plus half of those equal
-// to it (0 for an empty list).
-func percentile(sorted []int, v int) float64 {
-	if len(sorted) == 0 {
-		return 0
-	}
-	lo, _ := slices.BinarySearch(sorted, v)
-	hi, _ := slices.BinarySearch(sorted, v+1)
-	return (float64(lo) + float64(hi-lo)/2) / float64(len(sorted))
-}
-
 // Pair builds the model's view of a scored pair. The result should carry
 // the reverse direction (score.Params.BothWays); without it W counts for
 // both directions.
@@ -225,8 +139,6 @@ func (f *Features) Pair(res *score.Result) likelihood.Pair {
 		}
 	}
 	p.SharedMetros = len(metros)
-	p.Place = f.place(res.Requester.ASN, res.Candidate.ASN)
-	p.PlaceReverse = f.place(res.Candidate.ASN, res.Requester.ASN)
 	if f.graph != nil {
 		p.Graph = f.graph.Similarity(res.Requester.ASN, res.Candidate.ASN)
 	}

@@ -2,8 +2,6 @@ package candidates
 
 import (
 	"fmt"
-	"math"
-	"slices"
 	"strings"
 	"testing"
 
@@ -43,51 +41,5 @@ func TestTopologyFeatures(t *testing.T) {
 	simPeer, simCustomer := f.graph.Similarity(64500, peer), f.graph.Similarity(64500, customer)
 	if simPeer.InCone || !simCustomer.InCone {
 		t.Errorf("cone membership: peer %v, customer %v", simPeer.InCone, simCustomer.InCone)
-	}
-}
-
-// TestPlaceAmongCandidates: percentiles over a requester's candidates
-// average one half (ranks with ties split), and a requester's peer counts
-// where a candidate is only when it is co-located with that candidate
-// (the candidate itself never counts: the pair's own link is no input).
-func TestPlaceAmongCandidates(t *testing.T) {
-	store, err := peeringdb.LoadDir(testutil.Path(t, "data/peeringdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	nb := NewFeatures(store, nil).Neighbours(64500)
-	if len(nb) < 3 {
-		t.Fatalf("AS64500 shares a PoP with %d networks; the test needs three", len(nb))
-	}
-	peer := nb[0]
-	set, err := asrel.Read(strings.NewReader(fmt.Sprintf("64500|%d|0\n", peer)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := NewFeatures(store, set.Graph())
-	var shared, colocated float64
-	for _, c := range nb {
-		pl := f.place(64500, c)
-		for _, v := range []float64{pl.SharedPercentile, pl.ColocatedPercentile, pl.PeerDegreePercentile} {
-			if v < 0 || v > 1 {
-				t.Fatalf("candidate %v: percentile %v out of [0, 1]", c, v)
-			}
-		}
-		shared += pl.SharedPercentile
-		colocated += pl.ColocatedPercentile
-		want := 0
-		if c != peer && slices.Contains(f.Neighbours(c), peer) {
-			want = 1
-		}
-		if pl.OurPeersThere != want {
-			t.Errorf("candidate %v: %d of our peers there, want %d", c, pl.OurPeersThere, want)
-		}
-		if back := f.place(c, 64500); c == peer && back.TheirPeersHere != 0 {
-			t.Errorf("the peer's own link counted: %+v", back)
-		}
-	}
-	n := float64(len(nb))
-	if math.Abs(shared/n-0.5) > 1e-12 || math.Abs(colocated/n-0.5) > 1e-12 {
-		t.Errorf("mean percentiles %v and %v, want 0.5", shared/n, colocated/n)
 	}
 }

@@ -59,32 +59,12 @@ type Pair struct {
 	// of contracts each side accepts out of Possible (2^|K| − 1).
 	W, WReverse, A, AlphaR, AlphaC float64
 	AcceptR, AcceptC, Possible     float64
-	// Place is C's standing among R's candidates (every network sharing
-	// a PoP with R), PlaceReverse R's among C's: precision among a
-	// requester's best candidates depends on how a candidate compares
-	// with the others, which no feature of the pair alone says.
-	Place, PlaceReverse Place
 	// Graph is how close the two are in the relationships file
 	// (meaningful only with Topology on both sides). The pair's own link
 	// there is deliberately not an input: "they peered before" predicts
 	// persistence, not willingness; a transit link between them shows as
 	// InCone.
 	Graph asrel.Similarity
-}
-
-// Place is where a candidate stands among all of a requester's
-// candidates. Percentiles count the candidates below it plus half of
-// those level with it, over all of them (0.5: the middle).
-type Place struct {
-	// SharedPercentile ranks by PoPs shared with the requester,
-	// ColocatedPercentile by the candidate's co-location degree.
-	SharedPercentile, ColocatedPercentile float64
-	// With a relationships file: PeerDegreePercentile ranks by peer
-	// degree there; OurPeersThere counts the requester's peers that are
-	// co-located with both, TheirPeersHere the candidate's peers
-	// co-located with both (a peering closes a triangle).
-	PeerDegreePercentile          float64
-	OurPeersThere, TheirPeersHere int
 }
 
 // feature is one input of the model: its value for a pair, the factor it
@@ -168,7 +148,6 @@ const (
 	fTypePair     = "the kinds of network"
 	fSizes        = "both sizes together"
 	fCone         = "transit between them"
-	fPlace        = "how they compare with our other candidates"
 )
 
 // sideFeatures are the features of one side; which picks it from a pair.
@@ -264,20 +243,6 @@ func pairFeatures() []feature {
 		}},
 		{name: "log_colocated_max", factor: fShared, value: func(p *Pair) float64 {
 			return math.Max(l1p(float64(p.R.Colocated)), l1p(float64(p.C.Colocated)))
-		}},
-		{name: "shared_percentile", factor: fPlace, value: func(p *Pair) float64 { return p.Place.SharedPercentile }},
-		{name: "shared_percentile_reverse", factor: fPlace, value: func(p *Pair) float64 { return p.PlaceReverse.SharedPercentile }},
-		{name: "colocated_percentile", factor: fPlace, value: func(p *Pair) float64 { return p.Place.ColocatedPercentile }},
-		{name: "colocated_percentile_reverse", factor: fPlace, value: func(p *Pair) float64 { return p.PlaceReverse.ColocatedPercentile }},
-		{name: "peer_degree_percentile", factor: fPlace, topology: true, value: func(p *Pair) float64 { return p.Place.PeerDegreePercentile }},
-		{name: "peer_degree_percentile_reverse", factor: fPlace, topology: true, value: func(p *Pair) float64 { return p.PlaceReverse.PeerDegreePercentile }},
-		{name: "log_our_peers_there", factor: fPlace, topology: true, value: func(p *Pair) float64 { return l1p(float64(p.Place.OurPeersThere)) }},
-		{name: "log_their_peers_here", factor: fPlace, topology: true, value: func(p *Pair) float64 { return l1p(float64(p.Place.TheirPeersHere)) }},
-		{name: "our_peers_there_share", factor: fPlace, topology: true, value: func(p *Pair) float64 {
-			return float64(p.Place.OurPeersThere) / math.Max(1, float64(colocatedPeers(p.R.Topology)))
-		}},
-		{name: "their_peers_here_share", factor: fPlace, topology: true, value: func(p *Pair) float64 {
-			return float64(p.Place.TheirPeersHere) / math.Max(1, float64(colocatedPeers(p.C.Topology)))
 		}},
 		{name: "willingness", factor: fMeta, value: func(p *Pair) float64 { return math.Max(p.W, 0) }},
 		{name: "willingness_reverse", factor: fMeta, value: func(p *Pair) float64 { return math.Max(p.WReverse, 0) }},
@@ -444,7 +409,6 @@ func (p Pair) Swap() Pair {
 	q.W, q.WReverse = p.WReverse, p.W
 	q.AlphaR, q.AlphaC = p.AlphaC, p.AlphaR
 	q.AcceptR, q.AcceptC = p.AcceptC, p.AcceptR
-	q.Place, q.PlaceReverse = p.PlaceReverse, p.Place
 	return q
 }
 
@@ -480,14 +444,6 @@ func describe(factor string, p *Pair) string {
 		return fmt.Sprintf("sizes together: %d and %d IXPs, %s and %s of IX ports", p.R.IXPs, p.C.IXPs, formatMbps(p.R.PortMbps), formatMbps(p.C.PortMbps))
 	case fTypePair:
 		return fmt.Sprintf("a %s network meets a %s network", or(p.R.InfoType, "undisclosed"), or(p.C.InfoType, "undisclosed"))
-	case fPlace:
-		pl := p.Place
-		text := fmt.Sprintf("shares more PoPs with us than %.0f%% of our candidates, more co-located networks than %.0f%%",
-			100*pl.SharedPercentile, 100*pl.ColocatedPercentile)
-		if p.R.Topology != nil {
-			text += fmt.Sprintf("; %d of our peers and %d of theirs are co-located with both", pl.OurPeersThere, pl.TheirPeersHere)
-		}
-		return text
 	case fRouteServers:
 		return fmt.Sprintf("route-server use %.0f%% / %.0f%% of ports", 100*p.R.RouteServerShare, 100*p.C.RouteServerShare)
 	}

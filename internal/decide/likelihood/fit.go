@@ -2,7 +2,6 @@ package likelihood
 
 import (
 	"cmp"
-	"os"
 	"context"
 	"errors"
 	"fmt"
@@ -268,7 +267,6 @@ func forEach(n int, f func(i int)) {
 type standardised struct {
 	d                      int
 	z, y                   []float64
-	w                      []float64
 	mean, scale, low, high []float64
 }
 
@@ -309,26 +307,6 @@ func standardise(d *Dataset, rows []int) (*standardised, error) {
 			st.z[k*d.D+j] = (v - st.mean[j]) / st.scale[j]
 		}
 		st.y[k] = b2f(d.Y[i])
-	}
-	st.w = make([]float64, len(rows))
-	cnt := map[int]int{}
-	for _, i := range rows {
-		cnt[d.R[i]]++
-	}
-	pow := 0.0
-	switch os.Getenv("XW") {
-	case "1":
-		pow = 1
-	case "h":
-		pow = 0.5
-	}
-	var sum float64
-	for k, i := range rows {
-		st.w[k] = math.Pow(float64(cnt[d.R[i]]), -pow)
-		sum += st.w[k]
-	}
-	for k := range st.w {
-		st.w[k] *= float64(len(rows)) / sum
 	}
 	return st, nil
 }
@@ -440,10 +418,9 @@ func (o *logLoss) parts(x []float64, grad []float64) float64 {
 				t := o.st.logit(x, k)
 				y := o.st.y[k]
 				// log(1+e^t) − y·t, computed stably.
-				wk := o.st.w[k]
-				loss += wk * (softplus(t) - y*t)
+				loss += softplus(t) - y*t
 				if g != nil {
-					r := wk * (sigmoid(t) - y)
+					r := sigmoid(t) - y
 					floats.AddScaled(g[:d], r, o.st.z[k*d:(k+1)*d])
 					g[d] += r
 				}

@@ -149,15 +149,14 @@ func Measure(xs []Scored, probabilities bool) Metrics {
 
 // averagePrecision over pairs sorted ascending: the mean, over
 // positives, of the precision among everything ranked at least as high.
-// Tied pairs count as one group (no credit for a lucky order).
+// Tied pairs are one cutoff, each of their positives credited with the
+// precision of the whole group (no credit for a lucky order; scikit-learn
+// counts ties the same way).
 func averagePrecision(asc []Scored, positives int) float64 {
 	var ap float64
 	seen, hits := 0, 0
 	for j := len(asc); j > 0; {
-		i := j - 1
-		for i > 0 && compareScored(asc[i-1], asc[j-1]) == 0 {
-			i--
-		}
+		i := lowestTied(asc, j-1)
 		groupHits := 0
 		for _, x := range asc[i:j] {
 			if x.Label {

@@ -339,8 +339,8 @@ func TestCrossValidateHoldsOutEveryNetworkOnce(t *testing.T) {
 		if fold[d.R[i]] != fold[d.C[i]] {
 			t.Fatalf("row %d spans folds %d and %d", i, fold[d.R[i]], fold[d.C[i]])
 		}
-		if xs[k].Label != d.Y[i] || xs[k].Requester != d.R[i] || !(xs[k].Score >= 0 && xs[k].Score <= 1) {
-			t.Fatalf("row %d scored as %+v", i, xs[k])
+		if xs[k].Label != d.Y[i] || xs[k].Requester != d.R[i] || !(xs[k].Score >= 0 && xs[k].Score <= 1) || !(xs[k].Raw > 0 && xs[k].Raw < 1) {
+			t.Fatalf("row %d scored as %+v (the raw score orders calibration ties)", i, xs[k])
 		}
 	}
 	if m := Measure(xs, true); m.AUC < 0.7 {
@@ -418,14 +418,8 @@ func TestRawScoreBreaksCalibrationTies(t *testing.T) {
 	if m.AUC != 0.5 || m.AP != 0.25 || m.PrecisionAt10 != 0.25 || m.FalseRecAt85 != 1 {
 		t.Errorf("tie: AUC %v AP %v P@10 %v non-peers at 85%% recall %v, want 0.5, 0.25, 0.25, 1", m.AUC, m.AP, m.PrecisionAt10, m.FalseRecAt85)
 	}
-	// A model's predictions carry the raw score beyond its calibration's
-	// last block, where the probability is flat.
+	// A prediction carries the raw score its probability comes from.
 	model := Default(false)
-	last := model.Calibration.X[len(model.Calibration.X)-1]
-	hi := Prediction{RawScore: math.Nextafter(1, 0)}
-	if got, top := model.Calibration.Calibrate(hi.RawScore), model.Calibration.Calibrate(last); got != top {
-		t.Fatalf("calibration past its last block: %v, want the flat %v", got, top)
-	}
 	var p Pair
 	p.R.IXPs, p.C.IXPs, p.SharedIXPs = 3, 3, 1
 	if pr := model.Predict(&p); pr.RawScore <= 0 || pr.RawScore >= 1 || pr.Probability != model.Calibration.Calibrate(pr.RawScore) {

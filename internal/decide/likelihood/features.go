@@ -480,12 +480,20 @@ func describeSide(whose, what string, s *Side) string {
 	switch what {
 	case "peering policy":
 		text := fmt.Sprintf("%s peering policy is %s", whose, or(s.Policy, "not disclosed"))
+		// The details in the words of the features, not PeeringDB's
+		// (free text from outside stays out of the explanation).
 		var terms []string
-		if v := strings.TrimSpace(s.PolicyLocations); v != "" && norm(v) != "not required" {
-			terms = append(terms, "locations "+v)
+		switch {
+		case strings.HasPrefix(norm(s.PolicyLocations), "required"):
+			terms = append(terms, "locations required")
+		case norm(s.PolicyLocations) == "preferred":
+			terms = append(terms, "locations preferred")
 		}
-		if v := strings.TrimSpace(s.PolicyContracts); v != "" && norm(v) != "not required" {
-			terms = append(terms, "contracts "+v)
+		switch norm(s.PolicyContracts) {
+		case "required":
+			terms = append(terms, "a contract required")
+		case "private only":
+			terms = append(terms, "private contracts only")
 		}
 		if s.PolicyRatio {
 			terms = append(terms, "a traffic ratio required")

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/peerform/peerform/internal/core/bgp"
 	"github.com/peerform/peerform/internal/decide/likelihood"
@@ -18,6 +19,10 @@ import (
 type Features struct {
 	store Store
 	graph *asrel.Graph // nil: no topology features
+	// newest is the latest creation time of a network in the store: a
+	// record's age counts back from it, so a snapshot ages with its own
+	// data, not with the clock.
+	newest time.Time
 	// members maps each PoP key to the networks present there.
 	members map[string][]bgp.ASN
 
@@ -29,6 +34,9 @@ type Features struct {
 func NewFeatures(s Store, graph *asrel.Graph) *Features {
 	f := &Features{store: s, graph: graph, members: map[string][]bgp.ASN{}, sides: map[bgp.ASN]*likelihood.Side{}}
 	for _, n := range s.Nets() {
+		if n.Created.After(f.newest) {
+			f.newest = n.Created
+		}
 		for _, p := range s.PoPs(n.ASN) {
 			f.members[p.Key()] = append(f.members[p.Key()], n.ASN)
 		}
@@ -75,6 +83,12 @@ func (f *Features) side(asn bgp.ASN) likelihood.Side {
 		TrafficMbps: DeclaredTrafficMbps(n.InfoTraffic), Prefixes4: n.InfoPrefixes4, Prefixes6: n.InfoPrefixes6,
 		NeverViaRouteServers: n.NeverViaRouteServers,
 		Colocated:            len(neighbours),
+		PolicyLocations:      n.PolicyLocations, PolicyContracts: n.PolicyContracts, PolicyRatio: n.PolicyRatio,
+		IPv6: n.InfoIPv6, Multicast: n.InfoMulticast, LookingGlass: given(n.LookingGlass),
+		RouteServer: given(n.RouteServer), IRRASSet: given(n.IRRASSet), PolicyURL: given(n.PolicyURL),
+	}
+	if !n.Created.IsZero() && n.Created.Before(f.newest) {
+		s.AgeYears = f.newest.Sub(n.Created).Hours() / (24 * 365.25)
 	}
 	var ports, rs int
 	for _, p := range f.store.PoPs(asn) {
@@ -144,3 +158,6 @@ func (f *Features) Pair(res *score.Result) likelihood.Pair {
 	}
 	return p
 }
+
+// given says a PeeringDB text field is filled in.
+func given(s string) bool { return strings.TrimSpace(s) != "" }

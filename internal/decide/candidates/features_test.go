@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/peerform/peerform/internal/sources/asrel"
 	"github.com/peerform/peerform/internal/sources/peeringdb"
@@ -41,5 +42,36 @@ func TestTopologyFeatures(t *testing.T) {
 	simPeer, simCustomer := f.graph.Similarity(64500, peer), f.graph.Similarity(64500, customer)
 	if simPeer.InCone || !simCustomer.InCone {
 		t.Errorf("cone membership: peer %v, customer %v", simPeer.InCone, simCustomer.InCone)
+	}
+}
+
+// TestRecordFeatures: a side carries what the network's PeeringDB record
+// lists, and the record's age counts back from the newest record of the
+// snapshot (so a snapshot's ages do not grow with the clock).
+func TestRecordFeatures(t *testing.T) {
+	store, err := peeringdb.LoadDir(testutil.Path(t, "data/peeringdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var newest time.Time
+	for _, n := range store.Nets() {
+		if n.Created.After(newest) {
+			newest = n.Created
+		}
+	}
+	f := NewFeatures(store, nil)
+	for _, n := range store.Nets() {
+		s := f.Side(n.ASN)
+		wantAge := 0.0
+		if !n.Created.IsZero() {
+			wantAge = newest.Sub(n.Created).Hours() / (24 * 365.25)
+		}
+		if s.IRRASSet != (n.IRRASSet != "") || s.IPv6 != n.InfoIPv6 || s.PolicyLocations != n.PolicyLocations ||
+			s.PolicyContracts != n.PolicyContracts || s.AgeYears != wantAge || s.AgeYears < 0 {
+			t.Errorf("AS%d: side %+v from record %+v", n.ASN, s, n)
+		}
+	}
+	if s := f.Side(64500); !s.IRRASSet || !s.IPv6 || !(s.AgeYears > 0) {
+		t.Errorf("AS64500 lists an as-set and IPv6 and is not the newest record: %+v", s)
 	}
 }

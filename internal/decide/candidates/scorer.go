@@ -69,7 +69,8 @@ func (s *Scorer) Profile(asn bgp.ASN, trafficMbps float64) (*score.Profile, erro
 type Progress func(done, total int)
 
 // Suggest scores every PeeringDB network that shares at least one PoP with
-// the requester r, best first (felicity, then willingness, then ASN).
+// the requester r, best first (felicity, then the model's raw score, then
+// willingness, then ASN).
 func (s *Scorer) Suggest(ctx context.Context, r *score.Profile, progress Progress) ([]score.Result, error) {
 	ours := make(map[string]bool, len(r.Network.PoPs))
 	for _, p := range r.Network.PoPs {
@@ -101,6 +102,13 @@ func (s *Scorer) Suggest(ctx context.Context, r *score.Profile, progress Progres
 	slices.SortStableFunc(results, func(a, b score.Result) int {
 		if c := cmp.Compare(b.Felicity, a.Felicity); c != 0 {
 			return c
+		}
+		// The calibration ties the likeliest candidates (it is flat past
+		// its last block); the model's raw score still orders them.
+		if a.Likelihood != nil && b.Likelihood != nil {
+			if c := cmp.Compare(b.Likelihood.RawScore, a.Likelihood.RawScore); c != 0 {
+				return c
+			}
 		}
 		if c := cmp.Compare(b.Willingness, a.Willingness); c != 0 {
 			return c

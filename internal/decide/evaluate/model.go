@@ -124,12 +124,12 @@ func HeldOut(l *likelihood.Labelled, m *likelihood.Model) Comparison {
 	model := make([]likelihood.Scored, d.Len())
 	for i := range rows {
 		rows[i] = i
-		lp, rev := row(l, i)
-		p := 0.0
+		lp, _ := row(l, i)
 		if lp.Pair.SharedIXPs+lp.Pair.SharedFacilities > 0 {
-			p = m.PredictRow(d, i)
+			model[i] = m.ScoreRow(d, i)
+		} else {
+			model[i] = likelihood.Scored{Label: d.Y[i], Requester: d.R[i], Recommended: m.Threshold <= 0}
 		}
-		model[i] = likelihood.Scored{Score: p, Label: lp.Label, Requester: requester(lp, rev), Recommended: p >= m.Threshold}
 	}
 	paper := len(l.Pairs) > 0 && l.Pairs[0].PaperAB != likelihood.NotScored
 	return Comparison{Mode: "held-out", Networks: len(l.Networks), Methods: compare(l, rows, model, paper)}

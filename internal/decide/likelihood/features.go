@@ -29,6 +29,16 @@ type Side struct {
 	// Colocated counts the networks that share a PoP with it (its degree
 	// in the PeeringDB co-location graph).
 	Colocated int
+	// The policy's details as written in PeeringDB (policy_locations,
+	// policy_contracts) and whether it requires a ratio.
+	PolicyLocations, PolicyContracts string
+	PolicyRatio                      bool
+	// Its PeeringDB record: what it publishes (IPv6 and multicast
+	// support, a looking glass, a route server, an IRR as-set, a policy
+	// URL) and the record's age in years. A maintained, long-standing
+	// record is what networks that peer widely, and visibly, keep.
+	IPv6, Multicast, LookingGlass, RouteServer, IRRASSet, PolicyURL bool
+	AgeYears                                                        float64
 	// Topology is its place in an AS-relationships file; nil without one.
 	Topology *Topology
 }
@@ -127,6 +137,8 @@ func hinge(v, k float64) float64 { return math.Max(0, v-math.Log1p(k)) }
 const (
 	fTheirPolicy  = "their peering policy"
 	fOurPolicy    = "our peering policy"
+	fTheirRecord  = "their PeeringDB record"
+	fOurRecord    = "our PeeringDB record"
 	fTheirType    = "their network type"
 	fOurType      = "our network type"
 	fTheirRatio   = "their traffic ratio"
@@ -151,7 +163,7 @@ const (
 )
 
 // sideFeatures are the features of one side; which picks it from a pair.
-func sideFeatures(prefix string, which func(*Pair) *Side, policy, typ, ratio, scope, size, reach, topo string) []feature {
+func sideFeatures(prefix string, which func(*Pair) *Side, policy, record, typ, ratio, scope, size, reach, topo string) []feature {
 	var fs []feature
 	add := func(name, factor string, topology bool, f func(s *Side) float64) {
 		fs = append(fs, feature{name: prefix + name, factor: factor, topology: topology, value: func(p *Pair) float64 { return f(which(p)) }})
@@ -159,6 +171,18 @@ func sideFeatures(prefix string, which func(*Pair) *Side, policy, typ, ratio, sc
 	for _, v := range policies {
 		add("policy_"+v, policy, false, func(s *Side) float64 { return b2f(norm(s.Policy) == v) })
 	}
+	add("locations_required", policy, false, func(s *Side) float64 { return b2f(strings.HasPrefix(norm(s.PolicyLocations), "required")) })
+	add("locations_preferred", policy, false, func(s *Side) float64 { return b2f(norm(s.PolicyLocations) == "preferred") })
+	add("contracts_required", policy, false, func(s *Side) float64 { return b2f(norm(s.PolicyContracts) == "required") })
+	add("contracts_private_only", policy, false, func(s *Side) float64 { return b2f(norm(s.PolicyContracts) == "private only") })
+	add("ratio_required", policy, false, func(s *Side) float64 { return b2f(s.PolicyRatio) })
+	add("ipv6", record, false, func(s *Side) float64 { return b2f(s.IPv6) })
+	add("multicast", record, false, func(s *Side) float64 { return b2f(s.Multicast) })
+	add("looking_glass", record, false, func(s *Side) float64 { return b2f(s.LookingGlass) })
+	add("route_server_url", record, false, func(s *Side) float64 { return b2f(s.RouteServer) })
+	add("irr_as_set", record, false, func(s *Side) float64 { return b2f(s.IRRASSet) })
+	add("policy_url", record, false, func(s *Side) float64 { return b2f(s.PolicyURL) })
+	add("log_age_years", record, false, func(s *Side) float64 { return l1p(s.AgeYears) })
 	for _, v := range infoTypes {
 		add("type_"+v, typ, false, func(s *Side) float64 { return b2f(typeOf(s) == v) })
 	}
@@ -362,8 +386,8 @@ var (
 func buildFeatureSet(topology bool) []feature {
 	r := func(p *Pair) *Side { return &p.R }
 	c := func(p *Pair) *Side { return &p.C }
-	all := sideFeatures("r_", r, fOurPolicy, fOurType, fOurRatio, fOurScope, fOurSize, fOurReach, fOurTopo)
-	all = append(all, sideFeatures("c_", c, fTheirPolicy, fTheirType, fTheirRatio, fTheirScope, fTheirSize, fTheirReach, fTheirTopo)...)
+	all := sideFeatures("r_", r, fOurPolicy, fOurRecord, fOurType, fOurRatio, fOurScope, fOurSize, fOurReach, fOurTopo)
+	all = append(all, sideFeatures("c_", c, fTheirPolicy, fTheirRecord, fTheirType, fTheirRatio, fTheirScope, fTheirSize, fTheirReach, fTheirTopo)...)
 	all = append(all, pairFeatures()...)
 	out := all[:0:0]
 	for _, f := range all {
@@ -455,7 +479,45 @@ func describe(factor string, p *Pair) string {
 func describeSide(whose, what string, s *Side) string {
 	switch what {
 	case "peering policy":
-		return fmt.Sprintf("%s peering policy is %s", whose, or(s.Policy, "not disclosed"))
+		text := fmt.Sprintf("%s peering policy is %s", whose, or(s.Policy, "not disclosed"))
+		// The details in the words of the features, not PeeringDB's
+		// (free text from outside stays out of the explanation).
+		var terms []string
+		switch {
+		case strings.HasPrefix(norm(s.PolicyLocations), "required"):
+			terms = append(terms, "locations required")
+		case norm(s.PolicyLocations) == "preferred":
+			terms = append(terms, "locations preferred")
+		}
+		switch norm(s.PolicyContracts) {
+		case "required":
+			terms = append(terms, "a contract required")
+		case "private only":
+			terms = append(terms, "private contracts only")
+		}
+		if s.PolicyRatio {
+			terms = append(terms, "a traffic ratio required")
+		}
+		if len(terms) > 0 {
+			text += " (" + strings.Join(terms, ", ") + ")"
+		}
+		return text
+	case "PeeringDB record":
+		var has []string
+		for _, x := range []struct {
+			ok   bool
+			what string
+		}{{s.LookingGlass, "a looking glass"}, {s.RouteServer, "a route server"}, {s.IRRASSet, "an IRR as-set"},
+			{s.PolicyURL, "a policy URL"}, {s.IPv6, "IPv6"}, {s.Multicast, "multicast"}} {
+			if x.ok {
+				has = append(has, x.what)
+			}
+		}
+		list := "nothing more"
+		if len(has) > 0 {
+			list = strings.Join(has, ", ")
+		}
+		return fmt.Sprintf("%s PeeringDB record: %.0f years old, lists %s", whose, s.AgeYears, list)
 	case "network type":
 		return fmt.Sprintf("%s network type is %s", whose, or(s.InfoType, "not disclosed"))
 	case "traffic ratio":

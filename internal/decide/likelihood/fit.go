@@ -212,7 +212,8 @@ func fit(d *Dataset, rows []int, opts FitOptions, near *Model) (*Model, error) {
 	}
 	m.Calibration = isotonic(heldRaw[best], labels)
 	for i := range held {
-		held[i].Score = m.Calibration.Calibrate(heldRaw[best][i])
+		held[i].Raw = heldRaw[best][i]
+		held[i].Score = m.Calibration.Calibrate(held[i].Raw)
 	}
 	m.Threshold = ThresholdForRecall(held, opts.Recall)
 	for i := range held {
@@ -505,8 +506,15 @@ func sortByScore(idx []int, score []float64) {
 
 // PredictRow is the calibrated probability for row i of d.
 func (m *Model) PredictRow(d *Dataset, i int) float64 {
+	return m.ScoreRow(d, i).Score
+}
+
+// ScoreRow is the model's answer for row i of d, labelled: the
+// probability, the raw score that orders its ties, and the decision.
+func (m *Model) ScoreRow(d *Dataset, i int) Scored {
 	raw, _ := m.raw(d.row(i))
-	return m.Calibration.Calibrate(raw)
+	p := m.Calibration.Calibrate(raw)
+	return Scored{Score: p, Raw: raw, Label: d.Y[i], Requester: d.R[i], Recommended: p >= m.Threshold}
 }
 
 // CrossValidate fits a calibrated model per fold of networks (opts.Folds
@@ -563,8 +571,7 @@ func CrossValidate(ctx context.Context, d *Dataset, folds int, seed uint64, opts
 			return
 		}
 		for _, i := range test {
-			p := m.PredictRow(d, i)
-			res[f].xs = append(res[f].xs, Scored{Score: p, Label: d.Y[i], Requester: d.R[i], Recommended: p >= m.Threshold})
+			res[f].xs = append(res[f].xs, m.ScoreRow(d, i))
 		}
 		res[f].rows = test
 	})

@@ -5,6 +5,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -14,7 +15,7 @@ func TestMeasureKnownValues(t *testing.T) {
 	// peer/non-peer pairs, three are ordered right → AUC 0.75.
 	// AP = (1/1 + 2/3)/2; at threshold 0.7 both peers are recommended and
 	// one of two non-peers.
-	xs := []Scored{{0.9, true, 1, true}, {0.8, false, 1, true}, {0.7, true, 2, true}, {0.1, false, 2, false}}
+	xs := []Scored{{0.9, true, 1, true, 0}, {0.8, false, 1, true, 0}, {0.7, true, 2, true, 0}, {0.1, false, 2, false, 0}}
 	m := Measure(xs, true)
 	if math.Abs(m.AUC-0.75) > 1e-12 {
 		t.Errorf("AUC %v, want 0.75", m.AUC)
@@ -34,7 +35,7 @@ func TestMeasureKnownValues(t *testing.T) {
 		t.Errorf("Brier %v, want %v", m.Brier, wantBrier)
 	}
 	// Ties give no credit for a lucky order: all equal → AUC 0.5.
-	tied := []Scored{{0.5, true, 1, false}, {0.5, false, 1, false}, {0.5, false, 1, false}, {0.5, true, 1, false}}
+	tied := []Scored{{0.5, true, 1, false, 0}, {0.5, false, 1, false, 0}, {0.5, false, 1, false, 0}, {0.5, true, 1, false, 0}}
 	if m := Measure(tied, false); math.Abs(m.AUC-0.5) > 1e-12 || math.Abs(m.AP-0.5) > 1e-12 {
 		t.Errorf("tied: AUC %v AP %v, want 0.5 and the base rate", m.AUC, m.AP)
 	}
@@ -338,8 +339,8 @@ func TestCrossValidateHoldsOutEveryNetworkOnce(t *testing.T) {
 		if fold[d.R[i]] != fold[d.C[i]] {
 			t.Fatalf("row %d spans folds %d and %d", i, fold[d.R[i]], fold[d.C[i]])
 		}
-		if xs[k].Label != d.Y[i] || xs[k].Requester != d.R[i] || !(xs[k].Score >= 0 && xs[k].Score <= 1) {
-			t.Fatalf("row %d scored as %+v", i, xs[k])
+		if xs[k].Label != d.Y[i] || xs[k].Requester != d.R[i] || !(xs[k].Score >= 0 && xs[k].Score <= 1) || !(xs[k].Raw > 0 && xs[k].Raw < 1) {
+			t.Fatalf("row %d scored as %+v (the raw score orders calibration ties)", i, xs[k])
 		}
 	}
 	if m := Measure(xs, true); m.AUC < 0.7 {
@@ -349,5 +350,79 @@ func TestCrossValidateHoldsOutEveryNetworkOnce(t *testing.T) {
 	cancel()
 	if _, _, err := CrossValidate(ctx, d, 4, 11, opts); err == nil {
 		t.Error("a cancelled cross-validation should fail")
+	}
+}
+
+// TestMeasureIgnoresInputOrder: permuting the pairs changes no metric,
+// with many ties in both the probability and the raw score.
+func TestMeasureIgnoresInputOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	xs := make([]Scored, 600)
+	for i := range xs {
+		p := float64(rng.IntN(6)) / 10
+		xs[i] = Scored{Score: p, Raw: p + float64(rng.IntN(3))/100, Requester: rng.IntN(12), Recommended: p >= 0.3,
+			Label: rng.Float64() < p}
+	}
+	want := Measure(xs, true)
+	for range 20 {
+		ys := slices.Clone(xs)
+		rng.Shuffle(len(ys), func(i, j int) { ys[i], ys[j] = ys[j], ys[i] })
+		got := Measure(ys, true)
+		if !sameMetrics(got, want) {
+			t.Fatalf("metrics depend on the input order:\n%+v\n%+v", got, want)
+		}
+	}
+}
+
+// sameMetrics compares metrics up to the rounding of sums taken in
+// another order.
+func sameMetrics(a, b Metrics) bool {
+	near := func(x, y float64) bool { return math.Abs(x-y) <= 1e-12 }
+	if a.Pairs != b.Pairs || a.Positives != b.Positives || a.Requesters != b.Requesters || len(a.Reliability) != len(b.Reliability) {
+		return false
+	}
+	for i, x := range a.Reliability {
+		y := b.Reliability[i]
+		if x.Count != y.Count || x.Low != y.Low || x.High != y.High || !near(x.MeanPredicted, y.MeanPredicted) || !near(x.Observed, y.Observed) {
+			return false
+		}
+	}
+	return near(a.AUC, b.AUC) && near(a.AP, b.AP) && near(a.PrecisionAt10, b.PrecisionAt10) && near(a.RandomAt10, b.RandomAt10) &&
+		near(a.Recall, b.Recall) && near(a.FalseRecRate, b.FalseRecRate) && near(a.Precision, b.Precision) &&
+		near(a.FalseRecAt85, b.FalseRecAt85) && near(a.Brier, b.Brier)
+}
+
+// TestRawScoreBreaksCalibrationTies: pairs the calibration maps to one
+// probability rank by their raw score; pairs tied in both get the
+// average over their orders.
+func TestRawScoreBreaksCalibrationTies(t *testing.T) {
+	// One requester, 12 candidates at probability 0.4; the 3 peers have
+	// the highest raw scores.
+	var xs []Scored
+	for i := range 12 {
+		xs = append(xs, Scored{Score: 0.4, Raw: 0.5 + float64(i)/100, Label: i >= 9})
+	}
+	m := Measure(xs, true)
+	if m.AUC != 1 || m.AP != 1 || m.FalseRecAt85 != 0 {
+		t.Errorf("raw order ignored: AUC %v AP %v non-peers at 85%% recall %v", m.AUC, m.AP, m.FalseRecAt85)
+	}
+	if m.PrecisionAt10 != 0.3 {
+		t.Errorf("P@10 %v, want 3 peers in the top 10", m.PrecisionAt10)
+	}
+	// The same without raw scores: a genuine tie, 10 places of 12 each
+	// holding a peer with chance 3/12.
+	for i := range xs {
+		xs[i].Raw = 0
+	}
+	m = Measure(xs, true)
+	if m.AUC != 0.5 || m.AP != 0.25 || m.PrecisionAt10 != 0.25 || m.FalseRecAt85 != 1 {
+		t.Errorf("tie: AUC %v AP %v P@10 %v non-peers at 85%% recall %v, want 0.5, 0.25, 0.25, 1", m.AUC, m.AP, m.PrecisionAt10, m.FalseRecAt85)
+	}
+	// A prediction carries the raw score its probability comes from.
+	model := Default(false)
+	var p Pair
+	p.R.IXPs, p.C.IXPs, p.SharedIXPs = 3, 3, 1
+	if pr := model.Predict(&p); pr.RawScore <= 0 || pr.RawScore >= 1 || pr.Probability != model.Calibration.Calibrate(pr.RawScore) {
+		t.Errorf("prediction raw score %v, probability %v", pr.RawScore, pr.Probability)
 	}
 }

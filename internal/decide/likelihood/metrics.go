@@ -1,6 +1,8 @@
 package likelihood
 
 import (
+	"cmp"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -50,11 +52,37 @@ type Bin struct {
 
 // Scored is one labelled prediction; Requester groups pairs for
 // precision@k; Recommended is the decision rule's verdict.
+//
+// Pairs rank by Score, then by Raw: a model's calibration is flat beyond
+// its first and last block (and a probability shown to a person should
+// stay the calibrated one), so the uncalibrated score orders the pairs
+// the calibration ties. Methods without a finer score leave Raw 0. Pairs
+// equal in both are genuinely tied: every metric averages over their
+// possible orders, so the order of the input never matters.
 type Scored struct {
 	Score       float64
 	Label       bool
 	Requester   int
 	Recommended bool
+	Raw         float64
+}
+
+// compareScored orders by Score, then Raw (ascending).
+func compareScored(a, b Scored) int {
+	if c := cmp.Compare(a.Score, b.Score); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Raw, b.Raw)
+}
+
+// tieEnd is the end of the run of pairs tied with s[i] in s, sorted by
+// compareScored either way.
+func tieEnd(s []Scored, i int) int {
+	j := i + 1
+	for j < len(s) && compareScored(s[j], s[i]) == 0 {
+		j++
+	}
+	return j
 }
 
 // Measure computes the metrics of scores. probabilities says the scores
@@ -66,14 +94,23 @@ func Measure(xs []Scored, probabilities bool) Metrics {
 		return m
 	}
 	s := slices.Clone(xs)
-	sort.SliceStable(s, func(i, j int) bool { return s[i].Score < s[j].Score })
+	slices.SortFunc(s, compareScored)
+	// ROC over the rank of each tie group (Score and Raw together): a
+	// group is one cutoff, so its pairs share one point and the area
+	// averages over their orders.
 	y := make([]float64, len(s))
 	cls := make([]bool, len(s))
-	for i, x := range s {
-		y[i], cls[i] = x.Score, x.Label
-		if x.Label {
-			m.Positives++
+	rank := 0
+	for i := 0; i < len(s); {
+		j := tieEnd(s, i)
+		for k := i; k < j; k++ {
+			y[k], cls[k] = float64(rank), s[k].Label
+			if s[k].Label {
+				m.Positives++
+			}
 		}
+		rank++
+		i = j
 	}
 	neg := len(s) - m.Positives
 	if m.Positives > 0 && neg > 0 {
@@ -83,8 +120,7 @@ func Measure(xs []Scored, probabilities bool) Metrics {
 		m.AUC = integrate.Trapezoidal(fpr, tpr)
 		m.AP = averagePrecision(s, m.Positives)
 	}
-	var rec, falseRec, at85 int
-	t85 := ThresholdForRecall(s, 0.85)
+	var rec, falseRec int
 	for _, x := range s {
 		if x.Recommended {
 			if x.Label {
@@ -93,14 +129,11 @@ func Measure(xs []Scored, probabilities bool) Metrics {
 				falseRec++
 			}
 		}
-		if !x.Label && x.Score >= t85 {
-			at85++
-		}
 	}
 	m.Recall = ratio(rec, m.Positives)
 	m.FalseRecRate = ratio(falseRec, neg)
 	m.Precision = ratio(rec, rec+falseRec)
-	m.FalseRecAt85 = ratio(at85, neg)
+	m.FalseRecAt85 = ratio(nonPeersAtRecall(s, m.Positives, 0.85), neg)
 	m.PrecisionAt10, m.RandomAt10, m.Requesters = precisionAtK(xs, 10)
 	if probabilities {
 		var sq float64
@@ -114,37 +147,78 @@ func Measure(xs []Scored, probabilities bool) Metrics {
 	return m
 }
 
-// averagePrecision over scores sorted ascending: the mean, over
-// positives, of the precision among everything scored at least as high.
-// Tied scores count as one group (no credit for a lucky order).
+// averagePrecision over pairs sorted ascending: the mean, over
+// positives, of the precision among everything ranked at least as high.
+// Tied pairs are one cutoff, each of their positives credited with the
+// precision of the whole group (no credit for a lucky order; scikit-learn
+// counts ties the same way).
 func averagePrecision(asc []Scored, positives int) float64 {
 	var ap float64
 	seen, hits := 0, 0
-	for i := len(asc) - 1; i >= 0; {
-		j := i
+	for j := len(asc); j > 0; {
+		i := lowestTied(asc, j-1)
 		groupHits := 0
-		for ; j >= 0 && asc[j].Score == asc[i].Score; j-- {
-			if asc[j].Label {
+		for _, x := range asc[i:j] {
+			if x.Label {
 				groupHits++
 			}
 		}
-		seen += i - j
+		seen += j - i
 		hits += groupHits
 		ap += float64(groupHits) * float64(hits) / float64(seen)
-		i = j
+		j = i
 	}
 	return ap / float64(positives)
 }
 
+// nonPeersAtRecall counts the non-peers ranked at or above the highest
+// rank that keeps the given share of positives (pairs sorted ascending).
+func nonPeersAtRecall(asc []Scored, positives int, recall float64) int {
+	if positives == 0 {
+		return 0
+	}
+	need := max(1, min(positives, int(math.Ceil(recall*float64(positives)))))
+	hits := 0
+	for i := len(asc) - 1; i >= 0; i-- {
+		if asc[i].Label {
+			if hits++; hits == need {
+				// Everything tied with the cutoff pair counts too.
+				n := 0
+				for _, x := range asc[lowestTied(asc, i):] {
+					if !x.Label {
+						n++
+					}
+				}
+				return n
+			}
+		}
+	}
+	return 0
+}
+
+// lowestTied is the first index of the run of pairs tied with asc[i].
+func lowestTied(asc []Scored, i int) int {
+	for i > 0 && compareScored(asc[i-1], asc[i]) == 0 {
+		i--
+	}
+	return i
+}
+
 // precisionAtK averages, over requesters with at least one positive, the
-// share of positives among their k best-scored candidates (fewer when
-// they have fewer), and the same share for a random order.
+// share of positives among their k best-ranked candidates (fewer when
+// they have fewer), and the same share for a random order. When the k-th
+// place falls inside a group of tied candidates, the places left are
+// credited with the group's share of positives: the expectation over the
+// group's orders.
 func precisionAtK(xs []Scored, k int) (prec, random float64, n int) {
 	by := map[int][]Scored{}
 	for _, x := range xs {
 		by[x.Requester] = append(by[x.Requester], x)
 	}
-	for _, list := range by {
+	// Requesters in a fixed order: sums in map order would differ in the
+	// last bits from run to run.
+	for _, r := range slices.Sorted(maps.Keys(by)) {
+		list := by[r]
 		pos := 0
 		for _, x := range list {
 			if x.Label {
@@ -154,15 +228,22 @@ func precisionAtK(xs []Scored, k int) (prec, random float64, n int) {
 		if pos == 0 {
 			continue
 		}
-		sort.SliceStable(list, func(i, j int) bool { return list[i].Score > list[j].Score })
+		slices.SortFunc(list, func(a, b Scored) int { return compareScored(b, a) })
 		top := min(k, len(list))
-		hits := 0
-		for _, x := range list[:top] {
-			if x.Label {
-				hits++
+		var hits float64
+		for i := 0; i < top; {
+			j := tieEnd(list, i)
+			groupHits := 0
+			for _, x := range list[i:j] {
+				if x.Label {
+					groupHits++
+				}
 			}
+			taken := min(j, top) - i
+			hits += float64(groupHits) * float64(taken) / float64(j-i)
+			i = j
 		}
-		prec += float64(hits) / float64(top)
+		prec += hits / float64(top)
 		random += float64(pos) / float64(len(list))
 		n++
 	}
@@ -173,15 +254,15 @@ func precisionAtK(xs []Scored, k int) (prec, random float64, n int) {
 }
 
 // reliability bins probabilities into equal-count bins (equal widths
-// would leave the top bins empty at a 2% base rate).
+// would leave the top bins empty at a 2% base rate); a bin ends after
+// the pairs tied with its last one, so no tie is split by input order.
 func reliability(asc []Scored, bins int) []Bin {
 	out := []Bin{}
 	n := len(asc)
-	for b := 0; b < bins; b++ {
-		lo, hi := b*n/bins, (b+1)*n/bins
-		if hi <= lo {
-			continue
-		}
+	lo := 0
+	for b := 0; b < bins && lo < n; b++ {
+		hi := max(lo+1, (b+1)*n/bins)
+		hi = tieEnd(asc, hi-1)
 		bin := Bin{Low: asc[lo].Score, High: asc[hi-1].Score, Count: hi - lo}
 		var sum, pos float64
 		for _, x := range asc[lo:hi] {
@@ -190,6 +271,7 @@ func reliability(asc []Scored, bins int) []Bin {
 		}
 		bin.MeanPredicted, bin.Observed = sum/float64(bin.Count), pos/float64(bin.Count)
 		out = append(out, bin)
+		lo = hi
 	}
 	return out
 }

@@ -48,7 +48,8 @@ type Model struct {
 }
 
 // Calibration is an isotonic map: raw scores X (ascending) to
-// probabilities Y (non-decreasing), linear between points, flat beyond.
+// probabilities Y (non-decreasing), linear between points, flat beyond
+// (so rankings break its ties by the raw score: see Scored).
 type Calibration struct {
 	X []float64 `json:"x"`
 	Y []float64 `json:"y"`
@@ -211,6 +212,10 @@ type Factor struct {
 // Prediction is the model's answer for one pair.
 type Prediction struct {
 	Probability float64 `json:"probability"`
+	// RawScore is the uncalibrated logistic output: it orders pairs
+	// whose probabilities the calibration ties (it is flat beyond its
+	// first and last block), and is no probability itself.
+	RawScore    float64 `json:"raw_score"`
 	Recommended bool    `json:"recommended"`
 	Threshold   float64 `json:"threshold"`
 	// For and Against are the strongest factors each way, strongest first.
@@ -225,7 +230,7 @@ const factorsShown = 3
 func (m *Model) Predict(p *Pair) Prediction {
 	x := Vector(p, m.Topology, nil)
 	raw, contrib := m.raw(x)
-	pr := Prediction{Probability: m.Calibration.Calibrate(raw), Threshold: m.Threshold, For: []Factor{}, Against: []Factor{}}
+	pr := Prediction{Probability: m.Calibration.Calibrate(raw), RawScore: raw, Threshold: m.Threshold, For: []Factor{}, Against: []Factor{}}
 	pr.Recommended = pr.Probability >= m.Threshold
 	byFactor := map[string]float64{}
 	var order []string

@@ -371,7 +371,8 @@ func (b *builder) addIXPfx(r *ixpfxRow) {
 
 func (b *builder) addNet(r *netRow) {
 	upd, ok := b.admit("net", r.ID, r.Status, r.Updated, r.Name, r.AKA, r.Website, r.IRRASSet, r.InfoType,
-		r.InfoRatio, r.InfoTraffic, r.InfoScope, r.PolicyGeneral, r.PolicyURL)
+		r.InfoRatio, r.InfoTraffic, r.InfoScope, r.PolicyGeneral, r.PolicyURL, r.PolicyLocations, r.PolicyContracts,
+		r.LookingGlass, r.RouteServer, r.Created)
 	if !ok {
 		return
 	}
@@ -384,11 +385,28 @@ func (b *builder) addNet(r *netRow) {
 		ID: r.ID, OrgID: r.OrgID, ASN: asn, Name: r.Name, AKA: r.AKA, Website: r.Website, IRRASSet: r.IRRASSet,
 		InfoType: r.InfoType, InfoRatio: r.InfoRatio, InfoTraffic: r.InfoTraffic, InfoScope: r.InfoScope,
 		PolicyGeneral: r.PolicyGeneral, PolicyURL: r.PolicyURL, NeverViaRouteServers: r.NeverViaRouteServers,
+		PolicyLocations: r.PolicyLocations, PolicyContracts: r.PolicyContracts, PolicyRatio: r.PolicyRatio,
+		InfoIPv6: r.InfoIPv6, InfoMulticast: r.InfoMulticast, LookingGlass: r.LookingGlass, RouteServer: r.RouteServer,
+		Created:       b.created(r.ID, r.Created),
 		InfoPrefixes4: b.count(r.ID, "info_prefixes4", r.InfoPrefixes4),
 		InfoPrefixes6: b.count(r.ID, "info_prefixes6", r.InfoPrefixes6),
 		Updated:       upd,
 	})
 	b.meta.Counts["net"]++
+}
+
+// created parses a network's creation time; one that does not parse is
+// unknown (zero), with a warning.
+func (b *builder) created(netID int, v string) time.Time {
+	if v == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		b.warnf("net %d: created %q is not a time; treated as unknown", netID, v)
+		return time.Time{}
+	}
+	return t
 }
 
 func (b *builder) count(netID int, field string, v int64) int {

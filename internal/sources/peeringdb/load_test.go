@@ -426,3 +426,28 @@ func TestMetaIsACopy(t *testing.T) {
 		t.Errorf("Meta JSON = %s, %v", b, err)
 	}
 }
+
+// TestLoadPolicyDetailsAndRecord: the policy's details and what the
+// record publishes are read; a creation time that does not parse is
+// unknown, with a warning, and the network is kept.
+func TestLoadPolicyDetailsAndRecord(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"net.json": `{"data": [
+		{"id": 1, "asn": 64501, "name": "a", "policy_locations": "Required - US", "policy_contracts": "Private Only",
+		 "policy_ratio": true, "info_ipv6": true, "info_multicast": true, "looking_glass": "https://lg.example/",
+		 "route_server": "telnet://rs.example", "created": "2004-07-28T00:00:00Z"},
+		{"id": 2, "asn": 64502, "name": "b", "created": "last year"}
+	]}`})
+	s := mustLoad(t, dir)
+	a, _ := s.Net(64501)
+	if a.PolicyLocations != "Required - US" || a.PolicyContracts != "Private Only" || !a.PolicyRatio || !a.InfoIPv6 || !a.InfoMulticast ||
+		a.LookingGlass != "https://lg.example/" || a.RouteServer != "telnet://rs.example" || a.Created.Year() != 2004 {
+		t.Errorf("net a: %+v", a)
+	}
+	b, ok := s.Net(64502)
+	if !ok || !b.Created.IsZero() || b.InfoIPv6 || b.PolicyRatio {
+		t.Errorf("net b: %+v, %v", b, ok)
+	}
+	if w := s.Meta().Warnings; len(w) != 1 || !strings.Contains(w[0], "created") {
+		t.Errorf("warnings %q, want one about created", w)
+	}
+}

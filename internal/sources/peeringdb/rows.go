@@ -86,6 +86,14 @@ type netRow struct {
 	NeverViaRouteServers bool   `json:"info_never_via_route_servers"`
 	PolicyGeneral        string `json:"policy_general"`
 	PolicyURL            string `json:"policy_url"`
+	PolicyLocations      string `json:"policy_locations"`
+	PolicyContracts      string `json:"policy_contracts"`
+	PolicyRatio          bool   `json:"policy_ratio"`
+	InfoIPv6             bool   `json:"info_ipv6"`
+	InfoMulticast        bool   `json:"info_multicast"`
+	LookingGlass         string `json:"looking_glass"`
+	RouteServer          string `json:"route_server"`
+	Created              string `json:"created"`
 	Status               string `json:"status"`
 	Updated              string `json:"updated"`
 }

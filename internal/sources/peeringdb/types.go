@@ -47,8 +47,20 @@ type Net struct {
 	InfoPrefixes6 int `json:"info_prefixes6"`
 	// NeverViaRouteServers is set by networks that want direct sessions
 	// rather than routes via IX route servers.
-	NeverViaRouteServers bool      `json:"info_never_via_route_servers"`
-	Updated              time.Time `json:"updated,omitzero"`
+	NeverViaRouteServers bool `json:"info_never_via_route_servers"`
+	// PolicyLocations, PolicyContracts and PolicyRatio are the peering
+	// policy's details ("Required - US", "Private Only", a ratio
+	// requirement).
+	PolicyLocations string `json:"policy_locations,omitempty"`
+	PolicyContracts string `json:"policy_contracts,omitempty"`
+	PolicyRatio     bool   `json:"policy_ratio,omitempty"`
+	InfoIPv6        bool   `json:"info_ipv6,omitempty"`
+	InfoMulticast   bool   `json:"info_multicast,omitempty"`
+	// LookingGlass and RouteServer are URLs the network publishes.
+	LookingGlass string    `json:"looking_glass,omitempty"`
+	RouteServer  string    `json:"route_server,omitempty"`
+	Created      time.Time `json:"created,omitzero"`
+	Updated      time.Time `json:"updated,omitzero"`
 }
 
 // Fac is a facility (data centre).

@@ -447,7 +447,7 @@ func describe(factor string, p *Pair) string {
 	}
 	switch factor {
 	case fShared:
-		return fmt.Sprintf("shares %d IXPs and %d facilities in %d metros", p.SharedIXPs, p.SharedFacilities, p.SharedMetros)
+		return fmt.Sprintf("shares %s and %s in %s", count(p.SharedIXPs, "IXP"), count(p.SharedFacilities, "facility"), count(p.SharedMetros, "metro"))
 	case fPolicyPair:
 		return fmt.Sprintf("policies %s / %s", or(p.R.Policy, "not disclosed"), or(p.C.Policy, "not disclosed"))
 	case fMeta:
@@ -558,4 +558,15 @@ func formatMbps(m float64) string {
 		return fmt.Sprintf("%.3g Gbps", m/1e3)
 	}
 	return fmt.Sprintf("%.3g Mbps", m)
+}
+
+// count is n and the noun, in the plural unless n is 1.
+func count(n int, noun string) string {
+	switch {
+	case n == 1:
+		return "1 " + noun
+	case strings.HasSuffix(noun, "y"):
+		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(noun, "y"))
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -426,3 +426,16 @@ func TestRawScoreBreaksCalibrationTies(t *testing.T) {
 		t.Errorf("prediction raw score %v, probability %v", pr.RawScore, pr.Probability)
 	}
 }
+
+// TestCount: explanations read as sentences, "1 IXP", "2 facilities".
+func TestCount(t *testing.T) {
+	for _, c := range []struct {
+		n    int
+		noun string
+		want string
+	}{{1, "IXP", "1 IXP"}, {0, "IXP", "0 IXPs"}, {4, "IXP", "4 IXPs"}, {1, "facility", "1 facility"}, {2, "facility", "2 facilities"}, {3, "metro", "3 metros"}} {
+		if got := count(c.n, c.noun); got != c.want {
+			t.Errorf("count(%d, %q) = %q, want %q", c.n, c.noun, got, c.want)
+		}
+	}
+}

@@ -85,12 +85,12 @@ func TestRecordFeatures(t *testing.T) {
 func TestUpkeepFeatures(t *testing.T) {
 	dir := t.TempDir()
 	nets := `{"data": [
-		{"id": 1, "org_id": 10, "asn": 64501, "name": "a", "updated": "2020-03-01T00:00:00Z",
+		{"id": 1, "asn": 64501, "name": "a", "updated": "2020-03-01T00:00:00Z",
 		 "netixlan_updated": "2019-03-01T00:00:00Z", "netfac_updated": "2020-03-01T00:00:00Z",
 		 "poc_updated": "2018-01-01T00:00:00Z", "allow_ixp_update": true},
-		{"id": 2, "org_id": 10, "asn": 64502, "name": "b", "updated": "2021-03-01T00:00:00Z",
+		{"id": 2, "asn": 64502, "name": "b", "updated": "2021-03-01T00:00:00Z",
 		 "netixlan_updated": null, "netfac_updated": null, "poc_updated": null},
-		{"id": 3, "org_id": 11, "asn": 64503, "name": "c", "updated": "2016-03-01T00:00:00Z",
+		{"id": 3, "asn": 64503, "name": "c", "updated": "2016-03-01T00:00:00Z",
 		 "netixlan_updated": "2022-03-01T00:00:00Z"}
 	]}`
 	if err := os.WriteFile(filepath.Join(dir, "net.json"), []byte(nets), 0o600); err != nil {

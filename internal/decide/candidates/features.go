@@ -19,10 +19,11 @@ import (
 type Features struct {
 	store Store
 	graph *asrel.Graph // nil: no topology features
-	// newest is the latest creation time of a network in the store: a
-	// record's age counts back from it, so a snapshot ages with its own
-	// data, not with the clock.
-	newest time.Time
+	// newest is the latest creation time of a network in the store and
+	// changed the latest change of one (its record, ports, facilities or
+	// contacts): a record's age and staleness count back from them, so a
+	// snapshot ages with its own data, not with the clock.
+	newest, changed time.Time
 	// members maps each PoP key to the networks present there.
 	members map[string][]bgp.ASN
 
@@ -33,9 +34,18 @@ type Features struct {
 // NewFeatures indexes the store's PoPs. graph may be nil.
 func NewFeatures(s Store, graph *asrel.Graph) *Features {
 	f := &Features{store: s, graph: graph, members: map[string][]bgp.ASN{}, sides: map[bgp.ASN]*likelihood.Side{}}
+	// No record was created or changed in the future: one row claiming so
+	// (a broken or hostile snapshot) must not set the reference that
+	// makes every other network look stale. It counts as just changed.
+	horizon := time.Now().Add(24 * time.Hour)
 	for _, n := range s.Nets() {
-		if n.Created.After(f.newest) {
+		if n.Created.After(f.newest) && !n.Created.After(horizon) {
 			f.newest = n.Created
+		}
+		for _, t := range []time.Time{n.Updated, n.NetIXLANUpdated, n.NetFacUpdated, n.POCUpdated} {
+			if t.After(f.changed) && !t.After(horizon) {
+				f.changed = t
+			}
 		}
 		for _, p := range s.PoPs(n.ASN) {
 			f.members[p.Key()] = append(f.members[p.Key()], n.ASN)
@@ -87,9 +97,11 @@ func (f *Features) side(asn bgp.ASN) likelihood.Side {
 		IPv6: n.InfoIPv6, Multicast: n.InfoMulticast, LookingGlass: given(n.LookingGlass),
 		RouteServer: given(n.RouteServer), IRRASSet: given(n.IRRASSet), PolicyURL: given(n.PolicyURL),
 	}
-	if !n.Created.IsZero() && n.Created.Before(f.newest) {
-		s.AgeYears = f.newest.Sub(n.Created).Hours() / (24 * 365.25)
-	}
+	s.AgeYears = max(yearsBefore(f.newest, n.Created), 0)
+	s.UpdatedYears = yearsBefore(f.changed, n.Updated)
+	s.PoPsUpdatedYears = yearsBefore(f.changed, latest(n.NetIXLANUpdated, n.NetFacUpdated))
+	s.Contacts = !n.POCUpdated.IsZero()
+	s.ExchangesUpdate = n.AllowIXPUpdate
 	var ports, rs int
 	for _, p := range f.store.PoPs(asn) {
 		switch p.Kind {
@@ -161,3 +173,20 @@ func (f *Features) Pair(res *score.Result) likelihood.Pair {
 
 // given says a PeeringDB text field is filled in.
 func given(s string) bool { return strings.TrimSpace(s) != "" }
+
+// yearsBefore is how many years t lies before ref; −1 when t is unknown
+// (zero).
+func yearsBefore(ref, t time.Time) float64 {
+	if t.IsZero() {
+		return -1
+	}
+	return max(ref.Sub(t).Hours()/(24*365.25), 0)
+}
+
+// latest is the later of two times (zero when both are).
+func latest(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}

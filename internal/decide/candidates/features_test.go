@@ -2,6 +2,9 @@ package candidates
 
 import (
 	"fmt"
+	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -73,5 +76,51 @@ func TestRecordFeatures(t *testing.T) {
 	}
 	if s := f.Side(64500); !s.IRRASSet || !s.IPv6 || !(s.AgeYears > 0) {
 		t.Errorf("AS64500 lists an as-set and IPv6 and is not the newest record: %+v", s)
+	}
+}
+
+// TestUpkeepFeatures: how a network keeps its record counts back from the
+// snapshot's latest change of any network's record, ports, facilities or
+// contacts; null times are unknown.
+func TestUpkeepFeatures(t *testing.T) {
+	dir := t.TempDir()
+	nets := `{"data": [
+		{"id": 1, "asn": 64501, "name": "a", "updated": "2020-03-01T00:00:00Z",
+		 "netixlan_updated": "2019-03-01T00:00:00Z", "netfac_updated": "2020-03-01T00:00:00Z",
+		 "poc_updated": "2018-01-01T00:00:00Z", "allow_ixp_update": true},
+		{"id": 2, "asn": 64502, "name": "b", "updated": "2021-03-01T00:00:00Z",
+		 "netixlan_updated": null, "netfac_updated": null, "poc_updated": null},
+		{"id": 3, "asn": 64503, "name": "c", "updated": "2016-03-01T00:00:00Z",
+		 "netixlan_updated": "2022-03-01T00:00:00Z"},
+		{"id": 4, "asn": 64504, "name": "from the future", "updated": "9999-01-01T00:00:00Z",
+		 "created": "9998-01-01T00:00:00Z", "poc_updated": "9999-01-01T00:00:00Z"}
+	]}`
+	if err := os.WriteFile(filepath.Join(dir, "net.json"), []byte(nets), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	store, err := peeringdb.LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := NewFeatures(store, nil)
+	near := func(got, want float64) bool { return math.Abs(got-want) < 0.01 }
+	// The latest change is c's ports, 2022-03-01 (d's dates are in the
+	// future, so they are not).
+	a, b, c := f.Side(64501), f.Side(64502), f.Side(64503)
+	if !near(a.UpdatedYears, 2) || !near(a.PoPsUpdatedYears, 2) || !a.Contacts || !a.ExchangesUpdate {
+		t.Errorf("a: %+v", a)
+	}
+	if !near(b.UpdatedYears, 1) || b.PoPsUpdatedYears != -1 || b.Contacts || b.ExchangesUpdate {
+		t.Errorf("b: %+v", b)
+	}
+	if !near(c.UpdatedYears, 6) || c.PoPsUpdatedYears != 0 || c.Contacts {
+		t.Errorf("c: %+v", c)
+	}
+	// A row dated in the future moves no reference: it counts as new.
+	if d := f.Side(64504); d.UpdatedYears != 0 || d.AgeYears != 0 {
+		t.Errorf("a record from the future: %+v", d)
+	}
+	if u := f.Side(64599); u.UpdatedYears != -1 || u.PoPsUpdatedYears != -1 || u.Contacts {
+		t.Errorf("a network missing from the snapshot: %+v", u)
 	}
 }

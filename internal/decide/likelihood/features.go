@@ -39,6 +39,13 @@ type Side struct {
 	// record is what networks that peer widely, and visibly, keep.
 	IPv6, Multicast, LookingGlass, RouteServer, IRRASSet, PolicyURL bool
 	AgeYears                                                        float64
+	// How it keeps the record: the years since the record and since its
+	// PoP lists (IX ports, facilities) last changed, counted back from the
+	// snapshot's newest change (negative: unknown); whether it publishes
+	// contacts and lets its exchanges update its ports. A peering team
+	// that tends its record is one that answers requests.
+	UpdatedYears, PoPsUpdatedYears float64
+	Contacts, ExchangesUpdate      bool
 	// Topology is its place in an AS-relationships file; nil without one.
 	Topology *Topology
 }
@@ -183,6 +190,11 @@ func sideFeatures(prefix string, which func(*Pair) *Side, policy, record, typ, r
 	add("irr_as_set", record, false, func(s *Side) float64 { return b2f(s.IRRASSet) })
 	add("policy_url", record, false, func(s *Side) float64 { return b2f(s.PolicyURL) })
 	add("log_age_years", record, false, func(s *Side) float64 { return l1p(s.AgeYears) })
+	add("log_years_since_update", record, false, func(s *Side) float64 { return l1p(s.UpdatedYears) })
+	add("log_years_since_pops_update", record, false, func(s *Side) float64 { return l1p(s.PoPsUpdatedYears) })
+	add("pops_update_unknown", record, false, func(s *Side) float64 { return b2f(s.PoPsUpdatedYears < 0) })
+	add("contacts_published", record, false, func(s *Side) float64 { return b2f(s.Contacts) })
+	add("exchanges_update_ports", record, false, func(s *Side) float64 { return b2f(s.ExchangesUpdate) })
 	for _, v := range infoTypes {
 		add("type_"+v, typ, false, func(s *Side) float64 { return b2f(typeOf(s) == v) })
 	}
@@ -508,7 +520,8 @@ func describeSide(whose, what string, s *Side) string {
 			ok   bool
 			what string
 		}{{s.LookingGlass, "a looking glass"}, {s.RouteServer, "a route server"}, {s.IRRASSet, "an IRR as-set"},
-			{s.PolicyURL, "a policy URL"}, {s.IPv6, "IPv6"}, {s.Multicast, "multicast"}} {
+			{s.PolicyURL, "a policy URL"}, {s.IPv6, "IPv6"}, {s.Multicast, "multicast"}, {s.Contacts, "contacts"},
+			{s.ExchangesUpdate, "exchanges may update its ports"}} {
 			if x.ok {
 				has = append(has, x.what)
 			}
@@ -517,7 +530,14 @@ func describeSide(whose, what string, s *Side) string {
 		if len(has) > 0 {
 			list = strings.Join(has, ", ")
 		}
-		return fmt.Sprintf("%s PeeringDB record: %.0f years old, lists %s", whose, s.AgeYears, list)
+		changed, pops := "at an unknown time", "unknown"
+		if s.UpdatedYears >= 0 {
+			changed = yearsAgo(s.UpdatedYears) + " before the snapshot"
+		}
+		if s.PoPsUpdatedYears >= 0 {
+			pops = yearsAgo(s.PoPsUpdatedYears) + " before"
+		}
+		return fmt.Sprintf("%s PeeringDB record: %s old, last changed %s (PoPs %s), lists %s", whose, yearsAgo(s.AgeYears), changed, pops, list)
 	case "network type":
 		return fmt.Sprintf("%s network type is %s", whose, or(s.InfoType, "not disclosed"))
 	case "traffic ratio":
@@ -569,4 +589,15 @@ func count(n int, noun string) string {
 		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(noun, "y"))
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// yearsAgo says a span of years in words: "2 months", "1.5 years".
+func yearsAgo(y float64) string {
+	if months := int(math.Round(y * 12)); months < 12 {
+		if months == 0 {
+			return "under a month"
+		}
+		return count(months, "month")
+	}
+	return fmt.Sprintf("%.1f years", y)
 }

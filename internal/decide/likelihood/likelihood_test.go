@@ -439,3 +439,12 @@ func TestCount(t *testing.T) {
 		}
 	}
 }
+
+// TestYearsAgo: record ages read as spans, not "0.0 years".
+func TestYearsAgo(t *testing.T) {
+	for y, want := range map[float64]string{0: "under a month", 0.03: "under a month", 1.0 / 12: "1 month", 0.25: "3 months", 0.99: "1.0 years", 1: "1.0 years", 2.26: "2.3 years"} {
+		if got := yearsAgo(y); got != want {
+			t.Errorf("yearsAgo(%v) = %q, want %q", y, got, want)
+		}
+	}
+}

@@ -372,7 +372,7 @@ func (b *builder) addIXPfx(r *ixpfxRow) {
 func (b *builder) addNet(r *netRow) {
 	upd, ok := b.admit("net", r.ID, r.Status, r.Updated, r.Name, r.AKA, r.Website, r.IRRASSet, r.InfoType,
 		r.InfoRatio, r.InfoTraffic, r.InfoScope, r.PolicyGeneral, r.PolicyURL, r.PolicyLocations, r.PolicyContracts,
-		r.LookingGlass, r.RouteServer, r.Created)
+		r.LookingGlass, r.RouteServer, r.Created, r.NetIXLANUpdated, r.NetFacUpdated, r.POCUpdated)
 	if !ok {
 		return
 	}
@@ -387,26 +387,31 @@ func (b *builder) addNet(r *netRow) {
 		PolicyGeneral: r.PolicyGeneral, PolicyURL: r.PolicyURL, NeverViaRouteServers: r.NeverViaRouteServers,
 		PolicyLocations: r.PolicyLocations, PolicyContracts: r.PolicyContracts, PolicyRatio: r.PolicyRatio,
 		InfoIPv6: r.InfoIPv6, InfoMulticast: r.InfoMulticast, LookingGlass: r.LookingGlass, RouteServer: r.RouteServer,
-		Created:       b.created(r.ID, r.Created),
-		InfoPrefixes4: b.count(r.ID, "info_prefixes4", r.InfoPrefixes4),
-		InfoPrefixes6: b.count(r.ID, "info_prefixes6", r.InfoPrefixes6),
-		Updated:       upd,
+		Created:         b.netTime(r.ID, "created", r.Created),
+		InfoPrefixes4:   b.count(r.ID, "info_prefixes4", r.InfoPrefixes4),
+		InfoPrefixes6:   b.count(r.ID, "info_prefixes6", r.InfoPrefixes6),
+		Updated:         upd,
+		NetIXLANUpdated: b.netTime(r.ID, "netixlan_updated", r.NetIXLANUpdated),
+		NetFacUpdated:   b.netTime(r.ID, "netfac_updated", r.NetFacUpdated),
+		POCUpdated:      b.netTime(r.ID, "poc_updated", r.POCUpdated),
+		AllowIXPUpdate:  r.AllowIXPUpdate,
 	})
 	b.meta.Counts["net"]++
 }
 
-// created parses a network's creation time; one that does not parse is
-// unknown (zero), with a warning.
-func (b *builder) created(netID int, v string) time.Time {
+// netTime parses one of a network's timestamps (created,
+// netixlan_updated, …); one that does not parse is unknown (zero), with a
+// warning.
+func (b *builder) netTime(netID int, field, v string) time.Time {
 	if v == "" {
 		return time.Time{}
 	}
 	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {
-		b.warnf("net %d: created %q is not a time; treated as unknown", netID, v)
+		b.warnf("net %d: %s %q is not a time; treated as unknown", netID, field, v)
 		return time.Time{}
 	}
-	return t
+	return t.UTC()
 }
 
 func (b *builder) count(netID int, field string, v int64) int {

@@ -427,27 +427,35 @@ func TestMetaIsACopy(t *testing.T) {
 	}
 }
 
-// TestLoadPolicyDetailsAndRecord: the policy's details and what the
-// record publishes are read; a creation time that does not parse is
-// unknown, with a warning, and the network is kept.
+// TestLoadPolicyDetailsAndRecord: the policy's details, what the record
+// publishes and when its parts last changed are read; a time that does
+// not parse is unknown, with a warning, and the network is kept; null is
+// unknown without one.
 func TestLoadPolicyDetailsAndRecord(t *testing.T) {
 	dir := writeFiles(t, map[string]string{"net.json": `{"data": [
 		{"id": 1, "asn": 64501, "name": "a", "policy_locations": "Required - US", "policy_contracts": "Private Only",
 		 "policy_ratio": true, "info_ipv6": true, "info_multicast": true, "looking_glass": "https://lg.example/",
-		 "route_server": "telnet://rs.example", "created": "2004-07-28T00:00:00Z"},
-		{"id": 2, "asn": 64502, "name": "b", "created": "last year"}
+		 "route_server": "telnet://rs.example", "created": "2004-07-28T00:00:00Z", "allow_ixp_update": true,
+		 "netixlan_updated": "2021-02-20T09:35:08.290806Z", "netfac_updated": "2020-11-09T10:03:01+01:00",
+		 "poc_updated": "2019-05-15T02:59:13Z"},
+		{"id": 2, "asn": 64502, "name": "b", "created": "last year", "netixlan_updated": null,
+		 "netfac_updated": "2020-13-01T00:00:00Z", "poc_updated": null}
 	]}`})
 	s := mustLoad(t, dir)
 	a, _ := s.Net(64501)
 	if a.PolicyLocations != "Required - US" || a.PolicyContracts != "Private Only" || !a.PolicyRatio || !a.InfoIPv6 || !a.InfoMulticast ||
-		a.LookingGlass != "https://lg.example/" || a.RouteServer != "telnet://rs.example" || a.Created.Year() != 2004 {
+		a.LookingGlass != "https://lg.example/" || a.RouteServer != "telnet://rs.example" || a.Created.Year() != 2004 || !a.AllowIXPUpdate ||
+		!a.NetIXLANUpdated.Equal(time.Date(2021, 2, 20, 9, 35, 8, 290806000, time.UTC)) ||
+		!a.NetFacUpdated.Equal(time.Date(2020, 11, 9, 9, 3, 1, 0, time.UTC)) || a.NetFacUpdated.Location() != time.UTC ||
+		a.POCUpdated.Year() != 2019 {
 		t.Errorf("net a: %+v", a)
 	}
 	b, ok := s.Net(64502)
-	if !ok || !b.Created.IsZero() || b.InfoIPv6 || b.PolicyRatio {
+	if !ok || !b.Created.IsZero() || b.InfoIPv6 || b.PolicyRatio || b.AllowIXPUpdate ||
+		!b.NetIXLANUpdated.IsZero() || !b.NetFacUpdated.IsZero() || !b.POCUpdated.IsZero() {
 		t.Errorf("net b: %+v, %v", b, ok)
 	}
-	if w := s.Meta().Warnings; len(w) != 1 || !strings.Contains(w[0], "created") {
-		t.Errorf("warnings %q, want one about created", w)
+	if w := s.Meta().Warnings; len(w) != 2 || !strings.Contains(w[0], "created") || !strings.Contains(w[1], "netfac_updated") {
+		t.Errorf("warnings %q, want one about created and one about netfac_updated", w)
 	}
 }

@@ -94,6 +94,10 @@ type netRow struct {
 	LookingGlass         string `json:"looking_glass"`
 	RouteServer          string `json:"route_server"`
 	Created              string `json:"created"`
+	NetIXLANUpdated      string `json:"netixlan_updated"`
+	NetFacUpdated        string `json:"netfac_updated"`
+	POCUpdated           string `json:"poc_updated"`
+	AllowIXPUpdate       bool   `json:"allow_ixp_update"`
 	Status               string `json:"status"`
 	Updated              string `json:"updated"`
 }

@@ -61,6 +61,15 @@ type Net struct {
 	RouteServer  string    `json:"route_server,omitempty"`
 	Created      time.Time `json:"created,omitzero"`
 	Updated      time.Time `json:"updated,omitzero"`
+	// NetIXLANUpdated, NetFacUpdated and POCUpdated are when the network's
+	// IX ports, facilities and contacts last changed; zero when it has
+	// none (PeeringDB null) or the time does not parse.
+	NetIXLANUpdated time.Time `json:"netixlan_updated,omitzero"`
+	NetFacUpdated   time.Time `json:"netfac_updated,omitzero"`
+	POCUpdated      time.Time `json:"poc_updated,omitzero"`
+	// AllowIXPUpdate lets the network's exchanges update its IX ports
+	// (from their IX-F exports).
+	AllowIXPUpdate bool `json:"allow_ixp_update,omitempty"`
 }
 
 // Fac is a facility (data centre).

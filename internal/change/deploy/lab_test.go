@@ -2,6 +2,7 @@ package deploy_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -179,11 +180,7 @@ func testNoOp(t *testing.T, l *lab.Lab) {
 	o := fast(t)
 	counter := &applyCounter{}
 	o.Dial = counter.dial
-	ctx := context.Background()
-	status, err := l.Birdc(ctx, "lab-fra-edge1", "show status")
-	if err != nil {
-		t.Fatal(err)
-	}
+	status := settledStatus(t, l, "lab-fra-edge1")
 	rep := mustDeploy(t, targets, o)
 	for _, r := range rep.Routers {
 		if r.Status != deploy.Unchanged || len(r.Diff) != 0 {
@@ -193,13 +190,32 @@ func testNoOp(t *testing.T, l *lab.Lab) {
 	if n := counter.count(); n != 0 {
 		t.Errorf("%d Apply calls on a no-op rerun", n)
 	}
-	after, err := l.Birdc(ctx, "lab-fra-edge1", "show status")
-	if err != nil {
-		t.Fatal(err)
-	}
+	after := settledStatus(t, l, "lab-fra-edge1")
 	if lastReconf(after) != lastReconf(status) {
 		t.Errorf("BIRD was reconfigured on a no-op rerun: %q → %q", lastReconf(status), lastReconf(after))
 	}
+}
+
+// settledStatus is BIRD's "show status" once no reconfiguration is in
+// progress: until BIRD has finished the one the base deploy started, its
+// "Last reconfiguration" may still move, which is not a change of ours.
+func settledStatus(t *testing.T, l *lab.Lab, router string) string {
+	t.Helper()
+	var status string
+	err := lab.WaitFor(context.Background(), "BIRD on "+router+" to finish reconfiguring", 30*time.Second, func() error {
+		var err error
+		if status, err = l.Birdc(context.Background(), router, "show status"); err != nil {
+			return err
+		}
+		if !strings.Contains(status, "Daemon is up and running") {
+			return errors.New(strings.TrimSpace(status))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return status
 }
 
 func lastReconf(status string) string {
